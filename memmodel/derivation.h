@@ -1,0 +1,100 @@
+// Entry points of the memory model: a flat Flink configuration in, every derived size (or a
+// structured rejection) out, exactly as the declared Flink version derives it.
+//
+//   Total Process = Total Flink + JVM Metaspace + JVM Overhead                (common, both roles)
+//   TaskManager  Total Flink = Framework Heap + Task Heap + Framework Off-Heap
+//                              + Task Off-Heap + Network + Managed
+//   JobManager   Total Flink = JVM Heap + Off-Heap
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "memmodel/expected.h"
+#include "memmodel/flink_config.h"
+#include "memmodel/flink_version.h"
+#include "memmodel/memory_size.h"
+
+namespace memguard::memmodel {
+
+enum class Role { kTaskManager, kJobManager };
+std::string_view role_name(Role role);  // "taskmanager" / "jobmanager"
+
+// Where the legacy heap keys (taskmanager.heap.size, jobmanager.heap.mb, ...) go (1.x only, §4.6).
+enum class LegacyHeapTarget {
+  kDeploymentDefault,  // start scripts: TM -> total Flink memory, JM -> JVM heap
+  kProcessTotal,       // active resource managers (native Kubernetes, YARN) -> process size
+};
+
+struct DerivationContext {
+  FlinkVersion version = kDefaultFlinkVersion;
+  LegacyHeapTarget legacy_heap = LegacyHeapTarget::kDeploymentDefault;
+  // FLINK_TM_HEAP / FLINK_JM_HEAP as the start scripts would see them (1.x only), if set.
+  std::optional<std::string> legacy_heap_env;
+};
+
+// How a component got its size, for explanations.
+enum class Provenance { kConfigured, kDefault, kDerived };
+
+struct Component {
+  MemorySize size;
+  Provenance provenance = Provenance::kDerived;
+  std::string key;  // the Flink option that configures it ("" for sums)
+};
+
+// The common process layer (Flink's JvmMetaspaceAndOverhead).
+struct JvmMetaspaceAndOverhead {
+  Component metaspace;
+  Component overhead;
+};
+
+struct TaskManagerMemory {
+  Component framework_heap, task_heap, framework_off_heap, task_off_heap, network, managed;
+  JvmMetaspaceAndOverhead jvm;
+  double cpu_cores = 1.0;
+  int num_slots = 1;
+
+  MemorySize jvm_heap() const;     // framework heap + task heap
+  MemorySize jvm_direct() const;   // framework off-heap + task off-heap + network
+  MemorySize flink_total() const;
+  MemorySize process_total() const;
+};
+
+struct JobManagerMemory {
+  Component jvm_heap, off_heap;
+  JvmMetaspaceAndOverhead jvm;
+  bool direct_memory_limit = false;  // jobmanager.memory.enable-jvm-direct-memory-limit
+
+  MemorySize flink_total() const;
+  MemorySize process_total() const;
+};
+
+[[nodiscard]] Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config,
+                                                             const DerivationContext& context);
+[[nodiscard]] Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config,
+                                                           const DerivationContext& context);
+
+// What Flink hands the JVM and the process (§6): `-Xmx... -Xms... [-XX:MaxDirectMemorySize=...]
+// -XX:MaxMetaspaceSize=...`, and the `-D` dynamic properties in Flink's (Java HashMap) order.
+std::string jvm_args(const TaskManagerMemory& memory);
+std::string jvm_args(const JobManagerMemory& memory);
+std::vector<std::pair<std::string, std::string>> dynamic_properties(const TaskManagerMemory& memory,
+                                                                    const FlinkVersion& version);
+std::vector<std::pair<std::string, std::string>> dynamic_properties(const JobManagerMemory& memory,
+                                                                    const FlinkVersion& version);
+
+// Container sizing as Flink's Kubernetes integration does it (§8): request = whole MiB of the
+// process size (floor), limit = (int)(request x limit-factor) MiB; factor < 1 is rejected (1.15+).
+struct ContainerMemory {
+  int64_t request_mib = 0;
+  int64_t limit_mib = 0;
+  double limit_factor = 1.0;
+};
+[[nodiscard]] Expected<ContainerMemory> container_memory(Role role, MemorySize process_total,
+                                                         const FlinkConfig& config,
+                                                         const FlinkVersion& version);
+
+}  // namespace memguard::memmodel

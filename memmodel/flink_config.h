@@ -1,0 +1,66 @@
+// A flat Flink configuration (key -> value) as Flink holds it after loading a config file and
+// applying dynamic properties. Values keep the type YAML gave them in config.yaml because Flink's
+// typed reads depend on it (spec §3, §9.3); flink-conf.yaml and -D values are always strings.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memmodel/expected.h"
+
+namespace memguard::memmodel {
+
+enum class ValueKind { kString, kInteger, kFloat, kBoolean, kList, kMap };
+
+struct ConfigValue {
+  ValueKind kind = ValueKind::kString;
+  std::string text;  // the value as Flink would stringify it (YAML scalars: their canonical text)
+
+  static ConfigValue string(std::string s) { return {ValueKind::kString, std::move(s)}; }
+  friend bool operator==(const ConfigValue&, const ConfigValue&) = default;
+};
+
+class FlinkConfig {
+ public:
+  FlinkConfig() = default;
+  FlinkConfig(std::initializer_list<std::pair<const std::string, std::string>> strings);
+
+  void set(std::string key, ConfigValue value);
+  void set(std::string key, std::string text) { set(std::move(key), ConfigValue::string(std::move(text))); }
+  bool contains(std::string_view key) const;
+  const ConfigValue* find(std::string_view key) const;
+  void erase(std::string_view key);
+  // Configuration.addAll: `overrides` win (how -D dynamic properties are applied).
+  void merge(const FlinkConfig& overrides);
+
+  const std::map<std::string, ConfigValue, std::less<>>& entries() const { return entries_; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  std::map<std::string, ConfigValue, std::less<>> entries_;
+};
+
+enum class ConfigFileFormat {
+  kFlinkConfYaml,  // legacy `flink-conf.yaml`: line-based `key: value`, everything a string (§9.2)
+  kConfigYaml,     // standard `config.yaml` (1.19+): YAML 1.2, nested keys flattened (§9.3)
+};
+
+// Parses a config file's text as Flink's loader for that format would. The legacy format never
+// fails (malformed lines are skipped, listed in `skipped_lines`); the standard one fails on invalid
+// YAML, a non-mapping top level, duplicate keys and null values, as Flink's loader does.
+struct ParsedConfigFile {
+  FlinkConfig config;
+  std::vector<std::string> skipped_lines;  // legacy format: lines Flink would skip with a WARN
+};
+[[nodiscard]] Expected<ParsedConfigFile> parse_config_file(std::string_view text, ConfigFileFormat format);
+
+// Chooses the format from a file name (`config.yaml` vs anything else) the way Flink does.
+ConfigFileFormat config_file_format_for(std::string_view file_name);
+
+// True for keys whose values must never be logged or echoed (password, secret, token, key, ...).
+bool is_sensitive_key(std::string_view key);
+
+}  // namespace memguard::memmodel
