@@ -1,0 +1,27 @@
+// The contract between the TLS server and the admission handler: the server passes the path's
+// mode and the raw body; the handler returns the HTTP answer plus what the server records in its
+// log line and metrics. The handler is pure (no I/O) and never throws.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memguard::admission {
+
+enum class Mode { kValidate, kMutate };
+
+struct ReviewOutcome {
+  int http_status = 200;        // 200 with an AdmissionReview; 400/413/415/500 with a plain message
+  std::string body;             // what goes on the wire
+  std::string content_type = "application/json";
+
+  // For the structured log line and /metrics (never configuration values).
+  std::string uid, kind, namespace_, name, operation;  // kind: "FlinkDeployment", "ConfigMap", ...
+  bool dry_run = false;
+  std::string decision;         // "allowed", "denied", "patched", "errored", "skipped"
+  std::vector<std::string> finding_codes;
+  std::string error;            // for 4xx/5xx: why (safe to log)
+};
+
+}  // namespace memguard::admission

@@ -1,0 +1,15 @@
+// The flink-memguard subcommands. Each lives in its own file and takes the arguments after its
+// name; it returns the process exit code (0 ok, 1 findings that deny / configuration rejected,
+// 2 bad usage or unreadable input).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace memguard::cli {
+
+using Args = std::span<const std::string_view>;
+
+int memory_command(Args args);  // explain a configuration's memory (memory_command.cpp)
+
+}  // namespace memguard::cli

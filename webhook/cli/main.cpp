@@ -1,0 +1,41 @@
+// flink-memguard: one binary for the admission webhook and the offline tools.
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "webhook/cli/commands.h"
+
+namespace {
+
+struct Command {
+  std::string_view name;
+  int (*run)(memguard::cli::Args);
+  std::string_view summary;
+};
+
+// One route table for the whole CLI.
+constexpr Command kCommands[] = {
+    {"memory", memguard::cli::memory_command, "explain the memory Flink derives from a configuration"},
+};
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out, "usage: flink-memguard <command> [options]\n\ncommands:\n");
+  for (const auto& c : kCommands) std::fprintf(out, "  %-8s %.*s\n", c.name.data(), static_cast<int>(c.summary.size()), c.summary.data());
+  std::fprintf(out, "\nRun 'flink-memguard <command> --help' for a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const auto& c : kCommands) {
+    if (c.name == args[0]) return c.run(memguard::cli::Args(args).subspan(1));
+  }
+  std::fprintf(stderr, "flink-memguard: unknown command '%.*s'\n\n", static_cast<int>(args[0].size()), args[0].data());
+  print_usage(stderr);
+  return 2;
+}
