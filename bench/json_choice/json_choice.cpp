@@ -82,7 +82,7 @@ static double per_second(const char* name, F f, const std::string& body, int n) 
   for (int i = 0; i < n; ++i) f(body);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%-10s %9.0f reviews/s  %6.2f us/review  %6.0f MB/s\n", name, n / s, 1e6 * s / n,
-              n * body.size() / s / 1e6);
+              static_cast<double>(n) * static_cast<double>(body.size()) / s / 1e6);
   return n / s;
 }
 
