@@ -138,7 +138,9 @@ class Builder {
       return std::nullopt;
     }
     ParsedField out{*field, *parsed};
-    if (parsed->ambiguous) add_unit_finding(role, out);
+    // Ambiguous: Kubernetes reads another size, or cannot read it at all (then every Kubernetes-side
+    // tool, and the operator's limit-factor computation, fails on it).
+    if (parsed->ambiguous || (parsed->parsed_by_flink && parsed->kubernetes_bytes < 0)) add_unit_finding(role, out);
     return out;
   }
 

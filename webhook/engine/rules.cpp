@@ -85,7 +85,9 @@ Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput&
   } else {
     fix = "change the options named above in " + eff.config_origin;
   }
-  f.message = title(in) + ": Flink rejects this memory configuration, so " + consequence + ": " + error.message +
+  std::string flink_error = error.message;
+  if (!flink_error.empty() && flink_error.back() != '.') flink_error += '.';
+  f.message = title(in) + ": Flink rejects this memory configuration, so " + consequence + ": " + flink_error +
               " Fix: " + fix + ".";
   f.warning = title(in) + " memory rejected by Flink (fails at start); " + fix;
   return f;
@@ -97,7 +99,7 @@ Finding rule_limit_factor(const EffectiveConfig& eff, const RoleInput& in, const
   std::string source = in.limit_factor_source.empty() ? "the configuration" : in.limit_factor_source;
   f.message = title(in) + ": the container memory limit factor from " + source +
               " is below 1 (limit below request), which Flink refuses when it creates the pod, so the " + title(in) +
-              " is never started: " + error.message + " Fix: make the memory limit at least the request (factor >= 1).";
+              " is never started (" + error.message + "). Fix: make the memory limit at least the request (factor >= 1).";
   f.warning = title(in) + ": memory limit factor below 1 (from " + source + "); Flink refuses to create the pod";
   (void)eff;
   return f;
