@@ -148,7 +148,7 @@ class Builder {
     std::string path = field_path(parsed.field.pointer);
     std::string flink = format_mib(parsed.memory.size.bytes());
     std::string k8s = kubernetes_reading(parsed.field.text);
-    std::string k8s_part = k8s.empty() ? "which Kubernetes cannot read as a quantity" : k8s + " to Kubernetes";
+    std::string k8s_part = k8s.empty() ? "not a quantity Kubernetes can read" : k8s + " to Kubernetes";
     Finding f;
     f.code = FindingCode::kAmbiguousMemoryUnit;
     f.role = role;
@@ -274,6 +274,18 @@ class Builder {
                   "). Fix: write both with Kubernetes binary suffixes (Mi, Gi).";
       f.warning = base + ".resources: request '" + request.field.text + "' and limit '" + limit.field.text +
                   "' mix units; limit factor becomes " + shortest_double(factor) + ", not " + shortest_double(flink_ratio);
+      // The per-field unit fixes settle this too; carried here so it holds when that finding is off.
+      for (const ParsedField* side : {&request, &limit}) {
+        auto fixed = unambiguous_text(side->field.text, side->memory);
+        if (fixed && *fixed != side->field.text) {
+          f.fix.push_back(admission::PatchOperation::replace_string(side->field.pointer, *fixed));
+        }
+      }
+      if (!f.fix.empty()) {
+        f.fix_kind = FixKind::kCorrection;
+        f.fix_warning = base + ".resources: rewrote the memory request and limit in Kubernetes binary units, so the "
+                        "limit factor is " + shortest_double(flink_ratio);
+      }
       eff_.findings.push_back(std::move(f));
     }
   }
