@@ -3,6 +3,7 @@
 #include "webhook/engine/rules.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 
 namespace memguard::engine {
@@ -70,7 +71,8 @@ Finding make(FindingCode code, Role role) {
 }
 
 // memory-config-rejected: Flink's own error, what it means, and the smallest process size that works.
-Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput& in, const Error& error) {
+Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput& in, const Error& error,
+                                    bool search_fix = true) {
   Finding f = make(FindingCode::kMemoryConfigRejected, in.role);
   std::string consequence = in.role == Role::kJobManager
                                 ? "the JobManager fails at start and the deployment never comes up"
@@ -80,7 +82,9 @@ Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput&
     if (auto size = MemorySize::parse(*text)) current_mib = size->mebibytes();
   }
   std::string fix;
-  if (auto mib = smallest_accepted_process_mib(eff.config, eff.context, in.role, current_mib)) {
+  if (!search_fix) {
+    fix = "lower " + in.process_field;
+  } else if (auto mib = smallest_accepted_process_mib(eff.config, eff.context, in.role, current_mib)) {
     fix = "set " + in.process_field + " to at least " + size_in_field(in, *mib);
   } else {
     fix = "change the options named above in " + eff.config_origin;
@@ -329,6 +333,11 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     limit_source = in.declared_limit_source;
   } else if (in.flink_sizes_container) {
     auto container = memmodel::container_memory(in.role, derived->process_total, eff.config, eff.context.version);
+    if (!container && derived->process_total.mebibytes() > INT32_MAX) {
+      // Flink's checked int cast of the MiB count fails before any factor is looked at.
+      out.push_back(rule_memory_config_rejected(eff, in, container.error(), false));
+      return out;
+    }
     if (!container) {
       bool already = std::any_of(eff.findings.begin(), eff.findings.end(), [&](const Finding& f) {
         return f.code == FindingCode::kLimitBelowRequest && f.role == in.role;
