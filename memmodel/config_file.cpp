@@ -182,6 +182,10 @@ std::string quoted_key(std::string_view key) { return "'" + std::string(key) + "
 class StandardLoader {
  public:
   Expected<FlinkConfig> load(std::string_view text) {
+    text_ = text;
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
+      text_.remove_prefix(3);  // yaml-cpp's marks do not count the BOM
+    }
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(std::string(text));
@@ -229,9 +233,31 @@ class StandardLoader {
     return {};
   }
 
+  // yaml-cpp accepts a quoted scalar that runs to the end of the stream without its closing quote
+  // (`a: "open`); snakeyaml-engine, hence Flink, rejects it.
+  Expected<void> check_closed_quote(const YAML::Node& node) const {
+    const auto start = static_cast<size_t>(node.Mark().pos);
+    if (start >= text_.size() || (text_[start] != '"' && text_[start] != '\'')) return {};
+    const char quote = text_[start];
+    for (size_t i = start + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;  // an escaped character
+      } else if (quote == '\'' && text_[i] == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+        ++i;  // '' is an escaped single quote
+      } else if (text_[i] == quote) {
+        return {};
+      }
+    }
+    return invalid("invalid YAML at " + line_of(node) + ", column " + std::to_string(node.Mark().column + 1) +
+                   ": a quoted scalar is never closed");
+  }
+
   // Resolves a scalar (or empty) node as snakeyaml-engine's core schema would construct it.
-  static Expected<Scalar> resolve(const YAML::Node& node, const std::string& what) {
+  Expected<Scalar> resolve(const YAML::Node& node, const std::string& what) const {
     const std::string& tag = node.Tag();
+    if (node.IsScalar() && tag == "!") {
+      if (auto closed = check_closed_quote(node); !closed) return Unexpected{closed.error()};
+    }
     if (node.IsNull()) {
       if (tag == "!" || tag == kStrTag) return Scalar{ValueKind::kString, "", false};
       return Scalar{ValueKind::kString, "", true};
@@ -386,6 +412,7 @@ class StandardLoader {
     return flow_scalar(*scalar);
   }
 
+  std::string_view text_;
   FlinkConfig config_;
   size_t nodes_ = 0;
 };

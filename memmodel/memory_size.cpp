@@ -114,7 +114,11 @@ Expected<MemorySize> MemorySize::multiply(double fraction) const {
       product *= 10;
     }
   } else {
-    for (int i = 0; i < -exponent && product != 0; ++i) product /= 10;
+    // One 128-bit division by 10^k (product < 2^120 < 10^37, so k > 37 gives 0).
+    if (-exponent > 37) return MemorySize(0);
+    U128 divisor = 1;
+    for (int i = 0; i < -exponent; ++i) divisor *= 10;
+    product /= divisor;
   }
   if (product > kMax) return overflow();
   return MemorySize(static_cast<int64_t>(product));

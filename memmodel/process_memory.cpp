@@ -74,6 +74,9 @@ Expected<RangeFraction> read_range_fraction(const ConfigReader& reader, const Me
   if (!hi) return Unexpected{hi.error()};
   auto f = reader.read(fraction);
   if (!f) return Unexpected{f.error()};
+  auto range = RangeFraction::create(*lo, *hi, static_cast<double>(*f), what);
+  if (range) return range;
+  // Only a rejection pays for naming the keys.
   const std::string described = std::string(what) + " (" + std::string(reader.lookup(min.name).key) + ", " +
                                 std::string(reader.lookup(max.name).key) + ", " +
                                 std::string(reader.lookup(fraction.name).key) + ")";
