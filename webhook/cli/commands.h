@@ -11,5 +11,6 @@ namespace memguard::cli {
 using Args = std::span<const std::string_view>;
 
 int memory_command(Args args);  // explain a configuration's memory (memory_command.cpp)
+int serve_command(Args args);   // the admission webhook over TLS (serve_command.cpp)
 
 }  // namespace memguard::cli

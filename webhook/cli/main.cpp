@@ -16,6 +16,7 @@ struct Command {
 // One route table for the whole CLI.
 constexpr Command kCommands[] = {
     {"memory", memguard::cli::memory_command, "explain the memory Flink derives from a configuration"},
+    {"serve", memguard::cli::serve_command, "serve the admission webhook over TLS"},
 };
 
 void print_usage(std::FILE* out) {
