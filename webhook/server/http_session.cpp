@@ -1,6 +1,8 @@
 // One TLS connection serving HTTP/1.1 keep-alive requests (Beast async-ssl structure).
 #include "webhook/server/http_session.h"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -16,6 +18,10 @@ namespace {
 constexpr std::size_t kFirstReadBytes = 4096;
 // A graceful TLS close waits for the peer's close_notify at most this long.
 constexpr std::chrono::seconds kCloseTimeout{5};
+// After an early answer (413, 431, 400) the rest of the request is read and discarded until the
+// client has been quiet this long (nginx's lingering close), so that closing does not reset the
+// connection before the client has read the answer. The whole drain is bounded by read_timeout.
+constexpr std::chrono::seconds kLingerQuiet{1};
 
 bool is_parse_error(const beast::error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_method).category() &&
@@ -163,7 +169,11 @@ void HttpSession::on_write(bool keep_alive, bool drain, beast::error_code ec, st
 
 void HttpSession::do_drain() {
   phase_ = Phase::kClosing;
-  if (drained_ == 0) beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  const auto now = std::chrono::steady_clock::now();
+  if (!drain_deadline_) drain_deadline_ = now + server_.options.read_timeout;
+  if (now >= *drain_deadline_) return do_close();
+  beast::get_lowest_layer(stream_).expires_after(
+      std::min<std::chrono::steady_clock::duration>(kLingerQuiet, *drain_deadline_ - now));
   buffer_.consume(buffer_.size());
   stream_.async_read_some(net::buffer(drain_buffer_),
                           beast::bind_front_handler(&HttpSession::on_drain, shared_from_this()));
@@ -171,7 +181,7 @@ void HttpSession::do_drain() {
 
 void HttpSession::on_drain(beast::error_code ec, std::size_t bytes) {
   drained_ += bytes;
-  if (ec == beast::error::timeout) return;  // the timer closed the socket
+  if (ec == beast::error::timeout) return;  // quiet long enough; the timer closed the socket
   // Stop at the client's end of stream, at an error, or once it has sent more than one more body.
   if (ec || drained_ > server_.options.body_limit) return do_close();
   do_drain();

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -75,6 +76,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::array<char, 16 * 1024> drain_buffer_{};
   std::size_t drained_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> drain_deadline_;
   Phase phase_ = Phase::kHandshake;
   bool in_flight_ = false;
 };

@@ -71,6 +71,10 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   auto tls = certificates_.current();
+  if (server_.shutting_down.load()) {
+    // Accepted in the moment before the acceptor closed: dropping it lets the client go elsewhere.
+    return;
+  }
   if (!tls) {
     // Not ready: without a certificate there is no handshake to offer.
     server_.metrics.record_tls_handshake_failure();

@@ -38,6 +38,11 @@ std::string openssl_error(const char* what) {
   return msg;
 }
 
+// Boost.Asio drains OpenSSL's error queue into the error_code, so its message is the reason.
+std::string asio_error(const char* what, const boost::system::error_code& ec) {
+  return std::string(what) + ": " + ec.message();
+}
+
 struct BioDeleter { void operator()(BIO* b) const { BIO_free(b); } };
 struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
 
@@ -133,16 +138,19 @@ Expected<LoadedTls> build_context(const TlsMaterial& material) {
   SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
 
   ctx->use_certificate_chain(boost::asio::buffer(material.cert_pem), ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, openssl_error("cannot load the certificate chain"));
+  if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the certificate chain", ec));
   ctx->use_private_key(boost::asio::buffer(material.key_pem), ssl::context::pem, ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, openssl_error("cannot load the private key"));
+  if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    return make_error(ErrorCode::kInvalidArgument, "the private key does not match the certificate");
+  }
+  if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the private key", ec));
   if (SSL_CTX_check_private_key(native) != 1) {
     return make_error(ErrorCode::kInvalidArgument, openssl_error("the private key does not match the certificate"));
   }
 
   if (!material.client_ca_pem.empty()) {
     ctx->add_certificate_authority(boost::asio::buffer(material.client_ca_pem), ec);
-    if (ec) return make_error(ErrorCode::kInvalidArgument, openssl_error("cannot load the client CA"));
+    if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the client CA", ec));
     // Tell clients which CAs we accept, so that they pick the right certificate.
     STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
     std::unique_ptr<BIO, BioDeleter> bio(
@@ -156,7 +164,7 @@ Expected<LoadedTls> build_context(const TlsMaterial& material) {
     ERR_clear_error();  // the loop ends on "no start line", which is not an error
     SSL_CTX_set_client_CA_list(native, names);
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-    if (ec) return make_error(ErrorCode::kInternal, openssl_error("cannot enable client verification"));
+    if (ec) return make_error(ErrorCode::kInternal, asio_error("cannot enable client verification", ec));
   }
 
   X509* leaf = SSL_CTX_get0_certificate(native);
