@@ -43,8 +43,8 @@ TEST_CASE("A valid review is answered 200 with the request's uid", "[server][e2e
     REQUIRE_FALSE(r.ec);
     CHECK(r.status() == 200);
     CHECK(r.response[http::field::content_type] == "application/json");
-    CHECK(r.response.body() ==
-          R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1","allowed":true}})");
+    // Whatever the decision, the envelope echoes apiVersion, kind and uid (the engine owns the rest).
+    CHECK(r.response.body().rfind(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1",)", 0) == 0);
   }
   SECTION("on /mutate, with a charset parameter on the Content-Type") {
     Reply r = client.request(http::verb::post, "/mutate", sample_review(), "application/json; charset=utf-8");
@@ -56,7 +56,7 @@ TEST_CASE("A valid review is answered 200 with the request's uid", "[server][e2e
   srv.stop();
   const std::string log = srv.log_output();
   CHECK(log.find(R"("msg":"admission review")") != std::string::npos);
-  CHECK(log.find(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1","kind":"FlinkDeployment","namespace":"analytics","name":"wordcount","operation":"CREATE","dryRun":false,"decision":"allowed")") != std::string::npos);
+  CHECK(log.find(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1","kind":"FlinkDeployment","namespace":"analytics","name":"wordcount","operation":"CREATE","dryRun":false,"decision":")") != std::string::npos);
   CHECK(log.find("taskmanager.numberOfTaskSlots") == std::string::npos);
 }
 
@@ -173,7 +173,16 @@ TEST_CASE("A handler that throws yields 500 and the server keeps serving", "[ser
 
 TEST_CASE("Health, readiness and metrics are served", "[server][e2e]") {
   Pki pki;
-  InProcessServer srv(test_options(pki.server), engine_stand_in());
+  // A fixed outcome, so that the metrics it feeds are known.
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) {
+    admission::ReviewOutcome o;
+    o.body = "{}";
+    o.kind = "FlinkDeployment";
+    o.operation = "CREATE";
+    o.decision = "denied";
+    o.finding_codes = {"tm-memory-undersized"};
+    return o;
+  });
   TlsClient client(srv.port(), pki.client());
   REQUIRE_FALSE(client.connect());
   REQUIRE(client.request(http::verb::post, "/validate", sample_review()).status() == 200);
@@ -186,7 +195,8 @@ TEST_CASE("Health, readiness and metrics are served", "[server][e2e]") {
   REQUIRE(metrics.status() == 200);
   CHECK(metrics.response[http::field::content_type].find("text/plain; version=0.0.4") == 0);
   const std::string& text = metrics.response.body();
-  CHECK(text.find(R"(memguard_admission_requests_total{kind="FlinkDeployment",operation="CREATE",decision="allowed"} 1)") != std::string::npos);
+  CHECK(text.find(R"(memguard_admission_requests_total{kind="FlinkDeployment",operation="CREATE",decision="denied"} 1)") != std::string::npos);
+  CHECK(text.find(R"(memguard_findings_total{code="tm-memory-undersized"} 1)") != std::string::npos);
   CHECK(text.find("memguard_admission_duration_seconds_count 1\n") != std::string::npos);
   CHECK(text.find(R"(memguard_admission_duration_seconds_bucket{le="0.0001"})") != std::string::npos);
   CHECK(text.find(R"(memguard_http_responses_total{code="200"} 3)") != std::string::npos);

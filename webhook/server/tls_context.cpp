@@ -138,19 +138,19 @@ Expected<LoadedTls> build_context(const TlsMaterial& material) {
   SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
 
   ctx->use_certificate_chain(boost::asio::buffer(material.cert_pem), ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the certificate chain", ec));
+  if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the certificate chain (expected complete PEM CERTIFICATE blocks)", ec));
   ctx->use_private_key(boost::asio::buffer(material.key_pem), ssl::context::pem, ec);
   if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
     return make_error(ErrorCode::kInvalidArgument, "the private key does not match the certificate");
   }
-  if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the private key", ec));
+  if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the private key (expected one PEM private key)", ec));
   if (SSL_CTX_check_private_key(native) != 1) {
     return make_error(ErrorCode::kInvalidArgument, openssl_error("the private key does not match the certificate"));
   }
 
   if (!material.client_ca_pem.empty()) {
     ctx->add_certificate_authority(boost::asio::buffer(material.client_ca_pem), ec);
-    if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the client CA", ec));
+    if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the client CA (expected PEM CERTIFICATE blocks)", ec));
     // Tell clients which CAs we accept, so that they pick the right certificate.
     STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
     std::unique_ptr<BIO, BioDeleter> bio(
