@@ -2,6 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+LISTEN ?= 127.0.0.1:8443
 
 .PHONY: all deps configure build test run clean
 
@@ -19,8 +20,15 @@ build: configure
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Serves the webhook locally with a throwaway CA (created once in $(BUILD_DIR)/dev-certs).
 run: build
-	$(BUILD_DIR)/flink-memguard memory -f examples/flink-conf.yaml --role both
+	@bash scripts/dev-cert.sh $(BUILD_DIR)/dev-certs
+	@echo "Try it from another shell:"
+	@echo "  curl --cacert $(BUILD_DIR)/dev-certs/ca.crt -H 'Content-Type: application/json' \\"
+	@echo "       --data-binary @tests/data/reviews/sample-flinkdeployment.json https://localhost:$(lastword $(subst :, ,$(LISTEN)))/validate"
+	@echo "  curl --cacert $(BUILD_DIR)/dev-certs/ca.crt https://localhost:$(lastword $(subst :, ,$(LISTEN)))/metrics"
+	exec $(BUILD_DIR)/flink-memguard serve --listen $(LISTEN) \
+	  --tls-cert $(BUILD_DIR)/dev-certs/tls.crt --tls-key $(BUILD_DIR)/dev-certs/tls.key
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -17,6 +17,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"memory", memguard::cli::memory_command, "explain the memory Flink derives from a configuration"},
     {"review", memguard::cli::review_command, "answer an AdmissionReview (stdin) as the webhook would"},
+    {"serve", memguard::cli::serve_command, "serve the admission webhook over TLS"},
 };
 
 void print_usage(std::FILE* out) {
