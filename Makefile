@@ -2,8 +2,10 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The load benchmark builds Release in its own tree, so it never changes the build type of build/.
+BENCH_BUILD_DIR ?= build-bench
 
-.PHONY: all deps configure build test run clean
+.PHONY: all deps configure build test run bench clean
 
 all: build
 
@@ -22,5 +24,12 @@ test: build
 run: build
 	$(BUILD_DIR)/flink-memguard memory -f examples/flink-conf.yaml --role both
 
+# Load benchmark of issue 6: flink-memguard beside nginx and a Go webhook; writes bench/RESULTS.md.
+bench:
+	@bash scripts/install-bench-deps.sh
+	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
+	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)

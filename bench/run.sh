@@ -16,6 +16,7 @@
 #   CONNECTIONS    keep-alive connections        (default 64), THREADS client threads (default 2)
 #   RESULTS        output file                   (default bench/RESULTS.md; "-" for stdout only)
 #   PORT_BASE      first of three loopback ports (default 18443)
+#   BENCH_NOTE     a line added to the results, e.g. "provisional: other builds were running"
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +31,8 @@ THREADS="${THREADS:-2}"
 RESULTS="${RESULTS:-$ROOT/bench/RESULTS.md}"
 PORT_BASE="${PORT_BASE:-18443}"
 FIXTURES="$ROOT/bench/fixtures"
+BENCH_NOTE="${BENCH_NOTE:-}"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Scenarios: name, path, body. nginx and the Go webhook treat /mutate exactly like /validate
 # (nginx answers a fixed response, Go decodes and allows), so they run the /validate pair only.
@@ -275,6 +278,8 @@ SECTION="$WORK/section.md"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: $CPU, $CORES cores, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
   echo "- Command: \`make bench\` (bench/run.sh: PEAK_SECONDS=$PEAK_SECONDS LAT_SECONDS=$LAT_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS CONNECTIONS=$CONNECTIONS THREADS=$THREADS)"
+  echo "- Load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg); anything well above 0 means other work shared the cores"
+  [ -z "$BENCH_NOTE" ] || echo "- Note: $BENCH_NOTE"
   echo "- Clients: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) for the peak; bench/loadgen (open loop) for latency. Client and server share the same $CORES cores."
   echo
   echo "| Server | Endpoint, review | Request bytes | Peak req/s (wrk) | p50 / p99 / p99.9 ms at 50% of peak | p50 / p99 / p99.9 ms at 80% of peak | Achieved req/s at 80% / response bytes |"
