@@ -139,13 +139,16 @@ func main() {
 		Addr:    *listen,
 		Handler: mux,
 		TLSConfig: &tls.Config{
-			// The same policy as flink-memguard and bench/nginx: TLS 1.2+ with ECDHE + AES-GCM.
+			// The same policy as flink-memguard and bench/nginx: TLS 1.2+ with ECDHE + AEAD suites.
+			// Go picks TLS 1.3 suites itself (AES-128-GCM on AES hardware); they cannot be configured.
 			MinVersion: tls.VersionTLS12,
 			CipherSuites: []uint16{
 				tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 				tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 				tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 				tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+				tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+				tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 			},
 		},
 		ReadHeaderTimeout: 10 * time.Second,

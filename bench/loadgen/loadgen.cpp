@@ -61,7 +61,7 @@ using Nanos = std::chrono::nanoseconds;
 struct Options {
   std::string mode;
   int port = 0;
-  std::string path = "/validate";
+  std::string path;  // default: /validate for rate, /readyz for ready
   std::string body_file;
   double rate = 0;
   int connections = 64;
@@ -102,6 +102,7 @@ Options parse_options(int argc, char** argv) {
     }
   }
   if (o.port <= 0 || o.port > 65535) die("--port is required (1-65535)");
+  if (o.path.empty()) o.path = o.mode == "ready" ? "/readyz" : "/validate";
   if (o.mode == "rate") {
     if (o.body_file.empty()) die("--body is required");
     if (o.rate <= 0) die("--rate must be > 0");
@@ -527,9 +528,16 @@ bool probe(SSL_CTX* ctx, int port, const std::string& path) {
   if (SSL_connect(ssl) == 1) {
     std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     if (SSL_write(ssl, req.data(), static_cast<int>(req.size())) > 0) {
-      char buf[64] = {};
-      int n = SSL_read(ssl, buf, sizeof buf - 1);
-      ok = n >= 12 && std::strncmp(buf, "HTTP/1.1 200", 12) == 0;
+      // A TLS 1.3 server may send session tickets first; SSL_read can then return no data with
+      // WANT_READ even on this blocking socket, so read until the status line is in.
+      std::string got;
+      char buf[256];
+      for (int tries = 0; got.size() < 12 && tries < 8; ++tries) {
+        int n = SSL_read(ssl, buf, sizeof buf);
+        if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+        else if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ) break;
+      }
+      ok = got.compare(0, 12, "HTTP/1.1 200") == 0;
     }
   }
   SSL_free(ssl);
