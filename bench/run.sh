@@ -197,8 +197,9 @@ bench_server() {
 
     export BENCH_BODY="$FIXTURES/$body"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" >/dev/null
-    wrk_out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" | grep '^WRK ')"
+    wrk_out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" | grep '^WRK ' || true)"
     peak="$(field rps "$wrk_out")"
+    if [ -z "$peak" ] || [ "$peak" -le 0 ]; then die "$name $sname: wrk measured no rate (${wrk_out:-no output})"; fi
     for e in connect_errors read_errors write_errors status_errors timeouts; do
       [ "$(field "$e" "$wrk_out")" = 0 ] || log "WARNING $name $sname: wrk $e=$(field "$e" "$wrk_out")"
     done

@@ -212,8 +212,11 @@ struct ThreadResult {
 
 class Worker {
  public:
-  Worker(const Options& o, SSL_CTX* ctx, const std::string& request, int connections, double rate)
-      : o_(o), ctx_(ctx), request_(request), conns_(static_cast<std::size_t>(connections)), rate_(rate) {
+  // Worker `index` of `count` sends at `rate`, its schedule shifted by index/count of an interval
+  // so that the workers together send evenly spaced requests rather than simultaneous pairs.
+  Worker(const Options& o, SSL_CTX* ctx, const std::string& request, int connections, double rate, int index, int count)
+      : o_(o), ctx_(ctx), request_(request), conns_(static_cast<std::size_t>(connections)), rate_(rate),
+        phase_(static_cast<double>(index) / count) {
     ep_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (ep_ < 0) die("epoll_create1 failed");
   }
@@ -243,7 +246,9 @@ class Worker {
     const Nanos total = std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(o_.warmup_s + o_.duration_s));
     const uint64_t scheduled = static_cast<uint64_t>(std::floor(rate_ * (o_.warmup_s + o_.duration_s)));
     const double interval_ns = 1e9 / rate_;
-    auto intended_of = [&](uint64_t k) { return t0 + Nanos(static_cast<int64_t>(static_cast<double>(k) * interval_ns)); };
+    auto intended_of = [&](uint64_t k) {
+      return t0 + Nanos(static_cast<int64_t>((static_cast<double>(k) + phase_) * interval_ns));
+    };
     t0_ = t0;
     warmup_end_ = t0 + warmup;
     // Requests still open this long after the last one was due are counted as unfinished.
@@ -447,6 +452,7 @@ class Worker {
   std::vector<Conn> conns_;
   std::vector<std::size_t> idle_;
   double rate_;
+  double phase_;
   int ep_ = -1;
   Clock::time_point t0_{};
   Clock::time_point warmup_end_{};
@@ -472,7 +478,7 @@ int run_rate(const Options& o) {
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < o.threads; ++t) {
     int conns = o.connections / o.threads + (t < o.connections % o.threads ? 1 : 0);
-    workers.push_back(std::make_unique<Worker>(o, ctx, request, conns, o.rate / o.threads));
+    workers.push_back(std::make_unique<Worker>(o, ctx, request, conns, o.rate / o.threads, t, o.threads));
   }
   std::atomic<int64_t> t0_ns{0};
   std::barrier sync(o.threads, [&]() noexcept {
