@@ -278,6 +278,7 @@ SECTION="$WORK/section.md"
   echo
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: $CPU, $CORES cores, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
+  echo "- Source: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); flink-memguard binary: $MEMGUARD_BIN"
   echo "- Command: \`make bench\` (bench/run.sh: PEAK_SECONDS=$PEAK_SECONDS LAT_SECONDS=$LAT_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS CONNECTIONS=$CONNECTIONS THREADS=$THREADS)"
   echo "- Load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg); anything well above 0 means other work shared the cores"
   [ -z "$BENCH_NOTE" ] || echo "- Note: $BENCH_NOTE"
