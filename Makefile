@@ -3,8 +3,10 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 LISTEN ?= 127.0.0.1:8443
+# The load benchmark builds Release in its own tree, so it never changes the build type of build/.
+BENCH_BUILD_DIR ?= build-bench
 
-.PHONY: all deps configure build test run clean
+.PHONY: all deps configure build test run bench clean
 
 all: build
 
@@ -30,5 +32,12 @@ run: build
 	exec $(BUILD_DIR)/flink-memguard serve --listen $(LISTEN) \
 	  --tls-cert $(BUILD_DIR)/dev-certs/tls.crt --tls-key $(BUILD_DIR)/dev-certs/tls.key
 
+# Load benchmark of issue 6: flink-memguard beside nginx and a Go webhook; writes bench/RESULTS.md.
+bench:
+	@bash scripts/install-bench-deps.sh
+	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
+	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)
