@@ -20,14 +20,14 @@ std::optional<ApiStatus> parse_status(std::string_view json) {
   return status;
 }
 
-namespace {
-
-std::string describe_target(const RequestDescription& r) {
+std::string describe_request(const RequestDescription& r) {
   std::string out = std::string(r.verb) + " " + r.resource.qualified_name();
   if (!r.name.empty()) out += " \"" + std::string(r.name) + "\"";
   out += r.ns.empty() ? std::string(" in all namespaces") : " in namespace \"" + std::string(r.ns) + "\"";
   return out;
 }
+
+namespace {
 
 // The RBAC rule that would have allowed the request, in the YAML form a Role takes.
 std::string missing_rule(const RequestDescription& r) {
@@ -48,7 +48,7 @@ Error status_error(int http_status, std::string_view body, const RequestDescript
     constexpr size_t kShown = 200;
     server_said = "; the API server said: " + std::string(body.substr(0, kShown)) + (body.size() > kShown ? "..." : "");
   }
-  std::string target = describe_target(request);
+  std::string target = describe_request(request);
   std::string reason = status && !status->reason.empty() ? " " + status->reason : "";
 
   switch (http_status) {

@@ -28,6 +28,9 @@ struct RequestDescription {
   std::string_view name;  // empty for list and watch
 };
 
+// "get configmaps \"x\" in namespace \"flink\"": the request in words, for every message.
+std::string describe_request(const RequestDescription& r);
+
 // Maps an HTTP failure to an error value: 401 kUnauthenticated, 403 kPermissionDenied (naming the
 // verb, resource and API group to grant), 404 kNotFound, 410 kGone, 504 kTimeout, 429/5xx
 // kUnavailable, other 4xx kInvalidArgument. `body` may be a Status, other text, or empty.

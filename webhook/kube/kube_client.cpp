@@ -56,7 +56,7 @@ std::string format_ms(std::chrono::milliseconds ms) { return std::to_string(ms.c
 // Why a request got no HTTP answer: timeout, TLS or transport.
 Error transport_error(const std::exception& e, const ClusterConfig& config, std::chrono::milliseconds timeout,
                       const RequestDescription& r) {
-  std::string target = std::string(r.verb) + " " + r.resource.qualified_name();
+  std::string target = describe_request(r);
   std::string what = e.what();
   if (const auto* he = dynamic_cast<const http::http_exception*>(&e)) {
     if (he->error_code() == std::errc::timed_out) {
@@ -72,8 +72,8 @@ Error transport_error(const std::exception& e, const ClusterConfig& config, std:
 }
 
 Error malformed(const RequestDescription& r, std::string_view detail) {
-  return {ErrorCode::kInvalidArgument, "cannot " + std::string(r.verb) + " " + r.resource.qualified_name() +
-                                           ": the API server sent malformed JSON (" + std::string(detail) + ")"};
+  return {ErrorCode::kInvalidArgument, "cannot " + describe_request(r) + ": the API server sent malformed JSON (" +
+                                           std::string(detail) + ")"};
 }
 
 std::string string_or_empty(simdjson::dom::element e, std::string_view key) {
