@@ -7,7 +7,8 @@
 namespace memguard::kube {
 
 // One resource type as the API server's discovery names it. `group` is empty for the core group,
-// whose paths start with /api instead of /apis.
+// whose paths start with /api instead of /apis. The views must outlive every use (background
+// fetches and informers keep copies): use the constants below or other string literals.
 struct ApiResource {
   std::string_view group;
   std::string_view version;
