@@ -34,6 +34,9 @@ struct DerivationContext {
   LegacyHeapTarget legacy_heap = LegacyHeapTarget::kDeploymentDefault;
   // FLINK_TM_HEAP / FLINK_JM_HEAP as the start scripts would see them (1.x only), if set.
   std::optional<std::string> legacy_heap_env;
+  // Native Kubernetes: a TaskManager without taskmanager.cpu.cores takes
+  // kubernetes.taskmanager.cpu.amount when it is > 0 (spec §4.5). Off: Flink's generic default.
+  bool kubernetes_cpu_fallback = false;
 };
 
 // How a component got its size, for explanations.
@@ -56,6 +59,10 @@ struct TaskManagerMemory {
   JvmMetaspaceAndOverhead jvm;
   double cpu_cores = 1.0;
   int num_slots = 1;
+  // External resources with a positive amount (1.13+), in Flink's (HashMap) order.
+  std::vector<std::pair<std::string, int64_t>> external_resources;
+  // Things Flink only logs (a fraction capped to its range, a fraction not matching a remainder).
+  std::vector<std::string> notes;
 
   MemorySize jvm_heap() const;     // framework heap + task heap
   MemorySize jvm_direct() const;   // framework off-heap + task off-heap + network
@@ -67,6 +74,12 @@ struct JobManagerMemory {
   Component jvm_heap, off_heap;
   JvmMetaspaceAndOverhead jvm;
   bool direct_memory_limit = false;  // jobmanager.memory.enable-jvm-direct-memory-limit
+  std::vector<std::string> notes;    // things Flink only logs (heap below 128 MiB, capping, ...)
+  // Flink 1.10's JobManager predates FLIP-116: a heap size (and a container cut-off), JVM flags in
+  // whole MiB, no metaspace limit (spec §5.5).
+  bool pre_flip116 = false;
+
+  MemorySize jvm_direct() const { return off_heap.size; }  // what -XX:MaxDirectMemorySize would be
 
   MemorySize flink_total() const;
   MemorySize process_total() const;
@@ -85,6 +98,10 @@ std::vector<std::pair<std::string, std::string>> dynamic_properties(const TaskMa
                                                                     const FlinkVersion& version);
 std::vector<std::pair<std::string, std::string>> dynamic_properties(const JobManagerMemory& memory,
                                                                     const FlinkVersion& version);
+// The properties rendered as Flink passes them: `-D k=v` joined by spaces (1.10/1.11: every entry
+// followed by a space).
+std::string dynamic_properties_string(const std::vector<std::pair<std::string, std::string>>& properties,
+                                      const FlinkVersion& version);
 
 // Container sizing as Flink's Kubernetes integration does it (§8): request = whole MiB of the
 // process size (floor), limit = (int)(request x limit-factor) MiB; factor < 1 is rejected (1.15+).

@@ -16,6 +16,7 @@ struct Command {
 // One route table for the whole CLI.
 constexpr Command kCommands[] = {
     {"memory", memguard::cli::memory_command, "explain the memory Flink derives from a configuration"},
+    {"review", memguard::cli::review_command, "answer an AdmissionReview (stdin) as the webhook would"},
 };
 
 void print_usage(std::FILE* out) {

@@ -1,6 +1,306 @@
-// Placeholder until the memory model lands (replaced in the memmodel branch).
+// `flink-memguard memory`: explains, for a person or a script, the memory Flink derives from a
+// configuration (files and -D properties), or why Flink would reject it.
 #include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "memmodel/java_text.h"
 #include "webhook/cli/commands.h"
+#include "webhook/cli/memory_report.h"
+
 namespace memguard::cli {
-int memory_command(Args) { std::fprintf(stderr, "memory: not built yet\n"); return 2; }
+
+namespace {
+
+using namespace memguard::memmodel;
+
+constexpr int kOk = 0;
+constexpr int kRejected = 1;
+constexpr int kUsage = 2;
+
+constexpr std::string_view kUsageText =
+    "usage: flink-memguard memory [-f FILE]... [-D key=value]... [--flink-version X.Y]\n"
+    "                             [--role taskmanager|jobmanager|both] [--output table|json]\n"
+    "                             [--legacy-heap start-scripts|process-total]\n"
+    "       flink-memguard memory --batch < requests.jsonl\n"
+    "\n"
+    "Derives TaskManager and JobManager memory exactly as Flink does.\n"
+    "  -f FILE            a flink-conf.yaml or config.yaml (repeatable; later files override earlier)\n"
+    "  -D key=value       a dynamic property, applied after the files (repeatable)\n"
+    "  --flink-version    1.10 ... 2.x (default 1.20)\n"
+    "  --role             taskmanager, jobmanager or both (default both)\n"
+    "  --output           table (default) or json\n"
+    "  --legacy-heap      what taskmanager.heap.size / jobmanager.heap.size stand for (1.x): start-scripts\n"
+    "                     (default: TM total Flink memory, JM heap) or process-total (Kubernetes, YARN)\n"
+    "  --batch            read vector-format request lines on stdin, answer one JSON line each\n"
+    "Exit codes: 0 accepted, 1 Flink would reject the configuration, 2 bad usage or unreadable input.\n";
+
+struct CommandLine {
+  std::vector<std::string> files;
+  std::vector<std::pair<std::string, std::string>> properties;
+  DerivationContext context;
+  bool taskmanager = true;
+  bool jobmanager = true;
+  bool json = false;
+  bool batch = false;
+  bool help = false;
+};
+
+Expected<CommandLine> parse_command_line(Args args) {
+  CommandLine cl;
+  auto usage = [](std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    auto value = [&](std::string_view name) -> const std::string_view* {
+      if (i + 1 >= args.size()) return nullptr;
+      (void)name;
+      return &args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      cl.help = true;
+    } else if (arg == "--batch") {
+      cl.batch = true;
+    } else if (arg == "-f" || arg == "--file") {
+      const auto* v = value(arg);
+      if (!v) return usage("-f needs a file name");
+      cl.files.emplace_back(*v);
+    } else if (arg.starts_with("-D")) {
+      std::string_view property = arg.substr(2);
+      if (property.empty()) {
+        const auto* v = value(arg);
+        if (!v) return usage("-D needs key=value");
+        property = *v;
+      }
+      const size_t eq = property.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        return usage("-D " + std::string(property) + " is not key=value (for example -D taskmanager.memory.process.size=4g)");
+      }
+      cl.properties.emplace_back(std::string(property.substr(0, eq)), std::string(property.substr(eq + 1)));
+    } else if (arg == "--flink-version") {
+      const auto* v = value(arg);
+      if (!v) return usage("--flink-version needs a version such as 1.20");
+      auto version = FlinkVersion::parse(*v);
+      if (!version) return usage(version.error().message);
+      cl.context.version = *version;
+    } else if (arg == "--role") {
+      const auto* v = value(arg);
+      if (!v || (*v != "taskmanager" && *v != "jobmanager" && *v != "both"))
+        return usage("--role must be taskmanager, jobmanager or both");
+      cl.taskmanager = *v != "jobmanager";
+      cl.jobmanager = *v != "taskmanager";
+    } else if (arg == "--output") {
+      const auto* v = value(arg);
+      if (!v || (*v != "table" && *v != "json")) return usage("--output must be table or json");
+      cl.json = *v == "json";
+    } else if (arg == "--legacy-heap") {
+      const auto* v = value(arg);
+      if (!v || (*v != "start-scripts" && *v != "process-total"))
+        return usage("--legacy-heap must be start-scripts or process-total");
+      cl.context.legacy_heap = *v == "process-total" ? LegacyHeapTarget::kProcessTotal
+                                                     : LegacyHeapTarget::kDeploymentDefault;
+    } else {
+      return usage("unknown option '" + std::string(arg) + "'");
+    }
+  }
+  if (cl.batch && (!cl.files.empty() || !cl.properties.empty())) {
+    return usage("--batch reads its requests from stdin and takes no -f or -D");
+  }
+  return cl;
+}
+
+Expected<FlinkConfig> load_config(const CommandLine& cl) {
+  FlinkConfig config;
+  for (const std::string& file : cl.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return make_error(ErrorCode::kNotFound, "cannot read " + file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = parse_config_file(text.str(), config_file_format_for(file));
+    if (!parsed) return make_error(parsed.error().code, file + ": " + parsed.error().message);
+    config.merge(parsed->config);
+  }
+  FlinkConfig dynamic;
+  for (const auto& [key, value] : cl.properties) dynamic.set(key, value);
+  config.merge(dynamic);
+  return config;
+}
+
+std::string_view provenance_name(Provenance p) {
+  switch (p) {
+    case Provenance::kConfigured: return "configured";
+    case Provenance::kDefault: return "default";
+    case Provenance::kDerived: return "derived";
+  }
+  return "";
+}
+
+std::string_view role_title(Role role) { return role == Role::kTaskManager ? "TaskManager" : "JobManager"; }
+
+// A fixed-width row: label, human size, bytes, source.
+void row(std::string& out, std::string_view label, MemorySize size, std::string_view source = {},
+         std::string_view key = {}) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "  %-24.*s %14s %20lld  %-10.*s %.*s\n", static_cast<int>(label.size()), label.data(),
+                size.to_human().c_str(), static_cast<long long>(size.bytes()), static_cast<int>(source.size()),
+                source.data(), static_cast<int>(key.size()), key.data());
+  out += buf;
+}
+
+void component_row(std::string& out, std::string_view label, const Component& c) {
+  row(out, label, c.size, provenance_name(c.provenance), c.key);
+}
+
+std::string total_source(const FlinkConfig& config, std::string_view key) {
+  return config.contains(key) ? "configured" : "derived";
+}
+
+std::string render_table(const RoleReport& r, const FlinkConfig& config, const FlinkVersion& version) {
+  std::string out;
+  out += std::string(role_title(r.role)) + " memory (Flink " + version.to_string() + ")\n";
+  if (!r.ok() && !r.taskmanager && !r.jobmanager) {
+    out += "  REJECTED: Flink would refuse to start with this configuration.\n  " + r.error->message + "\n";
+    return out;
+  }
+  char header[160];
+  std::snprintf(header, sizeof header, "  %-24s %14s %20s  %-10s %s\n", "Component", "Size", "Bytes", "Source", "Key");
+  out += header;
+  std::vector<std::string> notes;
+  if (r.taskmanager) {
+    const TaskManagerMemory& m = *r.taskmanager;
+    component_row(out, "Framework Heap", m.framework_heap);
+    component_row(out, "Task Heap", m.task_heap);
+    component_row(out, "Framework Off-Heap", m.framework_off_heap);
+    component_row(out, "Task Off-Heap", m.task_off_heap);
+    component_row(out, "Network", m.network);
+    component_row(out, "Managed", m.managed);
+    row(out, "Total Flink Memory", m.flink_total(), total_source(config, "taskmanager.memory.flink.size"),
+        "taskmanager.memory.flink.size");
+    component_row(out, "JVM Metaspace", m.jvm.metaspace);
+    component_row(out, "JVM Overhead", m.jvm.overhead);
+    row(out, "Total Process Memory", m.process_total(), total_source(config, "taskmanager.memory.process.size"),
+        "taskmanager.memory.process.size");
+    row(out, "JVM Heap (-Xmx)", m.jvm_heap(), "", "framework heap + task heap");
+    row(out, "JVM Direct", m.jvm_direct(), "", "framework off-heap + task off-heap + network");
+    out += "  CPU cores " + java::double_to_string(m.cpu_cores) + ", task slots " + std::to_string(m.num_slots) + "\n";
+    notes = m.notes;
+  } else {
+    const JobManagerMemory& m = *r.jobmanager;
+    component_row(out, "JVM Heap", m.jvm_heap);
+    component_row(out, "Off-Heap", m.off_heap);
+    row(out, "Total Flink Memory", m.flink_total(), total_source(config, "jobmanager.memory.flink.size"),
+        "jobmanager.memory.flink.size");
+    component_row(out, "JVM Metaspace", m.jvm.metaspace);
+    component_row(out, "JVM Overhead", m.jvm.overhead);
+    row(out, "Total Process Memory", m.process_total(), total_source(config, "jobmanager.memory.process.size"),
+        "jobmanager.memory.process.size");
+    row(out, "JVM Direct limit", m.jvm_direct(), m.direct_memory_limit ? "enabled" : "not set",
+        "jobmanager.memory.enable-jvm-direct-memory-limit");
+    notes = m.notes;
+  }
+  out += "  JVM flags: " + r.jvm_args + "\n";
+  if (!r.dynamic.empty()) {
+    out += "  Dynamic properties (in Flink's order):\n";
+    for (const auto& [key, value] : r.dynamic) out += "    -D " + key + "=" + value + "\n";
+  }
+  if (r.container) {
+    out += "  Kubernetes container: memory request " + std::to_string(r.container->request_mib) + "Mi, limit " +
+           std::to_string(r.container->limit_mib) + "Mi (limit-factor " +
+           java::double_to_string(r.container->limit_factor) + ")\n";
+  }
+  if (!r.ok()) out += "  REJECTED: " + r.error->message + "\n";
+  for (const std::string& note : notes) out += "  Note: " + note + "\n";
+  return out;
+}
+
+void write_json_role(json::Writer& w, const RoleReport& r, const FlinkVersion& version) {
+  w.key(role_name(r.role)).begin_object();
+  w.member("ok", r.ok());
+  if (r.error) w.member("error", r.error->message);
+  if (r.taskmanager || r.jobmanager) {
+    write_vector_members(w, r);
+    w.member("dynamicConfigsString", dynamic_properties_string(r.dynamic, version));
+    w.key("sources").begin_object();
+    auto source = [&w](std::string_view name, const Component& c) {
+      w.key(name).begin_object().member("provenance", provenance_name(c.provenance)).member("key", c.key).end_object();
+    };
+    if (r.taskmanager) {
+      const TaskManagerMemory& m = *r.taskmanager;
+      source("frameworkHeap", m.framework_heap);
+      source("taskHeap", m.task_heap);
+      source("frameworkOffHeap", m.framework_off_heap);
+      source("taskOffHeap", m.task_off_heap);
+      source("network", m.network);
+      source("managed", m.managed);
+      source("jvmMetaspace", m.jvm.metaspace);
+      source("jvmOverhead", m.jvm.overhead);
+    } else {
+      const JobManagerMemory& m = *r.jobmanager;
+      source("jvmHeap", m.jvm_heap);
+      source("offHeap", m.off_heap);
+      source("jvmMetaspace", m.jvm.metaspace);
+      source("jvmOverhead", m.jvm.overhead);
+    }
+    w.end_object();
+    w.key("notes").begin_array();
+    for (const std::string& note : r.taskmanager ? r.taskmanager->notes : r.jobmanager->notes) w.string(note);
+    w.end_array();
+  }
+  if (r.container) {
+    w.key("kubernetes").begin_object();
+    w.member("memoryRequest", std::to_string(r.container->request_mib) + "Mi");
+    w.member("memoryLimit", std::to_string(r.container->limit_mib) + "Mi");
+    w.key("limitFactor").number(r.container->limit_factor);
+    w.end_object();
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+int memory_command(Args args) {
+  auto cl = parse_command_line(args);
+  if (!cl) {
+    std::fprintf(stderr, "flink-memguard memory: %s\n\n%.*s", cl.error().message.c_str(),
+                 static_cast<int>(kUsageText.size()), kUsageText.data());
+    return kUsage;
+  }
+  if (cl->help) {
+    std::fwrite(kUsageText.data(), 1, kUsageText.size(), stdout);
+    return kOk;
+  }
+  if (cl->batch) {
+    run_batch(std::cin, std::cout);
+    return kOk;
+  }
+  auto config = load_config(*cl);
+  if (!config) {
+    std::fprintf(stderr, "flink-memguard memory: %s\n", config.error().message.c_str());
+    return kUsage;
+  }
+  std::vector<RoleReport> reports;
+  if (cl->taskmanager) reports.push_back(derive_role(Role::kTaskManager, *config, cl->context));
+  if (cl->jobmanager) reports.push_back(derive_role(Role::kJobManager, *config, cl->context));
+  bool all_ok = true;
+  for (const auto& r : reports) all_ok = all_ok && r.ok();
+
+  if (cl->json) {
+    json::Writer w;
+    w.begin_object().member("flinkVersion", cl->context.version.to_string()).member("ok", all_ok);
+    for (const auto& r : reports) write_json_role(w, r, cl->context.version);
+    w.end_object();
+    std::printf("%s\n", w.str().c_str());
+  } else {
+    std::string out;
+    for (const auto& r : reports) {
+      if (!out.empty()) out += "\n";
+      out += render_table(r, *config, cl->context.version);
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  return all_ok ? kOk : kRejected;
+}
+
 }  // namespace memguard::cli

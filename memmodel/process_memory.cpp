@@ -1,0 +1,204 @@
+// ProcessMemoryUtils for both roles (see process_memory.h).
+#include "memmodel/process_memory.h"
+
+#include "memmodel/breakdown.h"
+#include "memmodel/java_text.h"
+
+namespace memguard::memmodel {
+
+namespace {
+
+Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalConfiguration, std::move(message)); }
+
+}  // namespace
+
+Expected<RangeFraction> RangeFraction::create(MemorySize min, MemorySize max, double fraction, std::string_view what) {
+  if (min > max) {
+    return reject("inconsistently configured " + std::string(what) + ": the minimum (" + min.to_human() + ", " +
+                  std::to_string(min.bytes()) + " bytes) is larger than the maximum (" + max.to_human() + ", " +
+                  std::to_string(max.bytes()) + " bytes); make the minimum at most the maximum");
+  }
+  if (!(fraction >= 0 && fraction < 1)) {
+    return reject("inconsistently configured " + std::string(what) + ": the fraction " +
+                  java::double_to_string(fraction) + " must be at least 0 and less than 1; use for example 0.1");
+  }
+  return RangeFraction(min, max, fraction);
+}
+
+MemorySize cap_to_min_max(MemorySize value, const RangeFraction& range) {
+  if (value > range.max()) return range.max();
+  if (value < range.min()) return range.min();
+  return value;
+}
+
+Expected<MemorySize> derive_with_fraction(MemorySize base, const RangeFraction& range) {
+  auto relative = base.multiply(range.fraction());
+  if (!relative) return relative;
+  return cap_to_min_max(*relative, range);
+}
+
+Expected<MemorySize> derive_with_inverse_fraction(MemorySize base, const RangeFraction& range) {
+  // Evaluated in IEEE double exactly as Java does (volatile keeps x87/FMA contraction out).
+  volatile double f = range.fraction();
+  const double inverse = f / (1.0 - f);
+  auto relative = base.multiply(inverse);
+  if (!relative) return relative;
+  return cap_to_min_max(*relative, range);
+}
+
+void note_capping(std::vector<std::string>& notes, std::string_view what, MemorySize raw, MemorySize capped,
+                  const RangeFraction& range) {
+  if (raw == capped) return;
+  notes.push_back(std::string(what) + " from its fraction " + java::double_to_string(range.fraction()) + " would be " +
+                  raw.to_human() + " (" + std::to_string(raw.bytes()) + " bytes); Flink uses the " +
+                  (capped == range.max() ? "maximum " : "minimum ") + capped.to_human() + " (" +
+                  std::to_string(capped.bytes()) + " bytes) instead");
+}
+
+JvmOptions jvm_options(const TaskManagerOptions& o) {
+  return {"TaskManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
+          o.jvm_overhead_fraction};
+}
+
+JvmOptions jvm_options(const JobManagerOptions& o) {
+  return {"JobManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
+          o.jvm_overhead_fraction};
+}
+
+Expected<RangeFraction> read_range_fraction(const ConfigReader& reader, const MemoryOption& min,
+                                            const MemoryOption& max, const FloatOption& fraction,
+                                            std::string_view what) {
+  auto lo = reader.read(min);
+  if (!lo) return Unexpected{lo.error()};
+  auto hi = reader.read(max);
+  if (!hi) return Unexpected{hi.error()};
+  auto f = reader.read(fraction);
+  if (!f) return Unexpected{f.error()};
+  auto range = RangeFraction::create(*lo, *hi, static_cast<double>(*f), what);
+  if (range) return range;
+  // Only a rejection pays for naming the keys.
+  const std::string described = std::string(what) + " (" + std::string(reader.lookup(min.name).key) + ", " +
+                                std::string(reader.lookup(max.name).key) + ", " +
+                                std::string(reader.lookup(fraction.name).key) + ")";
+  return RangeFraction::create(*lo, *hi, static_cast<double>(*f), described);
+}
+
+Expected<Component> read_component(const ConfigReader& reader, const MemoryOption& option) {
+  const Lookup found = reader.lookup(option.name);
+  auto size = reader.read(option);
+  if (!size) return Unexpected{size.error()};
+  return Component{*size, found.value != nullptr ? Provenance::kConfigured : Provenance::kDefault,
+                   std::string(found.key)};
+}
+
+Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, const JvmOptions& o,
+                                                 MemorySize flink_total, const FlinkVersion& version,
+                                                 std::vector<std::string>& notes) {
+  auto metaspace = read_component(reader, o.metaspace);
+  if (!metaspace) return Unexpected{metaspace.error()};
+  auto flink_and_metaspace = flink_total.add(metaspace->size);
+  if (!flink_and_metaspace) return Unexpected{flink_and_metaspace.error()};
+  const std::string overhead_key(o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.')));
+  if (reader.contains(o.process_size)) {
+    auto process = reader.read(o.process_size);
+    if (!process) return Unexpected{process.error()};
+    if (*process < *flink_and_metaspace) {
+      // 1.10 has no explicit check; its negative MemorySize fails the same configurations (E9/E16).
+      (void)version;
+      return reject("the configured Total Process Memory " + describe(Part{"", *process, o.process_size.name.key}) +
+                    " is less than the sum of the derived Total Flink Memory and the JVM Metaspace: " +
+                    describe_sum({{"Total Flink Memory", flink_total, ""},
+                                  {"JVM Metaspace", metaspace->size, metaspace->key}}) +
+                    "; increase " + std::string(o.process_size.name.key) +
+                    " or reduce the configured memory components");
+    }
+    const MemorySize overhead = MemorySize::of_bytes(process->bytes() - flink_and_metaspace->bytes());
+    auto range = read_range_fraction(reader, o.overhead_min, o.overhead_max, o.overhead_fraction, "JVM Overhead");
+    if (!range) return Unexpected{range.error()};
+    if (overhead > range->max() || overhead < range->min()) {
+      return reject("the derived JVM Overhead " + overhead.to_human() + " (" + std::to_string(overhead.bytes()) +
+                    " bytes) is not in the configured JVM Overhead range [" + range->min().to_human() + ", " +
+                    range->max().to_human() + "] (" + std::string(o.overhead_min.name.key) + ", " +
+                    std::string(o.overhead_max.name.key) + "). With " + std::string(o.process_size.name.key) +
+                    " set, JVM Overhead is what remains of " +
+                    describe(Part{"Total Process Memory", *process, o.process_size.name.key}) + " after " +
+                    describe_sum({{"Total Flink Memory", flink_total, ""},
+                                  {"JVM Metaspace", metaspace->size, metaspace->key}}) +
+                    "; adjust the process size, the Flink components or the JVM Overhead range so that they agree");
+    }
+    return JvmMetaspaceAndOverhead{*metaspace, Component{overhead, Provenance::kDerived, overhead_key}};
+  }
+  auto range = read_range_fraction(reader, o.overhead_min, o.overhead_max, o.overhead_fraction, "JVM Overhead");
+  if (!range) return Unexpected{range.error()};
+  auto overhead = derive_with_inverse_fraction(*flink_and_metaspace, *range);
+  if (!overhead) return Unexpected{overhead.error()};
+  if (auto raw = flink_and_metaspace->multiply(range->fraction() / (1.0 - range->fraction()))) {
+    note_capping(notes, "JVM Overhead", *raw, *overhead, *range);
+  }
+  return JvmMetaspaceAndOverhead{*metaspace, Component{*overhead, Provenance::kDerived, overhead_key}};
+}
+
+Expected<JvmMetaspaceAndOverhead> jvm_from_process(const ConfigReader& reader, const JvmOptions& o,
+                                                   MemorySize process_total, std::vector<std::string>& notes) {
+  auto metaspace = read_component(reader, o.metaspace);
+  if (!metaspace) return Unexpected{metaspace.error()};
+  auto range = read_range_fraction(reader, o.overhead_min, o.overhead_max, o.overhead_fraction, "JVM Overhead");
+  if (!range) return Unexpected{range.error()};
+  auto overhead = derive_with_fraction(process_total, *range);
+  if (!overhead) return Unexpected{overhead.error()};
+  if (auto raw = process_total.multiply(range->fraction())) note_capping(notes, "JVM Overhead", *raw, *overhead, *range);
+  const std::string overhead_key(o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.')));
+  auto jvm_total = metaspace->size.add(*overhead);
+  if (!jvm_total || *jvm_total > process_total) {
+    return reject("the sum of " +
+                  describe({{"JVM Metaspace", metaspace->size, metaspace->key},
+                            {"JVM Overhead", *overhead, o.overhead_fraction.name.key}}) +
+                  " exceeds the configured " + describe(Part{"Total Process Memory", process_total,
+                                                             o.process_size.name.key}) +
+                  "; increase " + std::string(o.process_size.name.key) + " or reduce " +
+                  std::string(metaspace->key) + " / " + std::string(o.overhead_max.name.key));
+  }
+  return JvmMetaspaceAndOverhead{*metaspace, Component{*overhead, Provenance::kDerived, overhead_key}};
+}
+
+}  // namespace memguard::memmodel
+
+namespace memguard::memmodel {
+
+Expected<std::optional<MemorySize>> read_legacy_heap(const ConfigReader& reader, const MemoryOption& heap,
+                                                     const IntOption& heap_mb,
+                                                     const std::optional<std::string>& env_value,
+                                                     std::string_view env_name) {
+  auto blank = [](const std::string& s) {
+    for (char c : s) {
+      if (!(c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f'))) return false;
+    }
+    return true;
+  };
+  if (env_value && !blank(*env_value)) {
+    auto size = MemorySize::parse(*env_value);
+    if (!size) {
+      return make_error(ErrorCode::kIllegalConfiguration, "cannot read the memory size from environment variable " +
+                                                              std::string(env_name) + ": " + size.error().message);
+    }
+    return std::optional<MemorySize>(*size);
+  }
+  if (reader.contains(heap)) {
+    auto size = reader.read(heap);
+    if (!size) return Unexpected{size.error()};
+    return std::optional<MemorySize>(*size);
+  }
+  if (reader.contains(heap_mb)) {
+    auto mb = reader.read(heap_mb);
+    if (!mb) return Unexpected{mb.error()};
+    if (*mb < 0) {
+      return make_error(ErrorCode::kIllegalConfiguration,
+                        "the legacy heap size " + std::string(heap_mb.name.key) + " = " + std::to_string(*mb) +
+                            " (MB) must not be negative; set a positive number of MiB or remove the key");
+    }
+    return std::optional<MemorySize>(MemorySize::of_bytes(static_cast<int64_t>(*mb) << 20));
+  }
+  return std::optional<MemorySize>();
+}
+
+}  // namespace memguard::memmodel

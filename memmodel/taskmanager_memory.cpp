@@ -1,0 +1,468 @@
+// TaskManager memory (FLIP-49, spec §4): path selection (fine-grained, total Flink, total process),
+// the Flink-memory derivations, legacy network buffers (<= 1.20), legacy heap keys, cpu and slots.
+#include <cmath>
+#include <limits>
+
+#include "memmodel/breakdown.h"
+#include "memmodel/derivation.h"
+#include "memmodel/java_text.h"
+#include "memmodel/process_memory.h"
+
+namespace memguard::memmodel {
+
+namespace {
+
+Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalConfiguration, std::move(message)); }
+
+// The six Total Flink components while they are being derived.
+struct FlinkParts {
+  Component framework_heap, task_heap, framework_off_heap, task_off_heap, network, managed;
+};
+
+class TaskManagerDerivation {
+ public:
+  TaskManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, std::vector<std::string>& notes)
+      : r_(reader), v_(version), o_(taskmanager_options(version)), notes_(notes) {}
+
+  const TaskManagerOptions& options() const { return o_; }
+
+  // Legacy number-of-buffers mode (1.10-1.20): numberOfBuffers set, no network min/max/fraction.
+  bool legacy_network() const {
+    return !v_.at_least(2, 0) && r_.contains(o_.network_buffers) && !r_.contains(o_.network_min) &&
+           !r_.contains(o_.network_max) && !r_.contains(o_.network_fraction);
+  }
+
+  Expected<MemorySize> legacy_network_size() const {
+    auto buffers = r_.read(o_.network_buffers);
+    if (!buffers) return Unexpected{buffers.error()};
+    auto page = r_.read(o_.segment_size);
+    if (!page) return Unexpected{page.error()};
+    const int64_t p = page->bytes();
+    const std::string key(o_.segment_size.name.key);
+    if (p > std::numeric_limits<int32_t>::max()) {
+      return reject(key + " = " + page->to_human() + " does not fit a 32-bit page size; use a power of two such as 32kb");
+    }
+    if (p < 4096) return reject(key + " = " + std::to_string(p) + " bytes is below the minimum page size of 4096 bytes; use a power of two such as 32kb");
+    if ((p & (p - 1)) != 0) return reject(key + " = " + std::to_string(p) + " bytes is not a power of two; use for example 32kb");
+    const int64_t bytes = static_cast<int64_t>(*buffers) * p;
+    if (bytes < 0) {
+      return reject(std::string(o_.network_buffers.name.key) + " = " + std::to_string(*buffers) +
+                    " is negative; set a positive number of buffers or configure taskmanager.memory.network.* instead");
+    }
+    return MemorySize::of_bytes(bytes);
+  }
+
+  Expected<RangeFraction> network_range() const {
+    return read_range_fraction(r_, o_.network_min, o_.network_max, o_.network_fraction, "Network Memory");
+  }
+
+  // Common components read with their defaults.
+  Expected<FlinkParts> fixed_parts() const {
+    FlinkParts p;
+    auto fh = read_component(r_, o_.framework_heap);
+    if (!fh) return Unexpected{fh.error()};
+    auto fo = read_component(r_, o_.framework_off_heap);
+    if (!fo) return Unexpected{fo.error()};
+    auto to = read_component(r_, o_.task_off_heap);
+    if (!to) return Unexpected{to.error()};
+    p.framework_heap = *fh;
+    p.framework_off_heap = *fo;
+    p.task_off_heap = *to;
+    return p;
+  }
+
+  // MANAGED(F): the configured size, else the managed fraction of Total Flink.
+  Expected<Component> managed(MemorySize flink_total) const {
+    if (r_.contains(o_.managed_size)) return read_component(r_, o_.managed_size);
+    auto range = read_range_fraction(r_, MemoryOption{{"(no minimum)"}, MemorySize::of_bytes(0)},
+                                     MemoryOption{{"(no maximum)"}, MemorySize::of_bytes(MemorySize::kMaxBytes)},
+                                     o_.managed_fraction, "Managed Memory");
+    if (!range) return Unexpected{range.error()};
+    auto size = derive_with_fraction(flink_total, *range);
+    if (!size) return Unexpected{size.error()};
+    return Component{*size, Provenance::kDerived, std::string(o_.managed_fraction.name.key)};
+  }
+
+  // NETWORK-CHECK: a network size that is the remainder of Total Flink must fit the configuration.
+  Expected<void> check_network_remainder(MemorySize network, MemorySize flink_total, const FlinkParts& p) const {
+    const std::string why =
+        " When Total Flink Memory and Task Heap and/or Managed Memory are configured, Network Memory is what "
+        "remains of Total Flink Memory after the other components: " +
+        describe_sum({{"Total Flink Memory", flink_total, ""}}) + " minus " + others(p) + ". ";
+    if (legacy_network()) {
+      auto legacy = legacy_network_size();
+      if (!legacy) return Unexpected{legacy.error()};
+      if (*legacy != network) {
+        return reject("the derived Network Memory " + describe(Part{"", network, ""}) +
+                      " differs from the legacy network buffer size " +
+                      describe(Part{"numberOfBuffers x segment-size", *legacy, o_.network_buffers.name.key}) + "." +
+                      why + "Adjust the configured sizes, or replace " + std::string(o_.network_buffers.name.key) +
+                      " by taskmanager.memory.network.min/max");
+      }
+      return {};
+    }
+    auto range = network_range();
+    if (!range) return Unexpected{range.error()};
+    if (network > range->max() || network < range->min()) {
+      return reject("the derived Network Memory " + network.to_human() + " (" + std::to_string(network.bytes()) +
+                    " bytes) is not in the configured Network Memory range [" + range->min().to_human() + ", " +
+                    range->max().to_human() + "] (" + std::string(r_.lookup(o_.network_min.name).key) + ", " +
+                    std::string(r_.lookup(o_.network_max.name).key) + ")." + why +
+                    "Change the configured sizes so that the remainder fits the range, or widen the range");
+    }
+    if (r_.contains(o_.network_fraction)) {
+      if (auto expected = flink_total.multiply(range->fraction()); expected && *expected != network) {
+        notes_.push_back("Network Memory is the remainder " + network.to_human() + ", not the configured fraction " +
+                         java::double_to_string(range->fraction()) + " of Total Flink Memory (" +
+                         expected->to_human() + "); Flink only logs this");
+      }
+    }
+    return {};
+  }
+
+  // The network size when it is not a remainder: legacy buffers, or fraction/inverse fraction.
+  Expected<Component> network_from_options(MemorySize base, bool inverse) const {
+    if (legacy_network()) {
+      auto size = legacy_network_size();
+      if (!size) return Unexpected{size.error()};
+      return Component{*size, Provenance::kDerived, std::string(o_.network_buffers.name.key)};
+    }
+    auto range = network_range();
+    if (!range) return Unexpected{range.error()};
+    auto size = inverse ? derive_with_inverse_fraction(base, *range) : derive_with_fraction(base, *range);
+    if (!size) return Unexpected{size.error()};
+    volatile double f = range->fraction();
+    if (auto raw = base.multiply(inverse ? f / (1.0 - f) : f)) note_capping(notes_, "Network Memory", *raw, *size, *range);
+    return Component{*size, Provenance::kDerived, std::string(r_.lookup(o_.network_fraction.name).key)};
+  }
+
+  // Sum of components as Flink adds them (overflow-checked).
+  static Expected<MemorySize> sum(std::initializer_list<MemorySize> sizes) {
+    MemorySize total;
+    for (MemorySize s : sizes) {
+      auto next = total.add(s);
+      if (!next) return next;
+      total = *next;
+    }
+    return total;
+  }
+
+  std::string others(const FlinkParts& p) const {
+    return describe({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
+                     {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
+                     {"Task Heap", p.task_heap.size, p.task_heap.key},
+                     {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
+                     {"Managed Memory", p.managed.size, p.managed.key}});
+  }
+
+  // FLINK-FROM-TOTAL(F): Total Flink is known (configured, or derived from the process size).
+  Expected<FlinkParts> from_total_flink(MemorySize flink_total) const {
+    auto parts = fixed_parts();
+    if (!parts) return parts;
+    FlinkParts& p = *parts;
+    if (r_.contains(o_.task_heap)) {
+      auto th = read_component(r_, o_.task_heap);
+      if (!th) return Unexpected{th.error()};
+      p.task_heap = *th;
+      auto mg = managed(flink_total);
+      if (!mg) return Unexpected{mg.error()};
+      p.managed = *mg;
+      auto without_network = sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
+                                  p.task_off_heap.size, p.managed.size});
+      if (!without_network || *without_network > flink_total) {
+        return reject("the sum of the configured " +
+                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
+                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
+                                    {"Task Heap", p.task_heap.size, p.task_heap.key},
+                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
+                                    {"Managed Memory", p.managed.size, p.managed.key}}) +
+                      " exceeds " + describe(Part{"Total Flink Memory", flink_total, total_flink_source()}) +
+                      "; reduce these components or increase the total");
+      }
+      const MemorySize network = MemorySize::of_bytes(flink_total.bytes() - without_network->bytes());
+      if (auto ok = check_network_remainder(network, flink_total, p); !ok) return Unexpected{ok.error()};
+      p.network = Component{network, Provenance::kDerived, "taskmanager.memory.network.min/max"};
+    } else {
+      auto mg = managed(flink_total);
+      if (!mg) return Unexpected{mg.error()};
+      p.managed = *mg;
+      auto n = network_from_options(flink_total, false);
+      if (!n) return Unexpected{n.error()};
+      p.network = *n;
+      auto without_heap = sum({p.framework_heap.size, p.framework_off_heap.size, p.task_off_heap.size,
+                               p.managed.size, p.network.size});
+      if (!without_heap || *without_heap > flink_total) {
+        return reject("the sum of " +
+                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
+                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
+                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
+                                    {"Managed Memory", p.managed.size, p.managed.key},
+                                    {"Network Memory", p.network.size, p.network.key}}) +
+                      " exceeds " + describe(Part{"Total Flink Memory", flink_total, total_flink_source()}) +
+                      ", leaving nothing for Task Heap; increase the total or reduce these components "
+                      "(for example the managed or network fraction)");
+      }
+      p.task_heap = Component{MemorySize::of_bytes(flink_total.bytes() - without_heap->bytes()), Provenance::kDerived,
+                              std::string(o_.task_heap.name.key)};
+    }
+    return parts;
+  }
+
+  // FLINK-FROM-FINE-GRAINED: task heap and managed memory are configured.
+  Expected<FlinkParts> from_fine_grained() const {
+    auto th = read_component(r_, o_.task_heap);
+    if (!th) return Unexpected{th.error()};
+    auto mg = read_component(r_, o_.managed_size);
+    if (!mg) return Unexpected{mg.error()};
+    auto parts = fixed_parts();
+    if (!parts) return parts;
+    FlinkParts& p = *parts;
+    p.task_heap = *th;
+    p.managed = *mg;
+    auto without_network = sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
+                                p.task_off_heap.size, p.managed.size});
+    if (!without_network) return Unexpected{without_network.error()};
+    if (r_.contains(o_.flink_size)) {
+      auto flink_total = r_.read(o_.flink_size);
+      if (!flink_total) return Unexpected{flink_total.error()};
+      if (*without_network > *flink_total) {
+        return reject("the sum of the configured " +
+                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
+                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
+                                    {"Task Heap", p.task_heap.size, p.task_heap.key},
+                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
+                                    {"Managed Memory", p.managed.size, p.managed.key}}) +
+                      " exceeds the configured " +
+                      describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
+                      "; reduce these components or increase the total");
+      }
+      const MemorySize network = MemorySize::of_bytes(flink_total->bytes() - without_network->bytes());
+      if (auto ok = check_network_remainder(network, *flink_total, p); !ok) return Unexpected{ok.error()};
+      p.network = Component{network, Provenance::kDerived, "taskmanager.memory.network.min/max"};
+    } else {
+      auto n = network_from_options(*without_network, true);
+      if (!n) return Unexpected{n.error()};
+      p.network = *n;
+    }
+    return parts;
+  }
+
+  std::string_view total_flink_source() const {
+    return r_.contains(o_.flink_size) ? o_.flink_size.name.key : std::string_view("derived from the process size");
+  }
+
+ private:
+  const ConfigReader& r_;
+  FlinkVersion v_;
+  TaskManagerOptions o_;
+  std::vector<std::string>& notes_;
+};
+
+Expected<MemorySize> flink_total_of(const FlinkParts& p) {
+  MemorySize total;
+  for (const Component* c : {&p.framework_heap, &p.task_heap, &p.framework_off_heap, &p.task_off_heap, &p.network,
+                             &p.managed}) {
+    auto next = total.add(c->size);
+    if (!next) return next;
+    total = *next;
+  }
+  return total;
+}
+
+// CPU resources keep 8 decimals, rounded down (1.14+, BigDecimal scale 8).
+double round_cpu_down(double cpu) {
+  java::Decimal d = java::shortest_decimal(cpu);
+  const int keep = d.point + 8;  // digits before the point plus 8 decimals
+  if (keep >= static_cast<int>(d.digits.size())) return cpu;
+  if (keep <= 0) return 0.0;
+  const std::string text = d.digits.substr(0, static_cast<size_t>(keep)) + "e" + std::to_string(d.point - keep);
+  return std::strtod(text.c_str(), nullptr);
+}
+
+// external-resources: a ';'-separated list (or a YAML list) of names, "none" for none.
+std::vector<std::string> external_resource_names(const ConfigValue& value) {
+  std::string text = value.text;
+  char separator = ';';
+  if (value.kind == ValueKind::kList && text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+    separator = ',';
+  }
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(separator, start);
+    if (end == std::string::npos) end = text.size();
+    std::string name(java::trim(std::string_view(text).substr(start, end - start)));
+    if (name.size() >= 2 && (name.front() == '"' || name.front() == '\'') && name.back() == name.front())
+      name = name.substr(1, name.size() - 2);
+    if (!name.empty()) names.push_back(name);
+    start = end + 1;
+  }
+  return names;
+}
+
+Expected<std::vector<std::pair<std::string, int64_t>>> read_external_resources(const FlinkConfig& config) {
+  std::vector<std::pair<std::string, int64_t>> resources;
+  const ConfigValue* list = config.find("external-resources");
+  if (list == nullptr || list->text == "none") return resources;
+  std::vector<std::string> names;
+  for (std::string& n : external_resource_names(*list)) {
+    bool seen = false;
+    for (const auto& m : names) seen = seen || m == n;
+    if (!seen) names.push_back(std::move(n));
+  }
+  for (const std::string& name : names) {
+    const std::string key = "external-resource." + name + ".amount";
+    const ConfigValue* amount = config.find(key);
+    if (amount == nullptr) continue;  // Flink logs a warning and ignores the resource
+    auto value = java::parse_long(amount->text);
+    if (!value) {
+      return reject("cannot read " + key + " = '" + amount->text + "' as a whole number; write the amount, e.g. 1");
+    }
+    if (*value > 0) resources.emplace_back(name, *value);
+  }
+  std::vector<std::string> keys;
+  for (const auto& r : resources) keys.push_back(r.first);
+  std::vector<std::pair<std::string, int64_t>> ordered;
+  for (size_t i : java::hash_map_order(keys)) ordered.push_back(resources[i]);
+  return ordered;
+}
+
+}  // namespace
+
+Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const DerivationContext& context) {
+  const FlinkVersion& version = context.version;
+  const TaskManagerOptions options = taskmanager_options(version);
+  TaskManagerMemory result;
+  auto fail = [](const Error& e) {
+    return Unexpected{Error{e.code, "TaskManager memory configuration failed: " + e.message}};
+  };
+
+  // Legacy heap keys (1.10-1.20) stand for Total Flink (start scripts) or Total Process (active
+  // resource managers) unless that option is already configured.
+  std::optional<FlinkConfig> mapped;
+  if (!version.at_least(2, 0)) {
+    const MemoryOption& target =
+        context.legacy_heap == LegacyHeapTarget::kProcessTotal ? options.process_size : options.flink_size;
+    const ConfigReader plain(config);
+    if (!plain.contains(target)) {
+      auto legacy = read_legacy_heap(plain, options.legacy_heap, options.legacy_heap_mb, context.legacy_heap_env,
+                                     "FLINK_TM_HEAP");
+      if (!legacy) return fail(legacy.error());
+      if (*legacy) {
+        mapped = config;
+        mapped->set(std::string(target.name.key), std::to_string((*legacy)->bytes()) + "b");
+        result.notes.push_back("the legacy TaskManager heap size (" + (*legacy)->to_human() + ") is used as " +
+                               std::string(target.name.key));
+      }
+    }
+  }
+  const ConfigReader reader(mapped ? *mapped : config);
+  TaskManagerDerivation derivation(reader, version, result.notes);
+
+  FlinkParts parts;
+  JvmMetaspaceAndOverhead jvm;
+  const JvmOptions jvm_opts = jvm_options(options);
+  if (reader.contains(options.task_heap) && reader.contains(options.managed_size)) {
+    auto p = derivation.from_fine_grained();
+    if (!p) return fail(p.error());
+    parts = *p;
+    auto flink_total = flink_total_of(parts);
+    if (!flink_total) return fail(flink_total.error());
+    auto j = jvm_from_flink(reader, jvm_opts, *flink_total, version, result.notes);
+    if (!j) return fail(j.error());
+    jvm = *j;
+  } else if (reader.contains(options.flink_size)) {
+    auto flink_total = reader.read(options.flink_size);
+    if (!flink_total) return fail(flink_total.error());
+    auto p = derivation.from_total_flink(*flink_total);
+    if (!p) return fail(p.error());
+    parts = *p;
+    auto j = jvm_from_flink(reader, jvm_opts, *flink_total, version, result.notes);
+    if (!j) return fail(j.error());
+    jvm = *j;
+  } else if (reader.contains(options.process_size)) {
+    auto process_total = reader.read(options.process_size);
+    if (!process_total) return fail(process_total.error());
+    auto j = jvm_from_process(reader, jvm_opts, *process_total, result.notes);
+    if (!j) return fail(j.error());
+    jvm = *j;
+    const MemorySize flink_total =
+        MemorySize::of_bytes(process_total->bytes() - jvm.metaspace.size.bytes() - jvm.overhead.size.bytes());
+    auto p = derivation.from_total_flink(flink_total);
+    if (!p) return fail(p.error());
+    parts = *p;
+  } else {
+    return fail(Error{ErrorCode::kIllegalConfiguration,
+                      "either the fine-grained memory (taskmanager.memory.task.heap.size and "
+                      "taskmanager.memory.managed.size), or the Total Flink Memory size "
+                      "(taskmanager.memory.flink.size), or the Total Process Memory size "
+                      "(taskmanager.memory.process.size) must be configured; for containers set "
+                      "taskmanager.memory.process.size (for example 1728m)"});
+  }
+  result.framework_heap = parts.framework_heap;
+  result.task_heap = parts.task_heap;
+  result.framework_off_heap = parts.framework_off_heap;
+  result.task_off_heap = parts.task_off_heap;
+  result.network = parts.network;
+  result.managed = parts.managed;
+  result.jvm = jvm;
+  // Flink adds the process total up once more when building the spec: overflow rejects.
+  auto flink_total = flink_total_of(parts);
+  if (!flink_total) return fail(flink_total.error());
+  auto process = flink_total->add(jvm.metaspace.size);
+  if (process) process = process->add(jvm.overhead.size);
+  if (!process) return fail(process.error());
+
+  // CPU cores (§4.5): explicit, else the deployment's fallback, else the number of slots.
+  double cpu = 0;
+  if (reader.contains(options.cpu_cores)) {
+    auto c = reader.read(options.cpu_cores);
+    if (!c) return fail(c.error());
+    cpu = *c;
+  } else {
+    double fallback = -1.0;
+    if (context.kubernetes_cpu_fallback) {
+      auto k = reader.read(options.kubernetes_cpu);
+      if (!k) return fail(k.error());
+      fallback = *k;
+    }
+    if (fallback > 0.0) {
+      cpu = fallback;
+    } else {
+      auto slots = reader.read(options.num_slots);
+      if (!slots) return fail(slots.error());
+      cpu = *slots;
+    }
+  }
+  if (!(cpu > 0) || std::isinf(cpu)) {
+    return fail(Error{ErrorCode::kIllegalConfiguration,
+                      "TaskManagers need a positive, finite number of CPU cores, but " +
+                          std::string(reader.contains(options.cpu_cores) ? options.cpu_cores.name.key
+                                                                         : options.num_slots.name.key) +
+                          " gives " + java::double_to_string(cpu) + "; set taskmanager.cpu.cores to e.g. 1.0"});
+  }
+  result.cpu_cores = version.at_least(1, 14) ? round_cpu_down(cpu) : cpu;
+  auto slots = reader.read(options.num_slots);
+  if (!slots) return fail(slots.error());
+  result.num_slots = *slots;
+  if (version.at_least(1, 13)) {
+    auto resources = read_external_resources(reader.config());
+    if (!resources) return fail(resources.error());
+    result.external_resources = std::move(*resources);
+  }
+  return result;
+}
+
+MemorySize TaskManagerMemory::jvm_heap() const { return MemorySize::of_bytes(framework_heap.size.bytes() + task_heap.size.bytes()); }
+MemorySize TaskManagerMemory::jvm_direct() const {
+  return MemorySize::of_bytes(framework_off_heap.size.bytes() + task_off_heap.size.bytes() + network.size.bytes());
+}
+MemorySize TaskManagerMemory::flink_total() const {
+  return MemorySize::of_bytes(jvm_heap().bytes() + jvm_direct().bytes() + managed.size.bytes());
+}
+MemorySize TaskManagerMemory::process_total() const {
+  return MemorySize::of_bytes(flink_total().bytes() + jvm.metaspace.size.bytes() + jvm.overhead.size.bytes());
+}
+
+}  // namespace memguard::memmodel

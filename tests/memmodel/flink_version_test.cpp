@@ -1,0 +1,32 @@
+// FlinkVersion: release numbers and the operator's enum spellings.
+#include <catch2/catch.hpp>
+
+#include "memmodel/flink_version.h"
+
+using memguard::memmodel::FlinkVersion;
+
+TEST_CASE("Flink versions parse from release and operator spellings", "[memmodel][version]") {
+  CHECK(*FlinkVersion::parse("1.20") == FlinkVersion{1, 20, 0});
+  CHECK(*FlinkVersion::parse("1.20.1") == FlinkVersion{1, 20, 1});
+  CHECK(*FlinkVersion::parse("v1_13") == FlinkVersion{1, 13, 0});
+  CHECK(*FlinkVersion::parse("v2_0") == FlinkVersion{2, 0, 0});
+  CHECK(*FlinkVersion::parse("2.x") == FlinkVersion{2, 0, 0});
+  CHECK(*FlinkVersion::parse("v2_x") == FlinkVersion{2, 0, 0});
+  CHECK(*FlinkVersion::parse("1.10") == FlinkVersion{1, 10, 0});
+  CHECK(FlinkVersion{1, 11, 2}.to_string() == "1.11.2");
+  CHECK(FlinkVersion{2, 0, 0}.to_string() == "2.0");
+}
+
+TEST_CASE("Unsupported or malformed Flink versions are errors", "[memmodel][version]") {
+  for (const char* bad : {"", "1", "1.9", "0.10", "3.0", "1.20.x", "1.2.3.4", "v1.20", "abc", "1.-1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(FlinkVersion::parse(bad).has_value());
+  }
+}
+
+TEST_CASE("Version comparisons order releases", "[memmodel][version]") {
+  CHECK(FlinkVersion{1, 17, 0}.at_least(1, 17));
+  CHECK_FALSE(FlinkVersion{1, 16, 9}.at_least(1, 17));
+  CHECK(FlinkVersion{2, 0, 0}.at_least(1, 20));
+  CHECK(FlinkVersion{1, 12, 2}.at_least(1, 12, 2));
+}

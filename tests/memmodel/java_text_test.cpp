@@ -1,0 +1,81 @@
+// Java number semantics the model depends on: Float.parseFloat, Integer.parseInt, Double.toString,
+// String.hashCode and HashMap iteration order.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include "memmodel/java_text.h"
+
+namespace java = memguard::memmodel::java;
+
+TEST_CASE("Float parsing accepts Java's grammar", "[memmodel][java]") {
+  CHECK(*java::parse_float("0.4") == 0.4f);
+  CHECK(*java::parse_float("  0.4 \n") == 0.4f);
+  CHECK(*java::parse_float("+.5") == 0.5f);
+  CHECK(*java::parse_float("5.") == 5.0f);
+  CHECK(*java::parse_float("1e-1") == 0.1f);
+  CHECK(*java::parse_float("0.1f") == 0.1f);
+  CHECK(*java::parse_float("0.1D") == 0.1f);
+  CHECK(*java::parse_float("-0.1") == -0.1f);
+  CHECK(*java::parse_float("0x1.8p1") == 3.0f);
+  CHECK(*java::parse_float("1e-50") == 0.0f);
+  CHECK(std::isinf(*java::parse_float("1e50")));
+  CHECK(std::isnan(*java::parse_float("NaN")));
+  CHECK(*java::parse_float("-Infinity") == -std::numeric_limits<float>::infinity());
+  // Rounds straight to float: 0.99999999 is 1.0f (and so an invalid fraction later).
+  CHECK(*java::parse_float("0.99999999") == 1.0f);
+}
+
+TEST_CASE("Float parsing rejects what Java rejects", "[memmodel][java]") {
+  for (const char* bad : {"", "abc", "0.1.2", "1,5", "-5m", "m", ".", "e5", "1e", "0x1.8", "nan", "inf", "1ff", "0.1 f"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(java::parse_float(bad).has_value());
+  }
+}
+
+TEST_CASE("Integer parsing follows Integer.parseInt", "[memmodel][java]") {
+  CHECK(*java::parse_int("+7") == 7);
+  CHECK(*java::parse_int("-2147483648") == std::numeric_limits<int32_t>::min());
+  CHECK_FALSE(java::parse_int("2147483648").has_value());
+  CHECK_FALSE(java::parse_int(" 1").has_value());
+  CHECK_FALSE(java::parse_int("1.0").has_value());
+  CHECK_FALSE(java::parse_int("-").has_value());
+}
+
+TEST_CASE("Double.toString forms match Java", "[memmodel][java]") {
+  CHECK(java::double_to_string(1.0) == "1.0");
+  CHECK(java::double_to_string(0.5) == "0.5");
+  CHECK(java::double_to_string(2.0) == "2.0");
+  CHECK(java::double_to_string(1234567.0) == "1234567.0");
+  CHECK(java::double_to_string(1e7) == "1.0E7");
+  CHECK(java::double_to_string(1.5e-4) == "1.5E-4");
+  CHECK(java::double_to_string(0.001) == "0.001");
+  CHECK(java::double_to_string(static_cast<double>(0.4f)) == "0.4000000059604645");
+  CHECK(java::double_to_string(static_cast<double>(0.1f)) == "0.10000000149011612");
+}
+
+TEST_CASE("String.hashCode matches Java for ASCII and non-ASCII text", "[memmodel][java]") {
+  CHECK(java::string_hash("") == 0);
+  CHECK(java::string_hash("a") == 97);
+  CHECK(java::string_hash("hello") == 99162322);
+  CHECK(java::string_hash("\xC3\xA9") == 0xE9);  // é is one UTF-16 unit
+}
+
+TEST_CASE("HashMap order reproduces Flink's -D order for the 13-key form", "[memmodel][java]") {
+  const std::vector<std::string> put_order{
+      "taskmanager.cpu.cores", "taskmanager.memory.framework.heap.size", "taskmanager.memory.framework.off-heap.size",
+      "taskmanager.memory.task.heap.size", "taskmanager.memory.task.off-heap.size", "taskmanager.memory.network.min",
+      "taskmanager.memory.network.max", "taskmanager.memory.managed.size", "taskmanager.memory.jvm-metaspace.size",
+      "taskmanager.memory.jvm-overhead.min", "taskmanager.memory.jvm-overhead.max", "taskmanager.numberOfTaskSlots",
+      "external-resources"};
+  std::vector<std::string> got;
+  for (size_t i : java::hash_map_order(put_order)) got.push_back(put_order[i]);
+  const std::vector<std::string> flink{
+      "taskmanager.memory.network.min", "taskmanager.cpu.cores", "taskmanager.memory.task.off-heap.size",
+      "taskmanager.memory.jvm-metaspace.size", "external-resources", "taskmanager.memory.jvm-overhead.min",
+      "taskmanager.memory.framework.off-heap.size", "taskmanager.memory.network.max",
+      "taskmanager.memory.framework.heap.size", "taskmanager.memory.managed.size",
+      "taskmanager.memory.task.heap.size", "taskmanager.numberOfTaskSlots", "taskmanager.memory.jvm-overhead.max"};
+  CHECK(got == flink);
+}

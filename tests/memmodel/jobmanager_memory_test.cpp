@@ -1,0 +1,98 @@
+// JobManager derivation: spec examples, the 1.11.0/1.11.1 bug, legacy heap and 1.10's JobManager.
+#include <catch2/catch.hpp>
+
+#include "memmodel/derivation.h"
+
+using namespace memguard::memmodel;
+
+namespace {
+
+DerivationContext at(const char* version) {
+  DerivationContext c;
+  c.version = *FlinkVersion::parse(version);
+  return c;
+}
+
+void require_rejected(const FlinkConfig& config, const DerivationContext& context,
+                      std::initializer_list<const char*> fragments) {
+  auto m = derive_jobmanager(config, context);
+  REQUIRE_FALSE(m.has_value());
+  CAPTURE(m.error().message);
+  for (const char* f : fragments) CHECK_THAT(m.error().message, Catch::Contains(f));
+}
+
+}  // namespace
+
+TEST_CASE("JobManager sizes match Flink's outputs", "[memmodel][jobmanager]") {
+  auto p1600 = derive_jobmanager({{"jobmanager.memory.process.size", "1600m"}}, at("1.20"));
+  REQUIRE(p1600);
+  CHECK(p1600->jvm_heap.size.bytes() == 1073741824);
+  CHECK(p1600->jvm.overhead.size.bytes() == 201326592);
+  auto p2g = derive_jobmanager({{"jobmanager.memory.process.size", "2g"}}, at("1.12"));
+  CHECK(p2g->jvm_heap.size.bytes() == 1530082096);
+  CHECK(p2g->jvm.overhead.size.bytes() == 214748368);
+  auto f = derive_jobmanager({{"jobmanager.memory.flink.size", "378m"}, {"jobmanager.memory.heap.size", "150m"}}, at("1.20"));
+  CHECK(f->off_heap.size.bytes() == 239075328);
+  auto h = derive_jobmanager({{"jobmanager.memory.heap.size", "1g"}}, at("2.0"));
+  CHECK(h->process_total().bytes() == 1677721600);
+  auto big = derive_jobmanager({{"jobmanager.memory.process.size", "16g"}}, at("2.0"));
+  CHECK(big->jvm.overhead.size.bytes() == 1073741824);
+  CHECK(big->jvm_heap.size.bytes() == 15703474176);
+}
+
+TEST_CASE("The JVM direct limit flag is opt-in and must be a boolean", "[memmodel][jobmanager]") {
+  auto on = derive_jobmanager({{"jobmanager.memory.process.size", "1g"},
+                               {"jobmanager.memory.enable-jvm-direct-memory-limit", "TRUE"}},
+                              at("1.20"));
+  REQUIRE(on);
+  CHECK(jvm_args(*on) == "-Xmx469762048 -Xms469762048 -XX:MaxDirectMemorySize=134217728 -XX:MaxMetaspaceSize=268435456");
+  require_rejected({{"jobmanager.memory.process.size", "1g"}, {"jobmanager.memory.enable-jvm-direct-memory-limit", "yes"}},
+                   at("1.20"), {"jobmanager.memory.enable-jvm-direct-memory-limit"});
+}
+
+TEST_CASE("Each JobManager rejection names the keys to change", "[memmodel][jobmanager][rejection]") {
+  const auto v = at("1.20");
+  require_rejected({}, v, {"jobmanager.memory.heap.size", "jobmanager.memory.flink.size", "jobmanager.memory.process.size"});
+  require_rejected({{"jobmanager.memory.flink.size", "199m"}, {"jobmanager.memory.heap.size", "100m"},
+                    {"jobmanager.memory.off-heap.size", "100m"}},
+                   v, {"jobmanager.memory.off-heap.size", "jobmanager.memory.flink.size"});
+  require_rejected({{"jobmanager.memory.flink.size", "100m"}, {"jobmanager.memory.heap.size", "150m"}}, v,
+                   {"jobmanager.memory.heap.size", "jobmanager.memory.flink.size"});
+  require_rejected({{"jobmanager.memory.flink.size", "128m"}}, v, {"jobmanager.memory.off-heap.size"});
+  require_rejected({{"jobmanager.memory.process.size", "400m"}}, v, {"jobmanager.memory.process.size"});
+  require_rejected({{"jobmanager.memory.process.size", "1g"}, {"jobmanager.memory.jvm-overhead.min", "2g"}}, v,
+                   {"jobmanager.memory.jvm-overhead.min"});
+}
+
+TEST_CASE("Flink 1.11.0 and 1.11.1 reject heap plus both totals (FLINK-18993)", "[memmodel][jobmanager][version]") {
+  FlinkConfig config{{"jobmanager.memory.flink.size", "200m"}, {"jobmanager.memory.heap.size", "150m"},
+                     {"jobmanager.memory.off-heap.size", "50m"}};
+  require_rejected(config, at("1.11.1"), {"FLINK-18993"});
+  CHECK(derive_jobmanager(config, at("1.11.2"))->off_heap.size.bytes() == 52428800);
+  CHECK(derive_jobmanager(config, at("1.12"))->off_heap.size.bytes() == 52428800);
+}
+
+TEST_CASE("The legacy JobManager heap maps to heap or process size until 2.0", "[memmodel][jobmanager][legacy]") {
+  FlinkConfig config{{"jobmanager.heap.mb", "2048"}};
+  CHECK(derive_jobmanager(config, at("1.20"))->jvm_heap.size.bytes() == 2LL << 30);
+  DerivationContext k8s = at("1.20");
+  k8s.legacy_heap = LegacyHeapTarget::kProcessTotal;
+  CHECK(derive_jobmanager(config, k8s)->process_total().bytes() == 2LL << 30);
+  CHECK_FALSE(derive_jobmanager(config, at("2.0")).has_value());
+}
+
+TEST_CASE("Flink 1.10's JobManager uses the heap size and the container cut-off", "[memmodel][jobmanager][version]") {
+  auto scripts = derive_jobmanager({{"jobmanager.heap.size", "1500m"}}, at("1.10"));
+  REQUIRE(scripts);
+  CHECK(jvm_args(*scripts) == "-Xms1500m -Xmx1500m");
+  CHECK(dynamic_properties(*scripts, at("1.10").version).empty());
+  DerivationContext k8s = at("1.10");
+  k8s.legacy_heap = LegacyHeapTarget::kProcessTotal;
+  auto container = derive_jobmanager({{"jobmanager.heap.size", "4096m"}}, k8s);
+  REQUIRE(container);
+  CHECK(container->jvm_heap.size.mebibytes() == 3072);  // 4096 - max(1024, 600)
+  CHECK(derive_jobmanager({}, k8s)->jvm_heap.size.mebibytes() == 424);  // 1024 - 600
+  require_rejected({{"jobmanager.heap.size", "500m"}}, k8s, {"containerized.heap-cutoff-min"});
+  require_rejected({{"jobmanager.heap.size", "2g"}, {"containerized.heap-cutoff-ratio", "1.5"}}, k8s,
+                   {"containerized.heap-cutoff-ratio"});
+}

@@ -1,0 +1,232 @@
+// TaskManager derivation: spec worked examples, every rejection rule (E1-E16) with a message that
+// names the key to change, legacy keys, cpu and external resources.
+#include <catch2/catch.hpp>
+
+#include "memmodel/derivation.h"
+
+using namespace memguard::memmodel;
+using memguard::ErrorCode;
+
+namespace {
+
+DerivationContext at(const char* version) {
+  DerivationContext c;
+  c.version = *FlinkVersion::parse(version);
+  return c;
+}
+
+// Expects a rejection whose message names every given fragment.
+void require_rejected(const FlinkConfig& config, const DerivationContext& context,
+                      std::initializer_list<const char*> fragments) {
+  auto m = derive_taskmanager(config, context);
+  REQUIRE_FALSE(m.has_value());
+  CAPTURE(m.error().message);
+  CHECK(m.error().code != ErrorCode::kInternal);
+  for (const char* f : fragments) CHECK_THAT(m.error().message, Catch::Contains(f));
+}
+
+}  // namespace
+
+TEST_CASE("A 1728m TaskManager derives exactly as real Flink 2.0 does", "[memmodel][taskmanager]") {
+  auto m = derive_taskmanager({{"taskmanager.memory.process.size", "1728m"}}, at("2.0"));
+  REQUIRE(m);
+  CHECK(m->framework_heap.size.bytes() == 134217728);
+  CHECK(m->task_heap.size.bytes() == 402653174);
+  CHECK(m->network.size.bytes() == 134217730);
+  CHECK(m->managed.size.bytes() == 536870920);
+  CHECK(m->jvm.overhead.size.bytes() == 201326592);
+  CHECK(m->flink_total().bytes() == 1342177280);
+  CHECK(m->process_total().bytes() == 1811939328);
+  CHECK(jvm_args(*m) == "-Xmx536870902 -Xms536870902 -XX:MaxDirectMemorySize=268435458 -XX:MaxMetaspaceSize=268435456");
+}
+
+TEST_CASE("Spec worked examples derive to the byte", "[memmodel][taskmanager]") {
+  SECTION("process 20g before 1.17 caps network at 1g") {
+    auto m = derive_taskmanager({{"taskmanager.memory.process.size", "20g"}}, at("1.12"));
+    REQUIRE(m);
+    CHECK(m->network.size.bytes() == 1073741824);
+    CHECK(m->task_heap.size.bytes() == 10737418120);
+    CHECK(m->jvm.overhead.size.bytes() == 1073741824);
+  }
+  SECTION("process 20g from 1.17 on leaves network unbounded") {
+    auto m = derive_taskmanager({{"taskmanager.memory.process.size", "20g"}}, at("1.17"));
+    REQUIRE(m);
+    CHECK(m->network.size.bytes() == 2013265950);
+    CHECK(m->task_heap.size.bytes() == 9797893994);
+  }
+  SECTION("fine-grained without totals uses the inverse network fraction") {
+    auto m = derive_taskmanager({{"taskmanager.memory.task.heap.size", "1g"}, {"taskmanager.memory.managed.size", "512m"}},
+                                at("1.20"));
+    REQUIRE(m);
+    CHECK(m->network.size.bytes() == 208783135);
+    CHECK(m->flink_total().bytes() == 2087831327);
+    CHECK(m->jvm.overhead.size.bytes() == 261807424);
+    CHECK(m->process_total().bytes() == 2618074207);
+  }
+  SECTION("1.10.0 has a 96m metaspace default") {
+    auto m = derive_taskmanager({{"taskmanager.memory.process.size", "1568m"}}, at("1.10.0"));
+    REQUIRE(m);
+    CHECK(m->jvm.metaspace.size.bytes() == 100663296);
+    CHECK(m->flink_total().bytes() == 1342177280);
+  }
+  SECTION("the overhead is the remainder when process and flink sizes are set") {
+    auto m = derive_taskmanager({{"taskmanager.memory.process.size", "1000m"}, {"taskmanager.memory.flink.size", "800m"},
+                                 {"taskmanager.memory.jvm-metaspace.size", "100m"},
+                                 {"taskmanager.memory.jvm-overhead.min", "50m"},
+                                 {"taskmanager.memory.jvm-overhead.max", "200m"},
+                                 {"taskmanager.memory.jvm-overhead.fraction", "0.5"}},
+                                at("1.20"));
+    REQUIRE(m);
+    CHECK(m->jvm.overhead.size.bytes() == 104857600);
+  }
+}
+
+TEST_CASE("Each TaskManager rejection names the keys to change", "[memmodel][taskmanager][rejection]") {
+  const auto v = at("1.20");
+  SECTION("E1 nothing to derive from") {
+    require_rejected({}, v, {"taskmanager.memory.task.heap.size", "taskmanager.memory.flink.size",
+                             "taskmanager.memory.process.size"});
+  }
+  SECTION("E2 unparsable memory value the path reads") {
+    require_rejected({{"taskmanager.memory.process.size", "1,5g"}}, v, {"taskmanager.memory.process.size", "1,5g"});
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.task.off-heap.size", "x"}}, v,
+                     {"taskmanager.memory.task.off-heap.size"});
+  }
+  SECTION("E3 unparsable fraction") {
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.managed.fraction", "abc"}}, v,
+                     {"taskmanager.memory.managed.fraction"});
+  }
+  SECTION("E4 range with min above max or fraction outside [0,1)") {
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.network.min", "200m"},
+                      {"taskmanager.memory.network.max", "50m"}},
+                     v, {"taskmanager.memory.network.min", "taskmanager.memory.network.max"});
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.jvm-overhead.fraction", "1.0"}}, v,
+                     {"taskmanager.memory.jvm-overhead.fraction"});
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.managed.fraction", "0.99999999"}},
+                     v, {"taskmanager.memory.managed.fraction"});
+  }
+  SECTION("E5 configured components exceed Total Flink") {
+    require_rejected({{"taskmanager.memory.flink.size", "500m"}, {"taskmanager.memory.task.heap.size", "400m"}}, v,
+                     {"taskmanager.memory.task.heap.size", "taskmanager.memory.flink.size"});
+  }
+  SECTION("E6 fraction-derived components leave nothing for task heap") {
+    require_rejected({{"taskmanager.memory.process.size", "981m"}}, v, {"Task Heap", "Total Flink Memory"});
+    require_rejected({{"taskmanager.memory.process.size", "1536m"}, {"taskmanager.memory.network.fraction", "0.6"},
+                      {"taskmanager.memory.managed.fraction", "0.6"}},
+                     v, {"taskmanager.memory.network.fraction", "taskmanager.memory.managed.fraction"});
+  }
+  SECTION("E7 network remainder outside its range") {
+    require_rejected({{"taskmanager.memory.flink.size", "1280m"}, {"taskmanager.memory.task.heap.size", "324m"},
+                      {"taskmanager.memory.managed.size", "200m"}, {"taskmanager.memory.network.min", "900m"},
+                      {"taskmanager.memory.network.max", "1000m"}},
+                     v, {"Network Memory", "taskmanager.memory.network.min"});
+    // Path TP with task heap: network is the remainder (~25 MiB) and below the 64m minimum.
+    require_rejected({{"taskmanager.memory.process.size", "1000m"}, {"taskmanager.memory.task.heap.size", "50m"}}, v,
+                     {"Network Memory", "taskmanager.memory.network.min"});
+  }
+  SECTION("E7 network remainder differs from the legacy buffers") {
+    require_rejected({{"taskmanager.memory.flink.size", "1280m"}, {"taskmanager.memory.task.heap.size", "100m"},
+                      {"taskmanager.network.numberOfBuffers", "1024"}},
+                     v, {"taskmanager.network.numberOfBuffers"});
+  }
+  SECTION("E9 process smaller than Flink plus metaspace") {
+    require_rejected({{"taskmanager.memory.process.size", "1g"}, {"taskmanager.memory.flink.size", "1g"}}, v,
+                     {"taskmanager.memory.process.size", "JVM Metaspace"});
+  }
+  SECTION("E10 overhead remainder outside its range") {
+    require_rejected({{"taskmanager.memory.process.size", "1000m"}, {"taskmanager.memory.flink.size", "800m"},
+                      {"taskmanager.memory.jvm-metaspace.size", "100m"},
+                      {"taskmanager.memory.jvm-overhead.min", "150m"}},
+                     v, {"JVM Overhead", "taskmanager.memory.jvm-overhead.min"});
+  }
+  SECTION("E11 metaspace and overhead exceed the process") {
+    require_rejected({{"taskmanager.memory.process.size", "200m"}}, v,
+                     {"taskmanager.memory.jvm-metaspace.size", "taskmanager.memory.process.size"});
+  }
+  SECTION("E12 non-positive cpu") {
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.cpu.cores", "-0.1"}}, v,
+                     {"taskmanager.cpu.cores"});
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.numberOfTaskSlots", "0"}}, v,
+                     {"taskmanager.numberOfTaskSlots"});
+  }
+  SECTION("E13 negative legacy heap in MB") {
+    require_rejected({{"taskmanager.heap.mb", "-1"}}, v, {"taskmanager.heap.mb"});
+  }
+  SECTION("E14 invalid legacy page size") {
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "1024"},
+                      {"taskmanager.memory.segment-size", "3000"}},
+                     v, {"taskmanager.memory.segment-size"});
+  }
+  SECTION("E15 overflow in sums") {
+    require_rejected({{"taskmanager.memory.task.heap.size", "8388607t"}, {"taskmanager.memory.managed.size", "8388607t"}},
+                     v, {"2^63-1"});
+  }
+}
+
+TEST_CASE("Options a path does not read may hold invalid values", "[memmodel][taskmanager][lazy]") {
+  // The managed fraction is only read when the managed size is not configured.
+  auto m = derive_taskmanager({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.managed.size", "0"},
+                               {"taskmanager.memory.managed.fraction", "abc"}},
+                              at("1.20"));
+  REQUIRE(m);
+  CHECK(m->managed.size.bytes() == 0);
+  CHECK(m->task_heap.size.bytes() == 1229434384);
+}
+
+TEST_CASE("Legacy keys are honoured where Flink honours them", "[memmodel][taskmanager][legacy]") {
+  SECTION("legacy network buffers size the network in 1.20 but not in 2.0") {
+    FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "1024"}};
+    CHECK(derive_taskmanager(config, at("1.20"))->network.size.bytes() == 33554432);
+    CHECK(derive_taskmanager(config, at("2.0"))->network.size.bytes() != 33554432);
+  }
+  SECTION("the deprecated managed and network keys still count") {
+    auto m = derive_taskmanager({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.memory.size", "100m"},
+                                 {"taskmanager.network.memory.min", "300m"}, {"taskmanager.network.memory.max", "300m"}},
+                                at("2.0"));
+    REQUIRE(m);
+    CHECK(m->managed.size.bytes() == 100LL << 20);
+    CHECK(m->network.size.bytes() == 300LL << 20);
+  }
+  SECTION("the legacy heap is total Flink for the scripts and the process for containers") {
+    FlinkConfig config{{"taskmanager.heap.size", "2g"}};
+    CHECK(derive_taskmanager(config, at("1.20"))->flink_total().bytes() == 2LL << 30);
+    DerivationContext k8s = at("1.20");
+    k8s.legacy_heap = LegacyHeapTarget::kProcessTotal;
+    CHECK(derive_taskmanager(config, k8s)->process_total().bytes() == 2LL << 30);
+    CHECK_FALSE(derive_taskmanager(config, at("2.0")).has_value());
+  }
+  SECTION("FLINK_TM_HEAP wins over the legacy keys and must parse") {
+    DerivationContext c = at("1.13");
+    c.legacy_heap_env = "1g";
+    CHECK(derive_taskmanager({{"taskmanager.heap.size", "2g"}}, c)->flink_total().bytes() == 1LL << 30);
+    c.legacy_heap_env = "lots";
+    require_rejected({}, c, {"FLINK_TM_HEAP"});
+  }
+}
+
+TEST_CASE("CPU cores fall back to slots and are truncated to 8 decimals since 1.14", "[memmodel][taskmanager][cpu]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"taskmanager.numberOfTaskSlots", "3"}};
+  CHECK(derive_taskmanager(config, at("1.20"))->cpu_cores == 3.0);
+  config.set("taskmanager.cpu.cores", "1.123456789");
+  CHECK(derive_taskmanager(config, at("1.20"))->cpu_cores == 1.12345678);
+  CHECK(derive_taskmanager(config, at("1.13"))->cpu_cores == 1.123456789);
+  DerivationContext k8s = at("1.20");
+  k8s.kubernetes_cpu_fallback = true;
+  FlinkConfig kube{{"taskmanager.memory.process.size", "2g"}, {"kubernetes.taskmanager.cpu.amount", "2.5"}};
+  CHECK(derive_taskmanager(kube, k8s)->cpu_cores == 2.5);
+}
+
+TEST_CASE("External resources enter the -D properties in HashMap order", "[memmodel][taskmanager][cpu]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "gpu;fpga"},
+                     {"external-resource.gpu.amount", "2"}, {"external-resource.fpga.amount", "1"}};
+  auto m = derive_taskmanager(config, at("1.20"));
+  REQUIRE(m);
+  REQUIRE(m->external_resources.size() == 2);
+  auto props = dynamic_properties(*m, at("1.20").version);
+  std::map<std::string, std::string> map(props.begin(), props.end());
+  CHECK((map["external-resources"] == "\"fpga;gpu\"" || map["external-resources"] == "\"gpu;fpga\""));
+  CHECK(map["external-resource.gpu.amount"] == "2");
+  CHECK(props.size() == 15);
+  config.set("external-resource.gpu.amount", "two");
+  require_rejected(config, at("1.20"), {"external-resource.gpu.amount"});
+}

@@ -1,0 +1,37 @@
+// What the memory command reports for one role, shared by the table, JSON and batch outputs.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "memmodel/derivation.h"
+#include "webhook/json/json_writer.h"
+
+namespace memguard::cli {
+
+// One role's derivation and what follows from it (flags, -D properties, container).
+struct RoleReport {
+  memmodel::Role role = memmodel::Role::kTaskManager;
+  std::optional<memmodel::TaskManagerMemory> taskmanager;
+  std::optional<memmodel::JobManagerMemory> jobmanager;
+  std::optional<memmodel::ContainerMemory> container;
+  std::string jvm_args;
+  std::vector<std::pair<std::string, std::string>> dynamic;
+  std::optional<Error> error;  // set when Flink would reject the configuration
+
+  bool ok() const { return !error.has_value(); }
+};
+
+RoleReport derive_role(memmodel::Role role, const memmodel::FlinkConfig& config,
+                       const memmodel::DerivationContext& context);
+
+// Writes "components", "jvmArgs" and "dynamicConfigs" members (field names of shared/vectors).
+void write_vector_members(json::Writer& w, const RoleReport& report);
+
+// --batch: one request per input line in the vectors' format, one JSON answer line each.
+void run_batch(std::istream& in, std::ostream& out);
+
+}  // namespace memguard::cli
