@@ -8,7 +8,7 @@
 
 using namespace memguard;
 using namespace memguard::kube;
-using memguard::testing::TempDir;
+using memguard::kubetest::TempDir;
 
 namespace {
 
@@ -39,7 +39,7 @@ std::string base64(const std::string& in) {
 }
 
 const std::string& ca_pem() {
-  static const std::string pem = memguard::testing::make_certificate("memguard-test-ca", nullptr).cert_pem();
+  static const std::string pem = memguard::kubetest::make_certificate("memguard-test-ca", nullptr).cert_pem();
   return pem;
 }
 

@@ -1,5 +1,6 @@
 // Test double for kube-apiserver: a loopback TLS server (Boost.Beast) replaying recorded responses,
 // enforcing bearer-token auth, and able to delay, stream watches and hold them open.
+// Its own namespace (kubetest): inline helpers of other suites share names like read_fixture.
 #pragma once
 
 #include <openssl/bio.h>
@@ -30,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-namespace memguard::testing {
+namespace memguard::kubetest {
 
 // --- throwaway PKI ---------------------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline std::string read_fixture(const std::string& name) {
+inline std::string kube_fixture(const std::string& name) {
   std::ifstream in(std::string(MEMGUARD_TEST_DATA) + "/kube/" + name, std::ios::binary);
   if (!in) throw std::runtime_error("missing fixture " + name);
   std::ostringstream text;
@@ -150,10 +151,10 @@ struct FakeResponse {
   bool hold_open = false;              // keep a watch stream open after its lines until the server stops
 
   static FakeResponse json(std::string body, int status = 200) { return FakeResponse{status, std::move(body), {}, {}, false}; }
-  static FakeResponse fixture(const std::string& name, int status = 200) { return json(read_fixture(name), status); }
+  static FakeResponse fixture(const std::string& name, int status = 200) { return json(kube_fixture(name), status); }
   static FakeResponse watch_fixture(const std::string& name, bool hold = false) {
     FakeResponse r;
-    std::istringstream lines(read_fixture(name));
+    std::istringstream lines(kube_fixture(name));
     for (std::string line; std::getline(lines, line);) {
       if (!line.empty()) r.stream.push_back(line);
     }
@@ -335,4 +336,4 @@ struct FakeCluster {
   std::string ca_file = dir.write("ca.crt", ca.cert_pem());
 };
 
-}  // namespace memguard::testing
+}  // namespace memguard::kubetest

@@ -11,10 +11,10 @@
 
 using namespace memguard;
 using namespace memguard::kube;
-using memguard::testing::FakeApiServer;
-using memguard::testing::FakeCluster;
-using memguard::testing::FakeRequest;
-using memguard::testing::FakeResponse;
+using memguard::kubetest::FakeApiServer;
+using memguard::kubetest::FakeCluster;
+using memguard::kubetest::FakeRequest;
+using memguard::kubetest::FakeResponse;
 
 namespace {
 
@@ -181,8 +181,8 @@ TEST_CASE("a server slower than the request timeout gives a timeout error", "[ku
 
 TEST_CASE("a server certificate signed by another CA fails the TLS handshake", "[kube][client][tls]") {
   FakeCluster cluster;
-  auto other_ca = memguard::testing::make_certificate("someone-else", nullptr);
-  auto impostor = memguard::testing::make_certificate("kube-apiserver", &other_ca);
+  auto other_ca = memguard::kubetest::make_certificate("someone-else", nullptr);
+  auto impostor = memguard::kubetest::make_certificate("kube-apiserver", &other_ca);
   FakeApiServer server(impostor, cluster.token,
                        [](const FakeRequest&) { return FakeResponse::fixture("configmap-flink-config.json"); });
   // Even when the process-wide OpenSSL trust store vouches for the impostor's CA, only the

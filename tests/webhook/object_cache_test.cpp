@@ -11,10 +11,10 @@
 using namespace memguard;
 using namespace memguard::kube;
 using namespace std::chrono_literals;
-using memguard::testing::FakeApiServer;
-using memguard::testing::FakeCluster;
-using memguard::testing::FakeRequest;
-using memguard::testing::FakeResponse;
+using memguard::kubetest::FakeApiServer;
+using memguard::kubetest::FakeCluster;
+using memguard::kubetest::FakeRequest;
+using memguard::kubetest::FakeResponse;
 
 namespace {
 
