@@ -33,9 +33,19 @@ apt_mirror() {
 }
 apt_security_mirror() {
   local m=""
-  m="$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
-       grep -o '[a-z]*://[^ ]*debian-security' | head -n 1 || true)"
+  # Only live entries: the host's sources may carry commented-out snapshot URLs.
+  m="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ && $2 ~ /security/ {print $2; exit}')"
+  if [ -z "$m" ] && [ -f /etc/apt/sources.list ]; then
+    m="$(awk '$1 == "deb" && /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)"
+  fi
   echo "${m:-http://deb.debian.org/debian-security}"
+}
+
+# Identifies how the local base was made, so a changed recipe or mirror rebuilds it.
+RECIPE_LABEL="flink-memguard.base-recipe"
+base_recipe() { { declare -f build_local_base; apt_mirror; apt_security_mirror; } | sha256sum | cut -c1-16; }
+local_base_current() {
+  [ "$(bah inspect --type image --format "{{index .OCIv1.Config.Labels \"$RECIPE_LABEL\"}}" "$LOCAL_BASE" 2>/dev/null)" = "$(base_recipe)" ]
 }
 
 # A Debian 12 base like debian:bookworm-slim: minbase, no docs/man/locales, no apt lists.
@@ -71,7 +81,8 @@ DPKG
   ctr="$(bah from scratch)"
   bah add "$ctr" "$work/rootfs.tar" / >/dev/null
   bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-             --cmd /bin/bash --label org.opencontainers.image.description="Debian 12 minbase (debootstrap)" "$ctr"
+             --cmd /bin/bash --label org.opencontainers.image.description="Debian 12 minbase (debootstrap)" \
+             --label "$RECIPE_LABEL=$(base_recipe)" "$ctr"
   bah commit --rm "$ctr" "$LOCAL_BASE" >/dev/null
   log "local base $LOCAL_BASE built"
 }
@@ -84,7 +95,7 @@ for img in "$build_image" "$runtime_image"; do
   if ! timeout 300 buildah --storage-driver vfs pull -q "$img" >/dev/null 2>&1; then pulled=false; break; fi
 done
 if [ "$pulled" = false ]; then
-  image_exists "$LOCAL_BASE" || build_local_base
+  local_base_current || build_local_base
   build_image="$LOCAL_BASE"; runtime_image="$LOCAL_BASE"
 fi
 

@@ -31,8 +31,8 @@ trap cleanup EXIT
 # The image's own configuration.
 user="$(bah inspect --type image --format '{{.OCIv1.Config.User}}' "$IMAGE")"
 [ "$user" = "65532:65532" ] && pass "runs as the fixed non-root user ($user)" || fail "user is '$user', want 65532:65532"
-entrypoint="$(bah inspect --type image --format '{{json .OCIv1.Config.Entrypoint}}' "$IMAGE")"
-[ "$entrypoint" = '["/usr/local/bin/flink-memguard"]' ] && pass "entrypoint is the binary" || fail "entrypoint is $entrypoint"
+entrypoint="$(bah inspect --type image --format '{{.OCIv1.Config.Entrypoint}}' "$IMAGE")"
+[ "$entrypoint" = '[/usr/local/bin/flink-memguard]' ] && pass "entrypoint is the binary" || fail "entrypoint is $entrypoint"
 
 ctr="$(bah from --pull-never "$IMAGE")"
 run_in() { bah run --isolation chroot "$ctr" -- "$@"; }

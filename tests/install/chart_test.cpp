@@ -369,6 +369,8 @@ void check_installation(const Install& in, bool expect_match_conditions) {
   REQUIRE_FALSE(args.empty());
   CHECK(args[0] == "serve");
   CHECK(arg_after(args, "--listen") == "0.0.0.0:" + std::to_string(container_port));
+  // A bounded thread pool: the server's default (one per node core) ignores the cpu limit.
+  CHECK(std::atoi(arg_after(args, "--threads").c_str()) >= 1);
   // The certificate, key and policy the server is told about are the mounted ones.
   std::set<std::string> mounted;
   for (const auto& m : c["volumeMounts"]) mounted.insert(str(m["mountPath"]));
