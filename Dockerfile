@@ -26,8 +26,10 @@ ARG VERSION
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /build/runtime-packages /tmp/runtime-packages
 # Only the library packages the binary needs; no shells, editors or network tools are added
-# (the base's essential set stays, as Debian's package manager needs it).
+# (the base's essential set stays, as Debian's package manager needs it). The upgrade brings the
+# base's own packages to the current security updates.
 RUN apt-get update -q \
+ && apt-get upgrade -y -q \
  && xargs -a /tmp/runtime-packages apt-get install -y -q --no-install-recommends \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log /tmp/runtime-packages \

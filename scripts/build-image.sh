@@ -53,7 +53,7 @@ build_local_base() {
   local mirror security work ctr
   mirror="$(apt_mirror)"; security="$(apt_security_mirror)"
   work="$(mktemp -d /var/tmp/flink-memguard-base.XXXXXX)"
-  trap 'rm -rf "$work"' RETURN
+  trap 'rm -rf "$work"; trap - RETURN' RETURN
   log "no base image could be pulled; debootstrap bookworm from $mirror"
   debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
     tail -n 20 "$work/debootstrap.log" >&2; return 1; }
