@@ -29,13 +29,6 @@ constexpr std::chrono::seconds kWatchGrace{30};
 // Replaces the context's trust store with one holding only `ca_pem`'s certificates:
 // cpprestsdk has already loaded the system roots (set_default_verify_paths), and a public CA must
 // not be able to vouch for the API server.
-void trust_only(boost::asio::ssl::context& ctx, const std::string& ca_pem) {
-  X509_STORE* store = X509_STORE_new();
-  BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
-  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store, cert);
-    X509_free(cert);
-  }
   ERR_clear_error();
   BIO_free(bio);
   SSL_CTX_set_cert_store(ctx.native_handle(), store);  // takes ownership, frees the old store
@@ -47,7 +40,7 @@ http::client::http_client_config client_config(const ClusterConfig& config, std:
   c.set_timeout(timeout);
   c.set_validate_certificates(true);
   std::string ca = config.ca_pem;
-  c.set_ssl_context_callback([ca](boost::asio::ssl::context& ctx) { trust_only(ctx, ca); });
+  c.set_ssl_context_callback([ca](boost::asio::ssl::context& ctx) { trust_only_ca(ctx, ca); });
   return c;
 }
 
@@ -96,6 +89,14 @@ void append_param(std::string& target, std::string_view key, std::string_view va
 }
 
 }  // namespace
+
+void trust_only_ca(boost::asio::ssl::context& ctx, const std::string& ca_pem) {
+  X509_STORE* store = X509_STORE_new();
+  BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, cert);
+    X509_free(cert);
+  }
 
 std::string_view to_string(WatchEventType type) {
   switch (type) {

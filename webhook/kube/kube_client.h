@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include "memmodel/expected.h"
 #include "webhook/kube/cluster_config.h"
 #include "webhook/kube/resource.h"
@@ -63,6 +65,10 @@ struct WatchEnd {
   int64_t events = 0;
   bool stopped = false;
 };
+
+// Makes `ctx` trust exactly the CA certificates in `ca_pem` (no system roots) and refuse TLS below
+// 1.2: the API server's CA for the client, the project's own CA for tests of the webhook.
+void trust_only_ca(boost::asio::ssl::context& ctx, const std::string& ca_pem);
 
 class KubeClient {
  public:
