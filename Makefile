@@ -6,7 +6,7 @@ LISTEN ?= 127.0.0.1:8443
 # The load benchmark builds Release in its own tree, so it never changes the build type of build/.
 BENCH_BUILD_DIR ?= build-bench
 
-.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests clean
+.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean
 
 all: build
 
@@ -42,6 +42,15 @@ bench:
 	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
 	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+
+# Load and fault test of issue 6, full length: 10 minutes of mixed load across two instances with
+# certificate rotation, policy rewrites and SIGTERM restarts, then longer abuse; writes the figures
+# into bench/RESULTS.md. (`make test` runs a bounded 40 s version of the same driver.)
+faults: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target flink-memguard fault_driver
+	$(BUILD_DIR)/tests/fault_driver --binary $(BUILD_DIR)/flink-memguard --duration 600 --rate 800 --workers 8 \
+	  --rotate-every 60 --policy-every 45 --restart-every 120 --warmup 60 --window 60 --abuse-seconds 10 \
+	  --results bench/RESULTS.md --command "make faults"
 
 # The container image, built with buildah (no Docker engine needed); see README.
 image: deps
