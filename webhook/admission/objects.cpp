@@ -284,18 +284,37 @@ std::string field_path(const Pointer& pointer) {
   return out;
 }
 
-Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
+namespace {
+
+// What every FlinkDeployment decode reads: metadata and the spec's fingerprint. Returns the spec
+// (nullopt when there is none: nothing memory-related to judge).
+Expected<std::optional<object>> decode_flinkdeployment_head(element root_element, FlinkDeploymentObject& out) {
   if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
   object root = root_element.get_object().value();
-  FlinkDeploymentObject out;
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
   auto spec_member = optional_object(root, "spec", {});
   if (!spec_member) return Unexpected{spec_member.error()};
+  if (spec_member->has_value()) out.fingerprint = simdjson::minify(**spec_member);
+  return *spec_member;
+}
+
+}  // namespace
+
+Expected<FlinkDeploymentObject> decode_flinkdeployment_for_comparison(element root_element) {
+  FlinkDeploymentObject out;
+  auto spec = decode_flinkdeployment_head(root_element, out);
+  if (!spec) return Unexpected{spec.error()};
+  return out;
+}
+
+Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
+  FlinkDeploymentObject out;
+  auto spec_member = decode_flinkdeployment_head(root_element, out);
+  if (!spec_member) return Unexpected{spec_member.error()};
   if (!spec_member->has_value()) return out;  // nothing memory-related to judge
   object spec = **spec_member;
-  out.fingerprint = simdjson::minify(spec);
   auto version = optional_scalar(spec, "flinkVersion", {"spec"});
   if (!version) return Unexpected{version.error()};
   out.flink_version = std::move(*version);
