@@ -77,7 +77,7 @@ struct FlinkDeploymentObject {
   std::vector<FlinkConfigurationEntry> flink_configuration;  // document order
   FlinkDeploymentSpecRole job_manager, task_manager;
   std::vector<MainContainerResources> pod_template;  // spec.podTemplate (shared by both roles)
-  std::string fingerprint;  // minified spec: an UPDATE that leaves it unchanged changes no memory
+  std::string fingerprint;  // of the spec (equal iff the spec is): an UPDATE keeping it changes no memory
 };
 
 // The data keys Flink reads its configuration from.
