@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace memguard::admission {
@@ -34,7 +35,9 @@ Unexpected type_error(const Pointer& at, std::string_view expected, element valu
 }
 
 Pointer child(const Pointer& parent, std::string_view token) {
-  Pointer p = parent;
+  Pointer p;
+  p.reserve(parent.size() + 1);  // one allocation for the tokens instead of a copy and a regrow
+  p.assign(parent.begin(), parent.end());
   p.emplace_back(token);
   return p;
 }
@@ -85,6 +88,74 @@ std::optional<std::string> scalar_text(element value) {
     case element_type::NULL_VALUE: return "null";
     default: return std::nullopt;
   }
+}
+
+void append_raw(std::string& out, const void* bytes, size_t size) { out.append(static_cast<const char*>(bytes), size); }
+
+// The fingerprint of a JSON value: an unambiguous binary encoding (type tags, length-prefixed
+// strings, numbers by their bits) that is equal exactly when the values are, like minified JSON,
+// but without formatting numbers or escaping strings; it is only ever compared, never shown.
+void append_fingerprint(std::string& out, element value);
+
+void append_fingerprint(std::string& out, object members) {
+  out.push_back('{');
+  for (auto [key, member] : members) {
+    const uint64_t size = key.size();
+    append_raw(out, &size, sizeof size);
+    out.append(key);
+    append_fingerprint(out, member);
+  }
+  out.push_back('}');
+}
+
+void append_fingerprint(std::string& out, element value) {
+  switch (value.type()) {
+    case element_type::OBJECT: return append_fingerprint(out, value.get_object().value());
+    case element_type::ARRAY: {
+      out.push_back('[');
+      // Named first: ranging over value() of a temporary result would dangle.
+      simdjson::dom::array items = value.get_array().value();
+      for (element item : items) append_fingerprint(out, item);
+      out.push_back(']');
+      return;
+    }
+    case element_type::STRING: {
+      const std::string_view text = value.get_string().value();
+      const uint64_t size = text.size();
+      out.push_back('s');
+      append_raw(out, &size, sizeof size);
+      out.append(text);
+      return;
+    }
+    case element_type::INT64: {
+      const int64_t number = value.get_int64().value();
+      out.push_back('i');
+      append_raw(out, &number, sizeof number);
+      return;
+    }
+    case element_type::UINT64: {
+      const uint64_t number = value.get_uint64().value();
+      out.push_back('u');
+      append_raw(out, &number, sizeof number);
+      return;
+    }
+    case element_type::DOUBLE: {
+      const double number = value.get_double().value();
+      out.push_back('d');
+      append_raw(out, &number, sizeof number);
+      return;
+    }
+    case element_type::BOOL: out.push_back(value.get_bool().value() ? 't' : 'f'); return;
+    case element_type::NULL_VALUE: out.push_back('n'); return;
+  }
+}
+
+template <typename Json>  // element or object
+std::string fingerprint(Json value) {
+  std::string out;
+  out.reserve(1024);  // a typical spec fits without regrowing
+  append_fingerprint(out, value);
+  return out;
 }
 
 // Reads an optional member that must be an object; absent or null means "not there".
@@ -284,18 +355,37 @@ std::string field_path(const Pointer& pointer) {
   return out;
 }
 
-Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
+namespace {
+
+// What every FlinkDeployment decode reads: metadata and the spec's fingerprint. Returns the spec
+// (nullopt when there is none: nothing memory-related to judge).
+Expected<std::optional<object>> decode_flinkdeployment_head(element root_element, FlinkDeploymentObject& out) {
   if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
   object root = root_element.get_object().value();
-  FlinkDeploymentObject out;
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
   auto spec_member = optional_object(root, "spec", {});
   if (!spec_member) return Unexpected{spec_member.error()};
+  if (spec_member->has_value()) out.fingerprint = fingerprint(**spec_member);
+  return *spec_member;
+}
+
+}  // namespace
+
+Expected<FlinkDeploymentObject> decode_flinkdeployment_for_comparison(element root_element) {
+  FlinkDeploymentObject out;
+  auto spec = decode_flinkdeployment_head(root_element, out);
+  if (!spec) return Unexpected{spec.error()};
+  return out;
+}
+
+Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
+  FlinkDeploymentObject out;
+  auto spec_member = decode_flinkdeployment_head(root_element, out);
+  if (!spec_member) return Unexpected{spec_member.error()};
   if (!spec_member->has_value()) return out;  // nothing memory-related to judge
   object spec = **spec_member;
-  out.fingerprint = simdjson::minify(spec);
   auto version = optional_scalar(spec, "flinkVersion", {"spec"});
   if (!version) return Unexpected{version.error()};
   out.flink_version = std::move(*version);
@@ -343,7 +433,7 @@ Expected<ConfigMapObject> decode_configmap(element root_element) {
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
-  out.fingerprint = simdjson::minify(data);
+  out.fingerprint = fingerprint(data);
   for (const auto& [key, value] : out.metadata.annotations) out.fingerprint += "\n" + key + "=" + value;
   return out;
 }

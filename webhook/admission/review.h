@@ -29,7 +29,8 @@ struct AdmissionRequest {
   bool dry_run = false;
   std::string username;
   std::optional<KubeObject> object;      // absent or null (DELETE, CONNECT)
-  std::optional<KubeObject> old_object;  // UPDATE, DELETE
+  // UPDATE, DELETE; decoded for the change check only (a FlinkDeployment has metadata and fingerprint).
+  std::optional<KubeObject> old_object;
   // The object is there but is not one we can read (a string where an object belongs, ...): the
   // review itself is fine, so the answer is an in-band error carrying the uid.
   std::optional<std::string> object_error;

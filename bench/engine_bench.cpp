@@ -1,0 +1,61 @@
+// Microseconds per review through engine::handle_review (decode, decide, encode) for the reviews the
+// load benchmark sends and two small ones; the engine's share of the server's per-request cost.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "webhook/engine/handle_review.h"
+
+namespace {
+
+using memguard::admission::Mode;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "engine_bench: cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+struct Case {
+  const char* name;
+  const char* path;  // relative to the source tree
+};
+
+}  // namespace
+
+// engine_bench [iterations] [case-name-filter]: the filter (a substring of "validate update-denied ...") lets a
+// profiler (valgrind --tool=callgrind) count one case's instructions alone.
+int main(int argc, char** argv) {
+  const long iterations = argc > 1 ? std::atol(argv[1]) : 2000;
+  const std::string filter = argc > 2 ? argv[2] : "";
+  const std::string source = MEMGUARD_SOURCE_DIR;
+  static const Case kCases[] = {
+      {"update-allowed (13.5 KB FlinkDeployment)", "bench/fixtures/update-flinkdeployment-allowed.json"},
+      {"update-denied (13.7 KB FlinkDeployment)", "bench/fixtures/update-flinkdeployment-denied.json"},
+      {"fd-valid (small FlinkDeployment)", "tests/data/reviews/fd-valid.json"},
+      {"cm-other (non-Flink ConfigMap)", "tests/data/reviews/cm-other.json"},
+  };
+  const auto& policy = memguard::engine::default_policy();
+  size_t checksum = 0;
+  for (const auto& c : kCases) {
+    const std::string body = read_file(source + "/" + c.path);
+    for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
+      const std::string label = std::string(mode == Mode::kValidate ? "validate " : "mutate ") + c.name;
+      if (label.find(filter) == std::string::npos) continue;
+      // One untimed review first, so the thread's parser buffers are already sized.
+      checksum += memguard::engine::handle_review(mode, body, policy).body.size();
+      const auto start = std::chrono::steady_clock::now();
+      for (long i = 0; i < iterations; ++i) checksum += memguard::engine::handle_review(mode, body, policy).body.size();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("%-51s %8.2f us/review\n", label.c_str(), seconds * 1e6 / static_cast<double>(iterations));
+    }
+  }
+  std::printf("engine_bench: %ld iterations per case (checksum %zu)\n", iterations, checksum);
+  return 0;
+}
