@@ -26,15 +26,6 @@ constexpr size_t kMaxWatchLine = 8 * 1024 * 1024;
 // Extra silence tolerated on a watch beyond its timeoutSeconds before the client gives up on it.
 constexpr std::chrono::seconds kWatchGrace{30};
 
-// Replaces the context's trust store with one holding only `ca_pem`'s certificates:
-// cpprestsdk has already loaded the system roots (set_default_verify_paths), and a public CA must
-// not be able to vouch for the API server.
-  ERR_clear_error();
-  BIO_free(bio);
-  SSL_CTX_set_cert_store(ctx.native_handle(), store);  // takes ownership, frees the old store
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-}
-
 http::client::http_client_config client_config(const ClusterConfig& config, std::chrono::milliseconds timeout) {
   http::client::http_client_config c;
   c.set_timeout(timeout);
@@ -90,6 +81,9 @@ void append_param(std::string& target, std::string_view key, std::string_view va
 
 }  // namespace
 
+// Replaces the context's trust store with one holding only `ca_pem`'s certificates:
+// cpprestsdk has already loaded the system roots (set_default_verify_paths), and a public CA must
+// not be able to vouch for the API server.
 void trust_only_ca(boost::asio::ssl::context& ctx, const std::string& ca_pem) {
   X509_STORE* store = X509_STORE_new();
   BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
@@ -97,6 +91,11 @@ void trust_only_ca(boost::asio::ssl::context& ctx, const std::string& ca_pem) {
     X509_STORE_add_cert(store, cert);
     X509_free(cert);
   }
+  ERR_clear_error();
+  BIO_free(bio);
+  SSL_CTX_set_cert_store(ctx.native_handle(), store);  // takes ownership, frees the old store
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+}
 
 std::string_view to_string(WatchEventType type) {
   switch (type) {
