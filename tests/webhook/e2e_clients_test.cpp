@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstdio>
 
+// cpprestsdk defines a macro U() that breaks Boost headers included after it.
+#define _TURN_OFF_PLATFORM_STRING
 #include <cpprest/http_client.h>
 
 #include "server_test_support.h"
