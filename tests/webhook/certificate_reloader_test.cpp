@@ -1,0 +1,106 @@
+// Tests of certificate polling and swapping (without a server: poll() is called directly).
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include "server_test_support.h"
+#include "webhook/server/certificate_reloader.h"
+
+using namespace memguard::testing;
+using memguard::server::CertificateReloader;
+using memguard::server::TlsFiles;
+using Result = CertificateReloader::PollResult;
+
+namespace {
+
+struct Fixture {
+  TempDir dir;
+  KeyPair ca = make_ca(dir.path(), "ca");
+  KeyPair first = make_leaf(dir.path(), "first", ca);
+  KeyPair second = make_leaf(dir.path(), "second", ca);
+  fs::path cert = dir / "tls.crt";
+  fs::path key = dir / "tls.key";
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  memguard::server::Log log{out, err, memguard::server::LogLevel::kInfo};
+  memguard::server::Metrics metrics;
+  boost::asio::io_context ioc;
+  std::shared_ptr<CertificateReloader> reloader = std::make_shared<CertificateReloader>(
+      ioc.get_executor(), TlsFiles{cert.string(), key.string(), ""}, std::chrono::seconds(1), metrics, log);
+
+  void install(const KeyPair& pair) {
+    fs::copy_file(pair.cert, cert, fs::copy_options::overwrite_existing);
+    fs::copy_file(pair.key, key, fs::copy_options::overwrite_existing);
+  }
+  uint64_t reloads(const char* result) const { return metrics.tls_reloads().value({{"result", result}}); }
+  ~Fixture() {
+    std::fclose(out);
+    std::fclose(err);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A changed pair is installed; unchanged bytes are not reloaded", "[server][tls][reload]") {
+  Fixture f;
+  f.install(f.first);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  auto ctx1 = f.reloader->current();
+  REQUIRE(ctx1);
+  CHECK(f.reloader->certificate()->sha256_fingerprint == fingerprint_of(f.first.cert));
+  CHECK(f.reloader->poll() == Result::kUnchanged);
+  CHECK(f.reloader->current() == ctx1);
+
+  f.install(f.second);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  CHECK(f.reloader->current() != ctx1);
+  CHECK(f.reloader->certificate()->sha256_fingerprint == fingerprint_of(f.second.cert));
+  CHECK(f.reloads("success") == 2);
+  CHECK(f.metrics.render().find("memguard_tls_certificate_expiry_seconds " +
+                                std::to_string(f.reloader->certificate()->not_after_unix)) != std::string::npos);
+}
+
+TEST_CASE("A bad pair is reported once and the current certificate kept", "[server][tls][reload]") {
+  Fixture f;
+  f.install(f.first);
+  REQUIRE(f.reloader->poll() == Result::kInstalled);
+  auto good = f.reloader->current();
+
+  fs::copy_file(f.second.cert, f.cert, fs::copy_options::overwrite_existing);  // key left behind
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK(f.reloader->current() == good);
+  CHECK(f.reloads("failure") == 1);
+
+  fs::copy_file(f.second.key, f.key, fs::copy_options::overwrite_existing);  // the key catches up
+  CHECK(f.reloader->poll() == Result::kInstalled);
+}
+
+TEST_CASE("Missing files leave the server without a certificate until they appear", "[server][tls][reload]") {
+  Fixture f;
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK_FALSE(f.reloader->loaded());
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK(f.reloads("failure") == 1);  // the same error is not reported every poll
+
+  bool announced = false;
+  f.reloader->on_installed([&](const memguard::server::CertificateInfo&) { announced = true; });
+  f.install(f.first);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  CHECK(f.reloader->loaded());
+  CHECK(announced);
+}
+
+TEST_CASE("The poll timer reloads on its own and stops when asked", "[server][tls][reload]") {
+  Fixture f;
+  auto fast = std::make_shared<CertificateReloader>(f.ioc.get_executor(), TlsFiles{f.cert.string(), f.key.string(), ""},
+                                                    std::chrono::milliseconds(10), f.metrics, f.log);
+  f.install(f.first);
+  fast->start();
+  for (int i = 0; i < 500 && !fast->loaded(); ++i) f.ioc.run_for(std::chrono::milliseconds(10));
+  CHECK(fast->loaded());
+  fast->stop();
+  f.ioc.restart();
+  f.ioc.run_for(std::chrono::seconds(5));  // returns early once the cancelled timer is gone
+  CHECK(f.ioc.stopped());
+}

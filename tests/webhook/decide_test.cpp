@@ -1,0 +1,347 @@
+// The decision over real AdmissionReview fixtures: every finding with its default action, message
+// contents (role, consequence, breakdown, fix), dry-run parity, patches that apply and settle, and
+// policy overrides, exclusions and the opt-out annotation.
+#include <catch2/catch.hpp>
+
+#include "review_support.h"
+#include "webhook/engine/decide.h"
+
+using memguard::admission::Mode;
+using memguard::engine::Policy;
+using memguard::engine::parse_policy;
+using namespace memguard::testing;
+
+namespace {
+
+Policy policy_from(const std::string& yaml) {
+  auto parsed = parse_policy(yaml);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+// Applies a /mutate answer's patch and reviews the result again: the API server applies the patch,
+// so it must apply, and a second pass (reinvocation) must find nothing more to patch.
+void check_patch_settles(const std::string& body, const Answer& first, const Policy& policy) {
+  REQUIRE_FALSE(first.patch.empty());
+  std::string again = patched_review(body, first.patch);
+  Answer second = review(Mode::kMutate, again, policy);
+  CHECK(second.allowed);
+  CHECK(second.patch.empty());
+  CHECK_FALSE(second.has_patch_type);
+}
+
+}  // namespace
+
+TEST_CASE("A sound FlinkDeployment is allowed without warnings", "[engine][decide]") {
+  for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
+    Answer a = review(mode, read_fixture("fd-valid.json"));
+    CHECK(a.api_version == "admission.k8s.io/v1");
+    CHECK(a.kind == "AdmissionReview");
+    CHECK(a.uid == "uid-fd-valid");
+    CHECK(a.allowed);
+    CHECK(a.warnings.empty());
+    CHECK(a.patch.empty());
+    CHECK(a.outcome.decision == "allowed");
+    CHECK(a.outcome.kind == "FlinkDeployment");
+  }
+}
+
+TEST_CASE("A memory configuration Flink rejects is denied with Flink's reason and the smallest fix", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-memory-config-rejected.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(a.code == 403);
+  CHECK(a.reason == "Forbidden");
+  CHECK(a.message.find("JobManager") != std::string::npos);
+  CHECK(a.message.find("fails at start") != std::string::npos);
+  CHECK(a.message.find("Off-Heap Memory") != std::string::npos);  // Flink's own explanation
+  // 500Mi leaves 52 MiB of Flink memory; the smallest accepted JobManager process size is 577 MiB.
+  CHECK(a.message.find("set spec.jobManager.resource.memory to at least 577Mi") != std::string::npos);
+  CHECK(a.outcome.decision == "denied");
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"memory-config-rejected"});
+  CHECK(a.audit.at("findings") == "memory-config-rejected");
+}
+
+TEST_CASE("The suggested fix for a rejected configuration is accepted", "[engine][decide]") {
+  std::string body = replace_once(read_fixture("fd-memory-config-rejected.json"), "\"500Mi\"", "\"577Mi\"");
+  CHECK(review(Mode::kValidate, body).allowed);
+  std::string just_below = replace_once(read_fixture("fd-memory-config-rejected.json"), "\"500Mi\"", "\"576Mi\"");
+  CHECK_FALSE(review(Mode::kValidate, just_below).allowed);
+}
+
+TEST_CASE("A memory limit below its request is denied as the operator would reject it", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-limit-below-request.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"limit-below-request"});
+  CHECK(a.message.find("TaskManager") != std::string::npos);
+  CHECK(a.message.find("set spec.taskManager.resources.limits.memory to at least 4096Mi") != std::string::npos);
+}
+
+TEST_CASE("A limit factor below 1 in flinkConfiguration is denied: Flink refuses to create the pod", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-limit-factor-below-one.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"limit-below-request"});
+  CHECK(a.message.find("kubernetes.taskmanager.memory.limit-factor") != std::string::npos);
+  CHECK(a.message.find("0.5") != std::string::npos);
+}
+
+TEST_CASE("Pod-template memory and cpu on flink-main-container warn, sidecars do not", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-pod-template-resources.json"));
+  CHECK(a.allowed);
+  REQUIRE(a.warnings.size() == 1);
+  CHECK(a.warnings[0].find("spec.taskManager.podTemplate.spec.containers[1].resources") == 0);
+  CHECK(a.warnings[0].find("limits.memory, limits.cpu") != std::string::npos);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"pod-template-resources-overwritten"});
+}
+
+TEST_CASE("Ambiguous units warn on /validate and are rewritten on /mutate", "[engine][decide][mutate]") {
+  std::string body = read_fixture("fd-ambiguous-memory-unit.json");
+  Answer v = review(Mode::kValidate, body);
+  CHECK(v.allowed);
+  CHECK(v.patch.empty());
+  CHECK(any_contains(v.warnings, "spec.jobManager.resource.memory: '2048m' is 2048 MiB to the Flink operator but 2.048 bytes to Kubernetes"));
+  CHECK(any_contains(v.warnings, "spec.taskManager.resource.memory: '4g'"));
+
+  Answer m = review(Mode::kMutate, body);
+  CHECK(m.allowed);
+  CHECK(m.has_patch_type);
+  CHECK(m.outcome.decision == "patched");
+  CHECK(m.patch == R"([{"op":"replace","path":"/spec/jobManager/resource/memory","value":"2048Mi"},)"
+                   R"({"op":"replace","path":"/spec/taskManager/resource/memory","value":"4Gi"}])");
+  CHECK(any_contains(m.warnings, "rewrote '2048m' as '2048Mi'"));
+  check_patch_settles(body, m, memguard::engine::default_policy());
+  // The rewritten object derives exactly the same memory: /validate is silent on it.
+  Answer after = review(Mode::kValidate, patched_review(body, m.patch));
+  CHECK(after.allowed);
+  CHECK(after.warnings.empty());
+}
+
+TEST_CASE("Request and limit in different unit systems warn with the limit factor the operator computes",
+          "[engine][decide][mutate]") {
+  std::string body = read_fixture("fd-mixed-units.json");
+  Answer v = review(Mode::kValidate, body);
+  CHECK(v.allowed);
+  CHECK(any_contains(v.warnings, "limit factor becomes 2097152000, not 2"));
+  Answer m = review(Mode::kMutate, body);
+  CHECK(m.patch == R"([{"op":"replace","path":"/spec/taskManager/resources/requests/memory","value":"2048Mi"}])");
+  check_patch_settles(body, m, memguard::engine::default_policy());
+}
+
+TEST_CASE("A process size that is not a whole MiB warns, and /mutate rounds it down", "[engine][decide][mutate]") {
+  std::string body = read_fixture("fd-process-not-whole-mib.json");
+  Answer v = review(Mode::kValidate, body);
+  CHECK(v.allowed);
+  CHECK(v.outcome.finding_codes == std::vector<std::string>{"process-size-not-whole-mib"});
+  CHECK(any_contains(v.warnings, "process size 4291.53 MiB is not a whole MiB; the container gets 4291Mi"));
+  Answer m = review(Mode::kMutate, body);
+  CHECK(m.patch == R"([{"op":"replace","path":"/spec/taskManager/resource/memory","value":"4291Mi"}])");
+  check_patch_settles(body, m, memguard::engine::default_policy());
+}
+
+TEST_CASE("RocksDB outside managed memory warns", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-rocksdb-unmanaged.json"));
+  CHECK(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"rocksdb-unmanaged-memory"});
+  CHECK(any_contains(a.warnings, "state.backend.rocksdb.memory.managed: false"));
+}
+
+TEST_CASE("RocksDB with zero managed memory warns", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-rocksdb-zero-managed.json"));
+  CHECK(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"rocksdb-zero-managed-memory"});
+}
+
+TEST_CASE("A heap backend in streaming mode with managed memory warns; tuning patches it to zero",
+          "[engine][decide][mutate]") {
+  std::string body = read_fixture("fd-heap-backend-managed.json");
+  Answer v = review(Mode::kValidate, body);
+  CHECK(v.allowed);
+  CHECK(v.outcome.finding_codes == std::vector<std::string>{"heap-backend-managed-memory"});
+  CHECK(any_contains(v.warnings, "1372.16 MiB managed memory unused"));
+  // Tuning is off by default: /mutate warns but does not patch.
+  Answer untuned = review(Mode::kMutate, body);
+  CHECK(untuned.patch.empty());
+  CHECK(any_contains(untuned.warnings, "managed memory unused"));
+
+  Policy tuning = policy_from("mutations:\n  tuning: true\n");
+  Answer m = review(Mode::kMutate, body, tuning);
+  CHECK(m.patch == R"([{"op":"add","path":"/spec/flinkConfiguration/taskmanager.memory.managed.size","value":"0"}])");
+  check_patch_settles(body, m, tuning);
+
+  // Batch jobs use managed memory for sorting and hashing: no finding.
+  std::string batch = replace_once(body, "\"state.backend.type\": \"hashmap\"",
+                                   "\"state.backend.type\": \"hashmap\", \"execution.runtime-mode\": \"BATCH\"");
+  CHECK(review(Mode::kValidate, batch).warnings.empty());
+}
+
+TEST_CASE("JVM overhead below Flink's default minimum warns", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-jvm-overhead-below-default.json"));
+  CHECK(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"jvm-overhead-below-default"});
+  CHECK(any_contains(a.warnings, "TaskManager: JVM overhead 64 MiB is below 192 MiB"));
+}
+
+TEST_CASE("Nested flinkConfiguration is judged like the flat spelling", "[engine][decide]") {
+  Answer a = review(Mode::kValidate, read_fixture("fd-nested-configuration.json"));
+  CHECK(a.allowed);
+  CHECK(a.warnings.empty());  // rocksdb via state: {backend: {type: rocksdb}}
+}
+
+TEST_CASE("A dry run gets exactly the same answer", "[engine][decide]") {
+  for (const char* name : {"fd-memory-config-rejected.json", "fd-ambiguous-memory-unit.json", "cm-process-exceeds-limit.json",
+                           "fd-heap-backend-managed.json"}) {
+    std::string body = read_fixture(name);
+    std::string dry = replace_once(body, "\"dryRun\": false", "\"dryRun\": true");
+    for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
+      CAPTURE(name);
+      Answer real = review(mode, body), preview = review(mode, dry);
+      CHECK(preview.outcome.body == real.outcome.body);
+      CHECK(preview.outcome.dry_run);
+    }
+  }
+}
+
+TEST_CASE("/mutate never denies: denials are /validate's, on the final object", "[engine][decide][mutate]") {
+  Answer a = review(Mode::kMutate, read_fixture("fd-memory-config-rejected.json"));
+  CHECK(a.allowed);
+  CHECK(a.patch.empty());
+}
+
+TEST_CASE("/validate never patches", "[engine][decide]") {
+  for (const char* name : {"fd-ambiguous-memory-unit.json", "fd-process-not-whole-mib.json", "fd-mixed-units.json"}) {
+    Answer a = review(Mode::kValidate, read_fixture(name));
+    CHECK(a.patch.empty());
+    CHECK_FALSE(a.has_patch_type);
+  }
+}
+
+TEST_CASE("An UPDATE that breaks memory is denied; one that leaves it unchanged only warns", "[engine][decide]") {
+  Answer breaks = review(Mode::kValidate, read_fixture("fd-update-breaks-memory.json"));
+  CHECK_FALSE(breaks.allowed);
+  Answer unchanged = review(Mode::kValidate, read_fixture("fd-update-unchanged-spec.json"));
+  CHECK(unchanged.allowed);
+  CHECK(any_contains(unchanged.warnings, "not denied, unchanged by this update: JobManager memory rejected"));
+  CHECK(unchanged.audit.at("not-denied") == "memory settings unchanged by this update");
+}
+
+TEST_CASE("Policy actions: a finding can be turned off, downgraded or upgraded", "[engine][decide][policy]") {
+  std::string rejected = read_fixture("fd-memory-config-rejected.json");
+  Answer off = review(Mode::kValidate, rejected, policy_from("findings:\n  memory-config-rejected: off\n"));
+  CHECK(off.allowed);
+  CHECK(off.warnings.empty());
+  CHECK(off.outcome.finding_codes.empty());
+  Answer warn = review(Mode::kValidate, rejected, policy_from("findings:\n  memory-config-rejected: warn\n"));
+  CHECK(warn.allowed);
+  CHECK(any_contains(warn.warnings, "JobManager memory rejected by Flink"));
+  Answer deny = review(Mode::kValidate, read_fixture("fd-rocksdb-unmanaged.json"),
+                       policy_from("findings:\n  rocksdb-unmanaged-memory: deny\n"));
+  CHECK_FALSE(deny.allowed);
+  CHECK(deny.message.find("RocksDB allocates native memory outside Flink's budget") != std::string::npos);
+  CHECK(deny.message.find("total process 4096 MiB = total Flink") != std::string::npos);
+}
+
+TEST_CASE("Per-namespace overrides apply only in their namespace", "[engine][decide][policy]") {
+  Policy policy = policy_from("namespaces:\n  analytics:\n    findings:\n      memory-config-rejected: warn\n"
+                              "  other:\n    findings:\n      rocksdb-unmanaged-memory: deny\n");
+  CHECK(review(Mode::kValidate, read_fixture("fd-memory-config-rejected.json"), policy).allowed);
+  CHECK(review(Mode::kValidate, read_fixture("fd-rocksdb-unmanaged.json"), policy).allowed);
+  std::string elsewhere = replace_once(read_fixture("fd-memory-config-rejected.json"), "\"namespace\": \"analytics\",\n  \"operation\"",
+                                       "\"namespace\": \"payments\",\n  \"operation\"");
+  CHECK_FALSE(review(Mode::kValidate, elsewhere, policy).allowed);
+}
+
+TEST_CASE("Excluded namespaces and opted-out objects are skipped, with an audit annotation", "[engine][decide][policy]") {
+  std::string rejected = read_fixture("fd-memory-config-rejected.json");
+  Answer excluded = review(Mode::kValidate, rejected, policy_from("excluded-namespaces: [kube-system, analyt*]\n"));
+  CHECK(excluded.allowed);
+  CHECK(excluded.outcome.decision == "skipped");
+  CHECK(excluded.audit.at("skipped") == "namespace analytics is excluded by policy");
+
+  std::string opted_out = replace_once(rejected, "\"owner\": \"team-streaming\"",
+                                       "\"owner\": \"team-streaming\", \"flink-memguard.io/skip\": \"true\"");
+  Answer skipped = review(Mode::kValidate, opted_out);
+  CHECK(skipped.allowed);
+  CHECK(skipped.outcome.decision == "skipped");
+  CHECK(skipped.audit.at("skipped") == "object annotation flink-memguard.io/skip=true");
+  // The audit key has no '/': the API server prefixes it with the webhook name.
+  for (const auto& [key, value] : skipped.audit) CHECK(key.find('/') == std::string::npos);
+
+  Answer ignored = review(Mode::kValidate, opted_out, policy_from("honour-skip-annotation: false\n"));
+  CHECK_FALSE(ignored.allowed);
+}
+
+TEST_CASE("DELETE, CONNECT, status updates and objects being deleted pass untouched", "[engine][decide]") {
+  std::string rejected = read_fixture("fd-memory-config-rejected.json");
+  Answer del = review(Mode::kValidate, replace_once(rejected, "\"operation\": \"CREATE\"", "\"operation\": \"DELETE\""));
+  CHECK(del.allowed);
+  CHECK(del.outcome.decision == "skipped");
+  Answer connect = review(Mode::kValidate, replace_once(rejected, "\"operation\": \"CREATE\"", "\"operation\": \"CONNECT\""));
+  CHECK(connect.allowed);
+  Answer status = review(Mode::kValidate, replace_once(rejected, "\"operation\": \"CREATE\"",
+                                                       "\"operation\": \"UPDATE\", \"subResource\": \"status\""));
+  CHECK(status.allowed);
+  Answer deleting = review(Mode::kValidate, replace_once(rejected, "\"labels\": {",
+                                                         "\"deletionTimestamp\": \"2026-08-24T10:00:00Z\", \"labels\": {"));
+  CHECK(deleting.allowed);
+  CHECK(deleting.outcome.decision == "skipped");
+}
+
+TEST_CASE("ConfigMap: a process size above the declared container limit is denied with the breakdown",
+          "[engine][decide][configmap]") {
+  Answer a = review(Mode::kValidate, read_fixture("cm-process-exceeds-limit.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(a.outcome.kind == "ConfigMap");
+  CHECK(a.message.find("TaskManager: total process memory exceeds the container memory limit 1024 MiB "
+                       "(annotation flink-memguard.io/taskmanager-memory-limit: 1Gi)") != std::string::npos);
+  CHECK(a.message.find("total process 1728 MiB = total Flink 1280 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB") !=
+        std::string::npos);
+  CHECK(a.message.find("OOM-kills") != std::string::npos);
+  CHECK(a.message.find("raise the container memory limit to at least 1728Mi") != std::string::npos);
+  // The JobManager fits its 2Gi: only the TaskManager is named.
+  CHECK(a.message.find("JobManager") == std::string::npos);
+}
+
+TEST_CASE("ConfigMap: a file Flink cannot load is denied", "[engine][decide][configmap]") {
+  Answer a = review(Mode::kValidate, read_fixture("cm-config-file-invalid.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"config-file-invalid"});
+  CHECK(a.message.find("duplicate key 'taskmanager'") != std::string::npos);
+}
+
+TEST_CASE("ConfigMap: a memory configuration Flink rejects is denied", "[engine][decide][configmap]") {
+  Answer a = review(Mode::kValidate, read_fixture("cm-memory-config-rejected.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(a.message.find("set jobmanager.memory.process.size in data.config.yaml to at least 577m") != std::string::npos);
+}
+
+TEST_CASE("ConfigMap: a native limit factor below 1 is denied", "[engine][decide][configmap]") {
+  Answer a = review(Mode::kValidate, read_fixture("cm-native-limit-factor.json"));
+  CHECK_FALSE(a.allowed);
+  CHECK(std::find(a.outcome.finding_codes.begin(), a.outcome.finding_codes.end(), "limit-below-request") !=
+        a.outcome.finding_codes.end());
+}
+
+TEST_CASE("ConfigMap: with both files, Flink 1.20 reads flink-conf.yaml, and the answer says so",
+          "[engine][decide][configmap]") {
+  Answer a = review(Mode::kValidate, read_fixture("cm-both-files.json"));
+  CHECK(a.allowed);  // config.yaml's rejected 500m is not what Flink loads
+  CHECK(any_contains(a.warnings, "Flink 1.20 loads flink-conf.yaml and ignores config.yaml"));
+}
+
+TEST_CASE("Other ConfigMaps and high-availability ConfigMaps are skipped", "[engine][decide][configmap]") {
+  for (const char* name : {"cm-other.json", "cm-high-availability.json"}) {
+    CAPTURE(name);
+    Answer a = review(Mode::kValidate, read_fixture(name));
+    CHECK(a.allowed);
+    CHECK(a.warnings.empty());
+    CHECK(a.outcome.decision == "skipped");
+  }
+}
+
+TEST_CASE("Sensitive configuration values never reach a response", "[engine][decide]") {
+  for (const char* name : {"fd-valid.json", "fd-memory-config-rejected.json", "cm-process-exceeds-limit.json"}) {
+    for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
+      Answer a = review(mode, read_fixture(name));
+      CHECK(a.outcome.body.find("do-not-log-me") == std::string::npos);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+// The FlinkDeployment builder: the effective configuration exactly as the operator writes it.
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+
+#include "webhook/engine/effective_config.h"
+
+using namespace memguard::engine;
+using memguard::admission::decode_flinkdeployment;
+
+namespace {
+EffectiveConfig build(const std::string& spec_json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  REQUIRE(parser.parse("{\"metadata\":{\"name\":\"x\"},\"spec\":" + spec_json + "}").get(e) == simdjson::SUCCESS);
+  auto fd = decode_flinkdeployment(e);
+  REQUIRE(fd);
+  return build_flinkdeployment(*fd);
+}
+std::string value(const EffectiveConfig& eff, const std::string& key) {
+  const auto* v = eff.config.find(key);
+  return v ? v->text : "<unset>";
+}
+bool has(const EffectiveConfig& eff, FindingCode code) {
+  for (const auto& f : eff.findings) {
+    if (f.code == code) return true;
+  }
+  return false;
+}
+}  // namespace
+
+TEST_CASE("resource.memory overwrites the process size from flinkConfiguration, in Flink-first units",
+          "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_18","flinkConfiguration":{"taskmanager.memory.process.size":"1g"},
+    "jobManager":{"resource":{"memory":"2g"}},"taskManager":{"resource":{"memory":"2048m"}}})");
+  CHECK(value(eff, "taskmanager.memory.process.size") == "2147483648");
+  CHECK(value(eff, "jobmanager.memory.process.size") == "2147483648");
+  CHECK(eff.context.version.minor == 18);
+  CHECK(eff.context.legacy_heap == memguard::memmodel::LegacyHeapTarget::kProcessTotal);
+  REQUIRE(eff.roles.size() == 2);
+  CHECK(eff.roles[1].process_field == "spec.taskManager.resource.memory");
+}
+
+TEST_CASE("Without resource memory, the flinkConfiguration process size stands", "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.memory.process.size":"3g"},
+    "taskManager":{"resource":{"cpu":2}}})");
+  CHECK(value(eff, "taskmanager.memory.process.size") == "3g");
+  CHECK(eff.roles[1].process_field == "taskmanager.memory.process.size in spec.flinkConfiguration");
+  REQUIRE(eff.roles[1].process_pointer);
+  CHECK(eff.roles[1].process_pointer->back() == "taskmanager.memory.process.size");
+}
+
+TEST_CASE("resources requests and limits give the process size and the limit factor in Kubernetes units",
+          "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"2Gi"},"limits":{"memory":"3Gi"}}},
+    "jobManager":{"resource":{"memory":"1g"},"resources":{"limits":{"memory":"2Gi"}}}})");
+  CHECK(value(eff, "taskmanager.memory.process.size") == "2147483648");
+  CHECK(value(eff, "kubernetes.taskmanager.memory.limit-factor") == "1.5");
+  // resources wins over the deprecated resource; with only a limit, the limit is the size and no factor is set.
+  CHECK(value(eff, "jobmanager.memory.process.size") == "2147483648");
+  CHECK(value(eff, "kubernetes.jobmanager.memory.limit-factor") == "<unset>");
+  bool noted = false;
+  for (const auto& n : eff.notes) noted |= n.find("spec.jobManager.resource is ignored") != std::string::npos;
+  CHECK(noted);
+}
+
+TEST_CASE("A memory string the operator cannot read is a rejection naming the field", "[engine][flinkdeployment]") {
+  auto eff = build(R"({"taskManager":{"resource":{"memory":"lots"}}})");
+  REQUIRE(has(eff, FindingCode::kMemoryConfigRejected));
+  CHECK(eff.findings[0].message.find("spec.taskManager.resource.memory: 'lots'") != std::string::npos);
+  auto zero = build(R"({"taskManager":{"resource":{"memory":"0"}}})");
+  CHECK(has(zero, FindingCode::kMemoryConfigRejected));
+}
+
+TEST_CASE("A JSON number in resource.memory is read as the operator's Jackson would: bytes",
+          "[engine][flinkdeployment]") {
+  auto eff = build(R"({"taskManager":{"resource":{"memory":2048}}})");
+  CHECK(value(eff, "taskmanager.memory.process.size") == "2048");
+  CHECK_FALSE(has(eff, FindingCode::kAmbiguousMemoryUnit));  // bytes are bytes to both
+}
+
+TEST_CASE("A missing or unknown flinkVersion is judged as the default version, with a note", "[engine][flinkdeployment]") {
+  auto missing = build(R"({"taskManager":{}})");
+  CHECK(missing.context.version == memguard::memmodel::kDefaultFlinkVersion);
+  REQUIRE(missing.notes.size() == 1);
+  CHECK(missing.notes[0].find("spec.flinkVersion: not set") == 0);
+  auto unknown = build(R"({"flinkVersion":"v9_9"})");
+  CHECK(unknown.notes[0].find("'v9_9'") != std::string::npos);
+}
+
+TEST_CASE("Setting an option by patch is refused when a nested spelling makes the winner undefined",
+          "[engine][flinkdeployment]") {
+  auto flat = build(R"({"flinkConfiguration":{"taskmanager.memory.managed.size":"1g"}})");
+  auto replace = set_config_option(flat, "taskmanager.memory.managed.size", "0");
+  REQUIRE(replace);
+  CHECK(replace->op == memguard::admission::PatchOperation::Op::kReplace);
+  auto none = build(R"({"image":"flink"})");
+  auto add_map = set_config_option(none, "taskmanager.memory.managed.size", "0");
+  REQUIRE(add_map);
+  CHECK(add_map->value_json == R"({"taskmanager.memory.managed.size":"0"})");
+  auto nested = build(R"({"flinkConfiguration":{"taskmanager":{"memory":{"managed":{"fraction":0.2}}}}})");
+  CHECK_FALSE(set_config_option(nested, "taskmanager.memory.managed.size", "0"));
+  auto prefix = build(R"({"flinkConfiguration":{"taskmanager.memory.managed.size.extra":"1"}})");
+  CHECK_FALSE(set_config_option(prefix, "taskmanager.memory.managed.size", "0"));
+}

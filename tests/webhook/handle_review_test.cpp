@@ -1,0 +1,74 @@
+// The handler's wire contract: HTTP 400 for bodies that are not reviews, in-band errors with the
+// uid for objects we cannot read, and what the server logs.
+#include <catch2/catch.hpp>
+
+#include "review_support.h"
+
+using memguard::admission::Mode;
+using namespace memguard::testing;
+
+TEST_CASE("Bodies that are not AdmissionReviews get HTTP 400 with a plain reason", "[engine][handler]") {
+  for (std::string body : {std::string(), std::string("garbage"), std::string("{\"kind\":\"AdmissionReview\"}"),
+                           std::string("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{}}"),
+                           std::string("{\"x\":\"\xc3\x28\"}")}) {
+    CAPTURE(body);
+    auto outcome = memguard::engine::handle_review(Mode::kValidate, body, memguard::engine::default_policy());
+    CHECK(outcome.http_status == 400);
+    CHECK(outcome.content_type.find("text/plain") == 0);
+    CHECK_FALSE(outcome.error.empty());
+    CHECK(outcome.body == outcome.error + "\n");
+    CHECK(outcome.decision == "errored");
+  }
+}
+
+TEST_CASE("An object of the wrong shape is an in-band 400 that keeps the uid", "[engine][handler]") {
+  std::string base = read_fixture("fd-valid.json");
+  struct Case { const char* from; const char* to; const char* expect; };
+  for (auto c : {Case{"\"flinkConfiguration\": {", "\"flinkConfiguration\": \"x\", \"y\": {",
+                      "spec.flinkConfiguration: expected an object, got a string"},
+                 Case{"\"memory\": \"4096Mi\"", "\"memory\": [4096]",
+                      "spec.taskManager.resource.memory: expected a string or a number, got an array"}}) {
+    Answer a = review(Mode::kValidate, replace_once(base, c.from, c.to));
+    CHECK(a.outcome.http_status == 200);
+    CHECK(a.uid == "uid-fd-valid");
+    CHECK_FALSE(a.allowed);
+    CHECK(a.code == 400);
+    CHECK(a.message.find(c.expect) != std::string::npos);
+    CHECK(a.outcome.decision == "errored");
+  }
+}
+
+TEST_CASE("Huge numbers in a memory field are rejected by the model, not crashed on", "[engine][handler]") {
+  std::string body = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": 9223372036854775807");
+  Answer a = review(Mode::kValidate, body);
+  CHECK(a.outcome.http_status == 200);
+  CHECK_FALSE(a.allowed);
+  CHECK(a.code == 403);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"memory-config-rejected"});
+  std::string big = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": \"99999999999999999999Ti\"");
+  Answer b = review(Mode::kValidate, big);
+  CHECK_FALSE(b.allowed);
+  CHECK(b.code == 403);
+}
+
+TEST_CASE("Unknown kinds are allowed untouched and recorded as skipped", "[engine][handler]") {
+  std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-pod",
+    "kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"x","name":"p","operation":"CREATE","object":{"spec":{}}}})";
+  Answer a = review(Mode::kMutate, body);
+  CHECK(a.allowed);
+  CHECK(a.uid == "u-pod");
+  CHECK(a.outcome.decision == "skipped");
+  CHECK(a.outcome.kind == "Pod");
+  CHECK(a.outcome.body == R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-pod","allowed":true}})");
+}
+
+TEST_CASE("The outcome carries what the server logs", "[engine][handler]") {
+  Answer a = review(Mode::kValidate, read_fixture("cm-process-exceeds-limit.json"));
+  CHECK(a.outcome.uid == "uid-cm-exceeds");
+  CHECK(a.outcome.kind == "ConfigMap");
+  CHECK(a.outcome.namespace_ == "flink");
+  CHECK(a.outcome.name == "flink-config");
+  CHECK(a.outcome.operation == "CREATE");
+  CHECK(a.outcome.decision == "denied");
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"process-exceeds-limit", "heap-backend-managed-memory"});
+}

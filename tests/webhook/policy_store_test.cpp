@@ -1,0 +1,76 @@
+// Policy reload: a changed file swaps in, a bad file keeps the previous policy, reloads are counted.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "webhook/server/policy_store.h"
+
+using memguard::engine::Action;
+using memguard::engine::FindingCode;
+using memguard::server::PolicyStore;
+
+namespace {
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& name) : path("/tmp/memguard-policy-store-test-" + name + ".yaml") {}
+  ~TempFile() { std::remove(path.c_str()); }
+  void write(const std::string& text) const { std::ofstream(path, std::ios::trunc) << text; }
+};
+}  // namespace
+
+TEST_CASE("Without a file the store holds the embedded policy and never reloads", "[server][policy-store]") {
+  PolicyStore store("");
+  REQUIRE(store.load());
+  CHECK(store.current()->defaults.action(FindingCode::kProcessExceedsLimit) == Action::kDeny);
+  CHECK_FALSE(store.poll());
+  CHECK(store.reloads() == 0);
+}
+
+TEST_CASE("A changed policy file is swapped in; readers keep the policy they hold", "[server][policy-store]") {
+  TempFile file("swap");
+  file.write("findings:\n  ambiguous-memory-unit: deny\n");
+  PolicyStore store(file.path);
+  REQUIRE(store.load());
+  auto before = store.current();
+  CHECK(before->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
+  CHECK_FALSE(store.poll());  // unchanged bytes: nothing to do
+
+  file.write("findings:\n  ambiguous-memory-unit: off\n");
+  CHECK(store.poll());
+  CHECK(store.reloads() == 1);
+  CHECK(store.current()->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kOff);
+  CHECK(before->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
+}
+
+TEST_CASE("A bad policy file keeps the previous policy and is reported once", "[server][policy-store]") {
+  TempFile file("bad");
+  file.write("findings:\n  rocksdb-unmanaged-memory: deny\n");
+  PolicyStore store(file.path);
+  REQUIRE(store.load());
+  file.write("findings:\n  rocksdb-unmanaged-memory: explode\n");
+  CHECK_FALSE(store.poll());
+  CHECK(store.reload_failures() == 1);
+  CHECK(store.last_error().find("unknown action 'explode'") != std::string::npos);
+  CHECK(store.current()->defaults.action(FindingCode::kRocksdbUnmanagedMemory) == Action::kDeny);
+  CHECK_FALSE(store.poll());
+  CHECK(store.reload_failures() == 1);  // the same bad bytes are not counted again
+  file.write("findings:\n  rocksdb-unmanaged-memory: warn\n");
+  CHECK(store.poll());
+  CHECK(store.last_error().empty());
+  CHECK(store.current()->defaults.action(FindingCode::kRocksdbUnmanagedMemory) == Action::kWarn);
+}
+
+TEST_CASE("The first load fails on a missing or invalid file", "[server][policy-store]") {
+  PolicyStore missing("/tmp/memguard-policy-store-test-does-not-exist.yaml");
+  auto loaded = missing.load();
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().message.find("cannot be opened") != std::string::npos);
+  TempFile file("invalid");
+  file.write("nonsense: true\n");
+  PolicyStore invalid(file.path);
+  auto bad = invalid.load();
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("unknown key 'nonsense'") != std::string::npos);
+}

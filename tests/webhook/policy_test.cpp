@@ -1,0 +1,95 @@
+// Policy parsing: the embedded default, overrides, and errors that name what is wrong.
+#include <catch2/catch.hpp>
+
+#include "webhook/engine/policy.h"
+
+using namespace memguard::engine;
+
+TEST_CASE("The embedded policy sets every finding: deny for what breaks, warn for the rest", "[engine][policy]") {
+  const Policy& p = default_policy();
+  CHECK(p.defaults.action(FindingCode::kMemoryConfigRejected) == Action::kDeny);
+  CHECK(p.defaults.action(FindingCode::kConfigFileInvalid) == Action::kDeny);
+  CHECK(p.defaults.action(FindingCode::kProcessExceedsLimit) == Action::kDeny);
+  CHECK(p.defaults.action(FindingCode::kLimitBelowRequest) == Action::kDeny);
+  for (FindingCode code : {FindingCode::kPodTemplateResourcesOverwritten, FindingCode::kAmbiguousMemoryUnit,
+                           FindingCode::kProcessSizeNotWholeMib, FindingCode::kRocksdbUnmanagedMemory,
+                           FindingCode::kRocksdbZeroManagedMemory, FindingCode::kHeapBackendManagedMemory,
+                           FindingCode::kJvmOverheadBelowDefault}) {
+    CHECK(p.defaults.action(code) == Action::kWarn);
+  }
+  CHECK(p.defaults.mutations);
+  CHECK_FALSE(p.defaults.tuning);
+  CHECK(p.defaults.jvm_overhead_minimum.bytes() == 192 << 20);
+  CHECK(p.excluded("kube-system"));
+  CHECK_FALSE(p.excluded("analytics"));
+  // Every code is named in the embedded document, so no finding silently falls back to the blank base.
+  for (FindingCode code : kAllFindingCodes) {
+    CHECK(std::string(kEmbeddedPolicyYaml).find(std::string(finding_code_name(code)) + ":") != std::string::npos);
+  }
+}
+
+TEST_CASE("Finding codes round-trip through their names", "[engine][policy]") {
+  for (FindingCode code : kAllFindingCodes) CHECK(parse_finding_code(finding_code_name(code)) == code);
+  CHECK_FALSE(parse_finding_code("process-too-big"));
+}
+
+TEST_CASE("A policy file overrides only what it names", "[engine][policy]") {
+  auto p = parse_policy(R"(
+findings:
+  ambiguous-memory-unit: deny
+  jvm-overhead-below-default: off
+mutations:
+  corrections: false
+  tuning: true
+thresholds:
+  jvm-overhead-minimum: 256m
+  limit-headroom: 100m
+excluded-namespaces: [flink-memguard, "team-*"]
+namespaces:
+  sandbox:
+    findings:
+      memory-config-rejected: warn
+    mutations:
+      tuning: false
+)");
+  REQUIRE(p);
+  CHECK(p->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
+  CHECK(p->defaults.action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+  CHECK(p->defaults.action(FindingCode::kMemoryConfigRejected) == Action::kDeny);
+  CHECK_FALSE(p->defaults.mutations);
+  CHECK(p->defaults.tuning);
+  CHECK(p->defaults.jvm_overhead_minimum.bytes() == 256 << 20);
+  CHECK(p->defaults.limit_headroom.bytes() == 100 << 20);
+  CHECK(p->excluded("team-a"));
+  CHECK(p->excluded("flink-memguard"));
+  CHECK_FALSE(p->excluded("kube-system"));  // the list is replaced, not merged
+  Settings sandbox = p->settings_for("sandbox");
+  CHECK(sandbox.action(FindingCode::kMemoryConfigRejected) == Action::kWarn);
+  CHECK(sandbox.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);  // inherited
+  CHECK_FALSE(sandbox.tuning);
+  CHECK(p->settings_for("elsewhere").tuning);
+}
+
+TEST_CASE("An empty policy file is the default policy", "[engine][policy]") {
+  auto p = parse_policy("");
+  REQUIRE(p);
+  CHECK(p->defaults.action(FindingCode::kProcessExceedsLimit) == Action::kDeny);
+}
+
+TEST_CASE("Policy errors name the offending key, code or value", "[engine][policy]") {
+  auto error_of = [](const char* text) {
+    auto p = parse_policy(text);
+    REQUIRE_FALSE(p);
+    return p.error().message;
+  };
+  CHECK(error_of("findings:\n  process-too-big: deny\n").find("unknown finding code 'process-too-big'") != std::string::npos);
+  CHECK(error_of("findings:\n  process-exceeds-limit: block\n").find("unknown action 'block'") != std::string::npos);
+  CHECK(error_of("rules: {}\n").find("unknown key 'rules'") != std::string::npos);
+  CHECK(error_of("mutations:\n  everything: true\n").find("unknown key 'everything'") != std::string::npos);
+  CHECK(error_of("mutations:\n  tuning: maybe\n").find("expected true or false") != std::string::npos);
+  CHECK(error_of("thresholds:\n  limit-headroom: lots\n").find("not a memory size") != std::string::npos);
+  CHECK(error_of("namespaces:\n  a:\n    colour: red\n").find("unknown key 'colour'") != std::string::npos);
+  CHECK(error_of("excluded-namespaces: kube-system\n").find("expected a list") != std::string::npos);
+  CHECK(error_of("findings: [a, b\n").find("invalid YAML") != std::string::npos);
+  CHECK(error_of("- a\n- b\n").find("expected a map") != std::string::npos);
+}

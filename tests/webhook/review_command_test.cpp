@@ -1,0 +1,63 @@
+// `flink-memguard review`: the binary answers fixtures as the webhook would, with its exit codes.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+struct Run {
+  int status = -1;
+  std::string out;
+};
+Run run(const std::string& args) {
+  std::string command = std::string(MEMGUARD_BINARY) + " review " + args + " 2>/dev/null";
+  Run r;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+std::string fixture(const std::string& name) { return std::string(MEMGUARD_TEST_DATA) + "/reviews/" + name; }
+}  // namespace
+
+TEST_CASE("review exits 0 for an allowed review and prints the response", "[cli][review]") {
+  Run r = run("< " + fixture("fd-valid.json"));
+  CHECK(r.status == 0);
+  CHECK(r.out.find("\"allowed\": true") != std::string::npos);
+  CHECK(r.out.find("\"uid\": \"uid-fd-valid\"") != std::string::npos);
+}
+
+TEST_CASE("review exits 1 for a denial", "[cli][review]") {
+  Run r = run("-f " + fixture("cm-process-exceeds-limit.json"));
+  CHECK(r.status == 1);
+  CHECK(r.out.find("\"code\": 403") != std::string::npos);
+}
+
+TEST_CASE("review --mutate prints the patch response", "[cli][review]") {
+  Run r = run("--mutate < " + fixture("fd-ambiguous-memory-unit.json"));
+  CHECK(r.status == 0);
+  CHECK(r.out.find("\"patchType\": \"JSONPatch\"") != std::string::npos);
+}
+
+TEST_CASE("review honours --policy", "[cli][review]") {
+  std::string policy = "/tmp/memguard-review-command-test-policy.yaml";
+  FILE* f = std::fopen(policy.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fputs("findings:\n  process-exceeds-limit: warn\n", f);
+  std::fclose(f);
+  Run r = run("--policy " + policy + " < " + fixture("cm-process-exceeds-limit.json"));
+  CHECK(r.status == 0);
+  std::remove(policy.c_str());
+}
+
+TEST_CASE("review exits 2 for unreadable input, a bad policy, or bad usage", "[cli][review]") {
+  CHECK(run("< /dev/null").status == 2);
+  CHECK(run("--policy /tmp/memguard-no-such-policy.yaml < " + fixture("fd-valid.json")).status == 2);
+  CHECK(run("--frobnicate").status == 2);
+}

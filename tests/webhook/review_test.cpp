@@ -1,0 +1,104 @@
+// AdmissionReview decoding: the request fields, the typed object, and a clear error for every body
+// that is not an AdmissionReview v1.
+#include <catch2/catch.hpp>
+
+#include "review_support.h"
+#include "webhook/admission/review.h"
+
+using memguard::admission::AdmissionRequest;
+using memguard::admission::ConfigMapObject;
+using memguard::admission::decode_review;
+using memguard::admission::FlinkDeploymentObject;
+using memguard::admission::OtherObject;
+using memguard::testing::read_fixture;
+using memguard::testing::replace_once;
+
+TEST_CASE("A FlinkDeployment review decodes into request fields and a typed object", "[admission][review]") {
+  auto request = decode_review(read_fixture("fd-valid.json"));
+  REQUIRE(request);
+  CHECK(request->uid == "uid-fd-valid");
+  CHECK(request->kind.group == "flink.apache.org");
+  CHECK(request->kind.kind == "FlinkDeployment");
+  CHECK(request->resource.resource == "flinkdeployments");
+  CHECK(request->name == "valid");
+  CHECK(request->namespace_ == "analytics");
+  CHECK(request->operation == "CREATE");
+  CHECK(request->username == "system:serviceaccount:ci:deployer");
+  CHECK_FALSE(request->dry_run);
+  REQUIRE(request->object);
+  const auto* fd = std::get_if<FlinkDeploymentObject>(&*request->object);
+  REQUIRE(fd != nullptr);
+  CHECK(fd->flink_version->text == "v1_20");
+  CHECK(fd->task_manager.resources.resource_memory->text == "4096Mi");
+  CHECK_FALSE(request->old_object);
+}
+
+TEST_CASE("dryRun and oldObject are read", "[admission][review]") {
+  auto request = decode_review(read_fixture("fd-update-unchanged-spec.json"));
+  REQUIRE(request);
+  CHECK(request->operation == "UPDATE");
+  REQUIRE(request->old_object);
+  CHECK(std::holds_alternative<FlinkDeploymentObject>(*request->old_object));
+  auto dry = decode_review(replace_once(read_fixture("fd-valid.json"), "\"dryRun\": false", "\"dryRun\": true"));
+  REQUIRE(dry);
+  CHECK(dry->dry_run);
+}
+
+TEST_CASE("Kinds the engine does not judge are kept as OtherObject, undecoded", "[admission][review]") {
+  std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u",
+    "kind":{"group":"apps","version":"v1","kind":"Deployment"},"operation":"CREATE",
+    "object":{"spec":"anything goes here"}}})";
+  auto request = decode_review(body);
+  REQUIRE(request);
+  REQUIRE(request->object);
+  const auto* other = std::get_if<OtherObject>(&*request->object);
+  REQUIRE(other != nullptr);
+  CHECK(other->kind == "Deployment");
+  CHECK(other->api_version == "apps/v1");
+}
+
+TEST_CASE("Bodies that are not an AdmissionReview v1 are rejected with a reason", "[admission][review]") {
+  auto error_of = [](std::string_view body) {
+    auto r = decode_review(body);
+    REQUIRE_FALSE(r);
+    return r.error().message;
+  };
+  CHECK(error_of("").find("empty body") != std::string::npos);
+  CHECK(error_of("not json").find("not valid JSON") != std::string::npos);
+  CHECK(error_of("{\"kind\": \"AdmissionReview\"").find("not valid JSON") != std::string::npos);
+  CHECK(error_of("[1,2]").find("expected a JSON object") != std::string::npos);
+  CHECK(error_of(R"({"apiVersion":"v1","kind":"ConfigMap"})").find("not an AdmissionReview") != std::string::npos);
+  CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u"}})")
+            .find("only admission.k8s.io/v1") != std::string::npos);
+  CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"})").find("no request") !=
+        std::string::npos);
+  CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}})")
+            .find("no uid") != std::string::npos);
+  CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":7}})")
+            .find("request.uid must be a string") != std::string::npos);
+  CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","dryRun":"yes"}})")
+            .find("dryRun must be a boolean") != std::string::npos);
+}
+
+TEST_CASE("Invalid UTF-8 and out-of-range numbers are rejected, not crashed on", "[admission][review]") {
+  std::string bad_utf8 = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u)" +
+                         std::string("\xff\xfe") + R"("}})";
+  auto r = decode_review(bad_utf8);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "body is not valid UTF-8");
+  std::string huge = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","n":123456789012345678901234567890}})";
+  auto h = decode_review(huge);
+  REQUIRE_FALSE(h);
+  CHECK(h.error().message.find("not valid JSON") != std::string::npos);
+}
+
+TEST_CASE("An object of the wrong shape is reported in-band, with the uid kept", "[admission][review]") {
+  std::string body = replace_once(read_fixture("fd-valid.json"), "\"flinkConfiguration\": {",
+                                  "\"flinkConfiguration\": \"taskmanager.memory.process.size: 1g\", \"x\": {");
+  auto request = decode_review(body);
+  REQUIRE(request);
+  CHECK(request->uid == "uid-fd-valid");
+  CHECK_FALSE(request->object);
+  REQUIRE(request->object_error);
+  CHECK(*request->object_error == "request.object: spec.flinkConfiguration: expected an object, got a string");
+}

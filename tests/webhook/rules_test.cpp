@@ -1,0 +1,97 @@
+// Rules over derived memory: state backend per version, runtime mode, the breakdown text, and the
+// thresholds that move a finding.
+#include <catch2/catch.hpp>
+
+#include "webhook/engine/rules.h"
+
+using namespace memguard::engine;
+using memguard::memmodel::FlinkConfig;
+using memguard::memmodel::FlinkVersion;
+using memguard::memmodel::MemorySize;
+using memguard::memmodel::Role;
+
+TEST_CASE("The state backend follows each version's key and default", "[engine][rules]") {
+  FlinkVersion v1_16{1, 16, 0}, v1_20{1, 20, 0}, v2_0{2, 0, 0};
+  CHECK(state_backend(FlinkConfig{}, v1_20) == StateBackend::kHeap);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "RocksDB"}}, v1_20) == StateBackend::kRocksdb);
+  // Before 1.17 only state.backend exists; state.backend.type is an unknown key.
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "rocksdb"}}, v1_16) == StateBackend::kHeap);
+  CHECK(state_backend(FlinkConfig{{"state.backend", "rocksdb"}}, v1_16) == StateBackend::kRocksdb);
+  // The deprecated key still works as a fallback, but the new key wins.
+  CHECK(state_backend(FlinkConfig{{"state.backend", "rocksdb"}}, v1_20) == StateBackend::kRocksdb);
+  CHECK(state_backend(FlinkConfig{{"state.backend", "rocksdb"}, {"state.backend.type", "hashmap"}}, v1_20) ==
+        StateBackend::kHeap);
+  CHECK(state_backend(FlinkConfig{{"state.backend", "filesystem"}}, v1_16) == StateBackend::kHeap);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "filesystem"}}, v2_0) == StateBackend::kUnknown);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "forst"}}, v2_0) == StateBackend::kForst);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type",
+                                   "org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackendFactory"}},
+                      v1_20) == StateBackend::kRocksdb);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "com.example.MyBackend"}}, v1_20) == StateBackend::kUnknown);
+}
+
+TEST_CASE("Streaming is the default runtime mode; batch and automatic are not streaming", "[engine][rules]") {
+  CHECK(streaming_mode(FlinkConfig{}));
+  CHECK(streaming_mode(FlinkConfig{{"execution.runtime-mode", "STREAMING"}}));
+  CHECK_FALSE(streaming_mode(FlinkConfig{{"execution.runtime-mode", "batch"}}));
+  CHECK_FALSE(streaming_mode(FlinkConfig{{"execution.runtime-mode", "AUTOMATIC"}}));
+}
+
+TEST_CASE("The breakdown lists the process layer and each role's components", "[engine][rules]") {
+  auto tm = derive_role(FlinkConfig{{"taskmanager.memory.process.size", "1728m"}}, {}, Role::kTaskManager);
+  REQUIRE(tm);
+  CHECK(breakdown(*tm) ==
+        "total process 1728 MiB = total Flink 1280 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB (total Flink = "
+        "framework heap 128 MiB + task heap 384 MiB + framework off-heap 128 MiB + task off-heap 0 MiB + network 128 MiB "
+        "+ managed 512 MiB)");
+  auto jm = derive_role(FlinkConfig{{"jobmanager.memory.process.size", "1600m"}}, {}, Role::kJobManager);
+  REQUIRE(jm);
+  // Flink's documented JobManager default: 1600m gives a 1024 MiB heap (overhead 160 MiB raised to its 192 MiB minimum).
+  CHECK(breakdown(*jm) == "total process 1600 MiB = total Flink 1152 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB "
+                          "(total Flink = JVM heap 1024 MiB + off-heap 128 MiB)");
+}
+
+TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[engine][rules]") {
+  EffectiveConfig eff;
+  eff.config = FlinkConfig{{"jobmanager.memory.process.size", "1600m"}};
+  eff.config_origin = "data.config.yaml";
+  RoleInput in;
+  in.role = Role::kJobManager;
+  in.process_field = "jobmanager.memory.process.size in data.config.yaml";
+  in.declared_limit_bytes = int64_t{1700} << 20;
+  in.declared_limit_source = "annotation";
+  in.flink_sizes_container = false;
+  Settings settings = default_policy().defaults;
+  auto codes = [&](const Settings& s) {
+    std::vector<FindingCode> out;
+    for (const auto& f : evaluate_role(eff, in, s)) out.push_back(f.code);
+    return out;
+  };
+  CHECK(codes(settings).empty());
+  Settings strict = settings;
+  strict.jvm_overhead_minimum = MemorySize::of_mebibytes(300);  // the JM overhead is 192 MiB
+  CHECK(codes(strict) == std::vector<FindingCode>{FindingCode::kJvmOverheadBelowDefault});
+  Settings headroom = settings;
+  headroom.limit_headroom = MemorySize::of_mebibytes(128);  // 1600 + 128 > 1700
+  auto findings = evaluate_role(eff, in, headroom);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
+  CHECK(findings[0].message.find("plus the required headroom of 128 MiB") != std::string::npos);
+  CHECK(findings[0].message.find("at least 1728Mi") != std::string::npos);
+}
+
+TEST_CASE("Rounding the process size down to whole MiB is not a limit violation", "[engine][rules]") {
+  EffectiveConfig eff;
+  // 1500000000 bytes = 1430.51 MiB; the container Flink creates is 1430Mi.
+  eff.config = FlinkConfig{{"taskmanager.memory.process.size", "1500000000"}};
+  eff.config_origin = "spec.flinkConfiguration";
+  RoleInput in;
+  in.role = Role::kTaskManager;
+  in.process_field = "spec.taskManager.resource.memory";
+  in.process_field_is_kubernetes = true;
+  auto findings = evaluate_role(eff, in, default_policy().defaults);
+  std::vector<FindingCode> codes;
+  for (const auto& f : findings) codes.push_back(f.code);
+  CHECK(std::find(codes.begin(), codes.end(), FindingCode::kProcessExceedsLimit) == codes.end());
+  CHECK(std::find(codes.begin(), codes.end(), FindingCode::kProcessSizeNotWholeMib) != codes.end());
+}

@@ -1,0 +1,180 @@
+// Tests of `flink-memguard serve` as a process: flags, startup lines, SIGTERM drain, exit codes.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include "server_test_support.h"
+
+namespace {
+
+using namespace memguard::testing;
+namespace http = boost::beast::http;
+
+struct Pki {
+  TempDir dir;
+  KeyPair ca = make_ca(dir.path(), "ca");
+  KeyPair server = make_leaf(dir.path(), "server", ca);
+  ClientOptions client() const { return ClientOptions{ca.cert, std::nullopt, 0, 0, false}; }
+};
+
+std::vector<std::string> serve_args(const Pki& pki, const std::string& listen = "127.0.0.1:0") {
+  return {"serve", "--listen", listen, "--tls-cert", pki.server.cert.string(), "--tls-key", pki.server.key.string()};
+}
+
+}  // namespace
+
+TEST_CASE("serve prints ready with the bound address and serves reviews", "[cli][serve]") {
+  Pki pki;
+  ChildProcess proc(serve_args(pki));
+  auto ready = proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  const unsigned short port = port_from_line(*ready);
+  REQUIRE(port != 0);
+  TlsClient client(port, pki.client());
+  REQUIRE_FALSE(client.connect());
+  Reply r = client.request(http::verb::post, "/validate?timeout=10s", sample_review());
+  CHECK(r.status() == 200);
+  client.close();
+  proc.signal(SIGINT);
+  CHECK(proc.wait(std::chrono::seconds(20)) == 0);
+  CHECK(proc.stdout_text().find(R"("msg":"admission review")") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM lets a request in flight complete, then the process exits 0", "[cli][serve][shutdown]") {
+  Pki pki;
+  ChildProcess proc(serve_args(pki));
+  auto ready = proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  const unsigned short port = port_from_line(*ready);
+
+  // Start a request and send only part of its body.
+  const std::string review = sample_review();
+  TlsClient busy(port, pki.client());
+  REQUIRE_FALSE(busy.connect());
+  REQUIRE_FALSE(busy.write_raw("POST /validate?timeout=10s HTTP/1.1\r\nHost: localhost\r\n"
+                               "Content-Type: application/json\r\nContent-Length: " +
+                               std::to_string(review.size()) + "\r\n\r\n" + review.substr(0, 200)));
+  // Wait until the server counts it as in flight (the scrape itself is the other one).
+  bool in_flight = false;
+  for (int i = 0; i < 100 && !in_flight; ++i) {
+    TlsClient scrape(port, pki.client());
+    REQUIRE_FALSE(scrape.connect());
+    in_flight = scrape.request(http::verb::get, "/metrics", "", "").response.body().find("memguard_inflight_requests 2\n") !=
+                std::string::npos;
+    scrape.close();
+    if (!in_flight) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(in_flight);
+
+  proc.signal(SIGTERM);
+  REQUIRE(proc.wait_for_line("shutting down", std::chrono::seconds(10)));
+  // New connections are refused once the listener is closed.
+  TlsClient late(port, pki.client());
+  CHECK(late.connect());
+
+  REQUIRE_FALSE(busy.write_raw(review.substr(200)));
+  Reply r = busy.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+  CHECK(r.response.body().find(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1")") != std::string::npos);
+  CHECK_FALSE(r.response.keep_alive());
+  busy.close();
+  CHECK(proc.wait(std::chrono::seconds(30)) == 0);
+  CHECK(proc.stdout_text().find(R"("msg":"stopped")") != std::string::npos);
+}
+
+TEST_CASE("serve rejects bad usage with exit code 2 and says why", "[cli][serve]") {
+  Pki pki;
+  auto run = [](std::vector<std::string> args) {
+    ChildProcess proc(args);
+    auto code = proc.wait(std::chrono::seconds(20));
+    return std::make_pair(code, proc.stderr_text());
+  };
+  SECTION("no certificate") {
+    auto [code, err] = run({"serve", "--listen", "127.0.0.1:0"});
+    CHECK(code == 2);
+    CHECK(err.find("--tls-cert and --tls-key are required") != std::string::npos);
+  }
+  SECTION("an unknown option") {
+    auto [code, err] = run({"serve", "--tls-cert", "a", "--tls-key", "b", "--http2"});
+    CHECK(code == 2);
+    CHECK(err.find("unknown option '--http2'") != std::string::npos);
+  }
+  SECTION("a listen address that is not an IP address") {
+    auto args = serve_args(pki, "webhook.example:8443");
+    auto [code, err] = run(args);
+    CHECK(code == 2);
+    CHECK(err.find("is not an IP address") != std::string::npos);
+  }
+  SECTION("a bad thread count") {
+    auto args = serve_args(pki);
+    args.insert(args.end(), {"--threads", "0"});
+    auto [code, err] = run(args);
+    CHECK(code == 2);
+    CHECK(err.find("--threads needs a number") != std::string::npos);
+  }
+}
+
+TEST_CASE("serve exits 1 when the port is taken", "[cli][serve]") {
+  Pki pki;
+  ChildProcess first(serve_args(pki));
+  auto ready = first.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  const std::string taken = "127.0.0.1:" + std::to_string(port_from_line(*ready));
+  ChildProcess second(serve_args(pki, taken));
+  CHECK(second.wait(std::chrono::seconds(20)) == 1);
+  CHECK(second.stderr_text().find("cannot bind") != std::string::npos);
+  first.signal(SIGTERM);
+  CHECK(first.wait(std::chrono::seconds(20)) == 0);
+}
+
+TEST_CASE("serve applies the policy file and picks up a changed policy without a restart", "[cli][serve][policy]") {
+  Pki pki;
+  const auto policy = pki.dir.path() / "policy.yaml";
+  // Start with every finding that the denied fixture triggers set to deny (the default).
+  write_text(policy, "findings:\n  memory-config-rejected: deny\n");
+  auto args = serve_args(pki);
+  args.insert(args.end(), {"--policy", policy.string(), "--cert-poll-interval", "1"});
+  ChildProcess proc(args);
+  auto ready = proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  const unsigned short port = port_from_line(*ready);
+  const std::string review = read_text(fs::path(MEMGUARD_TEST_DATA) / "reviews" / "fd-memory-config-rejected.json");
+
+  auto allowed = [&] {
+    TlsClient client(port, pki.client());
+    REQUIRE_FALSE(client.connect());
+    Reply r = client.request(http::verb::post, "/validate", review);
+    REQUIRE(r.status() == 200);
+    return r.response.body().find(R"("allowed":true)") != std::string::npos;
+  };
+  CHECK_FALSE(allowed());
+
+  // kubelet swaps a mounted ConfigMap by renaming; a plain rewrite is detected the same way (bytes).
+  write_text(policy, "findings:\n  memory-config-rejected: warn\n");
+  REQUIRE(proc.wait_for_line(R"("msg":"policy reloaded")", std::chrono::seconds(10)));
+  CHECK(allowed());
+
+  // A broken policy is reported and the last good one stays in force.
+  write_text(policy, "findings:\n  no-such-finding: deny\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two poll intervals
+  CHECK(allowed());
+
+  proc.signal(SIGTERM);
+  CHECK(proc.wait(std::chrono::seconds(20)) == 0);
+  const std::string errors = proc.stderr_text();
+  CHECK(errors.find("keeping the previous policy") != std::string::npos);
+  CHECK(errors.find("no-such-finding") != std::string::npos);
+}
+
+TEST_CASE("serve refuses to start with an invalid policy file", "[cli][serve][policy]") {
+  Pki pki;
+  const auto policy = pki.dir.path() / "policy.yaml";
+  write_text(policy, "findings:\n  memory-config-rejected: maybe\n");
+  auto args = serve_args(pki);
+  args.insert(args.end(), {"--policy", policy.string()});
+  ChildProcess proc(args);
+  CHECK(proc.wait(std::chrono::seconds(20)) == 2);
+  CHECK(proc.stderr_text().find("maybe") != std::string::npos);
+}

@@ -1,0 +1,122 @@
+// Tests of the structured JSON log: review lines, level filtering, error rate limiting.
+#include <catch2/catch.hpp>
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <string>
+
+#include "webhook/server/structured_log.h"
+
+using namespace memguard;
+using server::Log;
+using server::LogLevel;
+using server::RateLimiter;
+
+namespace {
+
+std::string contents(std::FILE* f) {
+  std::fflush(f);
+  std::string out(static_cast<std::size_t>(std::ftell(f)), '\0');
+  std::rewind(f);
+  if (!out.empty() && std::fread(out.data(), 1, out.size(), f) != out.size()) out.clear();
+  return out;
+}
+
+struct Files {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  ~Files() {
+    std::fclose(out);
+    std::fclose(err);
+  }
+};
+
+admission::ReviewOutcome denied_review() {
+  admission::ReviewOutcome o;
+  o.uid = "3b1f7c2e";
+  o.kind = "FlinkDeployment";
+  o.namespace_ = "analytics";
+  o.name = "wordcount";
+  o.operation = "CREATE";
+  o.dry_run = true;
+  o.decision = "denied";
+  o.finding_codes = {"tm-memory-undersized"};
+  o.body = R"({"secret":"taskmanager.memory.process.size"})";
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("A review is logged as one JSON line with its identity, decision and latency", "[server][log]") {
+  Files f;
+  Log log(f.out, f.err, LogLevel::kInfo);
+  log.review("validate", denied_review(), 200, 0.0004567);
+  const std::string line = contents(f.out);
+  REQUIRE(!line.empty());
+  CHECK(line.back() == '\n');
+  CHECK(line.find('\n') == line.size() - 1);
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(line).get(doc) == simdjson::SUCCESS);
+  CHECK(std::string_view(doc["uid"]) == "3b1f7c2e");
+  CHECK(std::string_view(doc["kind"]) == "FlinkDeployment");
+  CHECK(std::string_view(doc["namespace"]) == "analytics");
+  CHECK(std::string_view(doc["name"]) == "wordcount");
+  CHECK(std::string_view(doc["operation"]) == "CREATE");
+  CHECK(bool(doc["dryRun"]) == true);
+  CHECK(std::string_view(doc["decision"]) == "denied");
+  CHECK(std::string_view(doc["findings"].at(0)) == "tm-memory-undersized");
+  CHECK(double(doc["latency_ms"]) == Approx(0.457));
+  CHECK(int64_t(doc["status"]) == 200);
+  CHECK(std::string_view(doc["webhook"]) == "validate");
+  // The body never reaches the log.
+  CHECK(line.find("taskmanager") == std::string::npos);
+}
+
+TEST_CASE("At level warn only reviews that were not allowed are logged", "[server][log]") {
+  Files f;
+  Log log(f.out, f.err, LogLevel::kWarn);
+  auto allowed = denied_review();
+  allowed.decision = "allowed";
+  log.review("validate", allowed, 200, 0);
+  CHECK(contents(f.out).empty());
+  log.review("validate", denied_review(), 200, 0);
+  auto errored = allowed;
+  errored.decision = "errored";
+  log.review("mutate", errored, 400, 0);
+  const std::string text = contents(f.out);
+  CHECK(text.find(R"("decision":"denied")") != std::string::npos);
+  CHECK(text.find(R"("status":400)") != std::string::npos);
+}
+
+TEST_CASE("A flood of errors is rate limited and the suppressed count reported", "[server][log]") {
+  Files f;
+  Log log(f.out, f.err, LogLevel::kInfo);
+  for (int i = 0; i < 1000; ++i) log.error("connection error", {{"op", "tls handshake"}});
+  const std::string text = contents(f.err);
+  std::size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  CHECK(lines >= 20);
+  CHECK(lines < 100);
+  CHECK(contents(f.out).empty());
+}
+
+TEST_CASE("The rate limiter refills over time and reports what it refused", "[server][log]") {
+  RateLimiter limiter(1.0, 2.0);
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  uint64_t suppressed = 99;
+  CHECK(limiter.allow(t0, suppressed));
+  CHECK(suppressed == 0);
+  CHECK(limiter.allow(t0, suppressed));
+  CHECK_FALSE(limiter.allow(t0, suppressed));
+  CHECK_FALSE(limiter.allow(t0, suppressed));
+  CHECK(limiter.allow(t0 + std::chrono::seconds(1), suppressed));
+  CHECK(suppressed == 2);
+}
+
+TEST_CASE("Timestamps are RFC 3339 UTC with milliseconds", "[server][log]") {
+  const auto t = std::chrono::system_clock::from_time_t(1798182513) + std::chrono::milliseconds(7);
+  CHECK(server::format_timestamp(t) == "2026-12-25T07:08:33.007Z");
+}

@@ -1,0 +1,36 @@
+// RFC 6902 JSON Patch operations built structurally (never as hand-written strings), with RFC 6901
+// pointer escaping in one place, and the base64 the AdmissionReview response carries them in.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "webhook/admission/objects.h"
+
+namespace memguard::admission {
+
+struct PatchOperation {
+  enum class Op { kAdd, kReplace, kRemove, kTest };
+  Op op = Op::kReplace;
+  Pointer path;
+  std::string value_json;  // the value as JSON text ("\"2048Mi\"", "{}"); unused for remove
+
+  static PatchOperation replace_string(Pointer path, std::string_view value);
+  static PatchOperation add_string(Pointer path, std::string_view value);
+  // Adds a map holding one string member (when the parent map itself is missing).
+  static PatchOperation add_map(Pointer path, std::string_view key, std::string_view value);
+  friend bool operator==(const PatchOperation&, const PatchOperation&) = default;
+};
+
+std::string_view op_name(PatchOperation::Op op);
+
+// "/spec/flinkConfiguration/taskmanager.memory.process.size"; '~' -> "~0", '/' -> "~1".
+std::string json_pointer(const Pointer& tokens);
+
+// The patch document: a JSON array of operations.
+std::string encode_patch(const std::vector<PatchOperation>& patch);
+
+std::string base64_encode(std::string_view bytes);
+
+}  // namespace memguard::admission

@@ -1,0 +1,108 @@
+// The Kubernetes objects the engine judges, as plain values decoded from JSON (simdjson DOM), so the
+// webhook and the offline `check` command (YAML converted to JSON) share exactly the same decoders.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "memmodel/expected.h"
+
+namespace memguard::admission {
+
+// A JSON Pointer (RFC 6901) as unescaped reference tokens, from the object's root.
+using Pointer = std::vector<std::string>;
+
+// "spec.taskManager.resource.memory", "spec.podTemplate.spec.containers[0].resources": how a person
+// names a field (array indices in brackets), for messages and warnings.
+std::string field_path(const Pointer& pointer);
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_;
+  std::map<std::string, std::string, std::less<>> labels;
+  std::map<std::string, std::string, std::less<>> annotations;
+  bool has_annotations = false;  // whether metadata.annotations exists (a patch must create the map otherwise)
+  bool being_deleted = false;    // metadata.deletionTimestamp is set: only finalizer removal is left
+};
+
+// A scalar as the Flink operator's Jackson model reads it (a JSON string, or a number/bool that
+// Jackson coerces into a String field), with where it sits in the object.
+struct FieldText {
+  std::string text;
+  bool from_string = true;  // false: the JSON held a number or boolean
+  Pointer pointer;
+};
+
+// One key of spec.flinkConfiguration after the operator's flattening (ConfigObjectNode.asFlatMap):
+// nested objects joined with '.', arrays of scalars ';'-joined, scalars as Jackson's asText().
+struct FlinkConfigurationEntry {
+  std::string key;
+  std::string text;
+  Pointer pointer;      // where the value sits; for nested spellings, the innermost member
+  bool nested = false;  // came from a nested object or an array (not patchable as one flat member)
+};
+
+// `resources` (Kubernetes ResourceRequirements, operator HEAD) and the deprecated `resource`.
+struct ComponentResources {
+  std::optional<FieldText> resource_memory;  // spec.<role>.resource.memory
+  std::optional<FieldText> resource_cpu;     // spec.<role>.resource.cpu
+  std::optional<FieldText> request_memory;   // spec.<role>.resources.requests.memory
+  std::optional<FieldText> limit_memory;     // spec.<role>.resources.limits.memory
+  std::optional<FieldText> request_cpu;
+  std::optional<FieldText> limit_cpu;
+};
+
+// memory/cpu entries written into flink-main-container of a pod template (Flink overwrites them).
+struct MainContainerResources {
+  Pointer container;                 // .../spec/containers/<i>
+  std::vector<std::string> entries;  // "limits.memory", "requests.cpu", ...
+};
+
+struct FlinkDeploymentSpecRole {
+  bool present = false;  // spec.jobManager / spec.taskManager exists
+  ComponentResources resources;
+  std::vector<MainContainerResources> pod_template;  // from spec.<role>.podTemplate
+};
+
+struct FlinkDeploymentObject {
+  ObjectMeta metadata;
+  std::optional<FieldText> flink_version;  // spec.flinkVersion ("v1_20")
+  bool has_flink_configuration = false;    // spec.flinkConfiguration exists (a patch adds members to it)
+  std::vector<FlinkConfigurationEntry> flink_configuration;  // document order
+  FlinkDeploymentSpecRole job_manager, task_manager;
+  std::vector<MainContainerResources> pod_template;  // spec.podTemplate (shared by both roles)
+  std::string fingerprint;  // minified spec: an UPDATE that leaves it unchanged changes no memory
+};
+
+// The data keys Flink reads its configuration from.
+inline constexpr std::string_view kFlinkConfYaml = "flink-conf.yaml";
+inline constexpr std::string_view kConfigYaml = "config.yaml";
+
+struct ConfigMapObject {
+  bool holds_flink_configuration = false;  // data has flink-conf.yaml or config.yaml
+  ObjectMeta metadata;                     // decoded only when it does (other ConfigMaps stay cheap)
+  std::optional<std::string> flink_conf_yaml;
+  std::optional<std::string> config_yaml;
+  std::string fingerprint;  // data and annotations: what the engine reads
+};
+
+// Any other kind: the engine lets it pass untouched.
+struct OtherObject {
+  std::string api_version, kind;
+};
+
+using KubeObject = std::variant<OtherObject, FlinkDeploymentObject, ConfigMapObject>;
+
+// Decoders. Errors name the field ("spec.flinkConfiguration: expected an object, got a string").
+[[nodiscard]] Expected<FlinkDeploymentObject> decode_flinkdeployment(simdjson::dom::element object);
+[[nodiscard]] Expected<ConfigMapObject> decode_configmap(simdjson::dom::element object);
+// Dispatches on the object's own apiVersion and kind (manifests carry them).
+[[nodiscard]] Expected<KubeObject> decode_object(simdjson::dom::element object);
+
+}  // namespace memguard::admission

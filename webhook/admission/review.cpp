@@ -1,0 +1,137 @@
+// AdmissionReview v1 decoding with simdjson: one parser per thread, reused across requests, so a
+// busy server does not allocate a parse buffer per review.
+#include "webhook/admission/review.h"
+
+namespace memguard::admission {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+Unexpected bad_request(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
+
+// A string member of the request; absent or null reads as "", another type is an error.
+Expected<std::string> string_member(object parent, std::string_view name, std::string_view where) {
+  element value;
+  if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::string();
+  if (!value.is_string()) return bad_request(std::string(where) + "." + std::string(name) + " must be a string");
+  return std::string(value.get_string().value());
+}
+
+Expected<std::optional<object>> object_member(object parent, std::string_view name, std::string_view where) {
+  element value;
+  if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::optional<object>{};
+  if (!value.is_object()) return bad_request(std::string(where) + "." + std::string(name) + " must be an object");
+  return std::optional<object>{value.get_object().value()};
+}
+
+// Decodes an embedded object of the request's kind. Kinds we do not judge are not decoded at all.
+Expected<KubeObject> decode_embedded(element value, const GroupVersionKind& kind) {
+  if (kind.group == "flink.apache.org" && kind.kind == "FlinkDeployment") {
+    auto decoded = decode_flinkdeployment(value);
+    if (!decoded) return Unexpected{decoded.error()};
+    return KubeObject{std::move(*decoded)};
+  }
+  if (kind.group.empty() && kind.version == "v1" && kind.kind == "ConfigMap") {
+    auto decoded = decode_configmap(value);
+    if (!decoded) return Unexpected{decoded.error()};
+    return KubeObject{std::move(*decoded)};
+  }
+  return KubeObject{OtherObject{kind.group.empty() ? kind.version : kind.group + "/" + kind.version, kind.kind}};
+}
+
+}  // namespace
+
+Expected<AdmissionRequest> decode_review(std::string_view body) {
+  if (body.empty()) return bad_request("empty body: expected an AdmissionReview (admission.k8s.io/v1)");
+  // One parser per thread: its buffers grow to the largest review seen and are then reused.
+  thread_local simdjson::dom::parser parser;
+  element root;
+  // simdjson validates UTF-8 while parsing; its padded copy keeps the caller's buffer untouched.
+  if (auto error = parser.parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS) {
+    if (error == simdjson::UTF8_ERROR) return bad_request("body is not valid UTF-8");
+    return bad_request(std::string("body is not valid JSON: ") + simdjson::error_message(error));
+  }
+  if (!root.is_object()) return bad_request("body is not an AdmissionReview: expected a JSON object");
+  object review = root.get_object().value();
+  auto kind = string_member(review, "kind", "AdmissionReview");
+  if (!kind) return Unexpected{kind.error()};
+  if (*kind != "AdmissionReview") {
+    return bad_request("body is not an AdmissionReview (kind is '" + *kind + "')");
+  }
+  auto api_version = string_member(review, "apiVersion", "AdmissionReview");
+  if (!api_version) return Unexpected{api_version.error()};
+  if (*api_version != "admission.k8s.io/v1") {
+    return bad_request("unsupported AdmissionReview apiVersion '" + *api_version +
+                       "': only admission.k8s.io/v1 is served (list only v1 in admissionReviewVersions)");
+  }
+  auto request_member = object_member(review, "request", "AdmissionReview");
+  if (!request_member) return Unexpected{request_member.error()};
+  if (!request_member->has_value()) return bad_request("AdmissionReview has no request");
+  object request = **request_member;
+
+  AdmissionRequest out;
+  auto uid = string_member(request, "uid", "request");
+  if (!uid) return Unexpected{uid.error()};
+  if (uid->empty()) return bad_request("AdmissionReview request has no uid");
+  out.uid = std::move(*uid);
+
+  auto kind_member = object_member(request, "kind", "request");
+  if (!kind_member) return Unexpected{kind_member.error()};
+  if (kind_member->has_value()) {
+    for (auto [name, target] : {std::pair{"group", &out.kind.group}, std::pair{"version", &out.kind.version},
+                                std::pair{"kind", &out.kind.kind}}) {
+      auto v = string_member(**kind_member, name, "request.kind");
+      if (!v) return Unexpected{v.error()};
+      *target = std::move(*v);
+    }
+  }
+  auto resource_member = object_member(request, "resource", "request");
+  if (!resource_member) return Unexpected{resource_member.error()};
+  if (resource_member->has_value()) {
+    for (auto [name, target] : {std::pair{"group", &out.resource.group}, std::pair{"version", &out.resource.version},
+                                std::pair{"resource", &out.resource.resource}}) {
+      auto v = string_member(**resource_member, name, "request.resource");
+      if (!v) return Unexpected{v.error()};
+      *target = std::move(*v);
+    }
+  }
+  for (auto [name, target] : {std::pair{"subResource", &out.sub_resource}, std::pair{"name", &out.name},
+                              std::pair{"namespace", &out.namespace_}, std::pair{"operation", &out.operation}}) {
+    auto v = string_member(request, name, "request");
+    if (!v) return Unexpected{v.error()};
+    *target = std::move(*v);
+  }
+  element dry_run;
+  if (request["dryRun"].get(dry_run) == simdjson::SUCCESS && !dry_run.is_null()) {
+    if (!dry_run.is_bool()) return bad_request("request.dryRun must be a boolean");
+    out.dry_run = dry_run.get_bool().value();
+  }
+  auto user_info = object_member(request, "userInfo", "request");
+  if (!user_info) return Unexpected{user_info.error()};
+  if (user_info->has_value()) {
+    auto username = string_member(**user_info, "username", "request.userInfo");
+    if (!username) return Unexpected{username.error()};
+    out.username = std::move(*username);
+  }
+
+  element object_value;
+  if (request["object"].get(object_value) == simdjson::SUCCESS && !object_value.is_null()) {
+    auto decoded = decode_embedded(object_value, out.kind);
+    if (decoded) {
+      out.object = std::move(*decoded);
+    } else {
+      out.object_error = "request.object: " + decoded.error().message;
+    }
+  }
+  element old_value;
+  if (request["oldObject"].get(old_value) == simdjson::SUCCESS && !old_value.is_null()) {
+    // The old object is only compared with the new one; one we cannot read is simply not compared.
+    auto decoded = decode_embedded(old_value, out.kind);
+    if (decoded) out.old_object = std::move(*decoded);
+  }
+  return out;
+}
+
+}  // namespace memguard::admission

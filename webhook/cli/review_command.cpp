@@ -1,0 +1,172 @@
+// `flink-memguard review`: answers one AdmissionReview from stdin exactly as the webhook would, and
+// shows on stderr what kubectl would print (warnings, denial) and the decoded patch.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include <simdjson.h>
+
+#include "webhook/cli/commands.h"
+#include "webhook/engine/handle_review.h"
+#include "webhook/engine/policy.h"
+#include "webhook/json/json_writer.h"
+
+namespace memguard::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: flink-memguard review [--mutate] [--policy FILE] [-f FILE] < admissionreview.json\n"
+    "\n"
+    "Prints the AdmissionReview response the webhook would give (stdout) and what kubectl would show\n"
+    "(stderr). Exit status: 0 allowed, 1 denied, 2 unreadable input or policy.\n"
+    "\n"
+    "  --mutate       answer as /mutate (patches) instead of /validate\n"
+    "  --policy FILE  decision policy (default: the embedded policy)\n"
+    "  -f FILE        read the review from FILE instead of stdin\n";
+
+// Indented JSON for people; strings go through the project's escaper.
+void pretty(simdjson::dom::element value, int depth, std::string& out) {
+  std::string indent(static_cast<size_t>(depth + 1) * 2, ' '), closing(static_cast<size_t>(depth) * 2, ' ');
+  if (value.is_object()) {
+    simdjson::dom::object object = value.get_object().value();
+    if (object.size() == 0) { out += "{}"; return; }
+    out += "{\n";
+    bool first = true;
+    for (auto [key, member] : object) {
+      if (!first) out += ",\n";
+      first = false;
+      out += indent;
+      json::append_escaped(out, key);
+      out += ": ";
+      pretty(member, depth + 1, out);
+    }
+    out += "\n" + closing + "}";
+  } else if (value.is_array()) {
+    simdjson::dom::array array = value.get_array().value();
+    if (array.size() == 0) { out += "[]"; return; }
+    out += "[\n";
+    bool first = true;
+    for (auto item : array) {
+      if (!first) out += ",\n";
+      first = false;
+      out += indent;
+      pretty(item, depth + 1, out);
+    }
+    out += "\n" + closing + "]";
+  } else if (value.is_string()) {
+    json::append_escaped(out, value.get_string().value());
+  } else {
+    out += simdjson::minify(value);
+  }
+}
+
+std::string base64_decode(std::string_view text) {
+  auto digit = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int d = digit(c);
+    if (d < 0) continue;
+    buffer = (buffer << 6) | static_cast<uint32_t>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "flink-memguard review: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int review_command(Args args) {
+  bool mutate = false;
+  std::string policy_file, input_file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--mutate") {
+      mutate = true;
+    } else if (a == "--policy" && i + 1 < args.size()) {
+      policy_file = std::string(args[++i]);
+    } else if (a == "-f" && i + 1 < args.size()) {
+      input_file = std::string(args[++i]);
+    } else {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+  }
+
+  engine::Policy policy = engine::default_policy();
+  if (!policy_file.empty()) {
+    std::ifstream in(policy_file, std::ios::binary);
+    if (!in) return fail("cannot open policy file " + policy_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = engine::parse_policy(text);
+    if (!parsed) return fail(policy_file + ": " + parsed.error().message);
+    policy = std::move(*parsed);
+  }
+
+  std::string body;
+  if (input_file.empty()) {
+    body.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(input_file, std::ios::binary);
+    if (!in) return fail("cannot open " + input_file);
+    body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+  auto mode = mutate ? admission::Mode::kMutate : admission::Mode::kValidate;
+  admission::ReviewOutcome outcome = engine::handle_review(mode, body, policy);
+  if (outcome.http_status != 200) return fail("HTTP " + std::to_string(outcome.http_status) + ": " + outcome.error);
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(outcome.body).get(root) != simdjson::SUCCESS) return fail("internal error: response is not JSON");
+  std::string text;
+  pretty(root, 0, text);
+  std::fputs((text + "\n").c_str(), stdout);
+
+  // What kubectl would show (spec admission-webhooks §2).
+  simdjson::dom::element response = root["response"].value();
+  simdjson::dom::array warnings;
+  if (response["warnings"].get(warnings) == simdjson::SUCCESS) {
+    for (auto w : warnings) std::fprintf(stderr, "Warning: %s\n", std::string(w.get_string().value()).c_str());
+  }
+  std::string_view patch;
+  if (response["patch"].get(patch) == simdjson::SUCCESS) {
+    std::fprintf(stderr, "Patch: %s\n", base64_decode(patch).c_str());
+  }
+  bool allowed = response["allowed"].get_bool().value();
+  if (allowed) return 0;
+  int64_t code = 0;
+  std::string_view message;
+  if (response["status"]["code"].get(code) != simdjson::SUCCESS) code = 0;
+  if (response["status"]["message"].get(message) != simdjson::SUCCESS) message = "";
+  std::string webhook = mutate ? "mutate.flink-memguard.io" : "validate.flink-memguard.io";
+  std::string reason = code == 403 ? "Forbidden" : code >= 500 ? "InternalError" : "BadRequest";
+  std::fprintf(stderr, "Error from server (%s): admission webhook \"%s\" denied the request: %s\n", reason.c_str(),
+               webhook.c_str(), std::string(message).c_str());
+  return code == 403 ? 1 : 2;
+}
+
+}  // namespace memguard::cli

@@ -1,0 +1,140 @@
+// `flink-memguard serve`: the admission webhook over TLS. Parses flags, builds the admission
+// handler, runs the server until SIGTERM/SIGINT.
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "webhook/cli/commands.h"
+#include "webhook/cli/serve_command.h"
+#include "webhook/engine/handle_review.h"
+#include "webhook/server/server.h"
+#include "webhook/server/structured_log.h"
+
+namespace memguard::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: flink-memguard serve --tls-cert FILE --tls-key FILE [options]\n"
+    "\n"
+    "Serves the admission webhook over HTTPS: POST /validate and /mutate (AdmissionReview v1),\n"
+    "GET /healthz, /readyz and /metrics.\n"
+    "\n"
+    "options:\n"
+    "  --listen ADDR:PORT        address to listen on (default 127.0.0.1:8443; :8443 = all IPv4)\n"
+    "  --tls-cert FILE           PEM certificate chain, leaf first (re-read when it changes)\n"
+    "  --tls-key FILE            PEM private key of the certificate (re-read when it changes)\n"
+    "  --client-ca FILE          require client certificates signed by these CAs (default: none)\n"
+    "  --policy FILE             decision policy YAML (default: the built-in policy; re-read when it changes)\n"
+    "  --threads N               I/O threads (default: one per core)\n"
+    "  --log-level info|warn     info: one line per review; warn: only reviews not allowed\n"
+    "  --cert-poll-interval SEC  how often the TLS and policy files are checked for changes (default 10)\n";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "flink-memguard serve: %s\n\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+bool parse_unsigned(std::string_view text, unsigned& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options) {
+  auto policy = std::make_shared<server::PolicyStore>(options.policy_file);
+  if (auto loaded = policy->load(); !loaded) return Unexpected{loaded.error()};
+  // Each review decides with the policy current when it started; a reload swaps the pointer.
+  server::AdmissionHandler handler = [policy](admission::Mode mode, std::string_view body) {
+    return engine::handle_review(mode, body, *policy->current());
+  };
+  return AdmissionSetup{std::move(handler), std::move(policy)};
+}
+
+int serve_command(Args args) {
+  server::ServerOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view flag = args[i];
+    std::string_view value;
+    bool has_value = false;
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string_view::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_value = true;
+    } else if (i + 1 < args.size()) {
+      value = args[i + 1];
+      has_value = true;
+    }
+    auto take = [&](std::string& target) {
+      if (!has_value) return false;
+      target = std::string(value);
+      if (args[i].find('=') == std::string_view::npos) ++i;
+      return true;
+    };
+    std::string text;
+    if (flag == "--listen") {
+      if (!take(options.listen)) return usage_error("--listen needs ADDR:PORT");
+    } else if (flag == "--tls-cert") {
+      if (!take(options.tls_cert_file)) return usage_error("--tls-cert needs a file");
+    } else if (flag == "--tls-key") {
+      if (!take(options.tls_key_file)) return usage_error("--tls-key needs a file");
+    } else if (flag == "--client-ca") {
+      if (!take(options.client_ca_file)) return usage_error("--client-ca needs a file");
+    } else if (flag == "--policy") {
+      if (!take(options.policy_file)) return usage_error("--policy needs a file");
+    } else if (flag == "--threads") {
+      if (!take(text) || !parse_unsigned(text, options.threads) || options.threads == 0 || options.threads > 256) {
+        return usage_error("--threads needs a number from 1 to 256");
+      }
+    } else if (flag == "--log-level") {
+      if (!take(text) || (text != "info" && text != "warn")) return usage_error("--log-level must be info or warn");
+      options.log_level = text == "info" ? server::LogLevel::kInfo : server::LogLevel::kWarn;
+    } else if (flag == "--cert-poll-interval") {
+      unsigned seconds = 0;
+      if (!take(text) || !parse_unsigned(text, seconds) || seconds == 0 || seconds > 3600) {
+        return usage_error("--cert-poll-interval needs a number of seconds from 1 to 3600");
+      }
+      options.cert_poll_interval = std::chrono::seconds(seconds);
+    } else {
+      return usage_error("unknown option '" + std::string(args[i]) + "'");
+    }
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return usage_error("--tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)");
+  }
+
+  auto admission = make_admission_handler(options);
+  if (!admission) {
+    std::fprintf(stderr, "flink-memguard serve: %s\n", admission.error().message.c_str());
+    return 2;
+  }
+  // A closed stdout (log collector gone) must not kill the server; socket writes never raise it.
+  std::signal(SIGPIPE, SIG_IGN);
+  server::Log log(stdout, stderr, options.log_level);
+  auto server = server::Server::create(options, std::move(admission->handler), log);
+  if (!server) {
+    log.warn("cannot start", {{"error", server.error().message}});
+    return server.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  if (!options.policy_file.empty()) {
+    // The policy ConfigMap is a mounted file that kubelet swaps atomically: poll it like the cert.
+    (*server)->every(options.cert_poll_interval, [policy = admission->policy, &log, failures = uint64_t{0}]() mutable {
+      if (policy->poll()) {
+        log.event("policy reloaded", {{"file", policy->path()}, {"reloads", std::to_string(policy->reloads())}});
+      } else if (policy->reload_failures() != failures) {
+        failures = policy->reload_failures();
+        log.warn("policy file rejected; keeping the previous policy",
+                 {{"file", policy->path()}, {"error", policy->last_error()}});
+      }
+    });
+  }
+  return (*server)->run();
+}
+
+}  // namespace memguard::cli

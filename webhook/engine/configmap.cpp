@@ -1,0 +1,127 @@
+// ConfigMap -> effective Flink configuration: the file Flink would load from data (flink-conf.yaml or
+// config.yaml, chosen as the declared Flink version chooses), and the container limits that the file
+// (process size x limit factor, native Kubernetes) or our annotations declare.
+#include "memmodel/quantity.h"
+#include "webhook/engine/effective_config.h"
+#include "webhook/engine/policy.h"
+
+namespace memguard::engine {
+
+namespace {
+
+using memmodel::Role;
+
+bool configures_role(const memmodel::FlinkConfig& config, Role role) {
+  std::string memory = role_prefix(role) + ".memory.";
+  std::string heap = role_prefix(role) + ".heap.";
+  for (const auto& [key, value] : config.entries()) {
+    if (key.rfind(memory, 0) == 0 || key.rfind(heap, 0) == 0) return true;
+  }
+  return false;
+}
+
+Finding file_finding(const std::string& message) {
+  Finding f;
+  f.code = FindingCode::kConfigFileInvalid;
+  f.message = message;
+  f.warning = message;
+  return f;
+}
+
+}  // namespace
+
+EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
+  EffectiveConfig eff;
+  const auto& annotations = object.metadata.annotations;
+
+  if (auto it = annotations.find(kFlinkVersionAnnotation); it != annotations.end()) {
+    auto version = memmodel::FlinkVersion::parse(it->second);
+    if (version) {
+      eff.context.version = *version;
+    } else {
+      eff.notes.push_back("metadata.annotations." + std::string(kFlinkVersionAnnotation) + ": '" + it->second +
+                          "' is not a Flink version; judged as Flink " + memmodel::kDefaultFlinkVersion.to_string());
+    }
+  }
+  const auto& version = eff.context.version;
+
+  // Which file Flink loads (spec §9.1): <= 1.18 only flink-conf.yaml; 1.19-1.20 flink-conf.yaml when
+  // present, else config.yaml; 2.x only config.yaml.
+  bool has_legacy = object.flink_conf_yaml.has_value(), has_standard = object.config_yaml.has_value();
+  std::string_view chosen;
+  if (version.at_least(2, 0)) {
+    if (!has_standard) {
+      eff.findings.push_back(file_finding(
+          "data: Flink " + version.to_string() + " reads only config.yaml, and this ConfigMap has only flink-conf.yaml, "
+          "so Flink fails at start (config file does not exist). Fix: rename the key to config.yaml "
+          "(bin/migrate-config-file.sh converts the format)."));
+      return eff;
+    }
+    chosen = admission::kConfigYaml;
+    if (has_legacy) eff.notes.push_back("data.flink-conf.yaml: ignored, Flink 2.x reads only config.yaml");
+  } else if (version.at_least(1, 19)) {
+    chosen = has_legacy ? admission::kFlinkConfYaml : admission::kConfigYaml;
+    if (has_legacy && has_standard) {
+      eff.notes.push_back("data: both flink-conf.yaml and config.yaml are present; Flink " + version.to_string() +
+                          " loads flink-conf.yaml and ignores config.yaml");
+    }
+  } else {
+    if (!has_legacy) {
+      eff.findings.push_back(file_finding(
+          "data: Flink " + version.to_string() + " reads only flink-conf.yaml, and this ConfigMap has only "
+          "config.yaml, so Flink fails at start. Fix: use the key flink-conf.yaml with flat 'key: value' lines."));
+      return eff;
+    }
+    chosen = admission::kFlinkConfYaml;
+    if (has_standard) eff.notes.push_back("data.config.yaml: ignored, Flink " + version.to_string() + " reads only flink-conf.yaml");
+  }
+  eff.config_origin = "data." + std::string(chosen);
+  const std::string& text = chosen == admission::kConfigYaml ? *object.config_yaml : *object.flink_conf_yaml;
+  auto parsed = memmodel::parse_config_file(text, memmodel::config_file_format_for(chosen));
+  if (!parsed) {
+    eff.findings.push_back(file_finding(eff.config_origin + ": Flink cannot load this file (" + parsed.error().message +
+                                        "), so every Flink process using it fails at start. Fix the file."));
+    return eff;
+  }
+  eff.config = std::move(parsed->config);
+  if (!parsed->skipped_lines.empty()) {
+    // The lines themselves may hold secrets; their count is enough to go and look.
+    eff.notes.push_back(eff.config_origin + ": " + std::to_string(parsed->skipped_lines.size()) +
+                        " line(s) are not 'key: value' and are skipped by Flink");
+  }
+
+  // Native Kubernetes (the client's flink-config-<cluster-id>): legacy heap keys map onto the process
+  // size. Otherwise these are the start scripts' files (standalone).
+  auto type = object.metadata.labels.find("type");
+  bool native = type != object.metadata.labels.end() && type->second == "flink-native-kubernetes";
+  eff.context.legacy_heap = native ? memmodel::LegacyHeapTarget::kProcessTotal
+                                   : memmodel::LegacyHeapTarget::kDeploymentDefault;
+
+  for (Role role : {Role::kJobManager, Role::kTaskManager}) {
+    std::string_view annotation = role == Role::kJobManager ? kJobManagerLimitAnnotation : kTaskManagerLimitAnnotation;
+    RoleInput in;
+    in.role = role;
+    std::string process_key = role_prefix(role) + ".memory.process.size";
+    in.process_field = process_key + " in " + eff.config_origin;
+    if (auto it = annotations.find(annotation); it != annotations.end()) {
+      auto quantity = memmodel::Quantity::parse(it->second);
+      if (quantity && quantity->ceil_value > 0) {
+        in.declared_limit_bytes = quantity->ceil_value;
+        in.declared_limit_source = "annotation " + std::string(annotation) + ": " + it->second;
+      } else {
+        eff.notes.push_back("metadata.annotations." + std::string(annotation) + ": '" + it->second +
+                            "' is not a positive Kubernetes quantity; ignored");
+      }
+    }
+    // A role this file says nothing about (the operator's default config, a TaskManager-only file)
+    // is sized elsewhere; judging it would only repeat Flink's "configure a size" error.
+    if (!in.declared_limit_bytes && !configures_role(eff.config, role)) continue;
+    in.flink_sizes_container = !in.declared_limit_bytes && (native || eff.config.contains(process_key));
+    std::string factor_key = "kubernetes." + role_prefix(role) + ".memory.limit-factor";
+    if (eff.config.contains(factor_key)) in.limit_factor_source = factor_key + " in " + eff.config_origin;
+    eff.roles.push_back(std::move(in));
+  }
+  return eff;
+}
+
+}  // namespace memguard::engine

@@ -1,0 +1,180 @@
+// The decision: which requests are judged at all, then findings -> policy actions -> deny / warn /
+// patch. Dry runs take exactly the same path (nothing here looks at request.dryRun).
+#include "webhook/engine/decide.h"
+
+#include <algorithm>
+#include <set>
+
+#include "webhook/engine/effective_config.h"
+#include "webhook/engine/rules.h"
+
+namespace memguard::engine {
+
+namespace {
+
+const admission::ObjectMeta* metadata_of(const admission::KubeObject& object) {
+  if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) return &fd->metadata;
+  if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) return &cm->metadata;
+  return nullptr;
+}
+
+const std::string* fingerprint_of(const admission::KubeObject& object) {
+  if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) return &fd->fingerprint;
+  if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) return &cm->fingerprint;
+  return nullptr;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += separator;
+    out += p;
+  }
+  return out;
+}
+
+bool fix_allowed(const Finding& f, const Settings& settings) {
+  if (f.fix.empty()) return false;
+  if (f.fix_kind == FixKind::kCorrection) return settings.mutations;
+  if (f.fix_kind == FixKind::kTuning) return settings.tuning;
+  return false;
+}
+
+}  // namespace
+
+std::string_view outcome_name(Decision::Outcome outcome) {
+  switch (outcome) {
+    case Decision::Outcome::kAllowed: return "allowed";
+    case Decision::Outcome::kDenied: return "denied";
+    case Decision::Outcome::kPatched: return "patched";
+    case Decision::Outcome::kErrored: return "errored";
+    case Decision::Outcome::kSkipped: return "skipped";
+  }
+  return "errored";
+}
+
+std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
+                                  std::vector<std::string>* notes) {
+  EffectiveConfig effective;
+  if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) {
+    effective = build_flinkdeployment(*fd);
+  } else if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) {
+    if (!cm->holds_flink_configuration) return {};
+    effective = build_configmap(*cm);
+  } else {
+    return {};
+  }
+  std::vector<Finding> findings = std::move(effective.findings);
+  for (const auto& role : effective.roles) {
+    auto more = evaluate_role(effective, role, settings);
+    for (auto& f : more) findings.push_back(std::move(f));
+  }
+  if (notes != nullptr) {
+    for (auto& n : effective.notes) notes->push_back(std::move(n));
+  }
+  return findings;
+}
+
+Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy) {
+  Decision d;
+  auto skip = [&](std::string reason) {
+    d.outcome = Decision::Outcome::kSkipped;
+    if (!reason.empty()) d.audit_annotations.emplace_back("skipped", std::move(reason));
+    return d;
+  };
+  // Only writes of the main resource are judged: deletions, connects and status/scale updates pass.
+  if (request.operation != "CREATE" && request.operation != "UPDATE") return skip("");
+  if (!request.sub_resource.empty()) return skip("");
+  if (request.object_error) {
+    d.outcome = Decision::Outcome::kErrored;
+    d.error_code = 400;
+    d.message = *request.object_error + " (flink-memguard cannot read this object)";
+    return d;
+  }
+  if (!request.object || std::holds_alternative<admission::OtherObject>(*request.object)) return skip("");
+  const admission::KubeObject& object = *request.object;
+  const admission::ObjectMeta& meta = *metadata_of(object);
+  if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) {
+    if (!cm->holds_flink_configuration) return skip("");
+    // High-availability ConfigMaps are rewritten constantly for leader election; never in their way.
+    auto type = cm->metadata.labels.find("configmap-type");
+    if (type != cm->metadata.labels.end() && type->second == "high-availability") return skip("");
+  }
+  std::string namespace_ = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
+  if (policy.excluded(namespace_)) return skip("namespace " + namespace_ + " is excluded by policy");
+  if (policy.honour_skip_annotation) {
+    auto opt_out = meta.annotations.find(kSkipAnnotation);
+    if (opt_out != meta.annotations.end() && opt_out->second == "true") {
+      return skip("object annotation " + std::string(kSkipAnnotation) + "=true");
+    }
+  }
+  // An object being deleted only waits for finalizers to go; blocking that leaves it stuck.
+  if (meta.being_deleted) return skip("");
+
+  Settings settings = policy.settings_for(namespace_);
+  std::vector<std::string> notes;
+  std::vector<Finding> findings = findings_for(object, settings, &notes);
+  // A whole-MiB fix also settles the unit of the same field, so it claims the field first.
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return a.code == FindingCode::kProcessSizeNotWholeMib && b.code != FindingCode::kProcessSizeNotWholeMib;
+  });
+
+  // An UPDATE that leaves everything we read unchanged (the operator adding a finalizer, a label
+  // edit) is not denied for problems the object already had: that would wedge the object.
+  bool unchanged = false;
+  if (request.operation == "UPDATE" && request.old_object && request.old_object->index() == object.index()) {
+    const std::string* now = fingerprint_of(object);
+    const std::string* before = fingerprint_of(*request.old_object);
+    unchanged = now != nullptr && before != nullptr && !now->empty() && *now == *before;
+  }
+
+  std::vector<std::string> denials;
+  std::set<std::string> patched_paths;
+  for (const auto& f : findings) {
+    Action action = settings.action(f.code);
+    if (action == Action::kOff) continue;
+    d.finding_codes.emplace_back(finding_code_name(f.code));
+    if (mode == admission::Mode::kMutate) {
+      bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
+        return patched_paths.count(admission::json_pointer(op.path)) != 0;
+      });
+      if (fix_allowed(f, settings)) {
+        if (conflict) continue;  // an earlier fix already rewrote this field
+        for (const auto& op : f.fix) {
+          patched_paths.insert(admission::json_pointer(op.path));
+          d.patch.push_back(op);
+        }
+        d.warnings.push_back(f.fix_warning);
+        continue;
+      }
+      // Denials are /validate's to give, on the object as it is after every mutation.
+      if (action == Action::kWarn) d.warnings.push_back(f.warning);
+      continue;
+    }
+    if (action == Action::kDeny && !unchanged) {
+      denials.push_back(f.message);
+    } else if (action == Action::kDeny) {
+      d.warnings.push_back("not denied, unchanged by this update: " + f.warning);
+    } else {
+      d.warnings.push_back(f.warning);
+    }
+  }
+  for (auto& n : notes) d.warnings.push_back(std::move(n));
+  if (!d.finding_codes.empty()) d.audit_annotations.emplace_back("findings", join(d.finding_codes, ","));
+  if (unchanged && mode == admission::Mode::kValidate) {
+    bool had_denial = std::any_of(findings.begin(), findings.end(),
+                                  [&](const Finding& f) { return settings.action(f.code) == Action::kDeny; });
+    if (had_denial) d.audit_annotations.emplace_back("not-denied", "memory settings unchanged by this update");
+  }
+  if (!denials.empty()) {
+    d.outcome = Decision::Outcome::kDenied;
+    d.message = join(denials, "\n");
+  } else if (!d.patch.empty()) {
+    d.outcome = Decision::Outcome::kPatched;
+  } else {
+    d.outcome = Decision::Outcome::kAllowed;
+  }
+  return d;
+}
+
+}  // namespace memguard::engine

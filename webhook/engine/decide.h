@@ -1,0 +1,39 @@
+// Step three of the engine: the decision for one admission request under a policy. Pure: the same
+// request (dry run or not) always gets the same decision.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "webhook/admission/json_patch.h"
+#include "webhook/admission/review.h"
+#include "webhook/admission/review_outcome.h"
+#include "webhook/engine/finding.h"
+#include "webhook/engine/policy.h"
+
+namespace memguard::engine {
+
+struct Decision {
+  enum class Outcome { kAllowed, kDenied, kPatched, kErrored, kSkipped };
+  Outcome outcome = Outcome::kAllowed;
+  std::string message;  // denial or error message
+  int error_code = 0;   // kErrored: the status code (400 for an object we cannot read)
+  std::vector<std::string> warnings;
+  std::vector<admission::PatchOperation> patch;  // kPatched only (mutate mode)
+  std::vector<std::pair<std::string, std::string>> audit_annotations;  // keys without '/'
+  std::vector<std::string> finding_codes;  // every finding reported (not "off"), for logs and metrics
+};
+
+std::string_view outcome_name(Decision::Outcome outcome);  // "allowed", "denied", ...
+
+// /validate: deny findings deny (403 with every denial's explanation), warn findings warn.
+// /mutate: never denies (that is /validate's job, on the final object); it returns the safe fixes the
+// policy allows as a JSON patch, each explained by a warning, plus the warn findings' warnings.
+Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy);
+
+// Findings for an object, before the policy (the `check` command's view).
+std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
+                                  std::vector<std::string>* notes = nullptr);
+
+}  // namespace memguard::engine

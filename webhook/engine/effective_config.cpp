@@ -1,0 +1,56 @@
+// Helpers shared by the per-kind builders: role names, size formatting, and safe option patches.
+#include "webhook/engine/effective_config.h"
+
+#include <cstdio>
+
+namespace memguard::engine {
+
+std::string_view role_title(memmodel::Role role) {
+  return role == memmodel::Role::kJobManager ? "JobManager" : "TaskManager";
+}
+
+std::string role_prefix(memmodel::Role role) {
+  return role == memmodel::Role::kJobManager ? "jobmanager" : "taskmanager";
+}
+
+std::string format_mib(int64_t bytes) {
+  constexpr int64_t kMiB = int64_t{1} << 20;
+  if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  if (bytes < kMiB) return std::to_string(bytes) + " bytes";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(bytes) / static_cast<double>(kMiB));
+  std::string text = buf;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text + " MiB";
+}
+
+std::optional<admission::PatchOperation> set_config_option(const EffectiveConfig& effective, const std::string& key,
+                                                           const std::string& value) {
+  if (!effective.config_patchable) return std::nullopt;
+  admission::Pointer config_pointer{"spec", "flinkConfiguration"};
+  if (!effective.has_flink_configuration) return admission::PatchOperation::add_map(config_pointer, key, value);
+  const admission::FlinkConfigurationEntry* flat = nullptr;
+  for (const auto& entry : effective.config_entries) {
+    // Another spelling of the same option (nested, or a prefix of it): with both present the
+    // operator's HashMap decides which wins, so a patch could not be sure to take effect.
+    bool overlaps = entry.key.rfind(key + ".", 0) == 0 || key.rfind(entry.key + ".", 0) == 0;
+    if (overlaps || (entry.key == key && entry.nested)) return std::nullopt;
+    if (entry.key == key) {
+      if (flat != nullptr) return std::nullopt;
+      flat = &entry;
+    }
+  }
+  if (flat != nullptr) return admission::PatchOperation::replace_string(flat->pointer, value);
+  // The option is absent. A nested object on the way ("taskmanager: {memory: ...}") would make a flat
+  // key a second spelling of the same subtree; only add when no nested entry shares the first segment.
+  std::string first_segment = key.substr(0, key.find('.'));
+  for (const auto& entry : effective.config_entries) {
+    if (entry.nested && entry.key.rfind(first_segment + ".", 0) == 0) return std::nullopt;
+  }
+  admission::Pointer pointer = config_pointer;
+  pointer.push_back(key);
+  return admission::PatchOperation::add_string(pointer, value);
+}
+
+}  // namespace memguard::engine

@@ -1,0 +1,64 @@
+// Step one of the engine: from a decoded object to the Flink configuration Flink will actually see
+// (as the operator or the start scripts build it) and the containers each role runs in. One builder
+// per kind (flinkdeployment.cpp, configmap.cpp); the rules (rules.h) judge what they produce.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memmodel/derivation.h"
+#include "webhook/admission/objects.h"
+#include "webhook/engine/finding.h"
+
+namespace memguard::engine {
+
+// One role (JobManager or TaskManager) as the rules see it.
+struct RoleInput {
+  memmodel::Role role = memmodel::Role::kTaskManager;
+  // Where the process size is set, for messages ("spec.taskManager.resource.memory",
+  // "taskmanager.memory.process.size in data.config.yaml"), and how a size is written there.
+  std::string process_field;
+  bool process_field_is_kubernetes = false;  // a Kubernetes quantity field ("2048Mi") vs a Flink option ("2048m")
+  // The string value a whole-MiB fix may replace (nullopt: not safely patchable).
+  std::optional<admission::Pointer> process_pointer;
+  // The memory limit field when it holds the same text as the request it pairs with: a fix rewrites both.
+  std::optional<admission::Pointer> process_twin_pointer;
+  // Flink sizes the container itself (native Kubernetes, the operator): request = floor MiB of the
+  // process size, limit = request x limit-factor. False when the container is sized elsewhere.
+  bool flink_sizes_container = true;
+  // A container memory limit declared for the role (ConfigMap annotation), in bytes.
+  std::optional<int64_t> declared_limit_bytes;
+  std::string declared_limit_source;  // "annotation flink-memguard.io/taskmanager-memory-limit: 4Gi"
+  // Where the limit factor came from, for messages ("spec.taskManager.resources limits/requests").
+  std::string limit_factor_source;
+};
+
+struct EffectiveConfig {
+  memmodel::FlinkConfig config;
+  memmodel::DerivationContext context;
+  std::vector<RoleInput> roles;   // the roles to derive and judge
+  std::vector<Finding> findings;  // found while building (units, request/limit, templates, files)
+  std::vector<std::string> notes; // informational warnings, not subject to policy
+  std::string config_origin;      // "spec.flinkConfiguration", "data.config.yaml": where options live
+  // FlinkDeployment only: how /mutate may set one flinkConfiguration option.
+  bool config_patchable = false;
+  bool has_flink_configuration = false;
+  std::vector<admission::FlinkConfigurationEntry> config_entries;
+};
+
+EffectiveConfig build_flinkdeployment(const admission::FlinkDeploymentObject& object);
+EffectiveConfig build_configmap(const admission::ConfigMapObject& object);
+
+// A patch that sets flinkConfiguration `key` to the string `value`, or nullopt when that is not
+// unambiguous (the key, or a prefix of it, is spelled nested, so the operator's winner is undefined).
+std::optional<admission::PatchOperation> set_config_option(const EffectiveConfig& effective, const std::string& key,
+                                                           const std::string& value);
+
+// Display helpers shared by builders and rules.
+std::string_view role_title(memmodel::Role role);  // "JobManager" / "TaskManager"
+std::string role_prefix(memmodel::Role role);      // "jobmanager" / "taskmanager"
+// "4096 MiB", "1430.5 MiB", "512 bytes": sizes as people compare them with Kubernetes limits.
+std::string format_mib(int64_t bytes);
+
+}  // namespace memguard::engine

@@ -1,0 +1,59 @@
+// What the engine can find wrong with an object: stable kebab-case codes (documented in README.md,
+// used in policy files, metrics and audit annotations), and one finding value per occurrence.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memmodel/derivation.h"
+#include "webhook/admission/json_patch.h"
+
+namespace memguard::engine {
+
+enum class FindingCode {
+  kMemoryConfigRejected,            // Flink rejects the memory configuration: the process fails at start
+  kConfigFileInvalid,               // a config file Flink cannot load
+  kProcessExceedsLimit,             // total process memory above the container memory limit
+  kLimitBelowRequest,               // limit factor < 1, or memory limit below its request
+  kPodTemplateResourcesOverwritten, // memory/cpu on flink-main-container, which Flink overwrites
+  kAmbiguousMemoryUnit,             // Flink and Kubernetes read the quantity differently
+  kProcessSizeNotWholeMib,          // the container gets the floor MiB of the process size
+  kRocksdbUnmanagedMemory,          // RocksDB outside managed memory: native memory unbounded
+  kRocksdbZeroManagedMemory,        // RocksDB on managed memory, but managed memory is zero
+  kHeapBackendManagedMemory,        // heap state backend in streaming mode keeps unused managed memory
+  kJvmOverheadBelowDefault,         // JVM overhead below Flink's default minimum
+};
+inline constexpr size_t kFindingCodeCount = 11;
+
+inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
+    FindingCode::kMemoryConfigRejected,     FindingCode::kConfigFileInvalid,
+    FindingCode::kProcessExceedsLimit,      FindingCode::kLimitBelowRequest,
+    FindingCode::kPodTemplateResourcesOverwritten, FindingCode::kAmbiguousMemoryUnit,
+    FindingCode::kProcessSizeNotWholeMib,   FindingCode::kRocksdbUnmanagedMemory,
+    FindingCode::kRocksdbZeroManagedMemory, FindingCode::kHeapBackendManagedMemory,
+    FindingCode::kJvmOverheadBelowDefault,
+};
+
+std::string_view finding_code_name(FindingCode code);  // "process-exceeds-limit"
+std::optional<FindingCode> parse_finding_code(std::string_view name);
+
+// Which mutation switch a finding's patch needs: unit/rounding fixes, or opt-in memory tuning.
+enum class FixKind { kNone, kCorrection, kTuning };
+
+struct Finding {
+  FindingCode code = FindingCode::kMemoryConfigRejected;
+  std::optional<memmodel::Role> role;
+  // The full explanation for a denial: which role, what would happen, the breakdown, the fix.
+  std::string message;
+  // The short form for a warning ("field: what; fix"), at most 256 characters.
+  std::string warning;
+  // A safe, unambiguous fix (applied by /mutate when the policy allows), and the warning explaining it.
+  std::vector<admission::PatchOperation> fix;
+  FixKind fix_kind = FixKind::kNone;
+  std::string fix_warning;
+};
+
+}  // namespace memguard::engine

@@ -1,0 +1,321 @@
+// FlinkDeployment -> effective Flink configuration, exactly as the Flink Kubernetes Operator builds it
+// (FlinkConfigBuilder): flattened spec.flinkConfiguration first, then each role's resource.memory or
+// resources requests/limits overwrite *.memory.process.size (Flink units first, Kubernetes quantity
+// as fallback) and the limit factor (limit / request, in Kubernetes units).
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "memmodel/quantity.h"
+#include "webhook/engine/effective_config.h"
+
+namespace memguard::engine {
+
+namespace {
+
+using admission::FieldText;
+using admission::field_path;
+using memmodel::Role;
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// What Kubernetes reads in `text`, for messages: "2.048 bytes", "2048 MiB"; "" when it cannot.
+std::string kubernetes_reading(std::string_view text) {
+  auto q = memmodel::Quantity::parse(text);
+  if (!q) return "";
+  if (q->milli_value % 1000 != 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f bytes", static_cast<double>(q->milli_value) / 1000.0);
+    return buf;
+  }
+  return format_mib(q->ceil_value);
+}
+
+// The same amount written so that Flink and Kubernetes read it identically: Flink's binary unit
+// letters become Kubernetes' binary suffixes ("2048m" -> "2048Mi", "2 g" -> "2Gi"), bytes stay bare.
+std::optional<std::string> unambiguous_text(std::string_view text, const memmodel::OperatorMemory& parsed) {
+  if (!parsed.parsed_by_flink) return std::nullopt;
+  size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  size_t digits_start = i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  std::string digits(text.substr(digits_start, i - digits_start));
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  std::string unit = lower(text.substr(i));
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
+  // Leading zeros are harmless to both parsers, but canonical text is kinder to diffs.
+  while (digits.size() > 1 && digits[0] == '0') digits.erase(0, 1);
+  if (digits.empty()) return std::nullopt;
+  if (unit.empty() || unit == "b" || unit == "bytes") return digits;
+  if (unit == "k" || unit == "kb" || unit == "kibibytes") return digits + "Ki";
+  if (unit == "m" || unit == "mb" || unit == "mebibytes") return digits + "Mi";
+  if (unit == "g" || unit == "gb" || unit == "gibibytes") return digits + "Gi";
+  if (unit == "t" || unit == "tb" || unit == "tebibytes") return digits + "Ti";
+  return std::nullopt;
+}
+
+std::string shortest_double(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  (void)ec;
+  return std::string(buf, end);
+}
+
+struct ParsedField {
+  FieldText field;
+  memmodel::OperatorMemory memory;
+};
+
+class Builder {
+ public:
+  explicit Builder(const admission::FlinkDeploymentObject& object) : object_(object) {}
+
+  EffectiveConfig build() {
+    eff_.config_origin = "spec.flinkConfiguration";
+    // The operator is an active resource manager: legacy heap keys map onto the process size.
+    eff_.context.legacy_heap = memmodel::LegacyHeapTarget::kProcessTotal;
+    resolve_version();
+    flatten_configuration();
+    apply_role(Role::kJobManager, object_.job_manager, "jobManager");
+    apply_role(Role::kTaskManager, object_.task_manager, "taskManager");
+    for (const auto& found : object_.pod_template) add_pod_template_finding(std::nullopt, found, "spec");
+    return std::move(eff_);
+  }
+
+ private:
+  void resolve_version() {
+    if (!object_.flink_version) {
+      eff_.notes.push_back("spec.flinkVersion: not set (the operator requires it); judged as Flink " +
+                           memmodel::kDefaultFlinkVersion.to_string());
+      return;
+    }
+    auto version = memmodel::FlinkVersion::parse(object_.flink_version->text);
+    if (!version) {
+      eff_.notes.push_back("spec.flinkVersion: '" + object_.flink_version->text +
+                           "' is not a Flink version flink-memguard knows; judged as Flink " +
+                           memmodel::kDefaultFlinkVersion.to_string());
+      return;
+    }
+    eff_.context.version = *version;
+  }
+
+  void flatten_configuration() {
+    eff_.has_flink_configuration = object_.has_flink_configuration;
+    eff_.config_entries = object_.flink_configuration;
+    eff_.config_patchable = true;
+    std::set<std::string> seen;
+    for (const auto& entry : object_.flink_configuration) {
+      if (!seen.insert(entry.key).second) {
+        eff_.notes.push_back("spec.flinkConfiguration: '" + entry.key +
+                             "' is set twice (flat and nested); which one the operator uses is undefined");
+      }
+      eff_.config.set(entry.key, entry.text);
+    }
+  }
+
+  std::optional<ParsedField> parse_field(Role role, const std::optional<FieldText>& field) {
+    if (!field) return std::nullopt;
+    std::string path = field_path(field->pointer);
+    auto parsed = memmodel::parse_operator_memory(field->text);
+    if (!parsed || parsed->size.bytes() <= 0) {
+      Finding f;
+      f.code = FindingCode::kMemoryConfigRejected;
+      f.role = role;
+      std::string why = parsed ? "it must be positive" : parsed.error().message;
+      f.message = std::string(role_title(role)) + ": " + path + ": '" + field->text +
+                  "' is not a memory size the Flink operator accepts (" + why +
+                  "), so the operator rejects the FlinkDeployment and deploys nothing. Fix: write a size such as "
+                  "2048Mi or 2Gi.";
+      f.warning = path + ": '" + field->text + "' is not a memory size the operator accepts; write e.g. 2048Mi";
+      eff_.findings.push_back(std::move(f));
+      return std::nullopt;
+    }
+    ParsedField out{*field, *parsed};
+    // Ambiguous: Kubernetes reads another size, or cannot read it at all (then every Kubernetes-side
+    // tool, and the operator's limit-factor computation, fails on it).
+    if (parsed->ambiguous || (parsed->parsed_by_flink && parsed->kubernetes_bytes < 0)) add_unit_finding(role, out);
+    return out;
+  }
+
+  void add_unit_finding(Role role, const ParsedField& parsed) {
+    std::string path = field_path(parsed.field.pointer);
+    std::string flink = format_mib(parsed.memory.size.bytes());
+    std::string k8s = kubernetes_reading(parsed.field.text);
+    std::string k8s_part = k8s.empty() ? "not a quantity Kubernetes can read" : k8s + " to Kubernetes";
+    Finding f;
+    f.code = FindingCode::kAmbiguousMemoryUnit;
+    f.role = role;
+    auto fixed = unambiguous_text(parsed.field.text, parsed.memory);
+    std::string advice = fixed ? "write '" + *fixed + "'" : "write a binary quantity such as 1536Mi";
+    f.message = std::string(role_title(role)) + ": " + path + ": '" + parsed.field.text + "' is " + flink +
+                " to the Flink operator but " + k8s_part +
+                "; tools and people reading it as a Kubernetes quantity get a different size. Fix: " + advice + ".";
+    f.warning = path + ": '" + parsed.field.text + "' is " + flink + " to the Flink operator but " + k8s_part +
+                "; " + advice;
+    if (fixed) {
+      f.fix.push_back(admission::PatchOperation::replace_string(parsed.field.pointer, *fixed));
+      f.fix_kind = FixKind::kCorrection;
+      f.fix_warning = path + ": rewrote '" + parsed.field.text + "' as '" + *fixed + "' (" + flink +
+                      " for the operator as before, and now the same for Kubernetes)";
+    }
+    eff_.findings.push_back(std::move(f));
+  }
+
+  void apply_role(Role role, const admission::FlinkDeploymentSpecRole& spec, std::string_view name) {
+    const auto& r = spec.resources;
+    std::string base = "spec." + std::string(name);
+    std::string prefix = role_prefix(role);
+    std::string process_key = prefix + ".memory.process.size";
+    std::string factor_key = "kubernetes." + prefix + ".memory.limit-factor";
+    RoleInput in;
+    in.role = role;
+    in.flink_sizes_container = true;
+
+    process_from_request_ = false;
+    bool resources_used = r.request_memory || r.limit_memory || r.request_cpu || r.limit_cpu;
+    std::optional<ParsedField> process;
+    if (resources_used) {
+      if (r.resource_memory) {
+        eff_.notes.push_back(base + ".resource is ignored: " + base + ".resources is set and wins");
+      }
+      auto request = parse_field(role, r.request_memory);
+      auto limit = parse_field(role, r.limit_memory);
+      // Kubernetes defaults a missing request to the limit, and so does the operator.
+      process = request ? request : limit;
+      process_from_request_ = request.has_value();
+      if (request && limit) apply_request_and_limit(role, base, factor_key, *request, *limit, in);
+    } else {
+      process = parse_field(role, r.resource_memory);
+    }
+
+    if (process) {
+      // The operator overwrites whatever flinkConfiguration says about the process size.
+      eff_.config.set(process_key, std::to_string(process->memory.size.bytes()));
+      in.process_field = field_path(process->field.pointer);
+      in.process_field_is_kubernetes = true;
+      in.process_pointer = process->field.pointer;
+      if (process_from_request_ && r.limit_memory && r.limit_memory->text == process->field.text &&
+          r.limit_memory->pointer != process->field.pointer) {
+        in.process_twin_pointer = r.limit_memory->pointer;
+      }
+    } else if (eff_.config.contains(process_key)) {
+      in.process_field = process_key + " in spec.flinkConfiguration";
+      for (const auto& entry : eff_.config_entries) {
+        if (entry.key == process_key && !entry.nested) in.process_pointer = entry.pointer;
+        if (entry.key == process_key && entry.nested) {
+          in.process_pointer.reset();
+          break;
+        }
+      }
+    } else {
+      in.process_field = base + ".resource.memory";
+      in.process_field_is_kubernetes = true;
+    }
+    if (in.limit_factor_source.empty() && eff_.config.contains(factor_key)) {
+      in.limit_factor_source = factor_key + " in spec.flinkConfiguration";
+    }
+    for (const auto& found : spec.pod_template) add_pod_template_finding(role, found, base);
+    eff_.roles.push_back(std::move(in));
+  }
+
+  void apply_request_and_limit(Role role, const std::string& base, const std::string& factor_key,
+                               const ParsedField& request, const ParsedField& limit, RoleInput& in) {
+    std::string req_path = field_path(request.field.pointer), lim_path = field_path(limit.field.pointer);
+    // The operator's validator compares in Flink-first units and rejects a request above its limit.
+    if (request.memory.size > limit.memory.size) {
+      Finding f;
+      f.code = FindingCode::kLimitBelowRequest;
+      f.role = role;
+      f.message = std::string(role_title(role)) + ": " + base + ".resources: memory limit '" + limit.field.text +
+                  "' (" + format_mib(limit.memory.size.bytes()) + ") is below the request '" + request.field.text +
+                  "' (" + format_mib(request.memory.size.bytes()) +
+                  "); the Flink operator rejects this (request must not exceed its limit) and deploys nothing. "
+                  "Fix: set " + lim_path + " to at least " + std::to_string((request.memory.size.bytes() + kMiB - 1) / kMiB) +
+                  "Mi, or lower " + req_path + ".";
+      f.warning = lim_path + ": '" + limit.field.text + "' is below the request '" + request.field.text +
+                  "'; the operator rejects it";
+      eff_.findings.push_back(std::move(f));
+      return;
+    }
+    // The factor itself is computed from Kubernetes quantities (ResourceConfigUtils.computeLimitFactor).
+    auto req_q = memmodel::Quantity::parse(request.field.text);
+    auto lim_q = memmodel::Quantity::parse(limit.field.text);
+    if (!req_q || !lim_q || req_q->milli_value <= 0) {
+      Finding f;
+      f.code = FindingCode::kAmbiguousMemoryUnit;
+      f.role = role;
+      std::string bad = !req_q || (req_q && req_q->milli_value <= 0) ? request.field.text : limit.field.text;
+      f.message = std::string(role_title(role)) + ": " + base + ".resources: the operator computes the memory "
+                  "limit factor from Kubernetes quantities, and '" + bad +
+                  "' is not one, so the deployment fails. Fix: write both as Kubernetes quantities such as 2048Mi.";
+      f.warning = base + ".resources: '" + bad + "' is not a Kubernetes quantity; the operator cannot compute the limit factor";
+      eff_.findings.push_back(std::move(f));
+      return;
+    }
+    double factor = static_cast<double>(lim_q->milli_value) / static_cast<double>(req_q->milli_value);
+    eff_.config.set(factor_key, shortest_double(factor));
+    in.limit_factor_source = base + ".resources (limits.memory / requests.memory as Kubernetes quantities)";
+    double flink_ratio = static_cast<double>(limit.memory.size.bytes()) / static_cast<double>(request.memory.size.bytes());
+    if (std::fabs(factor - flink_ratio) > 1e-9 * std::max(1.0, flink_ratio)) {
+      Finding f;
+      f.code = FindingCode::kAmbiguousMemoryUnit;
+      f.role = role;
+      f.message = std::string(role_title(role)) + ": " + base + ".resources: request '" + request.field.text +
+                  "' and limit '" + limit.field.text + "' use different unit systems: the operator sizes the process "
+                  "from Flink units (" + format_mib(request.memory.size.bytes()) + ") but computes the limit factor "
+                  "from Kubernetes units (" + shortest_double(factor) + " instead of " + shortest_double(flink_ratio) +
+                  "). Fix: write both with Kubernetes binary suffixes (Mi, Gi).";
+      f.warning = base + ".resources: request '" + request.field.text + "' and limit '" + limit.field.text +
+                  "' mix units; limit factor becomes " + shortest_double(factor) + ", not " + shortest_double(flink_ratio);
+      // The per-field unit fixes settle this too; carried here so it holds when that finding is off.
+      for (const ParsedField* side : {&request, &limit}) {
+        auto fixed = unambiguous_text(side->field.text, side->memory);
+        if (fixed && *fixed != side->field.text) {
+          f.fix.push_back(admission::PatchOperation::replace_string(side->field.pointer, *fixed));
+        }
+      }
+      if (!f.fix.empty()) {
+        f.fix_kind = FixKind::kCorrection;
+        f.fix_warning = base + ".resources: rewrote the memory request and limit in Kubernetes binary units, so the "
+                        "limit factor is " + shortest_double(flink_ratio);
+      }
+      eff_.findings.push_back(std::move(f));
+    }
+  }
+
+  void add_pod_template_finding(std::optional<Role> role, const admission::MainContainerResources& found,
+                                const std::string& base) {
+    std::string path = field_path(found.container) + ".resources";
+    std::string entries;
+    for (const auto& e : found.entries) entries += (entries.empty() ? "" : ", ") + e;
+    std::string sized_by = role ? base + ".resource(s)" : "spec.jobManager/taskManager.resource(s)";
+    Finding f;
+    f.code = FindingCode::kPodTemplateResourcesOverwritten;
+    f.role = role;
+    f.message = (role ? std::string(role_title(*role)) + ": " : std::string()) + path + ": " + entries +
+                " on flink-main-container have no effect: Flink overwrites memory and cpu with the sizes it derives "
+                "from " + sized_by + ". Fix: remove them and size the container through " + sized_by + ".";
+    f.warning = path + ": " + entries + " of flink-main-container are overwritten by Flink; set " + sized_by +
+                " instead";
+    eff_.findings.push_back(std::move(f));
+  }
+
+  const admission::FlinkDeploymentObject& object_;
+  EffectiveConfig eff_;
+  bool process_from_request_ = false;  // the role being built takes its size from resources.requests.memory
+};
+
+}  // namespace
+
+EffectiveConfig build_flinkdeployment(const admission::FlinkDeploymentObject& object) {
+  return Builder(object).build();
+}
+
+}  // namespace memguard::engine

@@ -1,0 +1,39 @@
+// Step two of the engine: derive each role's memory as Flink will, size its container, and run one
+// rule per finding over the result. Pure functions; findings carry their own messages and fixes.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "memmodel/derivation.h"
+#include "webhook/engine/effective_config.h"
+#include "webhook/engine/finding.h"
+#include "webhook/engine/policy.h"
+
+namespace memguard::engine {
+
+// What Flink derives for one role: the process layer common to both, plus the role's own parts.
+struct DerivedRole {
+  memmodel::Role role = memmodel::Role::kTaskManager;
+  memmodel::MemorySize process_total, flink_total, metaspace, overhead;
+  std::optional<memmodel::TaskManagerMemory> taskmanager;
+  std::optional<memmodel::JobManagerMemory> jobmanager;
+};
+
+[[nodiscard]] Expected<DerivedRole> derive_role(const memmodel::FlinkConfig& config,
+                                                const memmodel::DerivationContext& context, memmodel::Role role);
+
+// "total process 4096 MiB = total Flink 3456 MiB + JVM metaspace 256 MiB + JVM overhead 384 MiB
+// (total Flink = framework heap 128 MiB + ...)".
+std::string breakdown(const DerivedRole& derived);
+
+// All findings for one role of `effective` under `settings` (thresholds; actions are applied later).
+std::vector<Finding> evaluate_role(const EffectiveConfig& effective, const RoleInput& input, const Settings& settings);
+
+// The state backend Flink will use, per version (spec memory-model §10).
+enum class StateBackend { kHeap, kRocksdb, kForst, kUnknown };
+StateBackend state_backend(const memmodel::FlinkConfig& config, const memmodel::FlinkVersion& version);
+// execution.runtime-mode is STREAMING (the default); BATCH and AUTOMATIC are not.
+bool streaming_mode(const memmodel::FlinkConfig& config);
+
+}  // namespace memguard::engine

@@ -1,0 +1,206 @@
+// One TLS connection serving HTTP/1.1 keep-alive requests (Beast async-ssl structure).
+#include "webhook/server/http_session.h"
+
+#include <algorithm>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+namespace memguard::server {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+
+namespace {
+
+// The first read of a request only has to show that one has started.
+constexpr std::size_t kFirstReadBytes = 4096;
+// A graceful TLS close waits for the peer's close_notify at most this long.
+constexpr std::chrono::seconds kCloseTimeout{5};
+// After an early answer (413, 431, 400) the rest of the request is read and discarded until the
+// client has been quiet this long (nginx's lingering close), so that closing does not reset the
+// connection before the client has read the answer. The whole drain is bounded by read_timeout.
+constexpr std::chrono::seconds kLingerQuiet{1};
+
+bool is_parse_error(const beast::error_code& ec) {
+  return &ec.category() == &http::make_error_code(http::error::bad_method).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// Errors that are how connections normally end, not worth a log line.
+bool is_normal_end(const beast::error_code& ec) {
+  return ec == net::error::operation_aborted || ec == net::error::eof || ec == http::error::end_of_stream ||
+         ec == ssl::error::stream_truncated || ec == beast::error::timeout || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::not_connected || ec == net::error::bad_descriptor;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, std::shared_ptr<ssl::context> tls, ServerContext& server)
+    : tls_(std::move(tls)), stream_(std::move(socket), *tls_), server_(server) {
+  beast::error_code ec;
+  const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  server_.metrics.add_connections(1);
+}
+
+HttpSession::~HttpSession() {
+  if (in_flight_) server_.metrics.add_inflight(-1);
+  server_.metrics.add_connections(-1);
+  server_.connections.remove(this);
+}
+
+void HttpSession::run() {
+  // Continue on the connection's strand, which the acceptor gave the socket.
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_run, shared_from_this()));
+}
+
+void HttpSession::notify_shutdown() {
+  net::post(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_shutdown_notice, shared_from_this()));
+}
+
+void HttpSession::on_shutdown_notice() {
+  // Only a connection waiting for its next request is interrupted; one in the middle of a request
+  // finishes it and closes after the response (keep-alive is off once shutting_down is set).
+  if (phase_ == Phase::kIdle) beast::get_lowest_layer(stream_).cancel();
+}
+
+void HttpSession::on_run() {
+  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  stream_.async_handshake(ssl::stream_base::server,
+                          beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+}
+
+void HttpSession::on_handshake(beast::error_code ec) {
+  if (ec) {
+    server_.metrics.record_tls_handshake_failure();
+    return fail(ec, "tls handshake");
+  }
+  do_wait_for_request();
+}
+
+void HttpSession::do_wait_for_request() {
+  phase_ = Phase::kIdle;
+  if (server_.shutting_down.load()) return do_close();
+  if (buffer_.size() > 0) return do_read();  // the client already sent the next request (pipelining)
+  // Idle keep-alive: wait for the first bytes of the next request. This wait is the only one a
+  // shutdown cancels, so that requests which have started are never cut off.
+  beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                          beast::bind_front_handler(&HttpSession::on_first_bytes, shared_from_this()));
+}
+
+void HttpSession::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (ec == net::error::operation_aborted && server_.shutting_down.load()) return do_close();
+  if (ec) return fail(ec, "read");
+  do_read();
+}
+
+void HttpSession::do_read() {
+  phase_ = Phase::kRequest;
+  if (!in_flight_) {
+    in_flight_ = true;
+    server_.metrics.add_inflight(1);
+  }
+  parser_.emplace();
+  parser_->body_limit(server_.options.body_limit);
+  parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+  // One deadline for the whole request, from its first byte: a slow-loris client trickling bytes
+  // cannot keep the connection beyond read_timeout.
+  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) {
+    // The body is not read; answer, then drain what the client is still sending so that our
+    // close does not reset the connection before it has read the 413.
+    return send({413, "application/json",
+                 error_body("request body exceeds the limit of " + std::to_string(server_.options.body_limit) +
+                            " bytes (kube-apiserver never sends larger reviews)"),
+                 ""},
+                false, true);
+  }
+  if (ec == http::error::header_limit) {
+    return send({431, "application/json", error_body("request headers are too large"), ""}, false, true);
+  }
+  if (is_parse_error(ec)) {
+    return send({400, "application/json", error_body("malformed HTTP request: " + ec.message()), ""}, false, true);
+  }
+  if (ec) return fail(ec, "read");
+
+  const auto& req = parser_->get();
+  HttpRequest request{req.method_string(), req.target(), req[http::field::content_type], req.body()};
+  HttpResponse response = server_.routes.handle(request);
+  const bool keep_alive = req.keep_alive() && !server_.shutting_down.load();
+  send(std::move(response), keep_alive, false);
+}
+
+void HttpSession::send(HttpResponse r, bool keep_alive, bool drain) {
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<unsigned>(r.status));
+  response_.set(http::field::server, "flink-memguard");
+  response_.set(http::field::content_type, r.content_type);
+  if (!r.allow.empty()) response_.set(http::field::allow, r.allow);
+  response_.body() = std::move(r.body);
+  response_.keep_alive(keep_alive);
+  response_.prepare_payload();
+  server_.metrics.record_response(r.status);
+  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive, drain));
+}
+
+void HttpSession::on_write(bool keep_alive, bool drain, beast::error_code ec, std::size_t) {
+  if (in_flight_) {
+    in_flight_ = false;
+    server_.metrics.add_inflight(-1);
+  }
+  if (ec) return fail(ec, "write");
+  response_ = {};
+  parser_.reset();
+  if (drain) return do_drain();
+  if (!keep_alive) return do_close();
+  do_wait_for_request();
+}
+
+void HttpSession::do_drain() {
+  phase_ = Phase::kClosing;
+  const auto now = std::chrono::steady_clock::now();
+  if (!drain_deadline_) drain_deadline_ = now + server_.options.read_timeout;
+  if (now >= *drain_deadline_) return do_close();
+  beast::get_lowest_layer(stream_).expires_after(
+      std::min<std::chrono::steady_clock::duration>(kLingerQuiet, *drain_deadline_ - now));
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(net::buffer(drain_buffer_),
+                          beast::bind_front_handler(&HttpSession::on_drain, shared_from_this()));
+}
+
+void HttpSession::on_drain(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  if (ec == beast::error::timeout) return;  // quiet long enough; the timer closed the socket
+  // Stop at the client's end of stream, at an error, or once it has sent more than one more body.
+  if (ec || drained_ > server_.options.body_limit) return do_close();
+  do_drain();
+}
+
+void HttpSession::do_close() {
+  phase_ = Phase::kClosing;
+  beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
+  stream_.async_shutdown(beast::bind_front_handler(&HttpSession::on_close, shared_from_this()));
+}
+
+void HttpSession::on_close(beast::error_code) {
+  // Whatever the peer did, we are done; the socket closes when the last handler releases us.
+}
+
+void HttpSession::fail(beast::error_code ec, std::string_view what) {
+  // stream_truncated: the peer closed without close_notify, which many clients do; not an error.
+  if (is_normal_end(ec)) return;
+  server_.log.error("connection error", {{"op", what}, {"error", ec.message()}, {"remote", remote_}});
+}
+
+}  // namespace memguard::server

@@ -1,0 +1,95 @@
+// The accept loop.
+#include "webhook/server/listener.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+namespace memguard::server {
+namespace beast = boost::beast;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+// After an accept error such as EMFILE, retrying at once would spin; wait a little instead.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+}  // namespace
+
+Listener::Listener(net::io_context& ioc, ServerContext& server, CertificateReloader& certificates)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      backoff_(acceptor_.get_executor()),
+      server_(server),
+      certificates_(certificates) {}
+
+Expected<std::shared_ptr<Listener>> Listener::create(net::io_context& ioc, const tcp::endpoint& endpoint,
+                                                     ServerContext& server, CertificateReloader& certificates) {
+  std::shared_ptr<Listener> self(new Listener(ioc, server, certificates));
+  beast::error_code ec;
+  auto failed = [&](const char* what) {
+    return make_error(ErrorCode::kInternal, std::string("cannot ") + what + " " + endpoint.address().to_string() +
+                                                       ":" + std::to_string(endpoint.port()) + ": " + ec.message());
+  };
+  self->acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return failed("open a socket for");
+  self->acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return failed("set SO_REUSEADDR on");
+  self->acceptor_.bind(endpoint, ec);
+  if (ec) return failed("bind");
+  self->acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return failed("listen on");
+  self->local_ = self->acceptor_.local_endpoint(ec);
+  if (ec) return failed("read the address of");
+  return self;
+}
+
+void Listener::run() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+}
+
+void Listener::stop() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor_.close(ec);
+    self->backoff_.cancel();
+  });
+}
+
+void Listener::do_accept() {
+  if (!acceptor_.is_open()) return;
+  // Each connection gets its own strand, so its handlers never run concurrently.
+  acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    server_.log.error("accept failed", {{"error", ec.message()}});
+    backoff_.expires_after(kAcceptBackoff);
+    backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec) self->do_accept();
+    });
+    return;
+  }
+  auto tls = certificates_.current();
+  if (server_.shutting_down.load()) {
+    // Accepted in the moment before the acceptor closed: dropping it lets the client go elsewhere.
+    return;
+  }
+  if (!tls) {
+    // Not ready: without a certificate there is no handshake to offer.
+    server_.metrics.record_tls_handshake_failure();
+    server_.log.error("connection closed: no TLS certificate loaded yet");
+  } else {
+    auto session = std::make_shared<HttpSession>(std::move(socket), std::move(tls), server_);
+    if (server_.connections.try_add(session)) {
+      session->run();
+    } else {
+      server_.metrics.record_connection_rejected();
+      server_.log.error("connection closed: connection cap reached",
+                        {{"max_connections", std::to_string(server_.options.max_connections)}});
+    }
+  }
+  do_accept();
+}
+
+}  // namespace memguard::server

@@ -1,0 +1,166 @@
+// Prometheus metrics of the webhook server: counters, the latency histogram and the exposition.
+#include "webhook/server/metrics.h"
+
+#include <charconv>
+#include <cmath>
+#include <mutex>
+
+namespace memguard::server {
+namespace {
+
+std::string label_text(const Labels& labels) {
+  std::string out;
+  for (const auto& [name, value] : labels) {
+    if (!out.empty()) out += ',';
+    out += name;
+    out += "=\"";
+    append_label_value(out, value);
+    out += '"';
+  }
+  return out;
+}
+
+void append_number(std::string& out, double value, std::chars_format format = std::chars_format::general) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, format);
+  out.append(buf, ec == std::errc() ? end : buf);
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+template <class T>
+void append_sample(std::string& out, std::string_view name, T value) {
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+// An empty label value reads as "unknown" (a review that failed before its kind was known). The
+// number of distinct values is bounded by each family's series cap, not here.
+std::string_view bounded(std::string_view value) { return value.empty() ? std::string_view("unknown") : value; }
+
+}  // namespace
+
+void append_label_value(std::string& out, std::string_view value) {
+  for (char c : value) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+}
+
+void LabeledCounter::add(const Labels& labels, uint64_t delta) {
+  std::string key = label_text(labels);
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = series_.find(key); it != series_.end()) {
+      it->second->fetch_add(delta, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::unique_lock lock(mu_);
+  if (series_.find(key) == series_.end() && series_.size() >= max_series_) {
+    Labels other;
+    for (const auto& l : labels) other.emplace_back(l.first, "_other");
+    key = label_text(other);
+  }
+  auto& slot = series_[key];
+  if (!slot) slot = std::make_unique<std::atomic<uint64_t>>(0);
+  slot->fetch_add(delta, std::memory_order_relaxed);
+}
+
+uint64_t LabeledCounter::value(const Labels& labels) const {
+  std::shared_lock lock(mu_);
+  auto it = series_.find(label_text(labels));
+  return it == series_.end() ? 0 : it->second->load(std::memory_order_relaxed);
+}
+
+void LabeledCounter::render(std::string& out, std::string_view name) const {
+  std::shared_lock lock(mu_);
+  for (const auto& [labels, value] : series_) {
+    out.append(name).append("{").append(labels).append("} ");
+    out.append(std::to_string(value->load(std::memory_order_relaxed))).append("\n");
+  }
+}
+
+void Histogram::observe(double seconds) {
+  if (!(seconds >= 0)) seconds = 0;  // also catches NaN
+  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+    if (seconds <= kBounds[i]) {
+      buckets_[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<uint64_t>(std::llround(seconds * 1e9)), std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, std::string_view name) const {
+  // Each line is read separately, so a scrape racing an observation may see a bucket one ahead
+  // of _count; Prometheus tolerates that and it avoids a lock on the request path.
+  uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out.append(name).append("_bucket{le=\"");
+    append_number(out, kBounds[i], std::chars_format::fixed);  // "0.0001", as client libraries write it
+    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
+  }
+  const uint64_t total = count_.load(std::memory_order_relaxed);
+  out.append(name).append("_bucket{le=\"+Inf\"} ").append(std::to_string(total)).append("\n");
+  out.append(name).append("_sum ");
+  append_number(out, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+  out.append("\n");
+  out.append(name).append("_count ").append(std::to_string(total)).append("\n");
+}
+
+void Metrics::record_review(const admission::ReviewOutcome& outcome, double seconds) {
+  requests_.add({{"kind", bounded(outcome.kind)},
+                 {"operation", bounded(outcome.operation)},
+                 {"decision", bounded(outcome.decision)}});
+  for (const auto& code : outcome.finding_codes) findings_.add({{"code", bounded(code)}});
+  duration_.observe(seconds);
+}
+
+void Metrics::record_response(int http_status) {
+  const std::string code = std::to_string(http_status);
+  responses_.add({{"code", code}});
+}
+
+void Metrics::record_tls_reload(bool ok) { tls_reloads_.add({{"result", ok ? "success" : "failure"}}); }
+
+std::string Metrics::render() const {
+  std::string out;
+  out.reserve(4096);
+  append_header(out, "memguard_admission_requests_total", "counter",
+                "Admission reviews answered, by object kind, operation and decision.");
+  requests_.render(out, "memguard_admission_requests_total");
+  append_header(out, "memguard_admission_duration_seconds", "histogram",
+                "Time spent deciding one admission review (decode, decide, encode).");
+  duration_.render(out, "memguard_admission_duration_seconds");
+  append_header(out, "memguard_findings_total", "counter", "Findings reported in admission reviews, by code.");
+  findings_.render(out, "memguard_findings_total");
+  append_header(out, "memguard_inflight_requests", "gauge", "HTTP requests being read, handled or answered.");
+  append_sample(out, "memguard_inflight_requests", inflight_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_http_responses_total", "counter", "HTTP responses sent, by status code.");
+  responses_.render(out, "memguard_http_responses_total");
+  append_header(out, "memguard_connections_active", "gauge", "Open client connections.");
+  append_sample(out, "memguard_connections_active", connections_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_connections_rejected_total", "counter",
+                "Connections closed at accept because the connection cap was reached.");
+  append_sample(out, "memguard_connections_rejected_total", connections_rejected_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_tls_handshake_failures_total", "counter", "TLS handshakes that failed.");
+  append_sample(out, "memguard_tls_handshake_failures_total", tls_handshake_failures_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_tls_certificate_expiry_seconds", "gauge",
+                "notAfter of the serving certificate in use, as a Unix time (0 before one is loaded).");
+  append_sample(out, "memguard_tls_certificate_expiry_seconds", cert_expiry_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_tls_reloads_total", "counter",
+                "Attempts to load a changed certificate/key pair from disk, by result.");
+  tls_reloads_.render(out, "memguard_tls_reloads_total");
+  return out;
+}
+
+}  // namespace memguard::server

@@ -1,0 +1,57 @@
+// The one route table of the webhook server and the dispatch over it: admission reviews to the
+// injected handler, health, readiness and metrics, and the 404/405/415/500 answers. Independent
+// of sockets and TLS, so every answer can be tested directly.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "webhook/admission/review_outcome.h"
+#include "webhook/server/metrics.h"
+#include "webhook/server/structured_log.h"
+
+namespace memguard::server {
+
+// Decides one admission review. Injected at construction; for `serve` this is the decision engine.
+using AdmissionHandler = std::function<admission::ReviewOutcome(admission::Mode, std::string_view body)>;
+
+struct HttpRequest {
+  std::string_view method;        // "POST", "GET", ...
+  std::string_view target;        // path plus optional query, e.g. "/validate?timeout=10s"
+  std::string_view content_type;  // empty if absent
+  std::string_view body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::string allow;  // for 405: the methods the path accepts
+};
+
+class Routes {
+ public:
+  Routes(AdmissionHandler handler, Metrics& metrics, Log& log, std::function<bool()> ready);
+
+  // Routes one request, records review metrics and the review log line, never throws.
+  HttpResponse handle(const HttpRequest& request) const noexcept;
+
+ private:
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const noexcept;
+
+  AdmissionHandler handler_;
+  Metrics& metrics_;
+  Log& log_;
+  std::function<bool()> ready_;
+};
+
+// The path of a request target, without query string or fragment.
+std::string_view target_path(std::string_view target);
+// True for "application/json" in any letter case, with or without parameters such as charset.
+bool is_json_content_type(std::string_view content_type);
+// A small JSON body for server-side errors: {"error": message}.
+std::string error_body(std::string_view message);
+
+}  // namespace memguard::server

@@ -1,0 +1,148 @@
+// The webhook server's lifecycle: start, serve on N threads, drain on SIGTERM, exit.
+#include "webhook/server/server.h"
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+
+#include "webhook/server/listen_address.h"
+
+namespace memguard::server {
+namespace net = boost::asio;
+
+unsigned effective_threads(unsigned requested) {
+  if (requested > 0) return requested;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 0 ? cores : 1;
+}
+
+Server::Server(const ServerOptions& options, AdmissionHandler handler, Log& log)
+    : options_(options),
+      log_(log),
+      connections_(options.max_connections),
+      routes_(std::move(handler), metrics_, log_, [this] { return ready(); }),
+      context_{options_, routes_, metrics_, log_, connections_, shutting_down_},
+      ioc_(static_cast<int>(effective_threads(options.threads))),
+      control_(net::make_strand(ioc_)),
+      drain_timer_(control_) {}
+
+Server::~Server() = default;
+
+Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, AdmissionHandler handler, Log& log) {
+  auto endpoint = parse_listen_address(options.listen);
+  if (!endpoint) return Unexpected{endpoint.error()};
+  std::unique_ptr<Server> server(new Server(options, std::move(handler), log));
+  Server* raw = server.get();
+  server->certificates_ = std::make_shared<CertificateReloader>(
+      server->ioc_.get_executor(),
+      TlsFiles{options.tls_cert_file, options.tls_key_file, options.client_ca_file},
+      options.cert_poll_interval, server->metrics_, log);
+  server->certificates_->on_installed([raw](const CertificateInfo&) { raw->announce_ready(); });
+  server->certificates_->poll();  // a few file reads and one key check: startup stays fast
+
+  auto listener = Listener::create(server->ioc_, *endpoint, server->context_, *server->certificates_);
+  if (!listener) return Unexpected{listener.error()};
+  server->listener_ = std::move(*listener);
+  return server;
+}
+
+bool Server::ready() const {
+  return listening_.load() && !shutting_down_.load() && certificates_ && certificates_->loaded();
+}
+
+void Server::announce_ready() {
+  if (!ready() || announced_ready_.exchange(true)) return;
+  const auto ep = listener_->local_endpoint();
+  log_.event("ready", {{"listen", ep.address().to_string() + ":" + std::to_string(ep.port())}});
+}
+
+int Server::run() {
+  const unsigned threads = effective_threads(options_.threads);
+  listener_->run();
+  certificates_->start();
+  if (options_.handle_signals) {
+    signals_.emplace(control_, SIGINT, SIGTERM);
+    wait_for_signal();
+  }
+  const auto ep = listener_->local_endpoint();
+  log_.event("listening", {{"listen", ep.address().to_string() + ":" + std::to_string(ep.port())},
+                           {"threads", std::to_string(threads)},
+                           {"client_auth", options_.client_ca_file.empty() ? "none" : "required"}});
+  listening_.store(true);
+  announce_ready();
+
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : pool) t.join();
+  log_.event("stopped");
+  return 0;
+}
+
+void Server::every(std::chrono::milliseconds interval, std::function<void()> task) {
+  schedule(*periodic_.emplace_back(
+      std::make_unique<PeriodicTask>(PeriodicTask{net::steady_timer(control_), interval, std::move(task)})));
+}
+
+void Server::schedule(PeriodicTask& periodic) {
+  periodic.timer.expires_after(periodic.interval);
+  periodic.timer.async_wait([this, &periodic](boost::system::error_code ec) {
+    if (ec || shutting_down_.load()) return;  // cancelled at shutdown
+    periodic.task();
+    schedule(periodic);
+  });
+}
+
+void Server::wait_for_signal() {
+  signals_->async_wait([this](boost::system::error_code ec, int signo) {
+    if (ec) return;  // cancelled once the drain is over
+    if (shutting_down_.load()) {
+      log_.event("second signal: exiting without waiting for in-flight requests",
+                 {{"signal", std::to_string(signo)}});
+      connections_.clear_when_empty();
+      ioc_.stop();
+      return;
+    }
+    log_.event("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    begin_shutdown();
+    wait_for_signal();
+  });
+}
+
+void Server::shutdown() {
+  net::post(control_, [this] { begin_shutdown(); });
+}
+
+void Server::begin_shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  log_.event("shutting down: no new connections; finishing in-flight requests",
+             {{"connections", std::to_string(connections_.active())},
+              {"inflight_requests", std::to_string(metrics_.inflight())}});
+  listener_->stop();
+  certificates_->stop();
+  for (auto& periodic : periodic_) periodic->timer.cancel();
+  connections_.for_each([](const std::shared_ptr<HttpSession>& s) { s->notify_shutdown(); });
+
+  drain_timer_.expires_after(options_.drain_timeout);
+  drain_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || drain_done_) return;
+    log_.warn("drain timeout: dropping the remaining connections",
+              {{"connections", std::to_string(connections_.active())}});
+    // Sessions still queued are destroyed with the io_context; none may post to it then.
+    connections_.clear_when_empty();
+    ioc_.stop();
+  });
+  // When the last connection is gone nothing is left to wait for: let io_context::run return.
+  connections_.when_empty([this] {
+    net::post(control_, [this] {
+      drain_done_ = true;
+      drain_timer_.cancel();
+      if (signals_) signals_->cancel();
+    });
+  });
+}
+
+}  // namespace memguard::server

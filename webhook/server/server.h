@@ -1,0 +1,87 @@
+// The webhook server: one io_context run by N threads, the listener, certificate reloading, and
+// graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests within the
+// drain timeout, close idle keep-alive connections).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <vector>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "memmodel/expected.h"
+#include "webhook/server/certificate_reloader.h"
+#include "webhook/server/connection_tracker.h"
+#include "webhook/server/http_session.h"
+#include "webhook/server/listener.h"
+#include "webhook/server/metrics.h"
+#include "webhook/server/routes.h"
+#include "webhook/server/server_options.h"
+#include "webhook/server/structured_log.h"
+
+namespace memguard::server {
+
+class Server {
+ public:
+  // Binds the listen address and loads the certificate once (a missing certificate is not an
+  // error: the server starts unready and keeps polling). Fails on a bad address or a taken port.
+  static Expected<std::unique_ptr<Server>> create(const ServerOptions& options, AdmissionHandler handler, Log& log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return listener_->local_endpoint(); }
+  // Serves until shut down; returns the process exit code (0).
+  int run();
+  // Same as receiving SIGTERM. Thread-safe.
+  void shutdown();
+  bool ready() const;
+  const Metrics& metrics() const { return metrics_; }
+  // Runs `task` on the server's control strand every `interval` until shutdown begins (for
+  // reloading files other than the certificate, such as the policy). Call before run().
+  void every(std::chrono::milliseconds interval, std::function<void()> task);
+
+ private:
+  Server(const ServerOptions& options, AdmissionHandler handler, Log& log);
+  void begin_shutdown();
+  void wait_for_signal();
+  void announce_ready();
+
+  ServerOptions options_;
+  Log& log_;
+  Metrics metrics_;
+  ConnectionTracker connections_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> listening_{false};
+  std::atomic<bool> announced_ready_{false};
+  Routes routes_;
+  ServerContext context_;
+  // Declared after everything sessions refer to and before everything that refers to it, so that
+  // it is destroyed (with any sessions its queue still holds) while those are alive.
+  boost::asio::io_context ioc_;
+  boost::asio::strand<boost::asio::io_context::executor_type> control_;
+  std::shared_ptr<CertificateReloader> certificates_;
+  std::shared_ptr<Listener> listener_;
+  std::optional<boost::asio::signal_set> signals_;
+  boost::asio::steady_timer drain_timer_;
+  bool drain_done_ = false;  // on control_
+  struct PeriodicTask {
+    boost::asio::steady_timer timer;
+    std::chrono::milliseconds interval;
+    std::function<void()> task;
+  };
+  void schedule(PeriodicTask& periodic);
+  std::vector<std::unique_ptr<PeriodicTask>> periodic_;  // timers on control_
+};
+
+// 0 means one thread per core.
+unsigned effective_threads(unsigned requested);
+
+}  // namespace memguard::server

@@ -1,0 +1,64 @@
+// Structured JSON log lines: one line per admission review on stdout, server events on stdout,
+// errors on stderr through a rate limiter so that a handshake flood cannot fill a disk. Never
+// logs request bodies or configuration values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "webhook/admission/review_outcome.h"
+#include "webhook/server/server_options.h"
+
+namespace memguard::server {
+
+using LogFields = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Token bucket: `burst` lines at once, then `per_second` on average. Counts what it refuses so
+// that the next line that gets through can say how many were suppressed.
+class RateLimiter {
+ public:
+  RateLimiter(double per_second, double burst) : per_second_(per_second), burst_(burst), tokens_(burst) {}
+  // True if a line may be written now; `suppressed` receives the count refused since the last one.
+  bool allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed);
+
+ private:
+  double per_second_, burst_, tokens_;
+  std::chrono::steady_clock::time_point last_{};
+  bool started_ = false;
+  uint64_t suppressed_ = 0;
+};
+
+class Log {
+ public:
+  Log(std::FILE* out, std::FILE* err, LogLevel level);
+
+  // Lifecycle events (listening, ready, certificate loaded, shutting down): always written.
+  void event(std::string_view msg, const LogFields& fields = {});
+  // Problems the operator should see (a rejected certificate pair); not rate limited, rare.
+  void warn(std::string_view msg, const LogFields& fields = {});
+  // Per-connection errors (handshake failures, accept errors): rate limited.
+  void error(std::string_view msg, const LogFields& fields = {});
+  // One line per admission review. At level warn only reviews that were not allowed are logged.
+  void review(std::string_view webhook, const admission::ReviewOutcome& outcome, int http_status,
+              double latency_seconds);
+
+ private:
+  void write(std::FILE* to, std::string_view level, std::string_view msg, const LogFields& fields,
+             uint64_t suppressed);
+  std::FILE* out_;
+  std::FILE* err_;
+  LogLevel level_;
+  std::mutex mu_;  // one line at a time, and guards the limiter
+  RateLimiter error_limiter_{5.0, 20.0};
+};
+
+// RFC 3339 UTC with milliseconds, e.g. 2026-08-24T09:12:03.123Z.
+std::string format_timestamp(std::chrono::system_clock::time_point t);
+
+}  // namespace memguard::server
