@@ -107,3 +107,52 @@ TEST_CASE("decode_object dispatches on the manifest's own apiVersion and kind", 
   REQUIRE(other);
   CHECK(std::get<OtherObject>(*other).kind == "Deployment");
 }
+
+TEST_CASE("workloads decode their pod template's containers, env, mounts, limits and ConfigMap volumes",
+          "[admission][objects][workload]") {
+  simdjson::dom::parser parser;
+  auto e = parse(parser, R"({"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"tm","namespace":"f"},
+    "spec":{"template":{"metadata":{"labels":{"component":"taskmanager"},"annotations":{"a":"b"}},"spec":{
+      "containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager","-Dk=v"],
+        "env":[{"name":"FLINK_PROPERTIES","value":"x: y"},{"name":"POD","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],
+        "resources":{"requests":{"memory":"2Gi"},"limits":{"memory":2147483648}},
+        "volumeMounts":[{"name":"cfg","mountPath":"/opt/flink/conf/flink-conf.yaml","subPath":"flink-conf.yaml"}]}],
+      "volumes":[{"name":"cfg","configMap":{"name":"flink-config","items":[{"key":"flink-conf.yaml","path":"flink-conf.yaml"}]}},
+                 {"name":"data","emptyDir":{}},{"name":"cfg2","configMap":{"name":"flink-config"}}]}}}})");
+  auto decoded = decode_object(e);
+  REQUIRE(decoded);
+  REQUIRE(std::holds_alternative<WorkloadObject>(*decoded));
+  const auto& w = std::get<WorkloadObject>(*decoded);
+  CHECK(w.kind == "StatefulSet");
+  CHECK(w.pod_labels.at("component") == "taskmanager");
+  CHECK(w.pod_annotations.at("a") == "b");
+  REQUIRE(w.containers.size() == 1);
+  const auto& c = w.containers[0];
+  CHECK(c.args == std::vector<std::string>{"taskmanager", "-Dk=v"});
+  REQUIRE(c.env.size() == 2);
+  CHECK(c.env[0].value == std::optional<std::string>("x: y"));
+  CHECK_FALSE(c.env[1].value.has_value());
+  CHECK(c.request_memory->text == "2Gi");
+  CHECK(c.limit_memory->text == "2147483648");
+  CHECK(field_path(c.limit_memory->pointer) == "spec.template.spec.containers[0].resources.limits.memory");
+  REQUIRE(c.volume_mounts.size() == 1);
+  CHECK(c.volume_mounts[0].sub_path == "flink-conf.yaml");
+  REQUIRE(w.configmap_volumes.size() == 2);
+  CHECK(w.configmap_volumes[0].items.size() == 1);
+  CHECK(mounted_configmaps(w) == std::vector<std::string>{"flink-config"});
+  CHECK_FALSE(w.fingerprint.empty());
+}
+
+TEST_CASE("workload decoding names the field that has the wrong type", "[admission][objects][workload]") {
+  simdjson::dom::parser parser;
+  auto bad_args = decode_object(parse(parser, R"({"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"a","args":"taskmanager"}]}})"));
+  REQUIRE_FALSE(bad_args);
+  CHECK(bad_args.error().message == "spec.containers[0].args: expected an array of strings, got a string");
+  auto bad_env = decode_object(parse(parser, R"({"apiVersion":"batch/v1","kind":"Job","spec":{"template":{"spec":{"containers":[{"name":"a","env":[{"name":"X","value":1}]}]}}}})"));
+  REQUIRE_FALSE(bad_env);
+  CHECK(bad_env.error().message == "spec.template.spec.containers[0].env[0].value: expected a string, got a number");
+  // Kinds outside the workload set stay untouched.
+  auto cron = decode_object(parse(parser, R"({"apiVersion":"batch/v1","kind":"CronJob","spec":{}})"));
+  REQUIRE(cron);
+  CHECK(std::holds_alternative<OtherObject>(*cron));
+}

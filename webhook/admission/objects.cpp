@@ -2,6 +2,7 @@
 // names the field, never a crash or a silent default.
 #include "webhook/admission/objects.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -337,6 +338,94 @@ Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name
   return role;
 }
 
+
+Expected<std::vector<std::string>> string_list(object parent, std::string_view name, const Pointer& at) {
+  std::vector<std::string> out;
+  element value;
+  if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return out;
+  if (!value.is_array()) return type_error(child(at, name), "an array of strings", value);
+  size_t index = 0;
+  simdjson::dom::array items = value.get_array().value();
+  for (element item : items) {
+    if (!item.is_string()) return type_error(child(child(at, name), std::to_string(index)), "a string", item);
+    out.emplace_back(item.get_string().value());
+    ++index;
+  }
+  return out;
+}
+
+// Every element of an optional array member that must hold objects.
+Expected<std::vector<std::pair<object, Pointer>>> object_list(object parent, std::string_view name, const Pointer& at) {
+  std::vector<std::pair<object, Pointer>> out;
+  element value;
+  if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return out;
+  Pointer list_at = child(at, name);
+  if (!value.is_array()) return type_error(list_at, "an array", value);
+  size_t index = 0;
+  simdjson::dom::array items = value.get_array().value();
+  for (element item : items) {
+    Pointer here = child(list_at, std::to_string(index++));
+    if (!item.is_object()) return type_error(here, "an object", item);
+    out.emplace_back(item.get_object().value(), std::move(here));
+  }
+  return out;
+}
+
+Expected<ContainerSpec> decode_container(object c, const Pointer& at) {
+  ContainerSpec out;
+  out.pointer = at;
+  auto name = optional_string(c, "name", at);
+  if (!name) return Unexpected{name.error()};
+  out.name = name->value_or("");
+  auto image = optional_string(c, "image", at);
+  if (!image) return Unexpected{image.error()};
+  out.image = image->value_or("");
+  auto command = string_list(c, "command", at);
+  if (!command) return Unexpected{command.error()};
+  out.command = std::move(*command);
+  auto args = string_list(c, "args", at);
+  if (!args) return Unexpected{args.error()};
+  out.args = std::move(*args);
+  auto env = object_list(c, "env", at);
+  if (!env) return Unexpected{env.error()};
+  for (auto& [e, e_at] : *env) {
+    auto env_name = optional_string(e, "name", e_at);
+    if (!env_name) return Unexpected{env_name.error()};
+    auto value = optional_string(e, "value", e_at);
+    if (!value) return Unexpected{value.error()};
+    element from;
+    bool value_from = e["valueFrom"].get(from) == simdjson::SUCCESS && !from.is_null();
+    // A plain env var without value is the empty string; valueFrom is resolved by the kubelet.
+    out.env.push_back({env_name->value_or(""), value_from ? std::nullopt : std::optional<std::string>(value->value_or(""))});
+  }
+  auto mounts = object_list(c, "volumeMounts", at);
+  if (!mounts) return Unexpected{mounts.error()};
+  for (auto& [m, m_at] : *mounts) {
+    VolumeMount mount;
+    auto mount_name = optional_string(m, "name", m_at);
+    if (!mount_name) return Unexpected{mount_name.error()};
+    auto path = optional_string(m, "mountPath", m_at);
+    if (!path) return Unexpected{path.error()};
+    auto sub_path = optional_string(m, "subPath", m_at);
+    if (!sub_path) return Unexpected{sub_path.error()};
+    out.volume_mounts.push_back({mount_name->value_or(""), path->value_or(""), sub_path->value_or("")});
+  }
+  auto resources = optional_object(c, "resources", at);
+  if (!resources) return Unexpected{resources.error()};
+  if (resources->has_value()) {
+    Pointer rs_at = child(at, "resources");
+    for (std::string_view group : {"requests", "limits"}) {
+      auto entries = optional_object(**resources, group, rs_at);
+      if (!entries) return Unexpected{entries.error()};
+      if (!entries->has_value()) continue;
+      auto memory = optional_scalar(**entries, "memory", child(rs_at, group));
+      if (!memory) return Unexpected{memory.error()};
+      (group == "requests" ? out.request_memory : out.limit_memory) = std::move(*memory);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string field_path(const Pointer& pointer) {
@@ -438,6 +527,93 @@ Expected<ConfigMapObject> decode_configmap(element root_element) {
   return out;
 }
 
+bool is_workload_kind(std::string_view api_version, std::string_view kind) {
+  if (api_version == "apps/v1") return kind == "Deployment" || kind == "StatefulSet";
+  if (api_version == "batch/v1") return kind == "Job";
+  return api_version == "v1" && kind == "Pod";
+}
+
+std::vector<std::string> mounted_configmaps(const WorkloadObject& workload) {
+  std::vector<std::string> out;
+  for (const auto& v : workload.configmap_volumes) out.push_back(v.configmap);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Expected<WorkloadObject> decode_workload(element root_element, std::string_view kind) {
+  if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
+  object root = root_element.get_object().value();
+  WorkloadObject out;
+  out.kind = std::string(kind);
+  auto meta = decode_metadata(root);
+  if (!meta) return Unexpected{meta.error()};
+  out.metadata = std::move(*meta);
+  auto spec_member = optional_object(root, "spec", {});
+  if (!spec_member) return Unexpected{spec_member.error()};
+  if (!spec_member->has_value()) return out;
+  object pod_spec = **spec_member;
+  Pointer pod_at{"spec"};
+  if (kind == "Pod") {
+    out.pod_labels = out.metadata.labels;
+    out.pod_annotations = out.metadata.annotations;
+  } else {
+    auto tmpl = optional_object(pod_spec, "template", pod_at);
+    if (!tmpl) return Unexpected{tmpl.error()};
+    if (!tmpl->has_value()) return out;
+    Pointer tmpl_at{"spec", "template"};
+    auto tmpl_meta = optional_object(**tmpl, "metadata", tmpl_at);
+    if (!tmpl_meta) return Unexpected{tmpl_meta.error()};
+    if (tmpl_meta->has_value()) {
+      auto labels = string_map(**tmpl_meta, "labels", child(tmpl_at, "metadata"));
+      if (!labels) return Unexpected{labels.error()};
+      out.pod_labels = std::move(*labels);
+      auto annotations = string_map(**tmpl_meta, "annotations", child(tmpl_at, "metadata"));
+      if (!annotations) return Unexpected{annotations.error()};
+      out.pod_annotations = std::move(*annotations);
+    }
+    auto inner = optional_object(**tmpl, "spec", tmpl_at);
+    if (!inner) return Unexpected{inner.error()};
+    if (!inner->has_value()) return out;
+    pod_spec = **inner;
+    pod_at = child(tmpl_at, "spec");
+  }
+  out.fingerprint = simdjson::minify(pod_spec);
+  auto containers = object_list(pod_spec, "containers", pod_at);
+  if (!containers) return Unexpected{containers.error()};
+  for (auto& [c, c_at] : *containers) {
+    auto container = decode_container(c, c_at);
+    if (!container) return Unexpected{container.error()};
+    out.containers.push_back(std::move(*container));
+  }
+  auto volumes = object_list(pod_spec, "volumes", pod_at);
+  if (!volumes) return Unexpected{volumes.error()};
+  for (auto& [v, v_at] : *volumes) {
+    auto configmap = optional_object(v, "configMap", v_at);
+    if (!configmap) return Unexpected{configmap.error()};
+    if (!configmap->has_value()) continue;
+    ConfigMapVolume volume;
+    auto volume_name = optional_string(v, "name", v_at);
+    if (!volume_name) return Unexpected{volume_name.error()};
+    volume.volume_name = volume_name->value_or("");
+    Pointer cm_at = child(v_at, "configMap");
+    auto cm_name = optional_string(**configmap, "name", cm_at);
+    if (!cm_name) return Unexpected{cm_name.error()};
+    volume.configmap = cm_name->value_or("");
+    auto items = object_list(**configmap, "items", cm_at);
+    if (!items) return Unexpected{items.error()};
+    for (auto& [item, item_at] : *items) {
+      auto key = optional_string(item, "key", item_at);
+      if (!key) return Unexpected{key.error()};
+      auto path = optional_string(item, "path", item_at);
+      if (!path) return Unexpected{path.error()};
+      volume.items.emplace_back(key->value_or(""), path->value_or(""));
+    }
+    out.configmap_volumes.push_back(std::move(volume));
+  }
+  return out;
+}
+
 Expected<KubeObject> decode_object(element root_element) {
   if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
   object root = root_element.get_object().value();
@@ -453,6 +629,11 @@ Expected<KubeObject> decode_object(element root_element) {
   }
   if (k == "ConfigMap" && av == "v1") {
     auto decoded = decode_configmap(root_element);
+    if (!decoded) return Unexpected{decoded.error()};
+    return KubeObject{std::move(*decoded)};
+  }
+  if (is_workload_kind(av, k)) {
+    auto decoded = decode_workload(root_element, k);
     if (!decoded) return Unexpected{decoded.error()};
     return KubeObject{std::move(*decoded)};
   }

@@ -92,12 +92,58 @@ struct ConfigMapObject {
   std::string fingerprint;  // data and annotations: what the engine reads
 };
 
+// One environment variable of a container. Only literal values can be read; valueFrom (a Secret, a
+// ConfigMap key, a field ref) is resolved by the kubelet, not by us.
+struct EnvVar {
+  std::string name;
+  std::optional<std::string> value;  // nullopt: valueFrom
+};
+
+struct VolumeMount {
+  std::string name;
+  std::string mount_path;
+  std::string sub_path;
+};
+
+// A container of a workload's pod spec, reduced to what decides Flink's memory and its limit.
+struct ContainerSpec {
+  std::string name;
+  std::string image;
+  std::vector<std::string> command, args;
+  std::vector<EnvVar> env;
+  std::vector<VolumeMount> volume_mounts;
+  std::optional<FieldText> request_memory;  // resources.requests.memory
+  std::optional<FieldText> limit_memory;    // resources.limits.memory
+  Pointer pointer;                          // .../containers/<i>
+};
+
+// A pod volume backed by a ConfigMap. items: key -> path inside the volume (empty: every key as its name).
+struct ConfigMapVolume {
+  std::string volume_name;
+  std::string configmap;
+  std::vector<std::pair<std::string, std::string>> items;
+};
+
+// Deployments, StatefulSets, Jobs (their pod template) and bare Pods: the standalone world.
+struct WorkloadObject {
+  std::string kind;  // "Deployment", "StatefulSet", "Job", "Pod"
+  ObjectMeta metadata;
+  std::map<std::string, std::string, std::less<>> pod_labels;       // the pod template's (a Pod's own)
+  std::map<std::string, std::string, std::less<>> pod_annotations;  // the pod template's (a Pod's own)
+  std::vector<ContainerSpec> containers;
+  std::vector<ConfigMapVolume> configmap_volumes;
+  std::string fingerprint;  // minified pod spec: an UPDATE that leaves it unchanged changes no memory
+};
+
+// The ConfigMaps (in the workload's own namespace) the workload mounts as volumes, sorted, unique.
+std::vector<std::string> mounted_configmaps(const WorkloadObject& workload);
+
 // Any other kind: the engine lets it pass untouched.
 struct OtherObject {
   std::string api_version, kind;
 };
 
-using KubeObject = std::variant<OtherObject, FlinkDeploymentObject, ConfigMapObject>;
+using KubeObject = std::variant<OtherObject, FlinkDeploymentObject, ConfigMapObject, WorkloadObject>;
 
 // Decoders. Errors name the field ("spec.flinkConfiguration: expected an object, got a string").
 [[nodiscard]] Expected<FlinkDeploymentObject> decode_flinkdeployment(simdjson::dom::element object);
@@ -107,6 +153,10 @@ using KubeObject = std::variant<OtherObject, FlinkDeploymentObject, ConfigMapObj
 // The change check's verdict is the same as with the full decode: an old spec equal to the new one
 // (which decoded) decodes too, and an old spec that differs makes the update a change either way.
 [[nodiscard]] Expected<FlinkDeploymentObject> decode_flinkdeployment_for_comparison(simdjson::dom::element object);
+// kind: "Deployment", "StatefulSet", "Job" (spec.template.spec) or "Pod" (spec).
+[[nodiscard]] Expected<WorkloadObject> decode_workload(simdjson::dom::element object, std::string_view kind);
+// True for the workload kinds decode_object decodes (apps/v1 Deployment and StatefulSet, batch/v1 Job, v1 Pod).
+bool is_workload_kind(std::string_view api_version, std::string_view kind);
 // Dispatches on the object's own apiVersion and kind (manifests carry them).
 [[nodiscard]] Expected<KubeObject> decode_object(simdjson::dom::element object);
 

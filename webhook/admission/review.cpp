@@ -42,7 +42,13 @@ Expected<KubeObject> decode_embedded(element value, const GroupVersionKind& kind
     if (!decoded) return Unexpected{decoded.error()};
     return KubeObject{std::move(*decoded)};
   }
-  return KubeObject{OtherObject{kind.group.empty() ? kind.version : kind.group + "/" + kind.version, kind.kind}};
+  std::string api_version = kind.group.empty() ? kind.version : kind.group + "/" + kind.version;
+  if (is_workload_kind(api_version, kind.kind)) {
+    auto decoded = decode_workload(value, kind.kind);
+    if (!decoded) return Unexpected{decoded.error()};
+    return KubeObject{std::move(*decoded)};
+  }
+  return KubeObject{OtherObject{std::move(api_version), kind.kind}};
 }
 
 }  // namespace

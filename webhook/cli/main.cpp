@@ -18,6 +18,7 @@ constexpr Command kCommands[] = {
     {"memory", memguard::cli::memory_command, "explain the memory Flink derives from a configuration"},
     {"review", memguard::cli::review_command, "answer an AdmissionReview (stdin) as the webhook would"},
     {"serve", memguard::cli::serve_command, "serve the admission webhook over TLS"},
+    {"check", memguard::cli::check_command, "judge manifests (files, directories) as the webhook would"},
 };
 
 void print_usage(std::FILE* out) {

@@ -5,11 +5,16 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <simdjson.h>
 
+#include "webhook/admission/objects.h"
 #include "webhook/cli/commands.h"
+#include "webhook/cli/manifests.h"
+#include "webhook/engine/counterparts.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/engine/policy.h"
 #include "webhook/json/json_writer.h"
@@ -19,14 +24,17 @@ namespace memguard::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: flink-memguard review [--mutate] [--policy FILE] [-f FILE] < admissionreview.json\n"
+    "usage: flink-memguard review [--mutate] [--policy FILE] [-f FILE] [--with MANIFESTS]... < admissionreview.json\n"
     "\n"
     "Prints the AdmissionReview response the webhook would give (stdout) and what kubectl would show\n"
     "(stderr). Exit status: 0 allowed, 1 denied, 2 unreadable input or policy.\n"
     "\n"
     "  --mutate       answer as /mutate (patches) instead of /validate\n"
     "  --policy FILE  decision policy (default: the embedded policy)\n"
-    "  -f FILE        read the review from FILE instead of stdin\n";
+    "  -f FILE        read the review from FILE instead of stdin\n"
+    "  --with PATH    manifests (file or directory) standing in for the cluster: the ConfigMap a\n"
+    "                 workload mounts, the workloads mounting a ConfigMap (repeatable). Without it,\n"
+    "                 workloads are allowed with a warning that their ConfigMap was not checked.\n";
 
 // Indented JSON for people; strings go through the project's escaper.
 void pretty(simdjson::dom::element value, int depth, std::string& out) {
@@ -99,6 +107,7 @@ int fail(const std::string& message) {
 int review_command(Args args) {
   bool mutate = false;
   std::string policy_file, input_file;
+  std::vector<std::string> with;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
@@ -110,6 +119,8 @@ int review_command(Args args) {
       policy_file = std::string(args[++i]);
     } else if (a == "-f" && i + 1 < args.size()) {
       input_file = std::string(args[++i]);
+    } else if (a == "--with" && i + 1 < args.size()) {
+      with.emplace_back(args[++i]);
     } else {
       std::fputs(kUsage, stderr);
       return 2;
@@ -135,8 +146,24 @@ int review_command(Args args) {
     body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
+  std::optional<engine::StaticCounterparts> counterparts;
+  if (!with.empty()) {
+    auto manifests = load_manifests(with);
+    if (!manifests) return fail(manifests.error().message);
+    counterparts.emplace();
+    simdjson::dom::parser manifest_parser;
+    for (const auto& m : *manifests) {
+      simdjson::dom::element element;
+      if (manifest_parser.parse(m.json).get(element) != simdjson::SUCCESS) return fail(m.source + ": not JSON");
+      auto decoded = admission::decode_object(element);
+      if (!decoded) return fail(m.source + ": " + decoded.error().message);
+      counterparts->add(*decoded, "default");
+    }
+  }
+
   auto mode = mutate ? admission::Mode::kMutate : admission::Mode::kValidate;
-  admission::ReviewOutcome outcome = engine::handle_review(mode, body, policy);
+  admission::ReviewOutcome outcome =
+      engine::handle_review(mode, body, policy, counterparts ? &*counterparts : nullptr);
   if (outcome.http_status != 200) return fail("HTTP " + std::to_string(outcome.http_status) + ": " + outcome.error);
 
   simdjson::dom::parser parser;

@@ -7,6 +7,7 @@
 
 #include "webhook/engine/effective_config.h"
 #include "webhook/engine/rules.h"
+#include "webhook/engine/workload.h"
 
 namespace memguard::engine {
 
@@ -15,12 +16,14 @@ namespace {
 const admission::ObjectMeta* metadata_of(const admission::KubeObject& object) {
   if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) return &fd->metadata;
   if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) return &cm->metadata;
+  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) return &w->metadata;
   return nullptr;
 }
 
 const std::string* fingerprint_of(const admission::KubeObject& object) {
   if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) return &fd->fingerprint;
   if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) return &cm->fingerprint;
+  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) return &w->fingerprint;
   return nullptr;
 }
 
@@ -55,6 +58,16 @@ std::string_view outcome_name(Decision::Outcome outcome) {
 
 std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
                                   std::vector<std::string>* notes) {
+  return findings_for(object, settings, notes, nullptr, "");
+}
+
+std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
+                                  std::vector<std::string>* notes, const Counterparts* counterparts,
+                                  std::string_view namespace_) {
+  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) {
+    return workload_findings(*w, namespace_.empty() ? std::string_view(w->metadata.namespace_) : namespace_,
+                             counterparts, settings, notes);
+  }
   EffectiveConfig effective;
   if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) {
     effective = build_flinkdeployment(*fd);
@@ -72,10 +85,28 @@ std::vector<Finding> findings_for(const admission::KubeObject& object, const Set
   if (notes != nullptr) {
     for (auto& n : effective.notes) notes->push_back(std::move(n));
   }
+  const auto* cm = std::get_if<admission::ConfigMapObject>(&object);
+  if (cm != nullptr && counterparts != nullptr) {
+    std::string_view ns = namespace_.empty() ? std::string_view(cm->metadata.namespace_) : namespace_;
+    for (auto& f : configmap_workload_findings(*cm, ns, *counterparts, settings, notes)) {
+      // The file's own problems are already reported once for the ConfigMap itself.
+      bool repeated = std::any_of(findings.begin(), findings.end(), [&](const Finding& own) {
+        return own.code == f.code && own.role == f.role &&
+               (f.code == FindingCode::kConfigFileInvalid || f.code == FindingCode::kMemoryConfigRejected);
+      });
+      if (f.code == FindingCode::kConfigFileInvalid || repeated) continue;
+      findings.push_back(std::move(f));
+    }
+  }
   return findings;
 }
 
 Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy) {
+  return decide(request, mode, policy, nullptr);
+}
+
+Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy,
+                const Counterparts* counterparts) {
   Decision d;
   auto skip = [&](std::string reason) {
     d.outcome = Decision::Outcome::kSkipped;
@@ -100,6 +131,10 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
     auto type = cm->metadata.labels.find("configmap-type");
     if (type != cm->metadata.labels.end() && type->second == "high-availability") return skip("");
   }
+  // Workloads that run no Flink with a mounted configuration are none of our business (and cost no lookup).
+  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) {
+    if (flink_containers(*w).empty()) return skip("");
+  }
   std::string namespace_ = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
   if (policy.excluded(namespace_)) return skip("namespace " + namespace_ + " is excluded by policy");
   if (policy.honour_skip_annotation) {
@@ -113,7 +148,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
   Settings settings = policy.settings_for(namespace_);
   std::vector<std::string> notes;
-  std::vector<Finding> findings = findings_for(object, settings, &notes);
+  std::vector<Finding> findings = findings_for(object, settings, &notes, counterparts, namespace_);
   // A whole-MiB fix also settles the unit of the same field, so it claims the field first.
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     return a.code == FindingCode::kProcessSizeNotWholeMib && b.code != FindingCode::kProcessSizeNotWholeMib;
@@ -134,6 +169,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
     Action action = settings.action(f.code);
     if (action == Action::kOff) continue;
     d.finding_codes.emplace_back(finding_code_name(f.code));
+    d.findings.push_back({f.code, action, f.role, f.message});
     if (mode == admission::Mode::kMutate) {
       bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
         return patched_paths.count(admission::json_pointer(op.path)) != 0;
@@ -159,6 +195,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
       d.warnings.push_back(f.warning);
     }
   }
+  d.notes = notes;
   for (auto& n : notes) d.warnings.push_back(std::move(n));
   if (!d.finding_codes.empty()) d.audit_annotations.emplace_back("findings", join(d.finding_codes, ","));
   if (unchanged && mode == admission::Mode::kValidate) {

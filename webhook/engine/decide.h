@@ -9,10 +9,19 @@
 #include "webhook/admission/json_patch.h"
 #include "webhook/admission/review.h"
 #include "webhook/admission/review_outcome.h"
+#include "webhook/engine/counterparts.h"
 #include "webhook/engine/finding.h"
 #include "webhook/engine/policy.h"
 
 namespace memguard::engine {
+
+// A finding as the policy judged it (the `check` and `audit` commands list these).
+struct ReportedFinding {
+  FindingCode code = FindingCode::kMemoryConfigRejected;
+  Action action = Action::kWarn;
+  std::optional<memmodel::Role> role;
+  std::string message;
+};
 
 struct Decision {
   enum class Outcome { kAllowed, kDenied, kPatched, kErrored, kSkipped };
@@ -23,6 +32,8 @@ struct Decision {
   std::vector<admission::PatchOperation> patch;  // kPatched only (mutate mode)
   std::vector<std::pair<std::string, std::string>> audit_annotations;  // keys without '/'
   std::vector<std::string> finding_codes;  // every finding reported (not "off"), for logs and metrics
+  std::vector<ReportedFinding> findings;   // the same findings with their action and full message
+  std::vector<std::string> notes;          // informational warnings (fallbacks, unread inputs)
 };
 
 std::string_view outcome_name(Decision::Outcome outcome);  // "allowed", "denied", ...
@@ -31,9 +42,17 @@ std::string_view outcome_name(Decision::Outcome outcome);  // "allowed", "denied
 // /mutate: never denies (that is /validate's job, on the final object); it returns the safe fixes the
 // policy allows as a JSON patch, each explained by a warning, plus the warn findings' warnings.
 Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy);
+// The same, judging standalone objects against their counterparts: a workload against the ConfigMap
+// it mounts, a ConfigMap against the workloads mounting it. nullptr: no lookups (workloads are then
+// allowed with a warning that their ConfigMap was not checked).
+Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy,
+                const Counterparts* counterparts);
 
 // Findings for an object, before the policy (the `check` command's view).
 std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
                                   std::vector<std::string>* notes = nullptr);
+std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
+                                  std::vector<std::string>* notes, const Counterparts* counterparts,
+                                  std::string_view namespace_);
 
 }  // namespace memguard::engine

@@ -16,6 +16,8 @@ std::string_view finding_code_name(FindingCode code) {
     case FindingCode::kRocksdbZeroManagedMemory: return "rocksdb-zero-managed-memory";
     case FindingCode::kHeapBackendManagedMemory: return "heap-backend-managed-memory";
     case FindingCode::kJvmOverheadBelowDefault: return "jvm-overhead-below-default";
+    case FindingCode::kWorkloadNoMemoryLimit: return "workload-no-memory-limit";
+    case FindingCode::kMemoryRequestBelowProcess: return "memory-request-below-process";
   }
   return "unknown";
 }

@@ -25,8 +25,10 @@ enum class FindingCode {
   kRocksdbZeroManagedMemory,        // RocksDB on managed memory, but managed memory is zero
   kHeapBackendManagedMemory,        // heap state backend in streaming mode keeps unused managed memory
   kJvmOverheadBelowDefault,         // JVM overhead below Flink's default minimum
+  kWorkloadNoMemoryLimit,           // a Flink container (standalone workload) without a memory limit
+  kMemoryRequestBelowProcess,       // a Flink container's memory request below its process size
 };
-inline constexpr size_t kFindingCodeCount = 11;
+inline constexpr size_t kFindingCodeCount = 13;
 
 inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
     FindingCode::kMemoryConfigRejected,     FindingCode::kConfigFileInvalid,
@@ -34,7 +36,8 @@ inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
     FindingCode::kPodTemplateResourcesOverwritten, FindingCode::kAmbiguousMemoryUnit,
     FindingCode::kProcessSizeNotWholeMib,   FindingCode::kRocksdbUnmanagedMemory,
     FindingCode::kRocksdbZeroManagedMemory, FindingCode::kHeapBackendManagedMemory,
-    FindingCode::kJvmOverheadBelowDefault,
+    FindingCode::kJvmOverheadBelowDefault,  FindingCode::kWorkloadNoMemoryLimit,
+    FindingCode::kMemoryRequestBelowProcess,
 };
 
 std::string_view finding_code_name(FindingCode code);  // "process-exceeds-limit"

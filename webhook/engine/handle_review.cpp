@@ -33,6 +33,11 @@ admission::ReviewOutcome in_band_error(admission::ReviewOutcome out, int code, s
 }  // namespace
 
 admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view body, const Policy& policy) noexcept {
+  return handle_review(mode, body, policy, nullptr);
+}
+
+admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view body, const Policy& policy,
+                                       const Counterparts* counterparts) noexcept {
   admission::ReviewOutcome out;
   try {
     auto request = admission::decode_review(body);
@@ -44,7 +49,7 @@ admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view bo
     out.operation = request->operation;
     out.dry_run = request->dry_run;
 
-    Decision decision = decide(*request, mode, policy);
+    Decision decision = decide(*request, mode, policy, counterparts);
     admission::AdmissionResponse response = admission::AdmissionResponse::allowed();
     switch (decision.outcome) {
       case Decision::Outcome::kDenied: response = admission::AdmissionResponse::denied(decision.message); break;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "webhook/admission/review_outcome.h"
+#include "webhook/engine/counterparts.h"
 #include "webhook/engine/policy.h"
 
 namespace memguard::engine {
@@ -13,5 +14,8 @@ namespace memguard::engine {
 // in-band error with the uid); 400 with a plain-text reason for bodies that are not an
 // AdmissionReview v1; an unexpected failure becomes an in-band 500 with the uid when known.
 admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view body, const Policy& policy) noexcept;
+// The same with standalone lookups (decide's counterparts; nullptr: none).
+admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view body, const Policy& policy,
+                                       const Counterparts* counterparts) noexcept;
 
 }  // namespace memguard::engine

@@ -18,6 +18,8 @@ findings:
   rocksdb-zero-managed-memory: warn
   heap-backend-managed-memory: warn
   jvm-overhead-below-default: warn
+  workload-no-memory-limit: warn
+  memory-request-below-process: warn
 mutations:
   corrections: true   # /mutate rewrites ambiguous memory units and rounds process sizes to whole MiB
   tuning: false       # /mutate also sets managed memory to 0 for heap state backends in streaming mode

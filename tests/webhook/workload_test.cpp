@@ -1,0 +1,364 @@
+// Standalone workloads: Flink role detection, the configuration a container sees (ConfigMap file,
+// FLINK_PROPERTIES, -D arguments), and decisions in both directions with fake counterparts.
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string>
+
+#include "webhook/admission/objects.h"
+#include "webhook/engine/counterparts.h"
+#include "webhook/engine/decide.h"
+#include "webhook/engine/workload.h"
+
+namespace {
+
+using memguard::admission::ConfigMapObject;
+using memguard::admission::KubeObject;
+using memguard::admission::WorkloadObject;
+using memguard::engine::Decision;
+using memguard::memmodel::Role;
+namespace engine = memguard::engine;
+namespace admission = memguard::admission;
+
+KubeObject decode(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  REQUIRE(parser.parse(json).get(root) == simdjson::SUCCESS);
+  auto decoded = admission::decode_object(root);
+  REQUIRE(decoded.has_value());
+  return *decoded;
+}
+
+// A ConfigMap named flink-config with `file` holding `body`.
+std::string configmap_json(const std::string& body, const std::string& file = "config.yaml",
+                           const std::string& name = "flink-config") {
+  std::string escaped;
+  for (char c : body) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+  return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+         R"(","namespace":"flink"},"data":{")" + file + R"(":")" + escaped + R"("}})";
+}
+
+const std::string kSessionConfig =
+    "jobmanager.rpc.address: flink-jobmanager\njobmanager.memory.process.size: 1600m\n"
+    "taskmanager.memory.process.size: 1728m\ntaskmanager.numberOfTaskSlots: 2\n";
+
+// A container spec (JSON members) mounting flink-config at /opt/flink/conf.
+std::string container(const std::string& name, const std::string& extra) {
+  return R"({"name":")" + name + R"(","image":"apache/flink:1.20.1-scala_2.12",)" + extra +
+         R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/opt/flink/conf"}]})";
+}
+
+const std::string kVolumes = R"("volumes":[{"name":"flink-config-volume","configMap":{"name":"flink-config"}}])";
+
+std::string pod_spec(const std::string& containers) {
+  return R"({"containers":[)" + containers + "]," + kVolumes + "}";
+}
+
+std::string workload_json(const std::string& kind, const std::string& containers,
+                          const std::string& labels = R"({"app":"flink"})") {
+  std::string api = kind == "Job" ? "batch/v1" : kind == "Pod" ? "v1" : "apps/v1";
+  std::string head = R"({"apiVersion":")" + api + R"(","kind":")" + kind +
+                     R"(","metadata":{"name":"flink-)" + kind + R"(","namespace":"flink")";
+  if (kind == "Pod") return head + R"(,"labels":)" + labels + R"(},"spec":)" + pod_spec(containers) + "}";
+  return head + R"(},"spec":{"template":{"metadata":{"labels":)" + labels + R"(},"spec":)" + pod_spec(containers) + "}}}";
+}
+
+std::string limits(const std::string& limit, const std::string& request = "") {
+  std::string out = R"("resources":{)";
+  if (!request.empty()) out += R"("requests":{"memory":")" + request + R"("})" + (limit.empty() ? "" : ",");
+  if (!limit.empty()) out += R"("limits":{"memory":")" + limit + R"("})";
+  return out + "},";
+}
+
+Decision decide_create(const KubeObject& object, const engine::Counterparts* counterparts) {
+  admission::AdmissionRequest request;
+  request.uid = "test";
+  request.operation = "CREATE";
+  request.namespace_ = "flink";
+  request.object = object;
+  return engine::decide(request, admission::Mode::kValidate, engine::default_policy(), counterparts);
+}
+
+bool has(const Decision& d, const std::string& code) {
+  return std::find(d.finding_codes.begin(), d.finding_codes.end(), code) != d.finding_codes.end();
+}
+
+bool any_warning_contains(const Decision& d, const std::string& text) {
+  return std::any_of(d.warnings.begin(), d.warnings.end(),
+                     [&](const std::string& w) { return w.find(text) != std::string::npos; });
+}
+
+// A counterpart source that never answers in time (the API is slow or forbidden).
+class UnknownCounterparts final : public engine::Counterparts {
+ public:
+  engine::ConfigMapAnswer configmap(std::string_view, std::string_view) const override {
+    engine::ConfigMapAnswer a;
+    a.state = engine::ConfigMapAnswer::State::kUnknown;
+    a.reason = "timed out after 300 ms";
+    return a;
+  }
+  engine::WorkloadsAnswer workloads_mounting(std::string_view, std::string_view) const override {
+    engine::WorkloadsAnswer a;
+    a.reason = "deployments informer not synced";
+    return a;
+  }
+};
+
+engine::StaticCounterparts with(const std::vector<std::string>& jsons) {
+  engine::StaticCounterparts c;
+  for (const auto& j : jsons) c.add(decode(j), "default");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("each workload kind running a TaskManager over its limit is denied", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  auto kind = GENERATE(as<std::string>{}, "Deployment", "StatefulSet", "Job", "Pod");
+  CAPTURE(kind);
+  auto object = decode(workload_json(kind, container("taskmanager", R"("args":["taskmanager"],)" + limits("1536Mi"))));
+  REQUIRE(std::holds_alternative<WorkloadObject>(object));
+  CHECK(std::get<WorkloadObject>(object).kind == kind);
+  Decision d = decide_create(object, &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK(has(d, "process-exceeds-limit"));
+  CHECK(d.message.find("container taskmanager: TaskManager: total process memory exceeds the container memory "
+                       "limit 1536 MiB (resources.limits.memory: 1536Mi of container taskmanager)") != std::string::npos);
+  CHECK(d.message.find("total process 1728 MiB") != std::string::npos);
+  CHECK(d.message.find("raise the container memory limit to at least 1728Mi") != std::string::npos);
+}
+
+TEST_CASE("a workload whose limit holds the process is allowed, and warnings name missing limits and low requests",
+          "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  SECTION("limit equal to the process size") {
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("jobmanager", R"("args":["jobmanager"],)" + limits("1600Mi", "1600Mi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(d.finding_codes.empty());
+  }
+  SECTION("no limit at all (the documentation's manifests)") {
+    Decision d = decide_create(decode(workload_json("Deployment", container("jobmanager", R"("args":["jobmanager"],)"))),
+                               &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(has(d, "workload-no-memory-limit"));
+    CHECK(any_warning_contains(d, "set resources.limits.memory to at least 1600Mi"));
+  }
+  SECTION("request below the process size") {
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("jobmanager", R"("args":["jobmanager"],)" + limits("2Gi", "1Gi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(has(d, "memory-request-below-process"));
+    CHECK_FALSE(has(d, "process-exceeds-limit"));
+  }
+}
+
+TEST_CASE("the Flink role comes from the arguments, then the container name, then the component label",
+          "[engine][workload]") {
+  WorkloadObject w;
+  admission::ContainerSpec c;
+  SECTION("entrypoint argument") {
+    c.args = {"standalone-job", "--job-classname", "com.example.Job"};
+    auto role = engine::detect_role(c, w);
+    REQUIRE(role);
+    CHECK(role->first == Role::kJobManager);
+    CHECK(role->second == "args");
+  }
+  SECTION("a start script in a shell line (native Kubernetes TaskManager pods)") {
+    c.name = "flink-main-container";
+    c.args = {"bash", "-c", "kubernetes-taskmanager.sh -Dtaskmanager.memory.process.size=2048m"};
+    auto role = engine::detect_role(c, w);
+    REQUIRE(role);
+    CHECK(role->first == Role::kTaskManager);
+  }
+  SECTION("role words inside -D values are not roles") {
+    c.name = "flink";
+    c.args = {"-Djobmanager.rpc.address=flink-jobmanager"};
+    CHECK_FALSE(engine::detect_role(c, w).has_value());
+  }
+  SECTION("container name") {
+    c.name = "flink-taskmanager";
+    auto role = engine::detect_role(c, w);
+    REQUIRE(role);
+    CHECK(role->first == Role::kTaskManager);
+    CHECK(role->second == "container name");
+  }
+  SECTION("component label") {
+    c.name = "main";
+    w.pod_labels["component"] = "jobmanager";
+    auto role = engine::detect_role(c, w);
+    REQUIRE(role);
+    CHECK(role->first == Role::kJobManager);
+    CHECK(role->second == "label component");
+  }
+  SECTION("nothing says Flink") {
+    c.name = "log-shipper";
+    CHECK_FALSE(engine::detect_role(c, w).has_value());
+  }
+}
+
+TEST_CASE("containers that do not mount a ConfigMap at the configuration directory are not judged",
+          "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  // A sidecar in a TaskManager pod (label component=taskmanager) mounting nothing: skipped.
+  std::string sidecar = R"({"name":"fluent-bit","image":"fluent/fluent-bit:3.0"})";
+  std::string baked = R"({"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)" + limits("1Gi") +
+                      R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/etc/other"}]})";
+  auto object = decode(workload_json("Deployment", sidecar + "," + baked, R"({"component":"taskmanager"})"));
+  CHECK(engine::flink_containers(std::get<WorkloadObject>(object)).empty());
+  CHECK(decide_create(object, &counterparts).outcome == Decision::Outcome::kSkipped);
+
+  SECTION("FLINK_CONF_DIR moves the directory") {
+    std::string moved = R"({"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)" + limits("1Gi") +
+                        R"("env":[{"name":"FLINK_CONF_DIR","value":"/etc/other/"}],)"
+                        R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/etc/other"}]})";
+    Decision d = decide_create(decode(workload_json("Deployment", moved)), &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kDenied);
+  }
+}
+
+TEST_CASE("FLINK_PROPERTIES and -D arguments override the mounted file in the entrypoint's order",
+          "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  SECTION("FLINK_PROPERTIES lines win over the file") {
+    std::string env = R"("env":[{"name":"FLINK_PROPERTIES","value":"taskmanager.numberOfTaskSlots: 4\ntaskmanager.memory.process.size: 1g\n"}],)";
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + env + limits("1536Mi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);  // 1g fits 1536Mi
+  }
+  SECTION("-Dkey=value after the role word wins over FLINK_PROPERTIES") {
+    std::string env = R"("env":[{"name":"FLINK_PROPERTIES","value":"taskmanager.memory.process.size: 1g"}],)";
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager","-Dtaskmanager.memory.process.size=2g"],)" +
+                                                                        env + limits("1536Mi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kDenied);
+    CHECK(d.message.find("-Dtaskmanager.memory.process.size in the args of container taskmanager") != std::string::npos);
+    CHECK(d.message.find("total process 2048 MiB") != std::string::npos);
+  }
+  SECTION("the separate '-D key=value' spelling") {
+    Decision d = decide_create(
+        decode(workload_json("Job", container("jobmanager", R"("args":["standalone-job","--job-classname","x.Y","-D","jobmanager.memory.process.size=1g"],)" +
+                                                                limits("1Gi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+  }
+  SECTION("FLINK_PROPERTIES from a Secret cannot be read: judged without it, and said so") {
+    std::string env = R"("env":[{"name":"FLINK_PROPERTIES","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}],)";
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + env + limits("2Gi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "FLINK_PROPERTIES comes from valueFrom"));
+  }
+  SECTION("parse_flink_properties reads `key: value` lines and skips the rest") {
+    auto props = engine::parse_flink_properties("a.b: 1\n# comment\n\n  c.d:  x y  \nnot a property\ne.f:\n");
+    REQUIRE(props.size() == 3);
+    CHECK(props[0] == std::pair<std::string, std::string>{"a.b", "1"});
+    CHECK(props[1] == std::pair<std::string, std::string>{"c.d", "x y"});
+    CHECK(props[2] == std::pair<std::string, std::string>{"e.f", ""});
+  }
+}
+
+TEST_CASE("the Flink version comes from the image tag and picks the config file", "[engine][workload]") {
+  CHECK(engine::image_flink_version("apache/flink:1.20.1-scala_2.12")->to_string() == "1.20.1");
+  CHECK(engine::image_flink_version("flink:2.0")->to_string() == "2.0");
+  CHECK(engine::image_flink_version("registry.local:5000/flink:1.18-java11")->to_string() == "1.18");
+  CHECK_FALSE(engine::image_flink_version("registry.local:5000/flink").has_value());
+  CHECK_FALSE(engine::image_flink_version("flink:latest").has_value());
+
+  // Flink 2.0 reads only config.yaml: a ConfigMap with only flink-conf.yaml fails at start.
+  auto counterparts = with({configmap_json(kSessionConfig, "flink-conf.yaml")});
+  std::string c2 = R"({"name":"taskmanager","image":"flink:2.0.0-java17","args":["taskmanager"],)" + limits("4Gi") +
+                   R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/opt/flink/conf"}]})";
+  Decision d = decide_create(decode(workload_json("Deployment", c2)), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK(has(d, "config-file-invalid"));
+}
+
+TEST_CASE("a subPath mount and items mapping select the file Flink reads", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig, "flink-conf.yaml")});
+  std::string c = R"({"name":"taskmanager","image":"flink:1.18","args":["taskmanager"],)" + limits("1Gi") +
+                  R"("volumeMounts":[{"name":"cfg","mountPath":"/opt/flink/conf/flink-conf.yaml","subPath":"flink-conf.yaml"}]})";
+  std::string json = R"({"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"tm","namespace":"flink"},)"
+                     R"("spec":{"template":{"spec":{"containers":[)" + c +
+                     R"(],"volumes":[{"name":"cfg","configMap":{"name":"flink-config","items":[{"key":"flink-conf.yaml","path":"flink-conf.yaml"}]}}]}}}})";
+  Decision d = decide_create(decode(json), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK(d.message.find("taskmanager.memory.process.size in data.flink-conf.yaml of ConfigMap flink-config") !=
+        std::string::npos);
+}
+
+TEST_CASE("a ConfigMap change is judged against the workloads that mount it", "[engine][workload]") {
+  std::string tm = workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("2Gi")));
+  auto counterparts = with({tm});
+  SECTION("growing the process size past a workload's limit is denied, naming the workload") {
+    Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kDenied);
+    CHECK(d.message.find("Deployment flink/flink-Deployment container taskmanager: TaskManager: total process memory "
+                         "exceeds the container memory limit 2048 MiB") != std::string::npos);
+  }
+  SECTION("a size that fits is allowed") {
+    Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 2g\n")), &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+  }
+  SECTION("workloads in other namespaces or mounting other ConfigMaps do not count") {
+    Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n", "config.yaml", "other")),
+                               &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+  }
+  SECTION("without lookups the ConfigMap is judged on its own, as before") {
+    Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), nullptr);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+  }
+}
+
+TEST_CASE("when a counterpart cannot be looked up in time, admission falls back to allow with a warning",
+          "[engine][workload]") {
+  UnknownCounterparts unknown;
+  SECTION("workload arriving, ConfigMap unknown") {
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Mi")))),
+        &unknown);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "ConfigMap flink-config could not be read (timed out after 300 ms); allowed without checking"));
+  }
+  SECTION("ConfigMap changing, workloads unknown") {
+    Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &unknown);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "could not be listed (deployments informer not synced)"));
+  }
+  SECTION("no lookups configured") {
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Mi")))),
+        nullptr);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "not checked"));
+  }
+  SECTION("the ConfigMap does not exist") {
+    engine::StaticCounterparts none;
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Mi")))),
+        &none);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "was not found in namespace flink"));
+  }
+}
+
+TEST_CASE("an UPDATE that leaves the pod spec unchanged is not denied", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  auto object = decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Gi"))));
+  admission::AdmissionRequest request;
+  request.uid = "u";
+  request.operation = "UPDATE";
+  request.namespace_ = "flink";
+  request.object = object;
+  request.old_object = object;
+  Decision d = engine::decide(request, admission::Mode::kValidate, engine::default_policy(), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kAllowed);
+  CHECK(any_warning_contains(d, "not denied, unchanged by this update"));
+}

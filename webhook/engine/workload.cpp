@@ -1,0 +1,417 @@
+// Standalone workloads -> effective Flink configuration per container, and their findings. The
+// file choice and parsing are build_configmap's (the ConfigMap as this container sees it); the
+// rules are evaluate_role's with the container's own memory limit declared for the role.
+#include "webhook/engine/workload.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "memmodel/quantity.h"
+#include "webhook/engine/rules.h"
+
+namespace memguard::engine {
+
+namespace {
+
+using admission::ConfigMapObject;
+using admission::ContainerSpec;
+using admission::WorkloadObject;
+using memmodel::Role;
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+
+std::string trim(std::string_view text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+// Tokens of command + args; an element such as `bash -c "kubernetes-taskmanager.sh -Dk=v"` is split
+// on whitespace so the role word and -D options inside a shell line are seen too.
+std::vector<std::string> tokens(const ContainerSpec& c) {
+  std::vector<std::string> out;
+  auto split = [&](const std::string& element) {
+    size_t i = 0;
+    while (i < element.size()) {
+      while (i < element.size() && std::isspace(static_cast<unsigned char>(element[i]))) ++i;
+      size_t start = i;
+      while (i < element.size() && !std::isspace(static_cast<unsigned char>(element[i]))) ++i;
+      if (i > start) {
+        std::string token = element.substr(start, i - start);
+        // Shell quoting around a whole word ('-Dk=v', "taskmanager").
+        if (token.size() >= 2 && (token.front() == '\'' || token.front() == '"') && token.back() == token.front()) {
+          token = token.substr(1, token.size() - 2);
+        }
+        out.push_back(std::move(token));
+      }
+    }
+  };
+  for (const auto& e : c.command) split(e);
+  for (const auto& e : c.args) split(e);
+  return out;
+}
+
+std::optional<Role> role_word(std::string_view token) {
+  std::string_view base = token.substr(token.rfind('/') == std::string_view::npos ? 0 : token.rfind('/') + 1);
+  if (base == "jobmanager" || base == "standalone-job" || base == "jobmanager.sh" || base == "standalone-job.sh" ||
+      base == "kubernetes-jobmanager.sh") {
+    return Role::kJobManager;
+  }
+  if (base == "taskmanager" || base == "taskmanager.sh" || base == "kubernetes-taskmanager.sh") return Role::kTaskManager;
+  return std::nullopt;
+}
+
+const std::string* env_value(const ContainerSpec& c, std::string_view name) {
+  const std::string* found = nullptr;
+  for (const auto& e : c.env) {
+    if (e.name == name && e.value) found = &*e.value;  // the last definition wins, as in Kubernetes
+  }
+  return found;
+}
+
+bool env_from_source(const ContainerSpec& c, std::string_view name) {
+  bool from = false;
+  for (const auto& e : c.env) {
+    if (e.name == name) from = !e.value.has_value();
+  }
+  return from;
+}
+
+std::string strip_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+std::string conf_dir(const ContainerSpec& c) {
+  const std::string* dir = env_value(c, "FLINK_CONF_DIR");
+  return strip_slashes(dir != nullptr && !dir->empty() ? *dir : std::string(kDefaultFlinkConfDir));
+}
+
+// The key a volume serves at `path` (a path inside the volume), if any.
+std::optional<std::string> key_at(const admission::ConfigMapVolume& volume, std::string_view path) {
+  if (volume.items.empty()) return std::string(path);
+  for (const auto& [key, item_path] : volume.items) {
+    if (item_path == path) return key;
+  }
+  return std::nullopt;
+}
+
+std::string describe(const WorkloadObject& w) {
+  std::string out = w.kind + " ";
+  if (!w.metadata.namespace_.empty()) out += w.metadata.namespace_ + "/";
+  return out + w.metadata.name;
+}
+
+void prefix_finding(Finding& f, const std::string& prefix) {
+  f.message = prefix + f.message;
+  f.warning = prefix + f.warning;
+  if (!f.fix_warning.empty()) f.fix_warning = prefix + f.fix_warning;
+  // Fixes point into a ConfigMap or FlinkDeployment; on a workload they would patch the wrong object.
+  f.fix.clear();
+  f.fix_kind = FixKind::kNone;
+}
+
+std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkContainer& fc, const ConfigMapObject& cm,
+                                        const Settings& settings, std::vector<std::string>* notes) {
+  const ContainerSpec& c = w.containers[fc.index];
+  EffectiveConfig eff = build_workload_container(w, fc, cm);
+  std::vector<Finding> out = std::move(eff.findings);
+  if (notes != nullptr) {
+    for (auto& n : eff.notes) notes->push_back("container " + c.name + ": " + n);
+  }
+  for (const auto& role : eff.roles) {
+    auto more = evaluate_role(eff, role, settings);
+    for (auto& f : more) out.push_back(std::move(f));
+    auto derived = derive_role(eff.config, eff.context, role.role);
+    if (!derived) continue;
+    int64_t process = derived->process_total.bytes();
+    std::string needed = std::to_string((process + kMiB - 1) / kMiB) + "Mi";
+    std::string title(role_title(role.role));
+    if (!role.declared_limit_bytes) {
+      Finding f;
+      f.code = FindingCode::kWorkloadNoMemoryLimit;
+      f.role = role.role;
+      f.message = title + ": the container has no memory limit, so nothing bounds it: the pod competes for the "
+                  "node's memory and the node's OOM killer chooses among pods (" + breakdown(*derived) +
+                  "). Fix: set resources.limits.memory to at least " + needed + ".";
+      f.warning = title + ": no memory limit; set resources.limits.memory to at least " + needed;
+      out.push_back(std::move(f));
+    }
+    if (c.request_memory) {
+      auto request = memmodel::Quantity::parse(c.request_memory->text);
+      if (request && request->ceil_value < process / kMiB * kMiB) {
+        Finding f;
+        f.code = FindingCode::kMemoryRequestBelowProcess;
+        f.role = role.role;
+        f.message = title + ": the memory request " + format_mib(request->ceil_value) + " (resources.requests.memory: " +
+                    c.request_memory->text + ") is below the process size (" + breakdown(*derived) +
+                    "), so the scheduler overcommits the node and this pod is among the first evicted or OOM-killed "
+                    "under memory pressure. Fix: set resources.requests.memory to " + needed + ".";
+        f.warning = title + ": memory request " + format_mib(request->ceil_value) + " below process " +
+                    format_mib(process) + "; set resources.requests.memory to " + needed;
+        out.push_back(std::move(f));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<Role, std::string>> detect_role(const ContainerSpec& container, const WorkloadObject& workload) {
+  for (const auto& token : tokens(container)) {
+    if (auto role = role_word(token)) return std::pair{*role, std::string("args")};
+  }
+  bool jm = container.name.find("jobmanager") != std::string::npos;
+  bool tm = container.name.find("taskmanager") != std::string::npos;
+  if (jm != tm) return std::pair{jm ? Role::kJobManager : Role::kTaskManager, std::string("container name")};
+  if (auto it = workload.pod_labels.find("component"); it != workload.pod_labels.end()) {
+    if (it->second == "jobmanager") return std::pair{Role::kJobManager, std::string("label component")};
+    if (it->second == "taskmanager") return std::pair{Role::kTaskManager, std::string("label component")};
+  }
+  return std::nullopt;
+}
+
+std::vector<FlinkContainer> flink_containers(const WorkloadObject& workload) {
+  std::vector<FlinkContainer> out;
+  for (size_t i = 0; i < workload.containers.size(); ++i) {
+    const ContainerSpec& c = workload.containers[i];
+    std::string dir = conf_dir(c);
+    FlinkContainer fc;
+    fc.index = i;
+    for (const auto& mount : c.volume_mounts) {
+      auto volume = std::find_if(workload.configmap_volumes.begin(), workload.configmap_volumes.end(),
+                                 [&](const admission::ConfigMapVolume& v) { return v.volume_name == mount.name; });
+      if (volume == workload.configmap_volumes.end()) continue;
+      std::string path = strip_slashes(mount.mount_path);
+      for (std::string_view file : {admission::kFlinkConfYaml, admission::kConfigYaml}) {
+        std::optional<std::string> key;
+        if (path == dir && mount.sub_path.empty()) {
+          key = key_at(*volume, file);  // the whole directory
+        } else if (path == dir + "/" + std::string(file) && !mount.sub_path.empty()) {
+          key = key_at(*volume, mount.sub_path);  // one file through subPath
+        }
+        if (!key) continue;
+        if (!fc.configmap.empty() && fc.configmap != volume->configmap) continue;  // the first ConfigMap decides
+        fc.configmap = volume->configmap;
+        (file == admission::kFlinkConfYaml ? fc.flink_conf_yaml_key : fc.config_yaml_key) = std::move(key);
+      }
+    }
+    if (fc.configmap.empty()) continue;  // configuration baked into the image: nothing to compare
+    auto role = detect_role(c, workload);
+    if (!role) continue;
+    fc.role = role->first;
+    fc.role_source = role->second;
+    // -D options after the role word, in both spellings the scripts accept.
+    auto words = tokens(c);
+    bool after_role = role->second != "args";
+    for (size_t t = 0; t < words.size(); ++t) {
+      if (!after_role) {
+        after_role = role_word(words[t]).has_value();
+        continue;
+      }
+      std::string property;
+      if (words[t] == "-D" && t + 1 < words.size()) property = words[++t];
+      else if (words[t].rfind("-D", 0) == 0 && words[t].size() > 2) property = words[t].substr(2);
+      else continue;
+      size_t eq = property.find('=');
+      if (eq == std::string::npos || eq == 0) continue;
+      fc.dynamic_properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
+    }
+    out.push_back(std::move(fc));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_flink_properties(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string line = trim(text.substr(start, end - start));
+    start = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    size_t colon = line.find(": ");
+    if (colon == std::string::npos) {
+      if (line.back() != ':') continue;  // not `key: value`: Flink skips the line
+      colon = line.size() - 1;
+    }
+    std::string key = trim(std::string_view(line).substr(0, colon));
+    std::string value = colon + 1 < line.size() ? trim(std::string_view(line).substr(colon + 1)) : "";
+    if (key.empty()) continue;
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::optional<memmodel::FlinkVersion> image_flink_version(std::string_view image) {
+  // The tag follows the last ':' after the last '/' (a registry host:port comes before a '/').
+  size_t slash = image.rfind('/');
+  size_t colon = image.find(':', slash == std::string_view::npos ? 0 : slash);
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view tag = image.substr(colon + 1);
+  if (size_t at = tag.find('@'); at != std::string_view::npos) tag = tag.substr(0, at);
+  // "1.20", "1.20.1-scala_2.12-java11", "2.0.0-java17": major.minor[.patch] before any '-'.
+  tag = tag.substr(0, tag.find('-'));
+  size_t dots = static_cast<size_t>(std::count(tag.begin(), tag.end(), '.'));
+  if (dots < 1 || dots > 2 || tag.find_first_not_of("0123456789.") != std::string_view::npos) return std::nullopt;
+  auto version = memmodel::FlinkVersion::parse(tag);
+  if (!version) return std::nullopt;
+  return *version;
+}
+
+EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkContainer& fc, const ConfigMapObject& cm) {
+  const ContainerSpec& c = w.containers[fc.index];
+  // The ConfigMap as this container's directory shows it, with the version the container runs.
+  ConfigMapObject view;
+  view.holds_flink_configuration = true;
+  view.metadata = cm.metadata;
+  auto content = [&](const std::optional<std::string>& key) -> std::optional<std::string> {
+    if (!key) return std::nullopt;
+    if (*key == admission::kFlinkConfYaml) return cm.flink_conf_yaml;
+    if (*key == admission::kConfigYaml) return cm.config_yaml;
+    return std::nullopt;
+  };
+  view.flink_conf_yaml = content(fc.flink_conf_yaml_key);
+  view.config_yaml = content(fc.config_yaml_key);
+  std::vector<std::string> extra_notes;
+  for (const auto* key : {&fc.flink_conf_yaml_key, &fc.config_yaml_key}) {
+    if (*key && **key != admission::kFlinkConfYaml && **key != admission::kConfigYaml) {
+      extra_notes.push_back("ConfigMap key " + **key + " is mounted as a Flink config file; flink-memguard reads only "
+                            "the keys flink-conf.yaml and config.yaml, so it is judged without it");
+    }
+  }
+  std::string version_source;
+  std::optional<std::string> version_text;
+  if (auto v = image_flink_version(c.image)) {
+    version_text = v->to_string();
+    version_source = "image " + c.image;
+  } else if (auto a = w.pod_annotations.find(kFlinkVersionAnnotation); a != w.pod_annotations.end()) {
+    version_text = a->second;
+  } else if (auto m = w.metadata.annotations.find(kFlinkVersionAnnotation); m != w.metadata.annotations.end()) {
+    version_text = m->second;
+  }
+  if (version_text) view.metadata.annotations[std::string(kFlinkVersionAnnotation)] = *version_text;
+  // The ConfigMap's own limit annotations describe other containers; this one has its own limit.
+  view.metadata.annotations.erase(std::string(kJobManagerLimitAnnotation));
+  view.metadata.annotations.erase(std::string(kTaskManagerLimitAnnotation));
+
+  EffectiveConfig eff;
+  if (!view.flink_conf_yaml && !view.config_yaml) {
+    eff.notes = std::move(extra_notes);
+    eff.notes.push_back("ConfigMap " + fc.configmap + " has no flink-conf.yaml or config.yaml at the configuration "
+                        "directory; not judged");
+    return eff;
+  }
+  eff = build_configmap(view);
+  for (auto& n : extra_notes) eff.notes.push_back(std::move(n));
+  eff.roles.clear();
+  bool file_fails = std::any_of(eff.findings.begin(), eff.findings.end(),
+                                [](const Finding& f) { return f.code == FindingCode::kConfigFileInvalid; });
+  if (file_fails) return eff;  // Flink cannot load the file: nothing to derive
+  std::string file_origin = eff.config_origin + " of ConfigMap " + fc.configmap;
+  eff.config_origin = file_origin;
+
+  std::string process_key = role_prefix(fc.role) + ".memory.process.size";
+  std::string process_field = process_key + " in " + file_origin;
+  // FLINK_PROPERTIES: appended to the configuration by docker-entrypoint.sh, so later lines win.
+  if (const std::string* properties = env_value(c, "FLINK_PROPERTIES")) {
+    for (auto& [key, value] : parse_flink_properties(*properties)) {
+      if (key == process_key) process_field = process_key + " in FLINK_PROPERTIES of container " + c.name;
+      eff.config.set(key, value);
+    }
+  } else if (env_from_source(c, "FLINK_PROPERTIES")) {
+    eff.notes.push_back("container " + c.name + ": FLINK_PROPERTIES comes from valueFrom, which flink-memguard "
+                        "cannot read; judged without it");
+  }
+  // -D arguments: dynamic properties, applied over everything else.
+  for (const auto& [key, value] : fc.dynamic_properties) {
+    if (key == process_key) process_field = "-D" + process_key + " in the args of container " + c.name;
+    eff.config.set(key, value);
+  }
+  // The start scripts' legacy heap variables (1.x).
+  if (const std::string* heap = env_value(c, fc.role == Role::kJobManager ? "FLINK_JM_HEAP" : "FLINK_TM_HEAP")) {
+    if (!eff.context.version.at_least(2, 0) && !heap->empty()) eff.context.legacy_heap_env = *heap;
+  }
+
+  RoleInput in;
+  in.role = fc.role;
+  in.process_field = process_field;
+  in.flink_sizes_container = false;
+  if (c.limit_memory) {
+    auto limit = memmodel::Quantity::parse(c.limit_memory->text);
+    if (limit && limit->ceil_value > 0) {
+      in.declared_limit_bytes = limit->ceil_value;
+      in.declared_limit_source = "resources.limits.memory: " + c.limit_memory->text + " of container " + c.name;
+    } else {
+      eff.notes.push_back("container " + c.name + ": resources.limits.memory '" + c.limit_memory->text +
+                          "' is not a positive Kubernetes quantity; judged as if there were no limit");
+    }
+  }
+  eff.roles.push_back(std::move(in));
+  return eff;
+}
+
+std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view namespace_,
+                                       const Counterparts* counterparts, const Settings& settings,
+                                       std::vector<std::string>* notes) {
+  std::vector<Finding> out;
+  for (const auto& fc : flink_containers(w)) {
+    std::string who = "container " + w.containers[fc.index].name;
+    if (counterparts == nullptr) {
+      if (notes != nullptr) {
+        notes->push_back(who + ": ConfigMap " + fc.configmap + " not checked: no Kubernetes API access configured");
+      }
+      continue;
+    }
+    ConfigMapAnswer answer = counterparts->configmap(namespace_, fc.configmap);
+    if (answer.state == ConfigMapAnswer::State::kUnknown) {
+      if (notes != nullptr) {
+        notes->push_back(who + ": memory not checked: ConfigMap " + fc.configmap + " could not be read (" +
+                         answer.reason + "); allowed without checking");
+      }
+      continue;
+    }
+    if (answer.state == ConfigMapAnswer::State::kAbsent || !answer.configmap.holds_flink_configuration) {
+      if (notes != nullptr) {
+        notes->push_back(who + ": ConfigMap " + fc.configmap + " with a Flink configuration was not found in namespace " +
+                         std::string(namespace_) + "; not checked");
+      }
+      continue;
+    }
+    for (auto& f : container_findings(w, fc, answer.configmap, settings, notes)) {
+      prefix_finding(f, who + ": ");
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std::string_view namespace_,
+                                                 const Counterparts& counterparts, const Settings& settings,
+                                                 std::vector<std::string>* notes) {
+  std::vector<Finding> out;
+  WorkloadsAnswer answer = counterparts.workloads_mounting(namespace_, cm.metadata.name);
+  if (!answer.known) {
+    if (notes != nullptr) {
+      notes->push_back("the workloads mounting ConfigMap " + cm.metadata.name + " could not be listed (" + answer.reason +
+                       "); their memory limits were not checked against this change");
+    }
+    return out;
+  }
+  for (const auto& w : answer.workloads) {
+    for (const auto& fc : flink_containers(w)) {
+      if (fc.configmap != cm.metadata.name) continue;
+      std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";
+      for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
+        prefix_finding(f, who);
+        out.push_back(std::move(f));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace memguard::engine
