@@ -53,12 +53,12 @@ TEST_CASE("Huge numbers in a memory field are rejected by the model, not crashed
 
 TEST_CASE("Unknown kinds are allowed untouched and recorded as skipped", "[engine][handler]") {
   std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-pod",
-    "kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"x","name":"p","operation":"CREATE","object":{"spec":{}}}})";
+    "kind":{"group":"","version":"v1","kind":"Service"},"namespace":"x","name":"p","operation":"CREATE","object":{"spec":{}}}})";
   Answer a = review(Mode::kMutate, body);
   CHECK(a.allowed);
   CHECK(a.uid == "u-pod");
   CHECK(a.outcome.decision == "skipped");
-  CHECK(a.outcome.kind == "Pod");
+  CHECK(a.outcome.kind == "Service");
   CHECK(a.outcome.body == R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-pod","allowed":true}})");
 }
 

@@ -25,7 +25,7 @@ tagged: !!str 12
 list: [a, 1, false]
 )"));
   REQUIRE(json);
-  CHECK(*json == R"({"int":2,"hex":16,"octal":493,"float":0.4,"exp":1000.0,"yes":true,"off":false,"null1":null,)"
+  CHECK(*json == R"({"int":2,"hex":16,"octal":493,"float":0.4,"exp":1000,"yes":true,"off":false,"null1":null,)"
                  R"("null2":null,"text":"2048m","quoted":"2","single":"true","tagged":"12","list":["a",1,false]})");
 }
 

@@ -103,9 +103,9 @@ TEST_CASE("decode_object dispatches on the manifest's own apiVersion and kind", 
   auto cm = decode_object(parse(parser, R"({"apiVersion":"v1","kind":"ConfigMap","data":{}})"));
   REQUIRE(cm);
   CHECK(std::holds_alternative<ConfigMapObject>(*cm));
-  auto other = decode_object(parse(parser, R"({"apiVersion":"apps/v1","kind":"Deployment"})"));
+  auto other = decode_object(parse(parser, R"({"apiVersion":"apps/v1","kind":"DaemonSet"})"));
   REQUIRE(other);
-  CHECK(std::get<OtherObject>(*other).kind == "Deployment");
+  CHECK(std::get<OtherObject>(*other).kind == "DaemonSet");
 }
 
 TEST_CASE("workloads decode their pod template's containers, env, mounts, limits and ConfigMap volumes",

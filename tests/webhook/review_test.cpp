@@ -46,14 +46,14 @@ TEST_CASE("dryRun and oldObject are read", "[admission][review]") {
 
 TEST_CASE("Kinds the engine does not judge are kept as OtherObject, undecoded", "[admission][review]") {
   std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u",
-    "kind":{"group":"apps","version":"v1","kind":"Deployment"},"operation":"CREATE",
+    "kind":{"group":"apps","version":"v1","kind":"DaemonSet"},"operation":"CREATE",
     "object":{"spec":"anything goes here"}}})";
   auto request = decode_review(body);
   REQUIRE(request);
   REQUIRE(request->object);
   const auto* other = std::get_if<OtherObject>(&*request->object);
   REQUIRE(other != nullptr);
-  CHECK(other->kind == "Deployment");
+  CHECK(other->kind == "DaemonSet");
   CHECK(other->api_version == "apps/v1");
 }
 

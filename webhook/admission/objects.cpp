@@ -549,6 +549,18 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
+  element metadata, owners;
+  if (root["metadata"].get(metadata) == simdjson::SUCCESS && metadata.is_object() &&
+      metadata["ownerReferences"].get(owners) == simdjson::SUCCESS && owners.is_array()) {
+    for (element owner : owners.get_array().value()) {
+      bool controller = false;
+      std::string_view owner_kind;
+      if (owner["controller"].get(controller) == simdjson::SUCCESS && controller &&
+          owner["kind"].get(owner_kind) == simdjson::SUCCESS) {
+        out.controller_kind = std::string(owner_kind);
+      }
+    }
+  }
   auto spec_member = optional_object(root, "spec", {});
   if (!spec_member) return Unexpected{spec_member.error()};
   if (!spec_member->has_value()) return out;

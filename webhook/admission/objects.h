@@ -128,6 +128,7 @@ struct ConfigMapVolume {
 struct WorkloadObject {
   std::string kind;  // "Deployment", "StatefulSet", "Job", "Pod"
   ObjectMeta metadata;
+  std::string controller_kind;  // metadata.ownerReferences[controller=true].kind ("ReplicaSet"), if any
   std::map<std::string, std::string, std::less<>> pod_labels;       // the pod template's (a Pod's own)
   std::map<std::string, std::string, std::less<>> pod_annotations;  // the pod template's (a Pod's own)
   std::vector<ContainerSpec> containers;

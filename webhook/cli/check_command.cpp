@@ -7,15 +7,10 @@
 #include <string>
 #include <vector>
 
-#include <simdjson.h>
-
-#include "webhook/admission/review.h"
 #include "webhook/cli/commands.h"
 #include "webhook/cli/manifests.h"
-#include "webhook/engine/counterparts.h"
-#include "webhook/engine/decide.h"
+#include "webhook/cli/report.h"
 #include "webhook/engine/policy.h"
-#include "webhook/json/json_writer.h"
 
 namespace memguard::cli {
 
@@ -41,89 +36,6 @@ constexpr const char* kUsage =
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "flink-memguard check: %s\n\n%s", message.c_str(), kUsage);
   return 2;
-}
-
-struct Judged {
-  std::string source, api_version, kind, namespace_, name;
-  std::string decision;  // allowed, denied, errored, skipped
-  std::string error;
-  std::vector<engine::ReportedFinding> findings;
-  std::vector<std::string> notes;
-};
-
-std::string member_text(simdjson::dom::element root, std::string_view path) {
-  std::string_view value;
-  if (root.at_pointer(path).get(value) != simdjson::SUCCESS) return "";
-  return std::string(value);
-}
-
-// --flink-version for objects that say nothing: set as the annotation the engine already reads.
-void default_version(admission::KubeObject& object, const std::string& version) {
-  auto apply = [&](admission::ObjectMeta& meta) {
-    meta.annotations.emplace(std::string(engine::kFlinkVersionAnnotation), version);
-  };
-  if (auto* cm = std::get_if<admission::ConfigMapObject>(&object)) apply(cm->metadata);
-  if (auto* w = std::get_if<admission::WorkloadObject>(&object)) {
-    if (w->pod_annotations.count(engine::kFlinkVersionAnnotation) == 0) apply(w->metadata);
-  }
-  if (auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) {
-    if (!fd->flink_version) fd->flink_version = admission::FieldText{version, true, {"spec", "flinkVersion"}};
-  }
-}
-
-void print_text(const std::vector<Judged>& judged, size_t denied, size_t warned, size_t errors) {
-  size_t shown = 0;
-  for (const auto& j : judged) {
-    if (j.decision == "skipped") continue;
-    ++shown;
-    std::string who = j.kind + " " + (j.namespace_.empty() ? "" : j.namespace_ + "/") + j.name;
-    std::printf("%s %s: %s\n", j.source.c_str(), who.c_str(), j.decision.c_str());
-    if (!j.error.empty()) std::printf("  error: %s\n", j.error.c_str());
-    for (const auto& f : j.findings) {
-      std::printf("  %s %.*s: %s\n", std::string(engine::action_name(f.action)).c_str(),
-                  static_cast<int>(engine::finding_code_name(f.code).size()), engine::finding_code_name(f.code).data(),
-                  f.message.c_str());
-    }
-    for (const auto& n : j.notes) std::printf("  note: %s\n", n.c_str());
-  }
-  std::printf("%zu object(s) read, %zu judged: %zu denied, %zu with warnings, %zu unreadable\n", judged.size(), shown,
-              denied, warned, errors);
-}
-
-void print_json(const std::vector<Judged>& judged, size_t denied, size_t warned, size_t errors, int exit_code) {
-  json::Writer w;
-  w.begin_object().key("objects").begin_array();
-  size_t shown = 0;
-  for (const auto& j : judged) {
-    if (j.decision == "skipped") continue;
-    ++shown;
-    w.begin_object()
-        .member("source", j.source)
-        .member("apiVersion", j.api_version)
-        .member("kind", j.kind)
-        .member("namespace", j.namespace_)
-        .member("name", j.name)
-        .member("decision", j.decision);
-    if (!j.error.empty()) w.member("error", j.error);
-    w.key("findings").begin_array();
-    for (const auto& f : j.findings) {
-      w.begin_object().member("code", engine::finding_code_name(f.code)).member("action", engine::action_name(f.action));
-      if (f.role) w.member("role", memmodel::role_name(*f.role));
-      w.member("message", f.message).end_object();
-    }
-    w.end_array().key("notes").begin_array();
-    for (const auto& n : j.notes) w.string(n);
-    w.end_array().end_object();
-  }
-  w.end_array().key("summary").begin_object()
-      .member("objects", static_cast<int64_t>(judged.size()))
-      .member("judged", static_cast<int64_t>(shown))
-      .member("denied", static_cast<int64_t>(denied))
-      .member("warned", static_cast<int64_t>(warned))
-      .member("unreadable", static_cast<int64_t>(errors))
-      .member("exitCode", exit_code)
-      .end_object().end_object();
-  std::printf("%s\n", w.str().c_str());
 }
 
 }  // namespace
@@ -175,77 +87,13 @@ int check_command(Args args) {
     std::fprintf(stderr, "flink-memguard check: %s\n", manifests.error().message.c_str());
     return 2;
   }
-
-  // Decode everything first: the counterparts of one object are the others.
-  std::vector<Judged> judged;
-  std::vector<std::optional<admission::KubeObject>> objects;
-  engine::StaticCounterparts counterparts;
-  simdjson::dom::parser parser;
-  for (const auto& m : *manifests) {
-    Judged j;
-    j.source = m.source;
-    simdjson::dom::element root;
-    if (parser.parse(m.json).get(root) != simdjson::SUCCESS) {
-      j.decision = "errored";
-      j.error = "internal error: the converted manifest is not JSON";
-      judged.push_back(std::move(j));
-      objects.emplace_back();
-      continue;
-    }
-    j.api_version = member_text(root, "/apiVersion");
-    j.kind = member_text(root, "/kind");
-    j.name = member_text(root, "/metadata/name");
-    j.namespace_ = member_text(root, "/metadata/namespace");
-    if (j.namespace_.empty()) j.namespace_ = default_namespace;
-    auto decoded = admission::decode_object(root);
-    if (!decoded) {
-      j.decision = "errored";
-      j.error = decoded.error().message + " (the API server would reject this object)";
-      judged.push_back(std::move(j));
-      objects.emplace_back();
-      continue;
-    }
-    if (!flink_version.empty()) default_version(*decoded, flink_version);
-    counterparts.add(*decoded, default_namespace);
-    objects.emplace_back(std::move(*decoded));
-    judged.push_back(std::move(j));
-  }
-
-  size_t denied = 0, warned = 0, errors = 0;
-  for (size_t i = 0; i < judged.size(); ++i) {
-    Judged& j = judged[i];
-    if (!objects[i]) {
-      ++errors;
-      continue;
-    }
-    admission::AdmissionRequest request;
-    request.uid = "flink-memguard-check";
-    request.operation = "CREATE";
-    request.name = j.name;
-    request.namespace_ = j.namespace_;
-    auto slash = j.api_version.find('/');
-    request.kind.group = slash == std::string::npos ? "" : j.api_version.substr(0, slash);
-    request.kind.version = slash == std::string::npos ? j.api_version : j.api_version.substr(slash + 1);
-    request.kind.kind = j.kind;
-    request.object = std::move(*objects[i]);
-    engine::Decision d = engine::decide(request, admission::Mode::kValidate, policy, &counterparts);
-    j.decision = std::string(engine::outcome_name(d.outcome));
-    j.findings = std::move(d.findings);
-    j.notes = std::move(d.notes);
-    if (d.outcome == engine::Decision::Outcome::kErrored) {
-      j.error = d.message;
-      ++errors;
-    }
-    if (d.outcome == engine::Decision::Outcome::kDenied) ++denied;
-    bool warns = std::any_of(j.findings.begin(), j.findings.end(),
-                             [](const engine::ReportedFinding& f) { return f.action == engine::Action::kWarn; });
-    if (warns) ++warned;
-  }
-
-  int exit_code = errors > 0 ? 2 : denied > 0 ? 1 : 0;
-  if (output == "json") print_json(judged, denied, warned, errors, exit_code);
-  else print_text(judged, denied, warned, errors);
-  return exit_code;
+  JudgeOptions judge;
+  judge.policy = std::move(policy);
+  judge.default_namespace = default_namespace;
+  judge.flink_version = flink_version;
+  Report report = judge_objects(*manifests, judge);
+  std::fputs((output == "json" ? report_json(report) : report_text(report)).c_str(), stdout);
+  return report.exit_code();
 }
 
 }  // namespace memguard::cli

@@ -14,5 +14,6 @@ int memory_command(Args args);  // explain a configuration's memory (memory_comm
 int review_command(Args args);  // answer an AdmissionReview as the webhook would (review_command.cpp)
 int serve_command(Args args);   // the admission webhook over TLS (serve_command.cpp)
 int check_command(Args args);   // judge manifests on disk as the webhook would (check_command.cpp)
+int audit_command(Args args);   // judge what already runs in the cluster (audit_command.cpp)
 
 }  // namespace memguard::cli

@@ -19,6 +19,7 @@ constexpr Command kCommands[] = {
     {"review", memguard::cli::review_command, "answer an AdmissionReview (stdin) as the webhook would"},
     {"serve", memguard::cli::serve_command, "serve the admission webhook over TLS"},
     {"check", memguard::cli::check_command, "judge manifests (files, directories) as the webhook would"},
+    {"audit", memguard::cli::audit_command, "judge what already runs in the cluster (through the API)"},
 };
 
 void print_usage(std::FILE* out) {

@@ -29,7 +29,12 @@ constexpr const char* kUsage =
     "  --policy FILE             decision policy YAML (default: the built-in policy; re-read when it changes)\n"
     "  --threads N               I/O threads (default: one per core)\n"
     "  --log-level info|warn     info: one line per review; warn: only reviews not allowed\n"
-    "  --cert-poll-interval SEC  how often the TLS and policy files are checked for changes (default 10)\n";
+    "  --cert-poll-interval SEC  how often the TLS and policy files are checked for changes (default 10)\n"
+    "  --kube-api MODE           off (default): standalone workloads are allowed with a warning that their\n"
+    "                            ConfigMap was not checked; in-cluster: look counterparts up with the pod's\n"
+    "                            service account; or a kubeconfig file\n"
+    "  --kube-timeout-ms MS      how long one admission waits for a lookup before allowing with a warning\n"
+    "                            (default 1000)\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "flink-memguard serve: %s\n\n%s", message.c_str(), kUsage);
@@ -44,17 +49,23 @@ bool parse_unsigned(std::string_view text, unsigned& out) {
 }  // namespace
 
 Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options) {
+  return make_admission_handler(options, KubeLookups{});
+}
+
+Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options, KubeLookups lookups) {
   auto policy = std::make_shared<server::PolicyStore>(options.policy_file);
   if (auto loaded = policy->load(); !loaded) return Unexpected{loaded.error()};
   // Each review decides with the policy current when it started; a reload swaps the pointer.
-  server::AdmissionHandler handler = [policy](admission::Mode mode, std::string_view body) {
-    return engine::handle_review(mode, body, *policy->current());
+  server::AdmissionHandler handler = [policy, counterparts = lookups.counterparts](admission::Mode mode,
+                                                                                    std::string_view body) {
+    return engine::handle_review(mode, body, *policy->current(), counterparts.get());
   };
-  return AdmissionSetup{std::move(handler), std::move(policy)};
+  return AdmissionSetup{std::move(handler), std::move(policy), std::move(lookups)};
 }
 
 int serve_command(Args args) {
   server::ServerOptions options;
+  KubeLookupOptions kube_options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view flag = args[i];
     std::string_view value;
@@ -101,6 +112,16 @@ int serve_command(Args args) {
         return usage_error("--cert-poll-interval needs a number of seconds from 1 to 3600");
       }
       options.cert_poll_interval = std::chrono::seconds(seconds);
+    } else if (flag == "--kube-api") {
+      if (!take(kube_options.api) || kube_options.api.empty()) {
+        return usage_error("--kube-api needs off, in-cluster or a kubeconfig file");
+      }
+    } else if (flag == "--kube-timeout-ms") {
+      unsigned ms = 0;
+      if (!take(text) || !parse_unsigned(text, ms) || ms == 0 || ms > 30000) {
+        return usage_error("--kube-timeout-ms needs a number of milliseconds from 1 to 30000");
+      }
+      kube_options.timeout = std::chrono::milliseconds(ms);
     } else {
       return usage_error("unknown option '" + std::string(args[i]) + "'");
     }
@@ -109,7 +130,13 @@ int serve_command(Args args) {
     return usage_error("--tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)");
   }
 
-  auto admission = make_admission_handler(options);
+  auto lookups = make_kube_lookups(kube_options);
+  if (!lookups) {
+    std::fprintf(stderr, "flink-memguard serve: --kube-api %s: %s\n", kube_options.api.c_str(),
+                 lookups.error().message.c_str());
+    return 2;
+  }
+  auto admission = make_admission_handler(options, std::move(*lookups));
   if (!admission) {
     std::fprintf(stderr, "flink-memguard serve: %s\n", admission.error().message.c_str());
     return 2;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "memmodel/expected.h"
+#include "webhook/cli/kube_lookups.h"
 #include "webhook/server/policy_store.h"
 #include "webhook/server/routes.h"
 #include "webhook/server/server_options.h"
@@ -16,7 +17,10 @@ namespace memguard::cli {
 struct AdmissionSetup {
   server::AdmissionHandler handler;
   std::shared_ptr<server::PolicyStore> policy;
+  KubeLookups lookups;  // empty with --kube-api off
 };
 Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options);
+// With counterpart lookups for standalone workloads (`--kube-api`).
+Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options, KubeLookups lookups);
 
 }  // namespace memguard::cli

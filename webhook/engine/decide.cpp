@@ -89,10 +89,12 @@ std::vector<Finding> findings_for(const admission::KubeObject& object, const Set
   if (cm != nullptr && counterparts != nullptr) {
     std::string_view ns = namespace_.empty() ? std::string_view(cm->metadata.namespace_) : namespace_;
     for (auto& f : configmap_workload_findings(*cm, ns, *counterparts, settings, notes)) {
-      // The file's own problems are already reported once for the ConfigMap itself.
-      bool repeated = std::any_of(findings.begin(), findings.end(), [&](const Finding& own) {
-        return own.code == f.code && own.role == f.role &&
-               (f.code == FindingCode::kConfigFileInvalid || f.code == FindingCode::kMemoryConfigRejected);
+      // The file's own problems (rejected memory, state backend, overhead) are already reported
+      // once for the ConfigMap itself; what concerns each container's limit is reported per workload.
+      bool per_container = f.code == FindingCode::kProcessExceedsLimit || f.code == FindingCode::kWorkloadNoMemoryLimit ||
+                           f.code == FindingCode::kMemoryRequestBelowProcess;
+      bool repeated = !per_container && std::any_of(findings.begin(), findings.end(), [&](const Finding& own) {
+        return own.code == f.code && own.role == f.role;
       });
       if (f.code == FindingCode::kConfigFileInvalid || repeated) continue;
       findings.push_back(std::move(f));

@@ -122,7 +122,15 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
   }
   for (const auto& role : eff.roles) {
     auto more = evaluate_role(eff, role, settings);
-    for (auto& f : more) out.push_back(std::move(f));
+    bool exceeds = std::any_of(more.begin(), more.end(),
+                               [](const Finding& f) { return f.code == FindingCode::kProcessExceedsLimit; });
+    for (auto& f : more) {
+      // Standalone sizes come from three places; say which one set this container's process size.
+      if (f.code == FindingCode::kProcessExceedsLimit && eff.config.contains(role_prefix(role.role) + ".memory.process.size")) {
+        f.message += " The process size is set by " + role.process_field + ".";
+      }
+      out.push_back(std::move(f));
+    }
     auto derived = derive_role(eff.config, eff.context, role.role);
     if (!derived) continue;
     int64_t process = derived->process_total.bytes();
@@ -138,7 +146,8 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
       f.warning = title + ": no memory limit; set resources.limits.memory to at least " + needed;
       out.push_back(std::move(f));
     }
-    if (c.request_memory) {
+    // A limit below the process is the finding; the request (usually equal to it) is fixed with it.
+    if (c.request_memory && !exceeds) {
       auto request = memmodel::Quantity::parse(c.request_memory->text);
       if (request && request->ceil_value < process / kMiB * kMiB) {
         Finding f;
@@ -323,7 +332,7 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
       eff.config.set(key, value);
     }
   } else if (env_from_source(c, "FLINK_PROPERTIES")) {
-    eff.notes.push_back("container " + c.name + ": FLINK_PROPERTIES comes from valueFrom, which flink-memguard "
+    eff.notes.push_back("FLINK_PROPERTIES comes from valueFrom, which flink-memguard "
                         "cannot read; judged without it");
   }
   // -D arguments: dynamic properties, applied over everything else.
@@ -346,7 +355,7 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
       in.declared_limit_bytes = limit->ceil_value;
       in.declared_limit_source = "resources.limits.memory: " + c.limit_memory->text + " of container " + c.name;
     } else {
-      eff.notes.push_back("container " + c.name + ": resources.limits.memory '" + c.limit_memory->text +
+      eff.notes.push_back("resources.limits.memory '" + c.limit_memory->text +
                           "' is not a positive Kubernetes quantity; judged as if there were no limit");
     }
   }
@@ -402,6 +411,11 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
     return out;
   }
   for (const auto& w : answer.workloads) {
+    // Pods a ReplicaSet, StatefulSet or Job controls are judged through that workload: once is enough.
+    if (w.kind == "Pod" && (w.controller_kind == "ReplicaSet" || w.controller_kind == "StatefulSet" ||
+                            w.controller_kind == "Job")) {
+      continue;
+    }
     for (const auto& fc : flink_containers(w)) {
       if (fc.configmap != cm.metadata.name) continue;
       std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";

@@ -1,0 +1,138 @@
+// `flink-memguard audit` end to end against a fake TLS API server: what runs is listed, judged as
+// the webhook would judge it, and reported with check's exit codes; API failures exit 2.
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "tests/webhook/fake_apiserver.h"
+
+using namespace memguard;
+using memguard::kubetest::FakeApiServer;
+using memguard::kubetest::FakeCluster;
+using memguard::kubetest::FakeRequest;
+using memguard::kubetest::FakeResponse;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+Run run(const std::string& arguments) {
+  Run r;
+  const std::string command = std::string("'") + MEMGUARD_BINARY + "' " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[65536];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// List items as the API server sends them: without apiVersion and kind.
+std::string list(const std::string& kind, const std::string& items) {
+  return R"({"kind":")" + kind + R"(List","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[)" + items + "]}";
+}
+
+const std::string kConfigMap =
+    R"({"metadata":{"name":"flink-config","namespace":"flink"},"data":{"config.yaml":"taskmanager.memory.process.size: 1728m\n"}})";
+
+std::string taskmanager(const std::string& name, const std::string& limit) {
+  return R"({"metadata":{"name":")" + name + R"(","namespace":"flink"},)"
+         R"("spec":{"template":{"spec":{"containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)"
+         R"("resources":{"limits":{"memory":")" + limit + R"("}},"volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+         R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}}}})";
+}
+
+// A pod its ReplicaSet controls: judged through the Deployment, not again on its own.
+const std::string kOwnedPod =
+    R"({"metadata":{"name":"flink-taskmanager-abc","namespace":"flink","ownerReferences":[{"apiVersion":"apps/v1",)"
+    R"("kind":"ReplicaSet","name":"flink-taskmanager-5d9","uid":"1","controller":true}]},)"
+    R"("spec":{"containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)"
+    R"("resources":{"limits":{"memory":"1Gi"}},"volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+    R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}})";
+
+FakeResponse cluster(const FakeRequest& r, const std::string& prefix) {
+  if (r.path == "/apis/flink.apache.org/v1beta1" + prefix + "flinkdeployments") {
+    return FakeResponse::fixture("status-404-page.json", 404);  // the CRD is not installed
+  }
+  if (r.path == "/api/v1" + prefix + "configmaps") return FakeResponse::json(list("ConfigMap", kConfigMap));
+  if (r.path == "/apis/apps/v1" + prefix + "deployments") {
+    return FakeResponse::json(list("Deployment", taskmanager("flink-taskmanager", "1Gi") + "," +
+                                                     taskmanager("flink-taskmanager-big", "2Gi")));
+  }
+  if (r.path == "/apis/apps/v1" + prefix + "statefulsets") return FakeResponse::json(list("StatefulSet", ""));
+  if (r.path == "/apis/batch/v1" + prefix + "jobs") return FakeResponse::json(list("Job", ""));
+  if (r.path == "/api/v1" + prefix + "pods") return FakeResponse::json(list("Pod", kOwnedPod));
+  return FakeResponse::fixture("status-404-page.json", 404);
+}
+
+std::string connection(const FakeCluster& c, const FakeApiServer& s) {
+  return "--server " + s.url() + " --token-file '" + c.token_file + "' --ca-file '" + c.ca_file + "'";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("audit reports what already runs as the webhook would judge it", "[cli][audit]") {
+  FakeCluster c;
+  FakeApiServer server(c.server_cert, c.token, [](const FakeRequest& r) { return cluster(r, "/"); });
+  Run r = run("audit " + connection(c, server));
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "note: FlinkDeployments not audited: the flink.apache.org CRD is not installed"));
+  CHECK(contains(r.out, "deployments.apps Deployment flink/flink-taskmanager: denied"));
+  CHECK(contains(r.out, "  deny process-exceeds-limit: container taskmanager: TaskManager: total process memory exceeds "
+                        "the container memory limit 1024 MiB"));
+  CHECK(contains(r.out, "deployments.apps Deployment flink/flink-taskmanager-big: allowed"));
+  CHECK(contains(r.out, "configmaps ConfigMap flink/flink-config: denied"));
+  CHECK_FALSE(contains(r.out, "flink-taskmanager-abc"));  // the ReplicaSet's pod
+  CHECK(contains(r.out, "3 object(s) read, 3 judged: 2 denied"));
+  // Every request carried the bearer token, and the lists were cluster-wide.
+  for (const auto& request : server.requests()) {
+    CHECK(request.authorization == "Bearer " + c.token);
+    CHECK_FALSE(contains(request.path, "/namespaces/"));
+  }
+}
+
+TEST_CASE("audit --namespace lists only those namespaces, and --output json is machine-readable", "[cli][audit]") {
+  FakeCluster c;
+  FakeApiServer server(c.server_cert, c.token, [](const FakeRequest& r) { return cluster(r, "/namespaces/flink/"); });
+  Run r = run("audit --namespace flink --output json " + connection(c, server));
+  CHECK(r.exit_code == 1);
+  std::string json = r.out.substr(r.out.find('{'));
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  REQUIRE(parser.parse(json).get(root) == simdjson::SUCCESS);
+  CHECK(root["summary"]["denied"].get_int64().value() == 2);
+  CHECK(root["summary"]["exitCode"].get_int64().value() == 1);
+}
+
+TEST_CASE("audit exits 2 when the API refuses or cannot be reached", "[cli][audit]") {
+  FakeCluster c;
+  SECTION("403: the message names what RBAC lacks") {
+    FakeApiServer server(c.server_cert, c.token,
+                         [](const FakeRequest&) { return FakeResponse::fixture("status-403-list-deployments.json", 403); });
+    Run r = run("audit " + connection(c, server));
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.out, "403"));
+  }
+  SECTION("a wrong token: the fake server answers 401") {
+    FakeApiServer server(c.server_cert, "another-token", [](const FakeRequest& r) { return cluster(r, "/"); });
+    Run r = run("audit " + connection(c, server));
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.out, "401"));
+  }
+  SECTION("bad usage") {
+    CHECK(run("audit --server https://127.0.0.1:1").exit_code == 2);
+    CHECK(run("audit --output yaml").exit_code == 2);
+    CHECK(run("audit --interval 0").exit_code == 2);
+    CHECK(run("audit --kubeconfig /nonexistent/kubeconfig").exit_code == 2);
+  }
+}

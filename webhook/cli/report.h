@@ -1,0 +1,40 @@
+// The report `check` and `audit` share: objects (manifests or API objects, as JSON) judged as the
+// webhook would judge their creation, with counterparts resolved among them; text or JSON output;
+// exit code 0 nothing denied, 1 something denied, 2 something unreadable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "webhook/cli/manifests.h"
+#include "webhook/engine/decide.h"
+#include "webhook/engine/policy.h"
+
+namespace memguard::cli {
+
+struct JudgedObject {
+  std::string source, api_version, kind, namespace_, name;
+  std::string decision;  // allowed, denied, errored, skipped
+  std::string error;
+  std::vector<engine::ReportedFinding> findings;
+  std::vector<std::string> notes;
+};
+
+struct Report {
+  std::vector<JudgedObject> objects;
+  size_t judged = 0, denied = 0, warned = 0, unreadable = 0;
+  int exit_code() const { return unreadable > 0 ? 2 : denied > 0 ? 1 : 0; }
+};
+
+struct JudgeOptions {
+  engine::Policy policy = engine::default_policy();
+  std::string default_namespace = "default";  // for objects without metadata.namespace
+  std::string flink_version;                  // for objects that declare none (empty: the engine's default)
+};
+
+Report judge_objects(const std::vector<ManifestObject>& objects, const JudgeOptions& options);
+
+std::string report_text(const Report& report);
+std::string report_json(const Report& report);
+
+}  // namespace memguard::cli
