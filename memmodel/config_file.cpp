@@ -1,17 +1,20 @@
 // Loading Flink's config files as Flink does: the legacy line-based flink-conf.yaml and the standard
 // YAML 1.2 config.yaml (spec §9), plus the rule for which keys hold secrets.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
 #include <cstddef>
 #include <exception>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "memmodel/flink_config.h"
+#include "memmodel/java_text.h"
 
 namespace memguard::memmodel {
 namespace {
@@ -178,6 +181,44 @@ std::string canonical_float(std::string_view s) {
 std::string line_of(const YAML::Node& node) { return "line " + std::to_string(node.Mark().line + 1); }
 std::string quoted_key(std::string_view key) { return "'" + std::string(key) + "'"; }
 
+// Sees where each document of a YAML stream starts, building nothing.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The number of documents in a YAML stream. Not YAML::LoadAll: on a token that cannot start a
+// node (a stray ',' at the top level) yaml-cpp 0.7's parser reports an empty document without
+// consuming the token, again and again, and LoadAll collects them until memory runs out
+// (yaml-cpp #1040, found by fuzz_config_yaml). A document starting where the last one started is
+// that loop.
+Expected<size_t> count_documents(const std::string& input) {
+  std::istringstream stream(input);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  size_t count = 0;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.start.pos == previous) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "invalid YAML at line " + std::to_string(starts.start.line + 1) + ", column " +
+                            std::to_string(starts.start.column + 1) + ": unexpected character, no value can start here");
+    }
+    previous = starts.start.pos;
+    ++count;
+  }
+  return count;
+}
+
 // One config.yaml load. Errors name keys and lines, never values (values may be secrets).
 class StandardLoader {
  public:
@@ -186,21 +227,22 @@ class StandardLoader {
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
       text_.remove_prefix(3);  // yaml-cpp's marks do not count the BOM
     }
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
     try {
-      documents = YAML::LoadAll(std::string(text));
+      const std::string input(text);
+      auto documents = count_documents(input);
+      if (!documents) return Unexpected{documents.error()};
+      if (*documents > 1) {
+        return invalid("config.yaml holds " + std::to_string(*documents) + " YAML documents; Flink expects exactly one");
+      }
+      if (*documents == 1) root = YAML::Load(input);
     } catch (const YAML::Exception& e) {
       return invalid("invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                      std::to_string(e.mark.column + 1) + ": " + e.msg);
     } catch (const std::exception& e) {
       return make_error(ErrorCode::kInternal, std::string("config.yaml could not be read: ") + e.what());
     }
-    if (documents.size() > 1) {
-      return invalid("config.yaml holds " + std::to_string(documents.size()) +
-                     " YAML documents; Flink expects exactly one");
-    }
-    if (documents.empty() || documents[0].IsNull()) return FlinkConfig{};  // empty or comments only
-    const YAML::Node& root = documents[0];
+    if (!root.IsDefined() || root.IsNull()) return FlinkConfig{};  // empty or comments only
     if (!root.IsMap()) return invalid("the top level of config.yaml must be a mapping of keys to values (" + line_of(root) + ")");
     try {
       if (auto walked = walk_map(root, "", 0); !walked) return Unexpected{walked.error()};
@@ -288,19 +330,35 @@ class StandardLoader {
       return Scalar{ValueKind::kInteger, canonical_int(text), false};
     }
     if (tag == kFloatTag) {
-      if (!is_core_float(text) && !is_core_int(text)) {
+      if (!is_core_float(text)) {
+        // Includes 0x10 and 0o17: the float constructor's Double.parseDouble rejects them.
         return invalid(what + " (" + line_of(node) + ") is tagged !!float but is not a number");
+      }
+      if (is_core_int(text)) {
+        // `!!float 1024` loads as the Double 1024.0, which Flink prints as "1024.0" -- not a memory
+        // size, nor an int, as the untagged `1024` would be.
+        auto value = java::parse_double(text);
+        if (!value) return invalid(what + " (" + line_of(node) + ") is tagged !!float but is not a number");
+        return Scalar{ValueKind::kFloat, java::double_to_string(*value), false};
       }
       return Scalar{ValueKind::kFloat, canonical_float(text), false};
     }
     return invalid(what + " (" + line_of(node) + ") has the tag '" + tag + "', which Flink's YAML loader cannot construct");
   }
 
+  // A mapping or list may carry no tag, the non-specific ones, or its own (!!map / !!seq); any other
+  // tag (`!!str [a]`, `!!seq {a: 1}`, `!custom [a]`) is one snakeyaml-engine cannot construct.
+  static Expected<void> check_collection_tag(const YAML::Node& node) {
+    const std::string& tag = node.Tag();
+    const std::string_view own = node.IsMap() ? kMapTag : kSeqTag;
+    if (tag.empty() || tag == "?" || tag == "!" || tag == own) return {};
+    return invalid(std::string(node.IsMap() ? "the mapping" : "the list") + " at " + line_of(node) + " has the tag '" +
+                   tag + "', which Flink's YAML loader cannot construct");
+  }
+
   Expected<void> walk_map(const YAML::Node& map, const std::string& prefix, int depth) {
     if (auto ok = count(map, depth); !ok) return ok;
-    if (!map.Tag().empty() && map.Tag() != "?" && map.Tag() != "!" && map.Tag() != kMapTag) {
-      return invalid("the mapping at " + line_of(map) + " has the tag '" + map.Tag() + "', which Flink's YAML loader cannot construct");
-    }
+    if (auto ok = check_collection_tag(map); !ok) return ok;
     // snakeyaml-engine rejects duplicate keys in one mapping (keys compare by constructed value,
     // so `1` and `01` are the same key but `1` and `"1"` are not); yaml-cpp keeps both silently.
     std::set<std::pair<ValueKind, std::string>> seen;
@@ -388,6 +446,7 @@ class StandardLoader {
   Expected<std::string> flow_string(const YAML::Node& node, int depth) {
     if (auto ok = count(node, depth); !ok) return Unexpected{ok.error()};
     if (node.IsSequence()) {
+      if (auto ok = check_collection_tag(node); !ok) return Unexpected{ok.error()};
       std::string out = "[";
       for (const auto& element : node) {
         auto item = flow_string(element, depth + 1);
@@ -397,10 +456,24 @@ class StandardLoader {
       return out + "]";
     }
     if (node.IsMap()) {
+      if (auto ok = check_collection_tag(node); !ok) return Unexpected{ok.error()};
       std::string out = "{";
+      // Duplicate keys are rejected in every mapping, also in one nested in a list (`[{a: 1, a: 2}]`).
+      std::set<std::pair<ValueKind, std::string>> seen;
       for (const auto& entry : node) {
-        auto key = flow_string(entry.first, depth + 1);
+        const YAML::Node key_node = entry.first;
+        auto key = flow_string(key_node, depth + 1);
         if (!key) return key;
+        ValueKind kind = ValueKind::kList;  // a collection key compares by its flow text
+        if (key_node.IsScalar() || key_node.IsNull()) {
+          auto scalar = resolve(key_node, "a key");
+          if (!scalar) return Unexpected{scalar.error()};
+          kind = scalar->is_null ? ValueKind::kMap : scalar->kind;
+        }
+        if (!seen.emplace(kind, *key).second) {
+          return invalid("duplicate key in the mapping at " + line_of(node) +
+                         "; Flink's YAML loader rejects duplicate keys in one mapping");
+        }
         auto value = flow_string(entry.second, depth + 1);
         if (!value) return value;
         out += (out.size() > 1 ? ", " : "") + *key + ": " + *value;

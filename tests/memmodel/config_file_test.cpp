@@ -208,7 +208,12 @@ TEST_CASE("config.yaml resolves plain scalars with the YAML 1.2 core schema",
       {"''", ValueKind::kString, ""},
       {"!!str 12", ValueKind::kString, "12"},
       {"!!int 0x1F", ValueKind::kInteger, "31"},
-      {"!!float 1", ValueKind::kFloat, "1"},
+      // an int under !!float is the Double Flink prints the Java way (found by fuzz_config_yaml)
+      {"!!float 1", ValueKind::kFloat, "1.0"},
+      {"!!float 1024", ValueKind::kFloat, "1024.0"},
+      {"!!float -0", ValueKind::kFloat, "-0.0"},
+      {"!!float 12345678901234567890", ValueKind::kFloat, "1.2345678901234567E19"},
+      {"!!float 1.50", ValueKind::kFloat, "1.50"},
       {"!!bool TRUE", ValueKind::kBoolean, "true"},
   }));
   CAPTURE(yaml);
@@ -247,6 +252,11 @@ TEST_CASE("config.yaml rejects duplicate keys within one mapping", "[memmodel][c
   }
   SECTION("values of secret keys do not appear in the message") {
     CHECK_THAT(standard_error("s3.secret-key: hunter2\ns3.secret-key: hunter3\n"), !Catch::Contains("hunter"));
+  }
+  SECTION("in a mapping inside a list") {
+    CHECK_THAT(standard_error("a: [{x: 1, x: 2}]\n"), Catch::Contains("duplicate key") && Catch::Contains("line 1"));
+    CHECK_THAT(standard_error("a:\n  - {1: a, 01: b}\n"), Catch::Contains("duplicate key"));
+    CHECK(standard("a: [{x: 1, \"1\": 2, 1: 3}]\n").config.find("a")->text == "[{x: 1, '1': 2, 1: 3}]");
   }
 }
 
@@ -311,7 +321,18 @@ TEST_CASE("config.yaml rejects tags Flink's loader cannot construct", "[memmodel
   CHECK_THAT(standard_error("a: !foo x\n"), Catch::Contains("'!foo'"));
   CHECK_THAT(standard_error("a: !!int abc\n"), Catch::Contains("!!int"));
   CHECK_THAT(standard_error("a: !!bool yes\n"), Catch::Contains("!!bool"));
+  CHECK_THAT(standard_error("a: !!float 0x10\n"), Catch::Contains("!!float"));  // Double.parseDouble fails
   CHECK_THAT(standard_error("a: !!binary aGk=\n"), Catch::Contains("cannot construct"));
+  SECTION("on lists and on mappings inside lists") {
+    CHECK_THAT(standard_error("a: !!str [x]\n"), Catch::Contains("the list") && Catch::Contains("'tag:yaml.org,2002:str'"));
+    CHECK_THAT(standard_error("a: !!map [x]\n"), Catch::Contains("cannot construct"));
+    CHECK_THAT(standard_error("a: !custom\n  - x\n"), Catch::Contains("'!custom'"));
+    CHECK_THAT(standard_error("a: [!!seq {x: 1}]\n"), Catch::Contains("the mapping"));
+    CHECK_THAT(standard_error("a: [!!str [x]]\n"), Catch::Contains("the list"));
+  }
+  SECTION("but not their own tags") {
+    CHECK(standard("a: !!seq [x]\nb: [!!map {y: 1}]\n").config.size() == 2);
+  }
 }
 
 TEST_CASE("config.yaml handles a BOM, CRLF line ends, anchors and merge-key spellings",
@@ -371,6 +392,12 @@ TEST_CASE("config.yaml refuses pathological documents cleanly", "[memmodel][conf
   }
   SECTION("an absurdly long integer") {
     CHECK_THAT(standard_error("a: 0x" + std::string(5000, 'f') + "\n"), Catch::Contains("too long"));
+  }
+  SECTION("a stray ',' that makes yaml-cpp's LoadAll loop forever (found by fuzz_config_yaml)") {
+    CHECK_THAT(standard_error(","), Catch::Contains("invalid YAML at line 1, column 1"));
+    CHECK_THAT(standard_error(",key: 0.5"), Catch::StartsWith("invalid YAML"));
+    CHECK_THAT(standard_error("a: 1\n,\n"), Catch::Contains("invalid YAML at line 2"));
+    CHECK_THAT(standard_error("---\na: 1\n--- ,\n"), Catch::StartsWith("invalid YAML"));
   }
 }
 
