@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Writes the fuzz seed corpora (fuzz/corpus/<target>/) from the test inputs: the memory vectors,
+the MemorySize parse vectors, the quantity and config.yaml cases in the Catch2 tests, and the
+example config. Run it again after the test inputs change; the output is deterministic."""
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VECTORS = os.path.join(ROOT, "tests", "data", "vectors")
+OUT = os.path.join(ROOT, "fuzz", "corpus")
+
+# The version table of fuzz_derivation.cpp (kVersions), in the same order.
+VERSIONS = ["1.10", "1.10.1", "1.11", "1.12", "1.12.2", "1.13", "1.14", "1.15", "1.16", "1.17", "1.18",
+            "1.19", "1.20", "1.20.1", "2.0", "2.1"]
+# fuzz_derivation.cpp's kKeys, read from the source so the two cannot drift apart.
+KEYS = re.findall(r'"([a-z][^"]*)"',
+                  open(os.path.join(ROOT, "fuzz", "fuzz_derivation.cpp")).read().split("kKeys{")[1].split("};")[0])
+
+
+def write(target, data):
+    if isinstance(data, str):
+        data = data.encode()
+    directory = os.path.join(OUT, target)
+    os.makedirs(directory, exist_ok=True)
+    name = hashlib.sha1(data).hexdigest()[:16]
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data)
+
+
+def cpp_strings(path, pattern):
+    """The C++ string literals that `pattern` (one group around a literal) finds in a test file."""
+    text = open(os.path.join(ROOT, path)).read()
+    return [ast.literal_eval(m) for m in re.findall(pattern, text, re.M)]
+
+
+def vector_sample():
+    lines = open(os.path.join(VECTORS, "memory-public.jsonl")).read().splitlines()
+    seen, out = set(), []
+    for line in lines:
+        v = json.loads(line)
+        shape = (tuple(sorted(v["config"])), v["flinkVersion"], v["expect"].get("ok"))
+        if shape not in seen:  # one vector per key set, version and outcome
+            seen.add(shape)
+            out.append(v)
+    return out
+
+
+def fdp_encode(version_index, entries):
+    """Bytes that FuzzedDataProvider hands fuzz_derivation.cpp as (version, context, entries), each
+    value read as a raw string: strings from the front, integral choices from the back."""
+    front, back = bytearray(), []
+    back += [version_index, 0, 0, 1, len(entries)]  # version, legacy target, cpu fallback, no env, count
+    for key, value in entries:
+        back += [KEYS.index(key), 4]  # key, "raw string" value
+        front += value.replace("\\", "\\\\").encode() + b"\\x"
+    return bytes(front) + bytes(reversed(back))
+
+
+def main():
+    shutil.rmtree(OUT, ignore_errors=True)
+    sizes = [json.loads(l)["input"] for l in open(os.path.join(VECTORS, "memorysize-parse.jsonl"))]
+    quantities = cpp_strings("tests/memmodel/quantity_test.cpp", r'^\s*\{("(?:[^"\\]|\\.)*"),')
+    vectors = vector_sample()
+
+    for s in sizes + ["1280m*0.4", "1 kb*0.1", "1.20", "1.20.1", "v1_20", "v2_x", "2.x", "1.10", "0.4", "1.0E7",
+                      "0x1.8p1", "NaN", "-Infinity", "2147483648", "-9223372036854775808", "1e-400", "4.9E-324d"]:
+        write("fuzz_memory_size", s)
+    for q in quantities + sizes[:20]:
+        write("fuzz_quantity", q)
+
+    write("fuzz_flink_conf", open(os.path.join(ROOT, "examples", "flink-conf.yaml")).read())
+    write("fuzz_config_yaml", open(os.path.join(ROOT, "examples", "flink-conf.yaml")).read())
+    for text in ["# only a comment\n", "a: 1\r\nb: 2\rc: 3\nd: 4", "\ufeffkey: value\n", "k:v\n: x\nurl: h://x/#a\n",
+                 "s3.secret-key: hunter2 # trailing\n"]:
+        write("fuzz_flink_conf", text)
+    for yaml, _ in zip(cpp_strings("tests/memmodel/config_file_test.cpp", r'^\s*\{("(?:[^"\\]|\\.)*"), (?:ValueKind|")'),
+                       range(200)):
+        write("fuzz_config_yaml", "key: " + yaml + "\n")
+    for text in ["a: &x 1\nb: *x\n", "a: !!str 1\nb: !!float 2\n", "---\na: 1\n---\nb: 2\n", "a:\n  b:\n    c: [1, {d: e}]\n",
+                 "a: 'open\n", "? [a]\n: 1\n", "a: 1\na: 2\n", "a: null\n", "a: !!binary aGk=\n"]:
+        write("fuzz_config_yaml", text)
+
+    for v in vectors[:120]:
+        config = v["config"]
+        write("fuzz_flink_conf", "".join(f"{k}: {val}\n" for k, val in config.items()))
+        groups = {}
+        for k, val in sorted(config.items()):
+            head, _, rest = k.partition(".")
+            groups.setdefault(head, []).append((rest, val))
+        write("fuzz_config_yaml", "".join(f"{head}:\n" + "".join(f"  {rest}: {val}\n" for rest, val in items)
+                                          for head, items in groups.items()))
+        entries = [(k, str(val)) for k, val in config.items() if k in KEYS]
+        if v["flinkVersion"] in VERSIONS and entries:
+            write("fuzz_derivation", fdp_encode(VERSIONS.index(v["flinkVersion"]), entries))
+
+
+if __name__ == "__main__":
+    main()
