@@ -6,7 +6,16 @@ LISTEN ?= 127.0.0.1:8443
 # The load benchmark builds Release in its own tree, so it never changes the build type of build/.
 BENCH_BUILD_DIR ?= build-bench
 
-.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean
+
+# Fuzzing and sanitizer builds (README: Fuzzing and sanitizers).
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_CXX ?= clang++-14
+FUZZ_SECONDS ?= 300
+ASAN_BUILD_DIR ?= build-asan
+VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes -q
+
+.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
+        fuzz-build fuzz test-asan test-valgrind
 
 all: build
 
@@ -23,8 +32,33 @@ configure: deps k8s-tools
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+# The unit and end-to-end tests, then the same tests under ASan+UBSan (clang) plus a bounded run
+# of every fuzz target (MEMGUARD_FUZZ_SECONDS each) from the clang build.
+test: build fuzz-build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# clang + libFuzzer + ASan + UBSan build of everything, tests and fuzz targets included.
+fuzz-build: deps
+	@CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGUARD_FUZZ=ON \
+	  -DMEMGUARD_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
+
+# Every fuzz target for FUZZ_SECONDS, JOBS at a time; the grown corpus stays in $(FUZZ_BUILD_DIR)/corpus.
+fuzz: fuzz-build
+	@cd $(FUZZ_BUILD_DIR) && FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS_DIR=$(abspath $(FUZZ_BUILD_DIR))/corpus \
+	  ctest -L fuzz --output-on-failure -j $(JOBS) --timeout $$(($(FUZZ_SECONDS) + 600))
+
+# The test suite built with GCC's AddressSanitizer and UBSan.
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGUARD_SANITIZE=ON -DMEMGUARD_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	@cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The test binaries (and the flink-memguard processes they start) under valgrind's memcheck.
+test-valgrind: build
+	@for suite in $(BUILD_DIR)/tests/memmodel_tests $(BUILD_DIR)/tests/webhook_tests; do \
+	  echo "valgrind: $$suite"; $(VALGRIND) $$suite || exit 1; done
 
 # Serves the webhook locally with a throwaway CA (created once in $(BUILD_DIR)/dev-certs).
 run: build
@@ -65,4 +99,4 @@ deploy-manifests: k8s-tools
 	@bash scripts/render-deploy.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -252,8 +252,13 @@ void check_jobmanager(const FlinkConfig& config, const DerivationContext& contex
   }
   const JobManagerMemory& m = *derived;
   const bool legacy = has_legacy_heap(config, context, "jobmanager");
-  for (const Component* c : {&m.jvm_heap, &m.off_heap, &m.jvm.metaspace, &m.jvm.overhead}) {
-    check_component(*c, config, legacy);
+  if (m.pre_flip116) {
+    // Flink 1.10's JobManager heap is whole MiB of jobmanager.heap.size/.mb, minus any cut-off.
+    FUZZ_CHECK(m.jvm_heap.size.bytes() % (1 << 20) == 0);
+  } else {
+    for (const Component* c : {&m.jvm_heap, &m.off_heap, &m.jvm.metaspace, &m.jvm.overhead}) {
+      check_component(*c, config, legacy);
+    }
   }
   const int64_t flink = checked_sum({m.jvm_heap.size, m.off_heap.size});
   FUZZ_CHECK(flink == m.flink_total().bytes());

@@ -13,6 +13,8 @@ packages=(
   libsimdjson-dev catch2
   # JSON libraries the JSON-choice benchmark compares simdjson with
   rapidjson-dev nlohmann-json3-dev
+  # fuzzing and memory checking (make test, make fuzz, make test-valgrind)
+  clang-14 libclang-rt-14-dev valgrind
 )
 packages+=("$@")
 
