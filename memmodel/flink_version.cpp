@@ -7,8 +7,12 @@ namespace memguard::memmodel {
 
 namespace {
 
+// Digits only: from_chars alone would also take a sign ("2.-33", found by fuzz_memory_size).
 bool parse_number(std::string_view text, int& out) {
   if (text.empty() || text.size() > 4) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && ptr == text.data() + text.size();
 }

@@ -18,7 +18,9 @@ TEST_CASE("Flink versions parse from release and operator spellings", "[memmodel
 }
 
 TEST_CASE("Unsupported or malformed Flink versions are errors", "[memmodel][version]") {
-  for (const char* bad : {"", "1", "1.9", "0.10", "3.0", "1.20.x", "1.2.3.4", "v1.20", "abc", "1.-1"}) {
+  for (const char* bad : {"", "1", "1.9", "0.10", "3.0", "1.20.x", "1.2.3.4", "v1.20", "abc", "1.-1",
+                          // signed parts (found by fuzz_memory_size)
+                          "2.-33", "1.20.-1", "-1.20", "v2_-0", "1.+20", "1.20.+1"}) {
     CAPTURE(bad);
     CHECK_FALSE(FlinkVersion::parse(bad).has_value());
   }
