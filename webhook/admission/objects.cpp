@@ -549,10 +549,11 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
-  element metadata, owners;
+  element metadata;
+  simdjson::dom::array owners;
   if (root["metadata"].get(metadata) == simdjson::SUCCESS && metadata.is_object() &&
-      metadata["ownerReferences"].get(owners) == simdjson::SUCCESS && owners.is_array()) {
-    for (element owner : owners.get_array().value()) {
+      metadata["ownerReferences"].get(owners) == simdjson::SUCCESS) {
+    for (element owner : owners) {
       bool controller = false;
       std::string_view owner_kind;
       if (owner["controller"].get(controller) == simdjson::SUCCESS && controller &&
