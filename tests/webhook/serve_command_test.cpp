@@ -178,3 +178,45 @@ TEST_CASE("serve refuses to start with an invalid policy file", "[cli][serve][po
   CHECK(proc.wait(std::chrono::seconds(20)) == 2);
   CHECK(proc.stderr_text().find("maybe") != std::string::npos);
 }
+
+TEST_CASE("SIGHUP reloads the certificate and the policy at once and the server keeps serving", "[cli][serve][reload]") {
+  Pki pki;
+  const auto policy = pki.dir.path() / "policy.yaml";
+  write_text(policy, "findings:\n  memory-config-rejected: deny\n");
+  // A poll interval of an hour: anything picked up within the test was picked up by the signal.
+  auto args = serve_args(pki);
+  args.insert(args.end(), {"--policy", policy.string(), "--cert-poll-interval", "3600"});
+  ChildProcess proc(args);
+  auto ready = proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  const unsigned short port = port_from_line(*ready);
+  const std::string review = read_text(fs::path(MEMGUARD_TEST_DATA) / "reviews" / "fd-memory-config-rejected.json");
+  auto verdict = [&](std::string* fingerprint) {
+    TlsClient client(port, pki.client());
+    REQUIRE_FALSE(client.connect());
+    if (fingerprint) *fingerprint = client.peer_fingerprint();
+    Reply r = client.request(http::verb::post, "/validate", review);
+    REQUIRE(r.status() == 200);
+    return r.response.body().find(R"("allowed":true)") != std::string::npos;
+  };
+  std::string served;
+  CHECK_FALSE(verdict(&served));
+  CHECK(served == fingerprint_of(pki.server.cert));
+
+  // A new certificate and key in place of the old ones, and a new policy; then the signal.
+  const KeyPair renewed = make_leaf(pki.dir.path(), "renewed", pki.ca);
+  write_text(pki.server.cert, read_text(renewed.cert));
+  write_text(pki.server.key, read_text(renewed.key));
+  write_text(policy, "findings:\n  memory-config-rejected: warn\n");
+  proc.signal(SIGHUP);
+  REQUIRE(proc.wait_for_line(R"("msg":"policy reloaded")", std::chrono::seconds(10)));
+  CHECK(verdict(&served));
+  CHECK(served == fingerprint_of(renewed.cert));
+
+  // SIGHUP never stops the server: it still drains and exits 0 on SIGTERM.
+  proc.signal(SIGHUP);
+  CHECK(verdict(nullptr));
+  proc.signal(SIGTERM);
+  CHECK(proc.wait(std::chrono::seconds(20)) == 0);
+  CHECK(proc.stdout_text().find("reloading on request") != std::string::npos);
+}

@@ -1,4 +1,4 @@
-// The webhook server's lifecycle: start, serve on N threads, drain on SIGTERM, exit.
+// The webhook server's lifecycle: start, serve on N threads, reload on SIGHUP, drain on SIGTERM, exit.
 #include "webhook/server/server.h"
 
 #include <csignal>
@@ -63,7 +63,7 @@ int Server::run() {
   listener_->run();
   certificates_->start();
   if (options_.handle_signals) {
-    signals_.emplace(control_, SIGINT, SIGTERM);
+    signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
     wait_for_signal();
   }
   const auto ep = listener_->local_endpoint();
@@ -99,6 +99,14 @@ void Server::schedule(PeriodicTask& periodic) {
 void Server::wait_for_signal() {
   signals_->async_wait([this](boost::system::error_code ec, int signo) {
     if (ec) return;  // cancelled once the drain is over
+    if (signo == SIGHUP) {
+      // nginx's convention: reload now instead of at the next poll (after a certificate was
+      // replaced by hand, say). Never a reason to stop: a SIGHUP from a closing terminal or a
+      // process supervisor must not take a webhook replica down.
+      if (!shutting_down_.load()) reload_now();
+      wait_for_signal();
+      return;
+    }
     if (shutting_down_.load()) {
       log_.event("second signal: exiting without waiting for in-flight requests",
                  {{"signal", std::to_string(signo)}});
@@ -110,6 +118,18 @@ void Server::wait_for_signal() {
     begin_shutdown();
     wait_for_signal();
   });
+}
+
+void Server::reload() {
+  net::post(control_, [this] {
+    if (!shutting_down_.load()) reload_now();
+  });
+}
+
+void Server::reload_now() {
+  log_.event("reloading on request: certificate and policy files are read now");
+  certificates_->poll();
+  for (auto& periodic : periodic_) periodic->task();
 }
 
 void Server::shutdown() {

@@ -1,6 +1,6 @@
-// The webhook server: one io_context run by N threads, the listener, certificate reloading, and
-// graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests within the
-// drain timeout, close idle keep-alive connections).
+// The webhook server: one io_context run by N threads, the listener, certificate reloading (on a
+// timer and on SIGHUP), and graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight
+// requests within the drain timeout, close idle keep-alive connections).
 #pragma once
 
 #include <atomic>
@@ -42,6 +42,9 @@ class Server {
   int run();
   // Same as receiving SIGTERM. Thread-safe.
   void shutdown();
+  // Same as receiving SIGHUP: polls the certificate files and runs every periodic task (the
+  // policy reload) now, on the control strand. Thread-safe.
+  void reload();
   bool ready() const;
   const Metrics& metrics() const { return metrics_; }
   // Runs `task` on the server's control strand every `interval` until shutdown begins (for
@@ -52,6 +55,7 @@ class Server {
   Server(const ServerOptions& options, AdmissionHandler handler, Log& log);
   void begin_shutdown();
   void wait_for_signal();
+  void reload_now();  // on control_
   void announce_ready();
 
   ServerOptions options_;
