@@ -371,6 +371,11 @@ void check_installation(const Install& in, bool expect_match_conditions) {
   CHECK(arg_after(args, "--listen") == "0.0.0.0:" + std::to_string(container_port));
   // A bounded thread pool: the server's default (one per node core) ignores the cpu limit.
   CHECK(std::atoi(arg_after(args, "--threads").c_str()) >= 1);
+  // Counterpart lookups through the API, bounded well inside the API server's wait for a review.
+  CHECK(arg_after(args, "--kube-api") == "in-cluster");
+  const int lookup_ms = std::atoi(arg_after(args, "--kube-timeout-ms").c_str());
+  CHECK(lookup_ms >= 1);
+  CHECK(lookup_ms * 2 <= webhook_named(vwc, "flinkdeployments.validate.flink-memguard.io")["timeoutSeconds"].as<int>() * 1000);
   // The certificate, key and policy the server is told about are the mounted ones.
   std::set<std::string> mounted;
   for (const auto& m : c["volumeMounts"]) mounted.insert(str(m["mountPath"]));
@@ -546,6 +551,62 @@ TEST_CASE("workload webhooks appear only when enabled and then fail open", "[ins
   CHECK(resources == std::set<std::string>{"deployments", "statefulsets", "jobs", "pods"});
 }
 
+TEST_CASE("without kubeApi the server is not told to read the API", "[install][helm]") {
+  const Helm helm = GENERATE(kHelm3, kHelm4);
+  const auto docs = render(helm, {"--set", "kubeApi.enabled=false"});
+  const std::vector<std::string> args = strings(one(docs, "Deployment", kFullname)["spec"]["template"]["spec"]["containers"][0]["args"]);
+  CHECK_FALSE(contains(args, "--kube-api"));
+  CHECK_FALSE(contains(args, "--kube-timeout-ms"));
+  CHECK(arg_after(strings(one(render(helm, {"--set", "kubeApi.timeoutMs=750"}), "Deployment", kFullname)["spec"]["template"]["spec"]["containers"][0]["args"]),
+                  "--kube-timeout-ms") == "750");
+}
+
+TEST_CASE("the audit runs as one locked-down replica of its own that exports metrics and takes no reviews", "[install][helm]") {
+  const Helm helm = GENERATE(kHelm3, kHelm4);
+  INFO(helm.label);
+  CHECK(of_kind(render(helm, {}), "Deployment").size() == 1);
+  const Install in = helm_install(helm, {"--set", "audit.enabled=true", "--set", "audit.namespaces={flink,team-a}",
+                                         "--set", "audit.intervalSeconds=120"});
+  check_installation(in, true);
+  const YAML::Node d = one(in.docs, "Deployment", kFullname + "-audit");
+  CHECK(d["spec"]["replicas"].as<int>() == 1);
+  const YAML::Node pod = d["spec"]["template"]["spec"];
+  const YAML::Node labels = d["spec"]["template"]["metadata"]["labels"];
+  CHECK(labels_select(d["spec"]["selector"]["matchLabels"], labels));
+  CHECK(str(pod["serviceAccountName"]) == str(one(in.docs, "Deployment", kFullname)["spec"]["template"]["spec"]["serviceAccountName"]));
+  REQUIRE(pod["containers"].size() == 1);
+  const YAML::Node c = pod["containers"][0];
+  const std::vector<std::string> args = strings(c["args"]);
+  REQUIRE_FALSE(args.empty());
+  CHECK(args[0] == "audit");
+  CHECK(contains(args, "--in-cluster"));
+  CHECK(arg_after(args, "--interval") == "120");
+  CHECK(arg_after(args, "--listen") == "0.0.0.0:9090");
+  std::vector<std::string> namespaces;
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (*it == "--namespace" && it + 1 != args.end()) namespaces.push_back(*(it + 1));
+  }
+  CHECK(namespaces == std::vector<std::string>{"flink", "team-a"});
+  // It judges with the webhook's own policy file.
+  std::set<std::string> mounted;
+  for (const auto& m : c["volumeMounts"]) mounted.insert(str(m["mountPath"]));
+  CHECK(mounted.count(fs::path(arg_after(args, "--policy")).parent_path().string()) == 1);
+  CHECK(str(pod["volumes"][0]["configMap"]["name"]) == kFullname + "-policy");
+  const YAML::Node sc = c["securityContext"];
+  CHECK(sc["runAsNonRoot"].as<bool>());
+  CHECK(sc["readOnlyRootFilesystem"].as<bool>());
+  CHECK_FALSE(sc["allowPrivilegeEscalation"].as<bool>());
+  CHECK(strings(sc["capabilities"]["drop"]) == std::vector<std::string>{"ALL"});
+  CHECK_FALSE(str(c["resources"]["limits"]["memory"]).empty());
+  // The webhook's Service and PodDisruptionBudget never select the auditor; its own Service does.
+  CHECK_FALSE(labels_select(one(in.docs, "Service", kFullname)["spec"]["selector"], labels));
+  CHECK_FALSE(labels_select(one(in.docs, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"], labels));
+  const YAML::Node metrics = one(in.docs, "Service", kFullname + "-audit");
+  CHECK(labels_select(metrics["spec"]["selector"], labels));
+  CHECK(metrics["spec"]["ports"][0]["port"].as<int>() == 9090);
+  CHECK(str(metrics["spec"]["ports"][0]["targetPort"]) == str(c["ports"][0]["name"]));
+}
+
 TEST_CASE("the policy value becomes the policy.yaml the server reads", "[install][helm]") {
   const Helm helm = GENERATE(kHelm3, kHelm4);
   const auto docs = render(helm, {"--set-json", R"(policy={"mode":"warn","namespaces":{"analytics":{"headroom":"10%"}}})"});
@@ -573,7 +634,10 @@ TEST_CASE("values.schema.json rejects misspelt keys and out-of-range values", "[
                             std::vector<std::string>{"--set", "webhook.timeoutSeconds=0"},
                             std::vector<std::string>{"--set", "webhook.flinkDeployments.failurePolicy=fail"},
                             std::vector<std::string>{"--set", "tls.mode=selfsigned"},
-                            std::vector<std::string>{"--set", "podAntiAffinity=always"});
+                            std::vector<std::string>{"--set", "podAntiAffinity=always"},
+                            std::vector<std::string>{"--set", "kubeApi.timeoutMs=0"},
+                            std::vector<std::string>{"--set", "audit.intervalSeconds=5"},
+                            std::vector<std::string>{"--set", "audit.namespace=flink"});
   INFO(helm.label << " " << bad[1]);
   const Result r = render_failure(helm, bad);
   CHECK(r.status != 0);

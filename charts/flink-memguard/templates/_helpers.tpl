@@ -26,6 +26,12 @@ app.kubernetes.io/name: {{ include "flink-memguard.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The auditor's pods: a name of their own, so nothing that selects the webhook's pods selects them. */}}
+{{- define "flink-memguard.auditSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "flink-memguard.name" . }}-audit
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
 {{- define "flink-memguard.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "flink-memguard.fullname" .) .Values.serviceAccount.name }}
