@@ -10,6 +10,8 @@ BENCH_BUILD_DIR ?= build-bench
 # Fuzzing and sanitizer builds (README: Fuzzing and sanitizers).
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_CXX ?= clang++-14
+# What the clang build needs beyond deps: the compiler and its sanitizer and libFuzzer runtimes.
+FUZZ_DEPS = clang-14 libclang-rt-14-dev
 FUZZ_SECONDS ?= 300
 ASAN_BUILD_DIR ?= build-asan
 VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes -q
@@ -40,6 +42,7 @@ test: build fuzz-build
 
 # clang + libFuzzer + ASan + UBSan build of everything, tests and fuzz targets included.
 fuzz-build: deps
+	@bash scripts/install-deps.sh $(FUZZ_DEPS)
 	@CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMGUARD_FUZZ=ON \
 	  -DMEMGUARD_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
@@ -57,6 +60,7 @@ test-asan: deps
 
 # The test binaries (and the flink-memguard processes they start) under valgrind's memcheck.
 test-valgrind: build
+	@bash scripts/install-deps.sh valgrind
 	@for suite in $(BUILD_DIR)/tests/memmodel_tests $(BUILD_DIR)/tests/webhook_tests; do \
 	  echo "valgrind: $$suite"; $(VALGRIND) $$suite || exit 1; done
 

@@ -13,9 +13,9 @@ packages=(
   libsimdjson-dev catch2
   # JSON libraries the JSON-choice benchmark compares simdjson with
   rapidjson-dev nlohmann-json3-dev
-  # fuzzing and memory checking (make test, make fuzz, make test-valgrind)
-  clang-14 libclang-rt-14-dev valgrind
 )
+# Callers add what only they need (the Makefile's fuzz and valgrind targets, the bench), so the
+# image's build stage installs just the compiler and the libraries.
 packages+=("$@")
 
 missing=()
