@@ -84,7 +84,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string rewritten;
   bool utf8 = true;
   for (const auto& [key, value] : parsed->config.entries()) {
-    rewritten += double_quoted(key) + ": " + yaml_value(value) + "\n";
+    // YAML limits implicit keys to 1024 characters (yaml-cpp enforces it): longer ones go explicit.
+    const std::string quoted = double_quoted(key);
+    rewritten += (quoted.size() > 1000 ? "? " + quoted + "\n: " : quoted + ": ") + yaml_value(value) + "\n";
     utf8 = utf8 && valid_utf8(key) && valid_utf8(value.text);
   }
   // yaml-cpp reads raw bytes in quoted scalars but is only specified for UTF-8: compare only then.

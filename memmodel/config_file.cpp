@@ -403,7 +403,11 @@ class StandardLoader {
     if (s.empty() || java_trim(s).size() != s.size()) return false;
     if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s[0]) != std::string_view::npos) return false;
     for (char c : s) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == ',' || c == '[' || c == ']' || c == '{' || c == '}') return false;
+      // '?' anywhere is a flow indicator to yaml-cpp (and to SnakeYAML's emitter, which quotes it).
+      if (static_cast<unsigned char>(c) < 0x20 || c == ',' || c == '[' || c == ']' || c == '{' || c == '}' ||
+          c == '?') {
+        return false;
+      }
     }
     if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos || s.back() == ':') return false;
     // A string that would read back as another type must be quoted.
