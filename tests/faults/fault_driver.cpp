@@ -589,6 +589,9 @@ struct Options {
   double duration = 45, rate = 400, rotate_every = 15, policy_every = 15, restart_every = 30;
   double warmup = 10, window = 10, abuse_seconds = 3;
   bool abuse = true;
+  // Off in sanitizer builds: ASan's quarantine holds freed memory on purpose, so RSS grows there
+  // by design; the plain build's run is the one that checks memory growth.
+  bool rss_checks = true;
   int workers = 4;
   std::string results, command;
 };
@@ -609,6 +612,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--abuse-seconds") o.abuse_seconds = std::stod(v);
     else if (k == "--results") o.results = v;
     else if (k == "--abuse") o.abuse = v != "0";
+    else if (k == "--rss-checks") o.rss_checks = v != "0";
     else if (k == "--command") o.command = v;
     else throw std::runtime_error("unknown option " + k);
   }
@@ -916,7 +920,7 @@ void run_all(const Options& o, Instance& target, ssl::context& ctx, const std::v
     const double active = alive ? connections_settle(1, std::chrono::seconds(kServerReadTimeoutS + 5)) : -1;
     check(active >= 0 && active <= 1, name + ": " + fmt(active, 0) + " connections still open afterwards");
     const double rss = target.rss_mb().value_or(0);
-    check(rss < rss_start + 256, name + ": RSS exploded from " + fmt(rss_start, 1) + " to " + fmt(rss, 1) + " MB");
+    check(!o.rss_checks || rss < rss_start + 256, name + ": RSS exploded from " + fmt(rss_start, 1) + " to " + fmt(rss, 1) + " MB");
     check(good.failed == 0, name + ": the well-behaved client had " + std::to_string(good.failed.load()) + " failures");
     check(good.requests_sent > 0, name + ": the well-behaved client sent nothing");
     report.add("| " + name + " | " + detail + " | " + std::to_string(good.requests_sent.load()) + " / " +
@@ -1217,7 +1221,7 @@ int main(int argc, char** argv) {
         const double last = average_mb(s, elapsed - o.window, elapsed + 1);
         windows = fmt(first, 1) + ", " + fmt(last, 1);
         check(first > 0 && last > 0, "too few RSS samples for the growth check");
-        check(last <= first * 1.10 + 2.0,
+        check(!o.rss_checks || last <= first * 1.10 + 2.0,
               "instance A RSS grew from " + fmt(first, 1) + " MB to " + fmt(last, 1) + " MB");
       }
       report.add("| " + in->name() + " #" + std::to_string(run + 1) + " | " + fmt(s.front().mb, 1) + " / " +
