@@ -52,7 +52,7 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::run() {
-  // Continue on the connection's strand, which the acceptor gave the socket.
+  // Continue on the connection's io_context (one thread), which the acceptor gave the socket.
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_run, shared_from_this()));
 }
 

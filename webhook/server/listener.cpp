@@ -14,16 +14,16 @@ namespace {
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 }  // namespace
 
-Listener::Listener(net::io_context& ioc, ServerContext& server, CertificateReloader& certificates)
-    : ioc_(ioc),
-      acceptor_(net::make_strand(ioc)),
+Listener::Listener(IoContextPool& pool, ServerContext& server, CertificateReloader& certificates)
+    : pool_(pool),
+      acceptor_(pool.first()),
       backoff_(acceptor_.get_executor()),
       server_(server),
       certificates_(certificates) {}
 
-Expected<std::shared_ptr<Listener>> Listener::create(net::io_context& ioc, const tcp::endpoint& endpoint,
+Expected<std::shared_ptr<Listener>> Listener::create(IoContextPool& pool, const tcp::endpoint& endpoint,
                                                      ServerContext& server, CertificateReloader& certificates) {
-  std::shared_ptr<Listener> self(new Listener(ioc, server, certificates));
+  std::shared_ptr<Listener> self(new Listener(pool, server, certificates));
   beast::error_code ec;
   auto failed = [&](const char* what) {
     return make_error(ErrorCode::kInternal, std::string("cannot ") + what + " " + endpoint.address().to_string() +
@@ -56,8 +56,9 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   if (!acceptor_.is_open()) return;
-  // Each connection gets its own strand, so its handlers never run concurrently.
-  acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  // Each connection lives on one single-threaded io_context, so its handlers never run
+  // concurrently; connections are spread over the contexts round robin.
+  acceptor_.async_accept(pool_.next(), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {

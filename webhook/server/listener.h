@@ -13,12 +13,13 @@
 #include "memmodel/expected.h"
 #include "webhook/server/certificate_reloader.h"
 #include "webhook/server/http_session.h"
+#include "webhook/server/io_context_pool.h"
 
 namespace memguard::server {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  static Expected<std::shared_ptr<Listener>> create(boost::asio::io_context& ioc,
+  static Expected<std::shared_ptr<Listener>> create(IoContextPool& pool,
                                                     const boost::asio::ip::tcp::endpoint& endpoint,
                                                     ServerContext& server, CertificateReloader& certificates);
   boost::asio::ip::tcp::endpoint local_endpoint() const { return local_; }
@@ -26,11 +27,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void stop();  // closes the acceptor; any thread
 
  private:
-  Listener(boost::asio::io_context& ioc, ServerContext& server, CertificateReloader& certificates);
+  Listener(IoContextPool& pool, ServerContext& server, CertificateReloader& certificates);
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& ioc_;
+  IoContextPool& pool_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
   ServerContext& server_;

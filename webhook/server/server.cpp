@@ -24,8 +24,8 @@ Server::Server(const ServerOptions& options, AdmissionHandler handler, Log& log)
       connections_(options.max_connections),
       routes_(std::move(handler), metrics_, log_, [this] { return ready(); }),
       context_{options_, routes_, metrics_, log_, connections_, shutting_down_},
-      ioc_(static_cast<int>(effective_threads(options.threads))),
-      control_(net::make_strand(ioc_)),
+      pool_(effective_threads(options.threads)),
+      control_(net::make_strand(pool_.first())),
       drain_timer_(control_) {}
 
 Server::~Server() = default;
@@ -36,13 +36,13 @@ Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, A
   std::unique_ptr<Server> server(new Server(options, std::move(handler), log));
   Server* raw = server.get();
   server->certificates_ = std::make_shared<CertificateReloader>(
-      server->ioc_.get_executor(),
+      server->pool_.first().get_executor(),
       TlsFiles{options.tls_cert_file, options.tls_key_file, options.client_ca_file},
       options.cert_poll_interval, server->metrics_, log);
   server->certificates_->on_installed([raw](const CertificateInfo&) { raw->announce_ready(); });
   server->certificates_->poll();  // a few file reads and one key check: startup stays fast
 
-  auto listener = Listener::create(server->ioc_, *endpoint, server->context_, *server->certificates_);
+  auto listener = Listener::create(server->pool_, *endpoint, server->context_, *server->certificates_);
   if (!listener) return Unexpected{listener.error()};
   server->listener_ = std::move(*listener);
   return server;
@@ -73,11 +73,7 @@ int Server::run() {
   listening_.store(true);
   announce_ready();
 
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
-  for (auto& t : pool) t.join();
+  pool_.run();
   log_.event("stopped");
   return 0;
 }
@@ -111,7 +107,7 @@ void Server::wait_for_signal() {
       log_.event("second signal: exiting without waiting for in-flight requests",
                  {{"signal", std::to_string(signo)}});
       connections_.clear_when_empty();
-      ioc_.stop();
+      pool_.stop();
       return;
     }
     log_.event("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -153,14 +149,15 @@ void Server::begin_shutdown() {
               {{"connections", std::to_string(connections_.active())}});
     // Sessions still queued are destroyed with the io_context; none may post to it then.
     connections_.clear_when_empty();
-    ioc_.stop();
+    pool_.stop();
   });
-  // When the last connection is gone nothing is left to wait for: let io_context::run return.
+  // When the last connection is gone nothing is left to wait for: let every io_context::run return.
   connections_.when_empty([this] {
     net::post(control_, [this] {
       drain_done_ = true;
       drain_timer_.cancel();
       if (signals_) signals_->cancel();
+      pool_.release();
     });
   });
 }

@@ -1,4 +1,4 @@
-// The webhook server: one io_context run by N threads, the listener, certificate reloading (on a
+// The webhook server: N threads with an io_context each, the listener, certificate reloading (on a
 // timer and on SIGHUP), and graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight
 // requests within the drain timeout, close idle keep-alive connections).
 #pragma once
@@ -20,6 +20,7 @@
 #include "webhook/server/certificate_reloader.h"
 #include "webhook/server/connection_tracker.h"
 #include "webhook/server/http_session.h"
+#include "webhook/server/io_context_pool.h"
 #include "webhook/server/listener.h"
 #include "webhook/server/metrics.h"
 #include "webhook/server/routes.h"
@@ -68,8 +69,8 @@ class Server {
   Routes routes_;
   ServerContext context_;
   // Declared after everything sessions refer to and before everything that refers to it, so that
-  // it is destroyed (with any sessions its queue still holds) while those are alive.
-  boost::asio::io_context ioc_;
+  // the contexts are destroyed (with any sessions their queues still hold) while those are alive.
+  IoContextPool pool_;
   boost::asio::strand<boost::asio::io_context::executor_type> control_;
   std::shared_ptr<CertificateReloader> certificates_;
   std::shared_ptr<Listener> listener_;
