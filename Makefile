@@ -14,7 +14,9 @@ FUZZ_CXX ?= clang++-14
 FUZZ_DEPS = clang-14 libclang-rt-14-dev
 FUZZ_SECONDS ?= 300
 ASAN_BUILD_DIR ?= build-asan
-VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes -q
+# The server links mimalloc: memcheck must replace its malloc too to see the server's heap.
+VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes -q \
+  --soname-synonyms=somalloc=libmimalloc.so.2
 
 .PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
         fuzz-build fuzz test-asan test-valgrind

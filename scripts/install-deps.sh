@@ -10,7 +10,7 @@ packages=(
   unzip
   # libraries (Boost stays on 1.74: cpprestsdk in Debian 12 is built against it)
   libboost1.74-dev libboost-system1.74-dev libssl-dev libyaml-cpp-dev libcpprest-dev
-  libsimdjson-dev catch2
+  libsimdjson-dev catch2 libmimalloc-dev
   # JSON libraries the JSON-choice benchmark compares simdjson with
   rapidjson-dev nlohmann-json3-dev
 )
