@@ -20,6 +20,7 @@ std::string contents(std::FILE* f) {
   std::string out(static_cast<std::size_t>(std::ftell(f)), '\0');
   std::rewind(f);
   if (!out.empty() && std::fread(out.data(), 1, out.size(), f) != out.size()) out.clear();
+  std::fseek(f, 0, SEEK_END);  // the log writes on from the end
   return out;
 }
 
@@ -52,6 +53,7 @@ TEST_CASE("A review is logged as one JSON line with its identity, decision and l
   Files f;
   Log log(f.out, f.err, LogLevel::kInfo);
   log.review("validate", denied_review(), 200, 0.0004567);
+  log.flush();
   const std::string line = contents(f.out);
   REQUIRE(!line.empty());
   CHECK(line.back() == '\n');
@@ -81,14 +83,41 @@ TEST_CASE("At level warn only reviews that were not allowed are logged", "[serve
   auto allowed = denied_review();
   allowed.decision = "allowed";
   log.review("validate", allowed, 200, 0);
+  log.flush();
   CHECK(contents(f.out).empty());
   log.review("validate", denied_review(), 200, 0);
   auto errored = allowed;
   errored.decision = "errored";
   log.review("mutate", errored, 400, 0);
+  log.flush();
   const std::string text = contents(f.out);
   CHECK(text.find(R"("decision":"denied")") != std::string::npos);
   CHECK(text.find(R"("status":400)") != std::string::npos);
+}
+
+TEST_CASE("Review lines are written in batches, never after a later event, and all by the end", "[server][log]") {
+  Files f;
+  {
+    Log log(f.out, f.err, LogLevel::kInfo);
+    log.review("validate", denied_review(), 200, 0);
+    CHECK(contents(f.out).empty());  // gathered, not yet written
+    log.event("certificate reloaded");
+    const std::string text = contents(f.out);
+    REQUIRE(text.find("admission review") != std::string::npos);
+    CHECK(text.find("admission review") < text.find("certificate reloaded"));
+    // A full batch is written without waiting for the timer.
+    std::size_t before = contents(f.out).size();
+    std::size_t gathered = 0;
+    while (contents(f.out).size() == before) {
+      log.review("validate", denied_review(), 200, 0);
+      REQUIRE(++gathered < 10000);
+    }
+    CHECK(contents(f.out).size() - before >= Log::kReviewBatchBytes);
+    log.review("mutate", denied_review(), 200, 0);
+  }
+  // Destroying the log writes the rest.
+  const std::string text = contents(f.out);
+  CHECK(text.substr(text.rfind("admission review")).find(R"("webhook":"mutate")") != std::string::npos);
 }
 
 TEST_CASE("A flood of errors is rate limited and the suppressed count reported", "[server][log]") {

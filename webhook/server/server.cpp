@@ -45,6 +45,8 @@ Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, A
   auto listener = Listener::create(server->pool_, *endpoint, server->context_, *server->certificates_);
   if (!listener) return Unexpected{listener.error()};
   server->listener_ = std::move(*listener);
+  // Batched review lines reach the log within this interval even when traffic is light.
+  server->every(std::chrono::duration_cast<std::chrono::milliseconds>(Log::kFlushInterval), [raw] { raw->log_.flush(); });
   return server;
 }
 

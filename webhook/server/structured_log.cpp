@@ -40,6 +40,20 @@ std::string format_timestamp(std::chrono::system_clock::time_point t) {
 
 Log::Log(std::FILE* out, std::FILE* err, LogLevel level) : out_(out), err_(err), level_(level) {}
 
+Log::~Log() { flush(); }
+
+void Log::flush() {
+  std::lock_guard lock(mu_);
+  flush_reviews_locked();
+}
+
+void Log::flush_reviews_locked() {
+  if (pending_reviews_.empty()) return;
+  std::fwrite(pending_reviews_.data(), 1, pending_reviews_.size(), out_);
+  std::fflush(out_);
+  pending_reviews_.clear();
+}
+
 void Log::write(std::FILE* to, std::string_view level, std::string_view msg, const LogFields& fields,
                 uint64_t suppressed) {
   json::Writer w;
@@ -52,6 +66,7 @@ void Log::write(std::FILE* to, std::string_view level, std::string_view msg, con
   w.end_object();
   std::string line = w.take();
   line += '\n';
+  if (to == out_) flush_reviews_locked();  // the reviews before this line stay before it
   std::fwrite(line.data(), 1, line.size(), to);
   std::fflush(to);
 }
@@ -101,8 +116,8 @@ void Log::review(std::string_view webhook, const admission::ReviewOutcome& o, in
   std::string line = w.take();
   line += '\n';
   std::lock_guard lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
+  pending_reviews_ += line;
+  if (pending_reviews_.size() >= kReviewBatchBytes) flush_reviews_locked();
 }
 
 }  // namespace memguard::server

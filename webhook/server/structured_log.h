@@ -1,4 +1,4 @@
-// Structured JSON log lines: one line per admission review on stdout, server events on stdout,
+// Structured JSON log lines: one line per admission review on stdout (batched), server events on stdout,
 // errors on stderr through a rate limiter so that a handshake flood cannot fill a disk. Never
 // logs request bodies or configuration values.
 #pragma once
@@ -45,8 +45,17 @@ class Log {
   // Per-connection errors (handshake failures, accept errors): rate limited.
   void error(std::string_view msg, const LogFields& fields = {});
   // One line per admission review. At level warn only reviews that were not allowed are logged.
+  // Review lines are batched: written when kReviewBatchBytes have gathered, before any other line
+  // to the same stream (so order is kept), on flush() and at destruction. A write(2) per review
+  // cost a tenth of the server's throughput under load.
   void review(std::string_view webhook, const admission::ReviewOutcome& outcome, int http_status,
               double latency_seconds);
+  // Writes the review lines gathered so far. The server calls it every kFlushInterval.
+  void flush();
+  ~Log();
+
+  static constexpr std::size_t kReviewBatchBytes = 32 * 1024;
+  static constexpr std::chrono::milliseconds kFlushInterval{200};
 
  private:
   void write(std::FILE* to, std::string_view level, std::string_view msg, const LogFields& fields,
@@ -54,7 +63,9 @@ class Log {
   std::FILE* out_;
   std::FILE* err_;
   LogLevel level_;
-  std::mutex mu_;  // one line at a time, and guards the limiter
+  void flush_reviews_locked();
+  std::mutex mu_;  // one line at a time, and guards the limiter and the batch
+  std::string pending_reviews_;
   RateLimiter error_limiter_{5.0, 20.0};
 };
 
