@@ -97,6 +97,26 @@ def main():
         if v["flinkVersion"] in VERSIONS and entries:
             write("fuzz_derivation", fdp_encode(VERSIONS.index(v["flinkVersion"]), entries))
 
+    # The server's path: every review fixture of the tests, to /validate (0) and to /mutate (1).
+    reviews = os.path.join(ROOT, "tests", "data", "reviews")
+    for name in sorted(os.listdir(reviews)):
+        body = open(os.path.join(reviews, name), "rb").read()
+        write("fuzz_review", b"\x00" + body)
+        write("fuzz_review", b"\x01" + body)
+
+    # Policy files: the embedded default, the README's annotated one and the tests' raw strings.
+    policy_cpp = open(os.path.join(ROOT, "webhook", "engine", "policy.cpp")).read()
+    write("fuzz_policy", policy_cpp.split('kEmbeddedPolicyYaml = R"(')[1].split(')"')[0])
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    for block in re.findall(r"```yaml\n(.*?)```", readme, re.S):
+        if "findings:" in block or "namespaces:" in block:
+            write("fuzz_policy", block)
+    for text in re.findall(r'R"\((.*?)\)"', open(os.path.join(ROOT, "tests", "webhook", "policy_test.cpp")).read(), re.S):
+        write("fuzz_policy", text)
+    for text in ["mode: warn\n", "excludeNamespaces: [kube-*, flink-dev]\n", "findings: {process-exceeds-limit: off}\n",
+                 "namespaces:\n  team-a:\n    headroom: 10%\n    mutations: false\n", "thresholds:\n  jvmOverheadMinimum: 192m\n"]:
+        write("fuzz_policy", text)
+
 
 if __name__ == "__main__":
     main()

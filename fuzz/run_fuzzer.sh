@@ -3,7 +3,7 @@
 # seed corpus (the repository is never written). FUZZ_SECONDS overrides the time, FUZZ_CORPUS_DIR
 # keeps the grown corpus there between runs (make fuzz).
 set -euo pipefail
-binary=$1 name=$2 fuzz_dir=$3 artifacts=$4 seconds=${FUZZ_SECONDS:-$5}
+binary=$1 name=$2 fuzz_dir=$3 artifacts=$4 seconds=${FUZZ_SECONDS:-$5} max_len=${6:-4096}
 
 mkdir -p "$artifacts"
 regressions="$fuzz_dir/regressions/$name"
@@ -23,5 +23,5 @@ cp -n "$fuzz_dir/corpus/$name"/* "$corpus"/ 2>/dev/null || true
 
 dict=()
 [ -f "$fuzz_dir/dict/$name.dict" ] && dict=("-dict=$fuzz_dir/dict/$name.dict")
-"$binary" "$corpus" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
+"$binary" "$corpus" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$max_len" \
   -artifact_prefix="$artifacts/$name-" -print_final_stats=1
