@@ -34,6 +34,7 @@ struct Fixture {
   }
   uint64_t reloads(const char* result) const { return metrics.tls_reloads().value({{"result", result}}); }
   ~Fixture() {
+    log.flush();  // the log outlives this body: nothing of it may be left to write to closed files
     std::fclose(out);
     std::fclose(err);
   }

@@ -30,6 +30,7 @@ struct Fixture {
                 },
                 metrics, log, [this] { return ready; }};
   ~Fixture() {
+    log.flush();  // the log outlives this body: nothing of it may be left to write to closed files
     std::fclose(out);
     std::fclose(err);
   }

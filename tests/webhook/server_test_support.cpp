@@ -231,6 +231,10 @@ InProcessServer::InProcessServer(server::ServerOptions options, server::Admissio
 
 InProcessServer::~InProcessServer() {
   if (thread_.joinable()) stop();
+  // The server logs through log_, and log_ writes what it still holds when destroyed: both go
+  // before the files they write to are closed.
+  server_.reset();
+  log_.reset();
   std::fclose(out_);
   std::fclose(err_);
 }
