@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "tests/webhook/cli_test_support.h"
 #include "tests/webhook/fake_apiserver.h"
 
 using namespace memguard;
@@ -17,23 +18,8 @@ using memguard::kubetest::FakeResponse;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-};
-
-Run run(const std::string& arguments) {
-  Run r;
-  const std::string command = std::string("'") + MEMGUARD_BINARY + "' " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Run = memguard::testing::CliRun;
+Run run(const std::string& arguments) { return memguard::testing::run_cli(arguments, memguard::testing::Stderr::kMerge); }
 
 // List items as the API server sends them: without apiVersion and kind.
 std::string list(const std::string& kind, const std::string& items) {

@@ -11,32 +11,14 @@
 #include <map>
 #include <string>
 
+#include "tests/webhook/cli_test_support.h"
+
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-};
-
-Run run(const std::string& arguments) {
-  Run r;
-  const std::string command = std::string("'") + MEMGUARD_BINARY + "' " + arguments + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
+using Run = memguard::testing::CliRun;
+Run run(const std::string& arguments) { return memguard::testing::run_cli(arguments); }
 std::string temp_file(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() / ("memguard-check-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto path = dir / name;
-  std::ofstream(path) << text;
-  return path.string();
+  return memguard::testing::temp_file("check-test", name, text);
 }
 
 const std::string kManifests = MEMGUARD_TEST_DATA "/manifests";
