@@ -22,6 +22,7 @@
 
 #include "webhook/cli/commands.h"
 #include "webhook/cli/kube_lookups.h"
+#include "webhook/cli/policy_file.h"
 #include "webhook/cli/report.h"
 #include "webhook/kube/kube_client.h"
 #include "webhook/kube/resource.h"
@@ -270,17 +271,13 @@ int audit_command(Args args) {
 
   JudgeOptions judge;
   judge.flink_version = flink_version;
-  if (!policy_file.empty()) {
-    std::ifstream in(policy_file, std::ios::binary);
-    if (!in) return usage_error("cannot open policy file " + policy_file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = engine::parse_policy(text);
-    if (!parsed) {
-      std::fprintf(stderr, "flink-memguard audit: %s: %s\n", policy_file.c_str(), parsed.error().message.c_str());
-      return 2;
-    }
-    judge.policy = std::move(*parsed);
+  auto policy = policy_from_file(policy_file);
+  if (!policy) {
+    if (policy.error().code == ErrorCode::kNotFound) return usage_error(policy.error().message);
+    std::fprintf(stderr, "flink-memguard audit: %s\n", policy.error().message.c_str());
+    return 2;
   }
+  judge.policy = std::move(*policy);
 
   Expected<kube::ClusterConfig> config = make_error(ErrorCode::kInvalidArgument, "no cluster");
   if (!server.empty() || !token_file.empty() || !ca_file.empty()) {

@@ -9,6 +9,7 @@
 
 #include "webhook/cli/commands.h"
 #include "webhook/cli/manifests.h"
+#include "webhook/cli/policy_file.h"
 #include "webhook/cli/report.h"
 #include "webhook/engine/policy.h"
 
@@ -69,17 +70,11 @@ int check_command(Args args) {
   }
   if (paths.empty()) return usage_error("no manifests given (-f FILE_OR_DIR)");
 
-  engine::Policy policy = engine::default_policy();
-  if (!policy_file.empty()) {
-    std::ifstream in(policy_file, std::ios::binary);
-    if (!in) return usage_error("cannot open policy file " + policy_file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = engine::parse_policy(text);
-    if (!parsed) {
-      std::fprintf(stderr, "flink-memguard check: %s: %s\n", policy_file.c_str(), parsed.error().message.c_str());
-      return 2;
-    }
-    policy = std::move(*parsed);
+  auto policy = policy_from_file(policy_file);
+  if (!policy) {
+    if (policy.error().code == ErrorCode::kNotFound) return usage_error(policy.error().message);
+    std::fprintf(stderr, "flink-memguard check: %s\n", policy.error().message.c_str());
+    return 2;
   }
 
   auto manifests = load_manifests(paths);
@@ -88,7 +83,7 @@ int check_command(Args args) {
     return 2;
   }
   JudgeOptions judge;
-  judge.policy = std::move(policy);
+  judge.policy = std::move(*policy);
   judge.default_namespace = default_namespace;
   judge.flink_version = flink_version;
   Report report = judge_objects(*manifests, judge);

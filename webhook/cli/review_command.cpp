@@ -14,6 +14,7 @@
 #include "webhook/admission/objects.h"
 #include "webhook/cli/commands.h"
 #include "webhook/cli/manifests.h"
+#include "webhook/cli/policy_file.h"
 #include "webhook/engine/counterparts.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/engine/policy.h"
@@ -127,15 +128,8 @@ int review_command(Args args) {
     }
   }
 
-  engine::Policy policy = engine::default_policy();
-  if (!policy_file.empty()) {
-    std::ifstream in(policy_file, std::ios::binary);
-    if (!in) return fail("cannot open policy file " + policy_file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = engine::parse_policy(text);
-    if (!parsed) return fail(policy_file + ": " + parsed.error().message);
-    policy = std::move(*parsed);
-  }
+  auto policy = policy_from_file(policy_file);
+  if (!policy) return fail(policy.error().message);
 
   std::string body;
   if (input_file.empty()) {
@@ -163,7 +157,7 @@ int review_command(Args args) {
 
   auto mode = mutate ? admission::Mode::kMutate : admission::Mode::kValidate;
   admission::ReviewOutcome outcome =
-      engine::handle_review(mode, body, policy, counterparts ? &*counterparts : nullptr);
+      engine::handle_review(mode, body, *policy, counterparts ? &*counterparts : nullptr);
   if (outcome.http_status != 200) return fail("HTTP " + std::to_string(outcome.http_status) + ": " + outcome.error);
 
   simdjson::dom::parser parser;
