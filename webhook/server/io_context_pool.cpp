@@ -6,8 +6,9 @@
 namespace memguard::server {
 
 IoContextPool::IoContextPool(unsigned size) {
-  contexts_.reserve(size > 0 ? size : 1);
-  for (unsigned i = 0; i < (size > 0 ? size : 1); ++i) {
+  if (size == 0) size = 1;
+  contexts_.reserve(size);
+  for (unsigned i = 0; i < size; ++i) {
     // Hint 1: one thread runs this context, so the scheduler skips waking other threads. Other
     // threads may still post to it (the acceptor hands sockets over), so locking stays on.
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));

@@ -46,7 +46,7 @@ Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, A
   if (!listener) return Unexpected{listener.error()};
   server->listener_ = std::move(*listener);
   // Batched review lines reach the log within this interval even when traffic is light.
-  server->every(std::chrono::duration_cast<std::chrono::milliseconds>(Log::kFlushInterval), [raw] { raw->log_.flush(); });
+  server->every(Log::kFlushInterval, [raw] { raw->log_.flush(); });
   return server;
 }
 
@@ -61,7 +61,6 @@ void Server::announce_ready() {
 }
 
 int Server::run() {
-  const unsigned threads = effective_threads(options_.threads);
   listener_->run();
   certificates_->start();
   if (options_.handle_signals) {
@@ -70,7 +69,7 @@ int Server::run() {
   }
   const auto ep = listener_->local_endpoint();
   log_.event("listening", {{"listen", ep.address().to_string() + ":" + std::to_string(ep.port())},
-                           {"threads", std::to_string(threads)},
+                           {"threads", std::to_string(pool_.size())},
                            {"client_auth", options_.client_ca_file.empty() ? "none" : "required"}});
   listening_.store(true);
   announce_ready();
@@ -115,12 +114,6 @@ void Server::wait_for_signal() {
     log_.event("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
     begin_shutdown();
     wait_for_signal();
-  });
-}
-
-void Server::reload() {
-  net::post(control_, [this] {
-    if (!shutting_down_.load()) reload_now();
   });
 }
 

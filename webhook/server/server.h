@@ -43,9 +43,6 @@ class Server {
   int run();
   // Same as receiving SIGTERM. Thread-safe.
   void shutdown();
-  // Same as receiving SIGHUP: polls the certificate files and runs every periodic task (the
-  // policy reload) now, on the control strand. Thread-safe.
-  void reload();
   bool ready() const;
   const Metrics& metrics() const { return metrics_; }
   // Runs `task` on the server's control strand every `interval` until shutdown begins (for
@@ -56,7 +53,9 @@ class Server {
   Server(const ServerOptions& options, AdmissionHandler handler, Log& log);
   void begin_shutdown();
   void wait_for_signal();
-  void reload_now();  // on control_
+  // SIGHUP: polls the certificate files and runs every periodic task (the policy reload, the log
+  // flush) now. On control_.
+  void reload_now();
   void announce_ready();
 
   ServerOptions options_;
