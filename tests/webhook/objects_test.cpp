@@ -140,7 +140,6 @@ TEST_CASE("workloads decode their pod template's containers, env, mounts, limits
   REQUIRE(w.configmap_volumes.size() == 2);
   CHECK(w.configmap_volumes[0].items.size() == 1);
   CHECK(mounted_configmaps(w) == std::vector<std::string>{"flink-config"});
-  CHECK_FALSE(w.fingerprint.empty());
 }
 
 TEST_CASE("workload decoding names the field that has the wrong type", "[admission][objects][workload]") {
@@ -155,4 +154,78 @@ TEST_CASE("workload decoding names the field that has the wrong type", "[admissi
   auto cron = decode_object(parse(parser, R"({"apiVersion":"batch/v1","kind":"CronJob","spec":{}})"));
   REQUIRE(cron);
   CHECK(std::holds_alternative<OtherObject>(*cron));
+}
+
+namespace {
+
+// same_memory_inputs over two manifests parsed into one document, as object and oldObject are.
+bool unchanged(const std::string& now, const std::string& before) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array pair = parse(parser, "[" + now + "," + before + "]").get_array().value();
+  simdjson::dom::element now_element = pair.at(0).value(), before_element = pair.at(1).value();
+  auto decoded = decode_object(now_element);
+  REQUIRE(decoded);
+  return same_memory_inputs(*decoded, now_element, before_element);
+}
+
+std::string flinkdeployment(const std::string& labels, const std::string& spec) {
+  return R"({"apiVersion":"flink.apache.org/v1beta1","kind":"FlinkDeployment","metadata":{"name":"a","labels":)" +
+         labels + "}" + (spec.empty() ? "" : R"(,"spec":)" + spec) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("The change check compares a FlinkDeployment's spec, value by value", "[admission][objects][change]") {
+  const std::string spec = R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.numberOfTaskSlots":"2"},)"
+                           R"("taskManager":{"resource":{"memory":"2048m","cpu":1.5}},"job":{"parallelism":4,"args":[]}})";
+  // Metadata is not a memory input: a label edit or a finalizer leaves memory as it was.
+  CHECK(unchanged(flinkdeployment(R"({"x":"1"})", spec), flinkdeployment(R"({"x":"2"})", spec)));
+  auto edited = [&](const std::string& from, const std::string& to) {
+    std::string other = spec;
+    other.replace(other.find(from), from.size(), to);
+    return unchanged(flinkdeployment("{}", spec), flinkdeployment("{}", other));
+  };
+  CHECK_FALSE(edited(R"("2048m")", R"("4096m")"));                 // a string value
+  CHECK_FALSE(edited("1.5", "2"));                                  // a number, and its type
+  CHECK_FALSE(edited(R"("2048m")", "2048"));                        // a string that became a number
+  CHECK_FALSE(edited(R"("parallelism":4)", R"("parallelism":4,"upgradeMode":"savepoint")"));  // a member added
+  CHECK_FALSE(edited(R"("args":[])", R"("args":["--x"])"));        // an array grew
+  CHECK_FALSE(edited(R"("args":[])", R"("args":{})"));             // an array became an object
+  CHECK(edited("1.5", "1.50"));                                     // the same number, spelled otherwise
+  // Without a spec there is nothing to compare, so nothing counts as unchanged.
+  CHECK_FALSE(unchanged(flinkdeployment("{}", ""), flinkdeployment("{}", "")));
+  CHECK_FALSE(unchanged(flinkdeployment("{}", spec), flinkdeployment("{}", "")));
+}
+
+TEST_CASE("The change check of a ConfigMap covers data and annotations", "[admission][objects][change]") {
+  auto configmap = [](const std::string& annotations, const std::string& conf) {
+    return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c")" +
+           (annotations.empty() ? "" : R"(,"annotations":)" + annotations) + R"(},"data":{"config.yaml":")" + conf +
+           R"("}})";
+  };
+  CHECK(unchanged(configmap(R"({"a":"1"})", "x: 1"), configmap(R"({"a":"1"})", "x: 1")));
+  CHECK_FALSE(unchanged(configmap(R"({"a":"1"})", "x: 1"), configmap(R"({"a":"1"})", "x: 2")));
+  // Annotations can carry the container limit (flink-memguard.io/...-memory-limit): a change.
+  CHECK_FALSE(unchanged(configmap(R"({"a":"1"})", "x: 1"), configmap(R"({"a":"2"})", "x: 1")));
+  CHECK_FALSE(unchanged(configmap(R"({"a":"1"})", "x: 1"), configmap("", "x: 1")));
+  CHECK(unchanged(configmap("", "x: 1"), configmap("", "x: 1")));
+  // A ConfigMap without Flink configuration is never judged, so never "unchanged".
+  const std::string other = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":"v"}})";
+  CHECK_FALSE(unchanged(other, other));
+}
+
+TEST_CASE("The change check of a workload covers its pod spec", "[admission][objects][change][workload]") {
+  auto deployment = [](const std::string& pod_labels, const std::string& limit) {
+    return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":2,"template":)"
+           R"({"metadata":{"labels":)" + pod_labels + R"(},"spec":{"containers":[{"name":"tm","resources":{"limits":)"
+           R"({"memory":")" + limit + R"("}}}]}}}})";
+  };
+  CHECK(unchanged(deployment(R"({"a":"1"})", "2Gi"), deployment(R"({"a":"2"})", "2Gi")));
+  CHECK_FALSE(unchanged(deployment(R"({"a":"1"})", "2Gi"), deployment(R"({"a":"1"})", "3Gi")));
+  const std::string pod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"tm"}]}})";
+  CHECK(unchanged(pod, pod));
+  const std::string no_template = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{}})";
+  CHECK_FALSE(unchanged(no_template, no_template));
+  const std::string daemonset = R"({"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d"},"spec":{}})";
+  CHECK_FALSE(unchanged(daemonset, daemonset));
 }

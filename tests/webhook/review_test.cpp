@@ -30,15 +30,18 @@ TEST_CASE("A FlinkDeployment review decodes into request fields and a typed obje
   REQUIRE(fd != nullptr);
   CHECK(fd->flink_version->text == "v1_20");
   CHECK(fd->task_manager.resources.resource_memory->text == "4096Mi");
-  CHECK_FALSE(request->old_object);
+  CHECK_FALSE(request->memory_inputs_unchanged);  // a CREATE has nothing to compare
 }
 
-TEST_CASE("dryRun and oldObject are read", "[admission][review]") {
+TEST_CASE("dryRun and the change against oldObject are read", "[admission][review]") {
   auto request = decode_review(read_fixture("fd-update-unchanged-spec.json"));
   REQUIRE(request);
   CHECK(request->operation == "UPDATE");
-  REQUIRE(request->old_object);
-  CHECK(std::holds_alternative<FlinkDeploymentObject>(*request->old_object));
+  CHECK(request->memory_inputs_unchanged);
+  auto breaks = decode_review(read_fixture("fd-update-breaks-memory.json"));
+  REQUIRE(breaks);
+  CHECK(breaks->operation == "UPDATE");
+  CHECK_FALSE(breaks->memory_inputs_unchanged);
   auto dry = decode_review(replace_once(read_fixture("fd-valid.json"), "\"dryRun\": false", "\"dryRun\": true"));
   REQUIRE(dry);
   CHECK(dry->dry_run);

@@ -91,74 +91,6 @@ std::optional<std::string> scalar_text(element value) {
   }
 }
 
-void append_raw(std::string& out, const void* bytes, size_t size) { out.append(static_cast<const char*>(bytes), size); }
-
-// The fingerprint of a JSON value: an unambiguous binary encoding (type tags, length-prefixed
-// strings, numbers by their bits) that is equal exactly when the values are, like minified JSON,
-// but without formatting numbers or escaping strings; it is only ever compared, never shown.
-void append_fingerprint(std::string& out, element value);
-
-void append_fingerprint(std::string& out, object members) {
-  out.push_back('{');
-  for (auto [key, member] : members) {
-    const uint64_t size = key.size();
-    append_raw(out, &size, sizeof size);
-    out.append(key);
-    append_fingerprint(out, member);
-  }
-  out.push_back('}');
-}
-
-void append_fingerprint(std::string& out, element value) {
-  switch (value.type()) {
-    case element_type::OBJECT: return append_fingerprint(out, value.get_object().value());
-    case element_type::ARRAY: {
-      out.push_back('[');
-      // Named first: ranging over value() of a temporary result would dangle.
-      simdjson::dom::array items = value.get_array().value();
-      for (element item : items) append_fingerprint(out, item);
-      out.push_back(']');
-      return;
-    }
-    case element_type::STRING: {
-      const std::string_view text = value.get_string().value();
-      const uint64_t size = text.size();
-      out.push_back('s');
-      append_raw(out, &size, sizeof size);
-      out.append(text);
-      return;
-    }
-    case element_type::INT64: {
-      const int64_t number = value.get_int64().value();
-      out.push_back('i');
-      append_raw(out, &number, sizeof number);
-      return;
-    }
-    case element_type::UINT64: {
-      const uint64_t number = value.get_uint64().value();
-      out.push_back('u');
-      append_raw(out, &number, sizeof number);
-      return;
-    }
-    case element_type::DOUBLE: {
-      const double number = value.get_double().value();
-      out.push_back('d');
-      append_raw(out, &number, sizeof number);
-      return;
-    }
-    case element_type::BOOL: out.push_back(value.get_bool().value() ? 't' : 'f'); return;
-    case element_type::NULL_VALUE: out.push_back('n'); return;
-  }
-}
-
-template <typename Json>  // element or object
-std::string fingerprint(Json value) {
-  std::string out;
-  out.reserve(1024);  // a typical spec fits without regrowing
-  append_fingerprint(out, value);
-  return out;
-}
-
 // Reads an optional member that must be an object; absent or null means "not there".
 Expected<std::optional<object>> optional_object(object parent, std::string_view name, const Pointer& at) {
   element value;
@@ -444,34 +376,14 @@ std::string field_path(const Pointer& pointer) {
   return out;
 }
 
-namespace {
-
-// What every FlinkDeployment decode reads: metadata and the spec's fingerprint. Returns the spec
-// (nullopt when there is none: nothing memory-related to judge).
-Expected<std::optional<object>> decode_flinkdeployment_head(element root_element, FlinkDeploymentObject& out) {
+Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
   if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
   object root = root_element.get_object().value();
+  FlinkDeploymentObject out;
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
   auto spec_member = optional_object(root, "spec", {});
-  if (!spec_member) return Unexpected{spec_member.error()};
-  if (spec_member->has_value()) out.fingerprint = fingerprint(**spec_member);
-  return *spec_member;
-}
-
-}  // namespace
-
-Expected<FlinkDeploymentObject> decode_flinkdeployment_for_comparison(element root_element) {
-  FlinkDeploymentObject out;
-  auto spec = decode_flinkdeployment_head(root_element, out);
-  if (!spec) return Unexpected{spec.error()};
-  return out;
-}
-
-Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
-  FlinkDeploymentObject out;
-  auto spec_member = decode_flinkdeployment_head(root_element, out);
   if (!spec_member) return Unexpected{spec_member.error()};
   if (!spec_member->has_value()) return out;  // nothing memory-related to judge
   object spec = **spec_member;
@@ -522,8 +434,6 @@ Expected<ConfigMapObject> decode_configmap(element root_element) {
   auto meta = decode_metadata(root);
   if (!meta) return Unexpected{meta.error()};
   out.metadata = std::move(*meta);
-  out.fingerprint = fingerprint(data);
-  for (const auto& [key, value] : out.metadata.annotations) out.fingerprint += "\n" + key + "=" + value;
   return out;
 }
 
@@ -591,7 +501,6 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
     pod_spec = **inner;
     pod_at = child(tmpl_at, "spec");
   }
-  out.fingerprint = simdjson::minify(pod_spec);
   auto containers = object_list(pod_spec, "containers", pod_at);
   if (!containers) return Unexpected{containers.error()};
   for (auto& [c, c_at] : *containers) {
@@ -651,6 +560,75 @@ Expected<KubeObject> decode_object(element root_element) {
     return KubeObject{std::move(*decoded)};
   }
   return KubeObject{OtherObject{av, k}};
+}
+
+namespace {
+
+// Structural equality of two JSON values: members in order, numbers by value. kube-apiserver
+// serializes object and oldObject with the same encoder, so an unchanged part is equal here; a
+// difference only in member order counts as a change, which at worst lets a denial through as it
+// would for any real change. Stops at the first difference and allocates nothing.
+bool same_json(element a, element b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case element_type::OBJECT: {
+      object x = a.get_object().value(), y = b.get_object().value();
+      auto i = x.begin(), j = y.begin();
+      for (; i != x.end() && j != y.end(); ++i, ++j) {
+        if (i.key() != j.key() || !same_json(i.value(), j.value())) return false;
+      }
+      return i == x.end() && j == y.end();
+    }
+    case element_type::ARRAY: {
+      simdjson::dom::array x = a.get_array().value(), y = b.get_array().value();
+      auto i = x.begin(), j = y.begin();
+      for (; i != x.end() && j != y.end(); ++i, ++j) {
+        if (!same_json(*i, *j)) return false;
+      }
+      return i == x.end() && j == y.end();
+    }
+    case element_type::STRING: return a.get_string().value() == b.get_string().value();
+    case element_type::INT64: return a.get_int64().value() == b.get_int64().value();
+    case element_type::UINT64: return a.get_uint64().value() == b.get_uint64().value();
+    case element_type::DOUBLE: return a.get_double().value() == b.get_double().value();
+    case element_type::BOOL: return a.get_bool().value() == b.get_bool().value();
+    case element_type::NULL_VALUE: return true;
+  }
+  return false;
+}
+
+// A member by path; nullopt when a step is missing, null or not an object.
+std::optional<element> at_path(element root, std::initializer_list<std::string_view> path) {
+  element at = root;
+  for (std::string_view name : path) {
+    if (!at.is_object() || at.get_object().value()[name].get(at) != simdjson::SUCCESS || at.is_null()) {
+      return std::nullopt;
+    }
+  }
+  return at;
+}
+
+bool same_part(element now, element before, std::initializer_list<std::string_view> path) {
+  auto a = at_path(now, path), b = at_path(before, path);
+  if (!a || !b) return !a && !b;
+  return same_json(*a, *b);
+}
+
+}  // namespace
+
+bool same_memory_inputs(const KubeObject& decoded, element now, element before) {
+  if (std::holds_alternative<FlinkDeploymentObject>(decoded)) {
+    return at_path(now, {"spec"}) && same_part(now, before, {"spec"});
+  }
+  if (const auto* cm = std::get_if<ConfigMapObject>(&decoded)) {
+    return cm->holds_flink_configuration && same_part(now, before, {"data"}) &&
+           same_part(now, before, {"metadata", "annotations"});
+  }
+  if (const auto* w = std::get_if<WorkloadObject>(&decoded)) {
+    if (w->kind == "Pod") return at_path(now, {"spec"}) && same_part(now, before, {"spec"});
+    return at_path(now, {"spec", "template", "spec"}) && same_part(now, before, {"spec", "template", "spec"});
+  }
+  return false;
 }
 
 }  // namespace memguard::admission

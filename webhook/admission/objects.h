@@ -77,7 +77,6 @@ struct FlinkDeploymentObject {
   std::vector<FlinkConfigurationEntry> flink_configuration;  // document order
   FlinkDeploymentSpecRole job_manager, task_manager;
   std::vector<MainContainerResources> pod_template;  // spec.podTemplate (shared by both roles)
-  std::string fingerprint;  // of the spec (equal iff the spec is): an UPDATE keeping it changes no memory
 };
 
 // The data keys Flink reads its configuration from.
@@ -89,7 +88,6 @@ struct ConfigMapObject {
   ObjectMeta metadata;                     // decoded only when it does (other ConfigMaps stay cheap)
   std::optional<std::string> flink_conf_yaml;
   std::optional<std::string> config_yaml;
-  std::string fingerprint;  // data and annotations: what the engine reads
 };
 
 // One environment variable of a container. Only literal values can be read; valueFrom (a Secret, a
@@ -133,7 +131,6 @@ struct WorkloadObject {
   std::map<std::string, std::string, std::less<>> pod_annotations;  // the pod template's (a Pod's own)
   std::vector<ContainerSpec> containers;
   std::vector<ConfigMapVolume> configmap_volumes;
-  std::string fingerprint;  // minified pod spec: an UPDATE that leaves it unchanged changes no memory
 };
 
 // The ConfigMaps (in the workload's own namespace) the workload mounts as volumes, sorted, unique.
@@ -149,16 +146,18 @@ using KubeObject = std::variant<OtherObject, FlinkDeploymentObject, ConfigMapObj
 // Decoders. Errors name the field ("spec.flinkConfiguration: expected an object, got a string").
 [[nodiscard]] Expected<FlinkDeploymentObject> decode_flinkdeployment(simdjson::dom::element object);
 [[nodiscard]] Expected<ConfigMapObject> decode_configmap(simdjson::dom::element object);
-// An UPDATE's oldObject is only compared with the new object (its fingerprint): this decodes the
-// metadata and the fingerprint and leaves the rest empty, which halves the decoding of an UPDATE.
-// The change check's verdict is the same as with the full decode: an old spec equal to the new one
-// (which decoded) decodes too, and an old spec that differs makes the update a change either way.
-[[nodiscard]] Expected<FlinkDeploymentObject> decode_flinkdeployment_for_comparison(simdjson::dom::element object);
 // kind: "Deployment", "StatefulSet", "Job" (spec.template.spec) or "Pod" (spec).
 [[nodiscard]] Expected<WorkloadObject> decode_workload(simdjson::dom::element object, std::string_view kind);
 // True for the workload kinds decode_object decodes (apps/v1 Deployment and StatefulSet, batch/v1 Job, v1 Pod).
 bool is_workload_kind(std::string_view api_version, std::string_view kind);
 // Dispatches on the object's own apiVersion and kind (manifests carry them).
 [[nodiscard]] Expected<KubeObject> decode_object(simdjson::dom::element object);
+
+// The change check of an UPDATE: true when `before` (oldObject) has the same JSON as `now` (the
+// object, decoded as `decoded`) in every part the engine reads for memory: a FlinkDeployment's
+// spec, a ConfigMap's data and annotations (if it holds Flink configuration), a workload's pod
+// spec. False when there is no such part (nothing to compare) and for kinds we do not judge.
+// Compared in the parsed document, without decoding the old object.
+bool same_memory_inputs(const KubeObject& decoded, simdjson::dom::element now, simdjson::dom::element before);
 
 }  // namespace memguard::admission

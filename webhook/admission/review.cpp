@@ -26,14 +26,10 @@ Expected<std::optional<object>> object_member(object parent, std::string_view na
   return std::optional<object>{value.get_object().value()};
 }
 
-// Which parts of an embedded object the engine needs: all of request.object, but of oldObject only
-// what the change check compares.
-enum class Purpose { kJudge, kCompare };
-
 // Decodes an embedded object of the request's kind. Kinds we do not judge are not decoded at all.
-Expected<KubeObject> decode_embedded(element value, const GroupVersionKind& kind, Purpose purpose) {
+Expected<KubeObject> decode_embedded(element value, const GroupVersionKind& kind) {
   if (kind.group == "flink.apache.org" && kind.kind == "FlinkDeployment") {
-    auto decoded = purpose == Purpose::kJudge ? decode_flinkdeployment(value) : decode_flinkdeployment_for_comparison(value);
+    auto decoded = decode_flinkdeployment(value);
     if (!decoded) return Unexpected{decoded.error()};
     return KubeObject{std::move(*decoded)};
   }
@@ -128,18 +124,19 @@ Expected<AdmissionRequest> decode_review(std::string_view body) {
 
   element object_value;
   if (request["object"].get(object_value) == simdjson::SUCCESS && !object_value.is_null()) {
-    auto decoded = decode_embedded(object_value, out.kind, Purpose::kJudge);
+    auto decoded = decode_embedded(object_value, out.kind);
     if (decoded) {
       out.object = std::move(*decoded);
     } else {
       out.object_error = "request.object: " + decoded.error().message;
     }
   }
+  // The old object is only compared with the new one, in place: it is never decoded, so one we
+  // could not read simply differs.
   element old_value;
-  if (request["oldObject"].get(old_value) == simdjson::SUCCESS && !old_value.is_null()) {
-    // The old object is only compared with the new one; one we cannot read is simply not compared.
-    auto decoded = decode_embedded(old_value, out.kind, Purpose::kCompare);
-    if (decoded) out.old_object = std::move(*decoded);
+  if (out.operation == "UPDATE" && out.object && request["oldObject"].get(old_value) == simdjson::SUCCESS &&
+      !old_value.is_null()) {
+    out.memory_inputs_unchanged = same_memory_inputs(*out.object, object_value, old_value);
   }
   return out;
 }

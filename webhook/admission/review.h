@@ -29,8 +29,9 @@ struct AdmissionRequest {
   bool dry_run = false;
   std::string username;
   std::optional<KubeObject> object;      // absent or null (DELETE, CONNECT)
-  // UPDATE, DELETE; decoded for the change check only (a FlinkDeployment has metadata and fingerprint).
-  std::optional<KubeObject> old_object;
+  // An UPDATE whose oldObject has the same memory inputs as the object (same_memory_inputs): the
+  // operator adding a finalizer, a label edit. Such an update is never denied for old problems.
+  bool memory_inputs_unchanged = false;
   // The object is there but is not one we can read (a string where an object belongs, ...): the
   // review itself is fine, so the answer is an in-band error carrying the uid.
   std::optional<std::string> object_error;

@@ -20,13 +20,6 @@ const admission::ObjectMeta* metadata_of(const admission::KubeObject& object) {
   return nullptr;
 }
 
-const std::string* fingerprint_of(const admission::KubeObject& object) {
-  if (const auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) return &fd->fingerprint;
-  if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) return &cm->fingerprint;
-  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) return &w->fingerprint;
-  return nullptr;
-}
-
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (const auto& p : parts) {
@@ -158,12 +151,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
   // An UPDATE that leaves everything we read unchanged (the operator adding a finalizer, a label
   // edit) is not denied for problems the object already had: that would wedge the object.
-  bool unchanged = false;
-  if (request.operation == "UPDATE" && request.old_object && request.old_object->index() == object.index()) {
-    const std::string* now = fingerprint_of(object);
-    const std::string* before = fingerprint_of(*request.old_object);
-    unchanged = now != nullptr && before != nullptr && !now->empty() && *now == *before;
-  }
+  const bool unchanged = request.operation == "UPDATE" && request.memory_inputs_unchanged;
 
   std::vector<std::string> denials;
   std::set<std::string> patched_paths;
