@@ -345,3 +345,15 @@ TEST_CASE("Sensitive configuration values never reach a response", "[engine][dec
     }
   }
 }
+
+TEST_CASE("A rejection that no process size cures suggests changing the options, not a size", "[engine][decide]") {
+  // An inverted JVM Overhead range fails at every size: no "at least" fix may be offered.
+  std::string body = replace_once(read_fixture("fd-valid.json"), R"("taskmanager.numberOfTaskSlots": "2",)",
+                                  R"("taskmanager.numberOfTaskSlots": "2", "taskmanager.memory.jvm-overhead.min": "200m",
+                                     "taskmanager.memory.jvm-overhead.max": "100m",)");
+  Answer a = review(Mode::kValidate, body);
+  CHECK_FALSE(a.allowed);
+  CHECK(a.message.find("the minimum (200 MiB, 209715200 bytes) is larger than the maximum") != std::string::npos);
+  CHECK(a.message.find("Fix: change the options named above in spec.flinkConfiguration.") != std::string::npos);
+  CHECK(a.message.find("at least") == std::string::npos);
+}

@@ -49,11 +49,13 @@ std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const m
     return derive_role(config, context, role).has_value();
   };
   constexpr int64_t kSearchCeilingMib = int64_t{1} << 22;  // 4 TiB: beyond any real container
+  // A rejection that not even the ceiling cures (an inverted range, a fraction out of bounds, a
+  // size pinned elsewhere) has no process-size fix. One probe says so, where doubling up to the
+  // ceiling would derive the role, and word Flink's rejection, nine times or more.
+  if (from_mib >= kSearchCeilingMib || !accepted(kSearchCeilingMib)) return std::nullopt;
   int64_t hi = std::max<int64_t>(from_mib * 2, 1024);
-  while (!accepted(hi)) {
-    if (hi >= kSearchCeilingMib) return std::nullopt;
-    hi *= 2;
-  }
+  while (hi < kSearchCeilingMib && !accepted(hi)) hi *= 2;
+  hi = std::min(hi, kSearchCeilingMib);  // accepted, probed first
   int64_t lo = from_mib;  // rejected (the configuration as given)
   while (hi - lo > 1) {
     int64_t mid = lo + (hi - lo) / 2;
