@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Load benchmark of issue 6: flink-memguard beside nginx (the TLS ceiling) and a Go net/http webhook, same body, same client.
 #
-# For each server in turn (never two at once): start it, time start-to-ready, then per scenario
-# (endpoint + review body) find the peak rate with wrk (closed loop, keep-alive) and measure
-# latency at 50% and 80% of that peak with bench/loadgen (open loop, no coordinated omission).
-# Peak RSS is VmHWM from /proc, summed over the server's processes. The table goes into
-# bench/RESULTS.md between markers, so other sections of that file are kept.
+# Each server is started three times to time start-to-ready; the third instance of every server
+# stays up, idle unless loaded, so that the peaks can be measured interleaved: per scenario
+# (endpoint + review body), ROUNDS rounds in which every server gets one wrk run (closed loop,
+# keep-alive), in an order that rotates each round. This shared 2-core machine drifts by tens of
+# percent within minutes, so back-to-back runs and the median of the rounds compare the servers
+# under the same conditions, where one run per server minutes apart compared the moments as much
+# as the servers. Then latency at 50% and 80% of each server's median peak with bench/loadgen
+# (open loop, no coordinated omission). Peak RSS is VmHWM from /proc, summed over the server's
+# processes. The table goes into bench/RESULTS.md between markers; other sections are kept.
 #
 # Environment (all optional):
 #   MEMGUARD_BIN   flink-memguard binary         (default build/flink-memguard)
 #   LOADGEN        bench/loadgen binary          (default build/bench/loadgen)
-#   SERVERS        which servers, in run order   (default "memguard nginx go")
-#   PEAK_SECONDS   wrk run per scenario          (default 10)
+#   SERVERS        which servers                 (default "memguard nginx go")
+#   ROUNDS         interleaved wrk rounds        (default 5; the peak is the median)
+#   PEAK_SECONDS   each wrk run                  (default 6)
 #   LAT_SECONDS    each fixed-rate run           (default 10, after WARMUP_SECONDS of warm-up)
 #   CONNECTIONS    keep-alive connections        (default 64), THREADS client threads (default 2)
 #   RESULTS        output file                   (default bench/RESULTS.md; "-" for stdout only)
@@ -23,7 +28,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MEMGUARD_BIN="${MEMGUARD_BIN:-$ROOT/build/flink-memguard}"
 LOADGEN="${LOADGEN:-$ROOT/build/bench/loadgen}"
 SERVERS="${SERVERS:-memguard nginx go}"
-PEAK_SECONDS="${PEAK_SECONDS:-10}"
+ROUNDS="${ROUNDS:-5}"
+PEAK_SECONDS="${PEAK_SECONDS:-6}"
 LAT_SECONDS="${LAT_SECONDS:-10}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
@@ -53,15 +59,21 @@ done
 
 WORK="$(mktemp -d /tmp/memguard-bench.XXXXXX)"
 SERVER_PGID=""
-stop_server() {
-  if [ -n "$SERVER_PGID" ]; then
-    kill -TERM -- "-$SERVER_PGID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 -- "-$SERVER_PGID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL -- "-$SERVER_PGID" 2>/dev/null || true
-    SERVER_PGID=""
-  fi
+declare -A PGID_OF=()
+stop_group() {
+  kill -TERM -- "-$1" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 -- "-$1" 2>/dev/null || break; sleep 0.05; done
+  kill -KILL -- "-$1" 2>/dev/null || true
 }
-trap 'stop_server; rm -rf "$WORK"' EXIT
+stop_server() {
+  if [ -n "$SERVER_PGID" ]; then stop_group "$SERVER_PGID"; SERVER_PGID=""; fi
+}
+stop_all() {
+  stop_server
+  local name
+  for name in "${!PGID_OF[@]}"; do stop_group "${PGID_OF[$name]}"; unset "PGID_OF[$name]"; done
+}
+trap 'stop_all; rm -rf "$WORK"' EXIT
 
 # A throwaway RSA-2048 certificate, the common default of cert-manager and kubeadm-style setups.
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
@@ -141,7 +153,7 @@ start_server() {
 # pages are counted once per process, so for nginx this is an upper bound).
 peak_rss_kb() {
   local total=0 pid hwm
-  for pid in $(ps -e -o pid=,pgid= | awk -v g="$SERVER_PGID" '$2 == g { print $1 }'); do
+  for pid in $(ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'); do
     hwm="$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)"
     total=$((total + ${hwm:-0}))
   done
@@ -163,73 +175,99 @@ SUMMARY="$WORK/summary.txt"
 : >"$SERVER_ROWS"
 : >"$SUMMARY"
 
-bench_server() {
-  local name="$1" port scenarios ready1 ready2 ready3 ready tls
-  port="$(port_of "$name")"
-  case "$name" in
-    memguard)
-      if ! memguard_available; then
-        log "SKIPPED flink-memguard: $MEMGUARD_BIN is missing or its --help lists no 'serve' command"
-        echo "| flink-memguard | skipped: \`$(basename "$MEMGUARD_BIN") serve\` not available in this build | | | |" >>"$SERVER_ROWS"
-        return 0
-      fi
-      scenarios="$SCENARIOS_MEMGUARD" ;;
-    nginx) write_nginx_conf; scenarios="$SCENARIOS_OTHER" ;;
-    go) build_go_webhook; scenarios="$SCENARIOS_OTHER" ;;
-  esac
+scenarios_of() {
+  case "$1" in memguard) echo "$SCENARIOS_MEMGUARD" ;; *) echo "$SCENARIOS_OTHER" ;; esac
+}
 
-  # Median of three cold starts; the third instance stays up for the load runs.
+# Starts server $1 three times (the median start-to-ready goes in the table) and leaves the third
+# instance running, its process group in PGID_OF.
+start_for_bench() {
+  local name="$1" ready1 ready2 ready3 ready tls
+  case "$name" in
+    nginx) write_nginx_conf ;;
+    go) build_go_webhook ;;
+  esac
   start_server "$name"; ready1="$READY_MS"; stop_server
   start_server "$name"; ready2="$READY_MS"; stop_server
   start_server "$name"; ready3="$READY_MS"
+  PGID_OF[$name]="$SERVER_PGID"
+  SERVER_PGID=""
   ready="$(printf '%s\n' "$ready1" "$ready2" "$ready3" | sort -n | sed -n 2p)"
   tls="$(tls_of "$name")"
   log "$name ready in $ready ms (runs: $ready1 $ready2 $ready3), TLS $tls"
+  echo "$name|$ready|$ready1 / $ready2 / $ready3|$tls" >>"$WORK/ready.txt"
+}
 
-  local sname path body resp_file status resp_bytes wrk_out peak half eighty l50 l80
-  while IFS=: read -r sname path body; do
-    [ -n "$sname" ] || continue
+# One wrk run; prints the request rate (dies when wrk measured none).
+wrk_rate() {
+  local name="$1" sname="$2" path="$3" body="$4" out rate e
+  out="$(BENCH_BODY="$FIXTURES/$body" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
+    "https://127.0.0.1:$(port_of "$name")$path" | grep '^WRK ' || true)"
+  rate="$(field rps "$out")"
+  if [ -z "$rate" ] || [ "$rate" -le 0 ]; then die "$name $sname: wrk measured no rate (${out:-no output})"; fi
+  for e in connect_errors read_errors write_errors status_errors timeouts; do
+    [ "$(field "$e" "$out")" = 0 ] || log "WARNING $name $sname: wrk $e=$(field "$e" "$out")"
+  done
+  echo "$rate"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# The peaks of one scenario: a response check and a warm-up per server, then ROUNDS rounds of one
+# wrk run per server, the order rotating each round. Appends "server scenario rate" lines to RATES.
+measure_peaks() {
+  local sname="$1" path="$2" body="$3" name status resp_file round i n
+  local -a order=()
+  for name in $RUNNING; do
+    if scenarios_of "$name" | grep -q "^$sname:"; then order+=("$name"); fi
+  done
+  n="${#order[@]}"
+  [ "$n" -gt 0 ] || return 0
+  for name in "${order[@]}"; do
     resp_file="$WORK/resp-$name-$sname.json"
     status="$(curl -sk -o "$resp_file" -w '%{http_code}' -H 'Content-Type: application/json' \
-      --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$port$path")"
+      --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$(port_of "$name")$path")"
     [ "$status" = 200 ] || die "$name $path answered HTTP $status: $(head -c 300 "$resp_file")"
-    resp_bytes="$(wc -c <"$resp_file")"
-
-    export BENCH_BODY="$FIXTURES/$body"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" >/dev/null
-    wrk_out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$port$path" | grep '^WRK ' || true)"
-    peak="$(field rps "$wrk_out")"
-    if [ -z "$peak" ] || [ "$peak" -le 0 ]; then die "$name $sname: wrk measured no rate (${wrk_out:-no output})"; fi
-    for e in connect_errors read_errors write_errors status_errors timeouts; do
-      [ "$(field "$e" "$wrk_out")" = 0 ] || log "WARNING $name $sname: wrk $e=$(field "$e" "$wrk_out")"
+    BENCH_BODY="$FIXTURES/$body" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
+      "https://127.0.0.1:$(port_of "$name")$path" >/dev/null
+  done
+  for round in $(seq "$ROUNDS"); do
+    for i in $(seq 0 $((n - 1))); do
+      name="${order[$(((i + round - 1) % n))]}"
+      echo "$name $sname $(wrk_rate "$name" "$sname" "$path" "$body")" >>"$RATES"
     done
-    half=$((peak / 2))
-    eighty=$((peak * 8 / 10))
-    l50="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$half" \
-      --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
-    l80="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$eighty" \
-      --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
-    for l in "$l50" "$l80"; do
-      for e in errors non200 unfinished; do
-        [ "$(field "$e" "$l")" = 0 ] || log "WARNING $name $sname: loadgen $e=$(field "$e" "$l") ($l)"
-      done
-    done
-    log "$name $sname: peak $peak rps; 50%: $l50"
-    log "$name $sname: 80%: $l80"
-    printf '| %s | %s %s | %s | %s | %s / %s / %s | %s / %s / %s | %s / %s |\n' \
-      "$(display_name "$name")" "$path" "${sname#*-}" "$(wc -c <"$FIXTURES/$body")" "$peak" \
-      "$(fmt_ms "$(field p50_us "$l50")")" "$(fmt_ms "$(field p99_us "$l50")")" "$(fmt_ms "$(field p999_us "$l50")")" \
-      "$(fmt_ms "$(field p50_us "$l80")")" "$(fmt_ms "$(field p99_us "$l80")")" "$(fmt_ms "$(field p999_us "$l80")")" \
-      "$(field achieved_rps "$l80")" "$resp_bytes" >>"$ROWS"
-    echo "$name $sname peak=$peak p99_80_us=$(field p99_us "$l80")" >>"$SUMMARY"
-  done <<<"$scenarios"
+  done
+}
 
-  local rss
-  rss="$(peak_rss_kb)"
-  echo "$name rss_kb=$rss ready_ms=$ready" >>"$SUMMARY"
-  printf '| %s | %s | %s / %s / %s | %.1f | %s |\n' "$(display_name "$name")" "$ready" "$ready1" "$ready2" "$ready3" \
-    "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$tls" >>"$SERVER_ROWS"
-  stop_server
+# Latency at 50% and 80% of the server's median peak, and the table row.
+measure_latency() {
+  local name="$1" sname="$2" path="$3" body="$4" rates peak lo hi half eighty l50 l80 l resp_bytes port
+  port="$(port_of "$name")"
+  rates="$(awk -v s="$name" -v c="$sname" '$1 == s && $2 == c { print $3 }' "$RATES")"
+  [ -n "$rates" ] || return 0
+  peak="$(median <<<"$rates")"
+  lo="$(sort -n <<<"$rates" | head -1)"
+  hi="$(sort -n <<<"$rates" | tail -1)"
+  half=$((peak / 2))
+  eighty=$((peak * 8 / 10))
+  l50="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$half" \
+    --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
+  l80="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$eighty" \
+    --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
+  for l in "$l50" "$l80"; do
+    for e in errors non200 unfinished; do
+      [ "$(field "$e" "$l")" = 0 ] || log "WARNING $name $sname: loadgen $e=$(field "$e" "$l") ($l)"
+    done
+  done
+  resp_bytes="$(wc -c <"$WORK/resp-$name-$sname.json")"
+  log "$name $sname: peak $peak rps (rounds: $(tr '\n' ' ' <<<"$rates")); 50%: $l50"
+  log "$name $sname: 80%: $l80"
+  printf '| %s | %s %s | %s | %s (%s-%s) | %s / %s / %s | %s / %s / %s | %s / %s |\n' \
+    "$(display_name "$name")" "$path" "${sname#*-}" "$(wc -c <"$FIXTURES/$body")" "$peak" "$lo" "$hi" \
+    "$(fmt_ms "$(field p50_us "$l50")")" "$(fmt_ms "$(field p99_us "$l50")")" "$(fmt_ms "$(field p999_us "$l50")")" \
+    "$(fmt_ms "$(field p50_us "$l80")")" "$(fmt_ms "$(field p99_us "$l80")")" "$(fmt_ms "$(field p999_us "$l80")")" \
+    "$(field achieved_rps "$l80")" "$resp_bytes" >>"$ROWS"
+  echo "$name $sname peak=$peak p99_80_us=$(field p99_us "$l80")" >>"$SUMMARY"
 }
 
 display_name() {
@@ -267,7 +305,45 @@ goals() {
     }' "$SUMMARY"
 }
 
-for s in $SERVERS; do bench_server "$s"; done
+RATES="$WORK/rates.txt"
+: >"$RATES"
+: >"$WORK/ready.txt"
+RUNNING=""
+for s in $SERVERS; do
+  if [ "$s" = memguard ] && ! memguard_available; then
+    log "SKIPPED flink-memguard: $MEMGUARD_BIN is missing or its --help lists no 'serve' command"
+    echo "| flink-memguard | skipped: \`$(basename "$MEMGUARD_BIN") serve\` not available in this build | | | |" >>"$SERVER_ROWS"
+    continue
+  fi
+  start_for_bench "$s"
+  RUNNING="$RUNNING $s"
+  if [ "$s" = memguard ]; then
+    # nginx answers with these (write_nginx_conf), so its responses have the same size.
+    for sname in validate-allowed mutate-allowed; do
+      curl -sk -o "$WORK/resp-memguard-$sname.json" -H 'Content-Type: application/json' \
+        --data-binary "@$FIXTURES/update-flinkdeployment-allowed.json" "https://127.0.0.1:$(port_of memguard)/${sname%%-*}"
+    done
+  fi
+done
+# Every scenario any server runs, in the order flink-memguard lists them.
+while IFS=: read -r sname path body; do
+  [ -n "$sname" ] || continue
+  measure_peaks "$sname" "$path" "$body"
+done <<<"$SCENARIOS_MEMGUARD"
+for s in $RUNNING; do
+  while IFS=: read -r sname path body; do
+    [ -n "$sname" ] || continue
+    measure_latency "$s" "$sname" "$path" "$body"
+  done <<<"$(scenarios_of "$s")"
+done
+for s in $RUNNING; do
+  rss="$(peak_rss_kb "${PGID_OF[$s]}")"
+  IFS='|' read -r _ ready starts tls < <(grep "^$s|" "$WORK/ready.txt")
+  echo "$s rss_kb=$rss ready_ms=$ready" >>"$SUMMARY"
+  printf '| %s | %s | %s | %.1f | %s |\n' "$(display_name "$s")" "$ready" "$starts" \
+    "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$tls" >>"$SERVER_ROWS"
+done
+stop_all
 
 CPU="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
 CORES="$(nproc)"
@@ -279,12 +355,12 @@ SECTION="$WORK/section.md"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Machine: $CPU, $CORES cores, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
   echo "- Source: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); flink-memguard binary: $MEMGUARD_BIN"
-  echo "- Command: \`make bench\` (bench/run.sh: PEAK_SECONDS=$PEAK_SECONDS LAT_SECONDS=$LAT_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS CONNECTIONS=$CONNECTIONS THREADS=$THREADS)"
+  echo "- Command: \`make bench\` (bench/run.sh: ROUNDS=$ROUNDS PEAK_SECONDS=$PEAK_SECONDS LAT_SECONDS=$LAT_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS CONNECTIONS=$CONNECTIONS THREADS=$THREADS)"
   echo "- Load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg); anything well above 0 means other work shared the cores"
   [ -z "$BENCH_NOTE" ] || echo "- Note: $BENCH_NOTE"
   echo "- Clients: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) for the peak; bench/loadgen (open loop) for latency. Client and server share the same $CORES cores."
   echo
-  echo "| Server | Endpoint, review | Request bytes | Peak req/s (wrk) | p50 / p99 / p99.9 ms at 50% of peak | p50 / p99 / p99.9 ms at 80% of peak | Achieved req/s at 80% / response bytes |"
+  echo "| Server | Endpoint, review | Request bytes | Peak req/s (wrk: median of $ROUNDS interleaved rounds, range) | p50 / p99 / p99.9 ms at 50% of peak | p50 / p99 / p99.9 ms at 80% of peak | Achieved req/s at 80% / response bytes |"
   echo "|---|---|---|---|---|---|---|"
   cat "$ROWS"
   echo
