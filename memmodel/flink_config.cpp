@@ -1,24 +1,38 @@
 // FlinkConfig: the flat key -> value map and its Flink-like operations.
 #include "memmodel/flink_config.h"
 
+#include <algorithm>
+
 namespace memguard::memmodel {
 
 FlinkConfig::FlinkConfig(std::initializer_list<std::pair<const std::string, std::string>> strings) {
   for (const auto& [key, text] : strings) set(key, text);
 }
 
-void FlinkConfig::set(std::string key, ConfigValue value) { entries_.insert_or_assign(std::move(key), std::move(value)); }
+std::vector<FlinkConfig::Entry>::const_iterator FlinkConfig::lower_bound(std::string_view key) const {
+  return std::lower_bound(entries_.begin(), entries_.end(), key,
+                          [](const Entry& entry, std::string_view k) { return std::string_view(entry.first) < k; });
+}
 
-bool FlinkConfig::contains(std::string_view key) const { return entries_.find(key) != entries_.end(); }
+void FlinkConfig::set(std::string key, ConfigValue value) {
+  auto at = entries_.begin() + (lower_bound(key) - entries_.cbegin());
+  if (at != entries_.end() && at->first == key) {
+    at->second = std::move(value);
+  } else {
+    entries_.emplace(at, std::move(key), std::move(value));
+  }
+}
+
+bool FlinkConfig::contains(std::string_view key) const { return find(key) != nullptr; }
 
 const ConfigValue* FlinkConfig::find(std::string_view key) const {
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  auto at = lower_bound(key);
+  return at != entries_.end() && at->first == key ? &at->second : nullptr;
 }
 
 void FlinkConfig::erase(std::string_view key) {
-  auto it = entries_.find(key);
-  if (it != entries_.end()) entries_.erase(it);
+  auto at = lower_bound(key);
+  if (at != entries_.end() && at->first == key) entries_.erase(at);
 }
 
 void FlinkConfig::merge(const FlinkConfig& overrides) {

@@ -3,7 +3,6 @@
 // typed reads depend on it (spec §3, §9.3); flink-conf.yaml and -D values are always strings.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,11 +35,16 @@ class FlinkConfig {
   // Configuration.addAll: `overrides` win (how -D dynamic properties are applied).
   void merge(const FlinkConfig& overrides);
 
-  const std::map<std::string, ConfigValue, std::less<>>& entries() const { return entries_; }
+  // Sorted by key, each key once. A sorted vector rather than a map: a configuration holds a few
+  // dozen keys, is built once and then read by every derivation, and copied by the fix searches;
+  // contiguous entries make those lookups and copies cheaper than tree nodes.
+  using Entry = std::pair<std::string, ConfigValue>;
+  const std::vector<Entry>& entries() const { return entries_; }
   size_t size() const { return entries_.size(); }
 
  private:
-  std::map<std::string, ConfigValue, std::less<>> entries_;
+  std::vector<Entry>::const_iterator lower_bound(std::string_view key) const;
+  std::vector<Entry> entries_;
 };
 
 enum class ConfigFileFormat {

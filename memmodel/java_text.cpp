@@ -196,6 +196,29 @@ Decimal shortest_decimal(double value) {
   return result;
 }
 
+DecimalDigits shortest_digits(double value) {
+  DecimalDigits result;
+  if (value == 0) return result;
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  (void)ec;  // 64 chars always suffice for a double
+  const std::string_view s(buf, static_cast<size_t>(end - buf));
+  const size_t e = s.find('e');
+  int count = 0, trailing_zeros = 0;
+  for (char c : s.substr(0, e)) {
+    if (!is_digit(c)) continue;
+    result.significand = result.significand * 10 + static_cast<uint64_t>(c - '0');
+    ++count;
+    trailing_zeros = c == '0' ? trailing_zeros + 1 : 0;
+  }
+  for (int i = 0; i < trailing_zeros && count > 1; ++i, --count) result.significand /= 10;
+  int exponent = 0;
+  std::from_chars(s.data() + e + 1 + (s[e + 1] == '+' ? 1 : 0), s.data() + s.size(), exponent);
+  // d.ddd x 10^exponent with `count` digits = significand x 10^(exponent - count + 1)
+  result.exponent = exponent - count + 1;
+  return result;
+}
+
 std::string double_to_string(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";

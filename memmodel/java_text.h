@@ -32,6 +32,14 @@ struct Decimal {
 };
 Decimal shortest_decimal(double value);
 
+// The same decimal as an integer: value = significand x 10^exponent (at most 17 digits, trailing
+// zeros removed). What MemorySize::multiply needs, without building a string per multiplication.
+struct DecimalDigits {
+  uint64_t significand = 0;
+  int exponent = 0;
+};
+DecimalDigits shortest_digits(double value);
+
 // Double.toString(double): "1.0", "0.5", "1234567.0", "1.0E7", "1.0E-4", "NaN", "Infinity".
 std::string double_to_string(double value);
 

@@ -97,12 +97,9 @@ Expected<MemorySize> MemorySize::multiply(double fraction) const {
   }
   if (bytes_ == 0 || fraction == 0) return MemorySize(0);
   // BigDecimal.valueOf(fraction) is the decimal Double.toString prints: digits D, scale s.
-  const java::Decimal d = java::shortest_decimal(fraction);
-  U128 digits = 0;
-  for (char c : d.digits) digits = digits * 10 + static_cast<unsigned>(c - '0');
-  // value = D x 10^(point - len)
-  const int exponent = d.point - static_cast<int>(d.digits.size());
-  U128 product = static_cast<U128>(bytes_) * digits;  // < 2^63 x 10^17 < 2^120
+  const java::DecimalDigits d = java::shortest_digits(fraction);
+  const int exponent = d.exponent;
+  U128 product = static_cast<U128>(bytes_) * d.significand;  // < 2^63 x 10^17 < 2^120
   constexpr U128 kMax = static_cast<U128>(kMaxBytes);
   auto overflow = [&] {
     return make_error(ErrorCode::kOverflow, std::to_string(bytes_) + " bytes x " + java::double_to_string(fraction) +

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "memmodel/java_text.h"
 
@@ -78,4 +81,25 @@ TEST_CASE("HashMap order reproduces Flink's -D order for the 13-key form", "[mem
       "taskmanager.memory.framework.heap.size", "taskmanager.memory.managed.size",
       "taskmanager.memory.task.heap.size", "taskmanager.numberOfTaskSlots", "taskmanager.memory.jvm-overhead.max"};
   CHECK(got == flink);
+}
+
+TEST_CASE("shortest_digits is shortest_decimal as an integer and a power of ten", "[memmodel][java]") {
+  std::mt19937_64 random(20261201);
+  std::vector<double> values = {0.0, 0.1, 0.4, 0.25, 1.0, 10.0, 100.0, 0.4000000059604645, 1e-300, 1.7976931348623157e308,
+                                5e-324, 123456789012345678.0, 0.30000000000000004};
+  for (int i = 0; i < 2000; ++i) {
+    double v = std::ldexp(static_cast<double>(random() >> 11), static_cast<int>(random() % 200) - 150);
+    values.push_back(v);
+  }
+  for (double v : values) {
+    CAPTURE(v);
+    const java::Decimal text = java::shortest_decimal(v);
+    const java::DecimalDigits digits = java::shortest_digits(v);
+    if (v == 0) {
+      CHECK(digits.significand == 0);
+      continue;
+    }
+    CHECK(std::to_string(digits.significand) == text.digits);
+    CHECK(digits.exponent == text.point - static_cast<int>(text.digits.size()));
+  }
 }
