@@ -2,9 +2,9 @@
 # Load benchmark of issue 6: flink-memguard beside nginx (the TLS ceiling) and a Go net/http webhook, same body, same client.
 #
 # Each server is started three times to time start-to-ready; the third instance of every server
-# stays up, idle unless loaded, so that the peaks can be measured interleaved: per scenario
-# (endpoint + review body), ROUNDS rounds in which every server gets one wrk run (closed loop,
-# keep-alive), in an order that rotates each round. This shared 2-core machine drifts by tens of
+# stays up, idle unless loaded, so that the peaks can be measured interleaved: ROUNDS rounds, each
+# giving every server one wrk run (closed loop, keep-alive) of every scenario (endpoint + review
+# body), the server order rotating each round. This shared 2-core machine drifts by tens of
 # percent within minutes, so back-to-back runs and the median of the rounds compare the servers
 # under the same conditions, where one run per server minutes apart compared the moments as much
 # as the servers. Then latency at 50% and 80% of each server's median peak with bench/loadgen
@@ -213,29 +213,38 @@ wrk_rate() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-# The peaks of one scenario: a response check and a warm-up per server, then ROUNDS rounds of one
-# wrk run per server, the order rotating each round. Appends "server scenario rate" lines to RATES.
+# The peaks: a response check and a warm-up run for every (server, scenario) pair, then ROUNDS
+# rounds; each round runs every scenario once on every server, the server order rotating each
+# round. Rounds span all scenarios, so a slow minute of the machine falls on every pair alike
+# instead of on whichever scenario happened to run then. Appends "server scenario rate" to RATES.
 measure_peaks() {
-  local sname="$1" path="$2" body="$3" name status resp_file round i n
-  local -a order=()
-  for name in $RUNNING; do
-    if scenarios_of "$name" | grep -q "^$sname:"; then order+=("$name"); fi
-  done
-  n="${#order[@]}"
-  [ "$n" -gt 0 ] || return 0
-  for name in "${order[@]}"; do
-    resp_file="$WORK/resp-$name-$sname.json"
-    status="$(curl -sk -o "$resp_file" -w '%{http_code}' -H 'Content-Type: application/json' \
-      --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$(port_of "$name")$path")"
-    [ "$status" = 200 ] || die "$name $path answered HTTP $status: $(head -c 300 "$resp_file")"
-    BENCH_BODY="$FIXTURES/$body" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
-      "https://127.0.0.1:$(port_of "$name")$path" >/dev/null
-  done
-  for round in $(seq "$ROUNDS"); do
-    for i in $(seq 0 $((n - 1))); do
-      name="${order[$(((i + round - 1) % n))]}"
-      echo "$name $sname $(wrk_rate "$name" "$sname" "$path" "$body")" >>"$RATES"
+  local name status resp_file round i n sname path body
+  local -a pairs=()
+  while IFS=: read -r sname path body; do
+    [ -n "$sname" ] || continue
+    for name in $RUNNING; do
+      scenarios_of "$name" | grep -q "^$sname:" || continue
+      resp_file="$WORK/resp-$name-$sname.json"
+      status="$(curl -sk -o "$resp_file" -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$(port_of "$name")$path")"
+      [ "$status" = 200 ] || die "$name $path answered HTTP $status: $(head -c 300 "$resp_file")"
+      BENCH_BODY="$FIXTURES/$body" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
+        "https://127.0.0.1:$(port_of "$name")$path" >/dev/null
     done
+  done <<<"$SCENARIOS_MEMGUARD"
+  for round in $(seq "$ROUNDS"); do
+    while IFS=: read -r sname path body; do
+      [ -n "$sname" ] || continue
+      pairs=()
+      for name in $RUNNING; do
+        if scenarios_of "$name" | grep -q "^$sname:"; then pairs+=("$name"); fi
+      done
+      n="${#pairs[@]}"
+      for i in $(seq 0 $((n - 1))); do
+        name="${pairs[$(((i + round - 1) % n))]}"
+        echo "$name $sname $(wrk_rate "$name" "$sname" "$path" "$body")" >>"$RATES"
+      done
+    done <<<"$SCENARIOS_MEMGUARD"
   done
 }
 
@@ -325,11 +334,10 @@ for s in $SERVERS; do
     done
   fi
 done
-# Every scenario any server runs, in the order flink-memguard lists them.
-while IFS=: read -r sname path body; do
-  [ -n "$sname" ] || continue
-  measure_peaks "$sname" "$path" "$body"
-done <<<"$SCENARIOS_MEMGUARD"
+# Starting the servers built the Go webhook and wrote files: let that settle before measuring.
+sync
+sleep 5
+measure_peaks
 for s in $RUNNING; do
   while IFS=: read -r sname path body; do
     [ -n "$sname" ] || continue
