@@ -15,8 +15,12 @@ FUZZ_DEPS = clang-14 libclang-rt-14-dev
 FUZZ_SECONDS ?= 300
 ASAN_BUILD_DIR ?= build-asan
 # The server links mimalloc: memcheck must replace its malloc too to see the server's heap.
-VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes -q \
-  --soname-synonyms=somalloc=libmimalloc.so.2
+# memcheck over the test binaries. Children (the CLI tests spawn flink-memguard, curl, helm) run
+# untraced: the same code runs in-process in the unit and end-to-end cases, and traced children
+# miss the tests' start-up deadlines. cpprestsdk's never-joined pool threads keep OpenSSL state
+# to the end: suppressed for stacks through libcpprest only (tests/valgrind-cpprest.supp).
+VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect -q \
+  --num-callers=50 --suppressions=tests/valgrind-cpprest.supp --soname-synonyms=somalloc=libmimalloc.so.2
 
 .PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
         fuzz-build fuzz test-asan test-valgrind

@@ -72,6 +72,10 @@ std::shared_ptr<const kube::KubeClient> client_for(const FakeCluster& cluster, c
   return std::make_shared<const kube::KubeClient>(std::move(*config));
 }
 
+// The lookup deadline for cases about something else than the deadline: long enough for a first
+// TLS handshake with the fake API under memcheck (make test-valgrind), where 2-5 s was not.
+constexpr auto kGenerousLookup = 30s;
+
 kube::CacheOptions quick() {
   kube::CacheOptions o;
   o.initial_backoff = 50ms;
@@ -95,7 +99,7 @@ FakeResponse cluster_api(const FakeRequest& r, const std::string& limit) {
 TEST_CASE("A workload arriving is checked against the ConfigMap read from the API", "[kube][standalone]") {
   FakeCluster cluster;
   FakeApiServer server(cluster.server_cert, cluster.token, [](const FakeRequest& r) { return cluster_api(r, "2Gi"); });
-  auto lookups = cli::make_kube_lookups(client_for(cluster, server), 5s, quick());
+  auto lookups = cli::make_kube_lookups(client_for(cluster, server), kGenerousLookup, quick());
   Answer a = answer(engine::handle_review(admission::Mode::kValidate, review("apps", "Deployment", taskmanager("1Gi")),
                                           engine::default_policy(), lookups.counterparts.get()));
   CHECK_FALSE(a.allowed);
@@ -110,7 +114,7 @@ TEST_CASE("A workload arriving is checked against the ConfigMap read from the AP
 TEST_CASE("A ConfigMap change is checked against the workloads the informers hold", "[kube][standalone]") {
   FakeCluster cluster;
   FakeApiServer server(cluster.server_cert, cluster.token, [](const FakeRequest& r) { return cluster_api(r, "1728Mi"); });
-  auto lookups = cli::make_kube_lookups(client_for(cluster, server), 5s, quick());
+  auto lookups = cli::make_kube_lookups(client_for(cluster, server), kGenerousLookup, quick());
   REQUIRE(lookups.cache->wait_synced(10s));
   std::string grown = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
                       R"("data":{"config.yaml":"taskmanager.memory.process.size: 4g\n"}})";
@@ -150,7 +154,7 @@ TEST_CASE("A forbidden read falls back the same way, naming the missing permissi
   FakeCluster cluster;
   FakeApiServer server(cluster.server_cert, cluster.token,
                        [](const FakeRequest&) { return FakeResponse::fixture("status-403-list-deployments.json", 403); });
-  auto lookups = cli::make_kube_lookups(client_for(cluster, server), 2s, quick());
+  auto lookups = cli::make_kube_lookups(client_for(cluster, server), kGenerousLookup, quick());
   Answer a = answer(engine::handle_review(admission::Mode::kValidate, review("apps", "Deployment", taskmanager("1Gi")),
                                           engine::default_policy(), lookups.counterparts.get()));
   CHECK(a.allowed);
