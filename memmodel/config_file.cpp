@@ -416,6 +416,13 @@ class StandardLoader {
 
   static std::string flow_scalar(const Scalar& scalar) {
     if (scalar.is_null) return "null";
+    if (scalar.kind == ValueKind::kFloat) {
+      // snakeyaml-engine's representer: YAML's names for the values Java spells otherwise.
+      if (scalar.text == "NaN") return ".nan";
+      if (scalar.text == "Infinity") return ".inf";
+      if (scalar.text == "-Infinity") return "-.inf";
+      return scalar.text;
+    }
     if (scalar.kind != ValueKind::kString || plain_safe(scalar.text)) return scalar.text;
     bool control = false;
     for (char c : scalar.text) control = control || static_cast<unsigned char>(c) < 0x20;

@@ -235,6 +235,9 @@ TEST_CASE("config.yaml stores lists as their YAML flow string", "[memmodel][conf
       // '?' is a flow indicator to yaml-cpp: left plain, the stored text would not load again
       // (found by fuzz_config_yaml).
       {"\n  - jobm? ager\n  - a?b\n", "['jobm? ager', 'a?b']"},
+      // Floats as snakeyaml-engine's representer writes them: infinities and NaN in YAML's
+      // spelling, not Java's "-Infinity" (a string to YAML; found by fuzz_config_yaml).
+      {"[-.inf, .Inf, .NaN, 1.5]", "[-.inf, .inf, .nan, 1.5]"},
   }));
   CAPTURE(yaml);
   auto file = standard("key: " + yaml + "\n");
