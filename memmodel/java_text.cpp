@@ -174,28 +174,6 @@ Expected<double> parse_double(std::string_view text) { return parse_java_floatin
 Expected<int32_t> parse_int(std::string_view text) { return parse_java_integer<int32_t>(text, "integer"); }
 Expected<int64_t> parse_long(std::string_view text) { return parse_java_integer<int64_t>(text, "long integer"); }
 
-Decimal shortest_decimal(double value) {
-  Decimal result;
-  if (value == 0) {
-    result.digits = "0";
-    result.point = 1;
-    return result;
-  }
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-  (void)ec;  // 64 chars always suffice for a double
-  std::string_view s(buf, static_cast<size_t>(end - buf));
-  size_t e = s.find('e');
-  for (char c : s.substr(0, e)) {
-    if (is_digit(c)) result.digits.push_back(c);
-  }
-  int exponent = 0;
-  std::from_chars(s.data() + e + 1 + (s[e + 1] == '+' ? 1 : 0), s.data() + s.size(), exponent);
-  while (result.digits.size() > 1 && result.digits.back() == '0') result.digits.pop_back();
-  result.point = exponent + 1;
-  return result;
-}
-
 DecimalDigits shortest_digits(double value) {
   DecimalDigits result;
   if (value == 0) return result;
@@ -216,6 +194,14 @@ DecimalDigits shortest_digits(double value) {
   std::from_chars(s.data() + e + 1 + (s[e + 1] == '+' ? 1 : 0), s.data() + s.size(), exponent);
   // d.ddd x 10^exponent with `count` digits = significand x 10^(exponent - count + 1)
   result.exponent = exponent - count + 1;
+  return result;
+}
+
+Decimal shortest_decimal(double value) {
+  const DecimalDigits d = shortest_digits(value);
+  Decimal result;
+  result.digits = std::to_string(d.significand);  // "0" for zero
+  result.point = d.exponent + static_cast<int>(result.digits.size());
   return result;
 }
 
