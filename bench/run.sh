@@ -178,6 +178,7 @@ SUMMARY="$WORK/summary.txt"
 scenarios_of() {
   case "$1" in memguard) echo "$SCENARIOS_MEMGUARD" ;; *) echo "$SCENARIOS_OTHER" ;; esac
 }
+runs_scenario() { scenarios_of "$1" | grep -q "^$2:"; }  # server $1 has scenario $2
 
 # Starts server $1 three times (the median start-to-ready goes in the table) and leaves the third
 # instance running, its process group in PGID_OF.
@@ -223,7 +224,7 @@ measure_peaks() {
   while IFS=: read -r sname path body; do
     [ -n "$sname" ] || continue
     for name in $RUNNING; do
-      scenarios_of "$name" | grep -q "^$sname:" || continue
+      runs_scenario "$name" "$sname" || continue
       resp_file="$WORK/resp-$name-$sname.json"
       status="$(curl -sk -o "$resp_file" -w '%{http_code}' -H 'Content-Type: application/json' \
         --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$(port_of "$name")$path")"
@@ -237,7 +238,7 @@ measure_peaks() {
       [ -n "$sname" ] || continue
       pairs=()
       for name in $RUNNING; do
-        if scenarios_of "$name" | grep -q "^$sname:"; then pairs+=("$name"); fi
+        if runs_scenario "$name" "$sname"; then pairs+=("$name"); fi
       done
       n="${#pairs[@]}"
       for i in $(seq 0 $((n - 1))); do
