@@ -37,18 +37,7 @@ std::string_view op_name(PatchOperation::Op op) {
   return "replace";
 }
 
-std::string json_pointer(const Pointer& tokens) {
-  std::string out;
-  for (const auto& token : tokens) {
-    out.push_back('/');
-    for (char c : token) {
-      if (c == '~') out += "~0";
-      else if (c == '/') out += "~1";
-      else out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string json_pointer(const Pointer& pointer) { return pointer.encoded(); }
 
 std::string encode_patch(const std::vector<PatchOperation>& patch) {
   json::Writer w;

@@ -26,7 +26,7 @@ struct PatchOperation {
 std::string_view op_name(PatchOperation::Op op);
 
 // "/spec/flinkConfiguration/taskmanager.memory.process.size"; '~' -> "~0", '/' -> "~1".
-std::string json_pointer(const Pointer& tokens);
+std::string json_pointer(const Pointer& pointer);
 
 // The patch document: a JSON array of operations.
 std::string encode_patch(const std::vector<PatchOperation>& patch);

@@ -35,14 +35,6 @@ Unexpected type_error(const Pointer& at, std::string_view expected, element valu
                                                      std::string(type_name(value.type())));
 }
 
-Pointer child(const Pointer& parent, std::string_view token) {
-  Pointer p;
-  p.reserve(parent.size() + 1);  // one allocation for the tokens instead of a copy and a regrow
-  p.assign(parent.begin(), parent.end());
-  p.emplace_back(token);
-  return p;
-}
-
 // Java's Double.toString, which Jackson's asText() uses for floating-point nodes ("0.4", "1.0",
 // "1.0E10"): the shortest round-trip digits, decimal notation in [1e-3, 1e7), else computerized
 // scientific notation with at least one fractional digit.
@@ -95,14 +87,14 @@ std::optional<std::string> scalar_text(element value) {
 Expected<std::optional<object>> optional_object(object parent, std::string_view name, const Pointer& at) {
   element value;
   if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::optional<object>{};
-  if (!value.is_object()) return type_error(child(at, name), "an object", value);
+  if (!value.is_object()) return type_error(at.child(name), "an object", value);
   return std::optional<object>{value.get_object().value()};
 }
 
 Expected<std::optional<std::string>> optional_string(object parent, std::string_view name, const Pointer& at) {
   element value;
   if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::optional<std::string>{};
-  if (!value.is_string()) return type_error(child(at, name), "a string", value);
+  if (!value.is_string()) return type_error(at.child(name), "a string", value);
   return std::optional<std::string>{std::string(value.get_string().value())};
 }
 
@@ -111,7 +103,7 @@ Expected<std::optional<std::string>> optional_string(object parent, std::string_
 Expected<std::optional<FieldText>> optional_scalar(object parent, std::string_view name, const Pointer& at) {
   element value;
   if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::optional<FieldText>{};
-  Pointer here = child(at, name);
+  Pointer here = at.child(name);
   if (value.is_object() || value.is_array()) return type_error(here, "a string or a number", value);
   return std::optional<FieldText>{FieldText{*scalar_text(value), value.is_string(), here}};
 }
@@ -123,7 +115,7 @@ Expected<std::map<std::string, std::string, std::less<>>> string_map(object pare
   if (!map) return Unexpected{map.error()};
   if (!map->has_value()) return out;
   for (auto [key, value] : **map) {
-    if (!value.is_string()) return type_error(child(child(at, name), key), "a string", value);
+    if (!value.is_string()) return type_error(at.child(name).child(key), "a string", value);
     out.emplace(std::string(key), std::string(value.get_string().value()));
   }
   return out;
@@ -159,7 +151,7 @@ Expected<void> flatten(object node, const std::string& prefix, const Pointer& at
                        std::vector<FlinkConfigurationEntry>& out) {
   for (auto [raw_key, value] : node) {
     std::string key = prefix.empty() ? std::string(raw_key) : prefix + "." + std::string(raw_key);
-    Pointer here = child(at, raw_key);
+    Pointer here = at.child(raw_key);
     if (value.is_object()) {
       auto inner = flatten(value.get_object().value(), key, here, true, out);
       if (!inner) return inner;
@@ -187,18 +179,18 @@ Expected<std::vector<MainContainerResources>> decode_pod_template(object parent,
   auto tmpl = optional_object(parent, "podTemplate", at);
   if (!tmpl) return Unexpected{tmpl.error()};
   if (!tmpl->has_value()) return out;
-  Pointer tmpl_at = child(at, "podTemplate");
+  Pointer tmpl_at = at.child("podTemplate");
   auto spec = optional_object(**tmpl, "spec", tmpl_at);
   if (!spec) return Unexpected{spec.error()};
   if (!spec->has_value()) return out;
-  Pointer spec_at = child(tmpl_at, "spec");
+  Pointer spec_at = tmpl_at.child("spec");
   element containers;
   if ((**spec)["containers"].get(containers) != simdjson::SUCCESS || containers.is_null()) return out;
-  if (!containers.is_array()) return type_error(child(spec_at, "containers"), "an array", containers);
+  if (!containers.is_array()) return type_error(spec_at.child("containers"), "an array", containers);
   size_t index = 0;
   simdjson::dom::array list = containers.get_array().value();
   for (element container : list) {
-    Pointer container_at = child(child(spec_at, "containers"), std::to_string(index++));
+    Pointer container_at = spec_at.child("containers").child(std::to_string(index++));
     if (!container.is_object()) return type_error(container_at, "an object", container);
     object c = container.get_object().value();
     auto name = optional_string(c, "name", container_at);
@@ -209,7 +201,7 @@ Expected<std::vector<MainContainerResources>> decode_pod_template(object parent,
     if (!resources->has_value()) continue;
     MainContainerResources found{container_at, {}};
     for (std::string_view group : {"requests", "limits"}) {
-      auto entries = optional_object(**resources, group, child(container_at, "resources"));
+      auto entries = optional_object(**resources, group, container_at.child("resources"));
       if (!entries) return Unexpected{entries.error()};
       if (!entries->has_value()) continue;
       for (std::string_view resource : {"memory", "cpu"}) {
@@ -235,7 +227,7 @@ Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name
   auto resource = optional_object(c, "resource", at);
   if (!resource) return Unexpected{resource.error()};
   if (resource->has_value()) {
-    Pointer r_at = child(at, "resource");
+    Pointer r_at = at.child("resource");
     auto memory = optional_scalar(**resource, "memory", r_at);
     if (!memory) return Unexpected{memory.error()};
     role.resources.resource_memory = std::move(*memory);
@@ -246,14 +238,14 @@ Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name
   auto resources = optional_object(c, "resources", at);
   if (!resources) return Unexpected{resources.error()};
   if (resources->has_value()) {
-    Pointer rs_at = child(at, "resources");
+    Pointer rs_at = at.child("resources");
     for (std::string_view group : {"requests", "limits"}) {
       auto entries = optional_object(**resources, group, rs_at);
       if (!entries) return Unexpected{entries.error()};
       if (!entries->has_value()) continue;
-      auto memory = optional_scalar(**entries, "memory", child(rs_at, group));
+      auto memory = optional_scalar(**entries, "memory", rs_at.child(group));
       if (!memory) return Unexpected{memory.error()};
-      auto cpu = optional_scalar(**entries, "cpu", child(rs_at, group));
+      auto cpu = optional_scalar(**entries, "cpu", rs_at.child(group));
       if (!cpu) return Unexpected{cpu.error()};
       if (group == "requests") {
         role.resources.request_memory = std::move(*memory);
@@ -275,11 +267,11 @@ Expected<std::vector<std::string>> string_list(object parent, std::string_view n
   std::vector<std::string> out;
   element value;
   if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return out;
-  if (!value.is_array()) return type_error(child(at, name), "an array of strings", value);
+  if (!value.is_array()) return type_error(at.child(name), "an array of strings", value);
   size_t index = 0;
   simdjson::dom::array items = value.get_array().value();
   for (element item : items) {
-    if (!item.is_string()) return type_error(child(child(at, name), std::to_string(index)), "a string", item);
+    if (!item.is_string()) return type_error(at.child(name).child(std::to_string(index)), "a string", item);
     out.emplace_back(item.get_string().value());
     ++index;
   }
@@ -291,12 +283,12 @@ Expected<std::vector<std::pair<object, Pointer>>> object_list(object parent, std
   std::vector<std::pair<object, Pointer>> out;
   element value;
   if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return out;
-  Pointer list_at = child(at, name);
+  Pointer list_at = at.child(name);
   if (!value.is_array()) return type_error(list_at, "an array", value);
   size_t index = 0;
   simdjson::dom::array items = value.get_array().value();
   for (element item : items) {
-    Pointer here = child(list_at, std::to_string(index++));
+    Pointer here = list_at.child(std::to_string(index++));
     if (!item.is_object()) return type_error(here, "an object", item);
     out.emplace_back(item.get_object().value(), std::move(here));
   }
@@ -345,12 +337,12 @@ Expected<ContainerSpec> decode_container(object c, const Pointer& at) {
   auto resources = optional_object(c, "resources", at);
   if (!resources) return Unexpected{resources.error()};
   if (resources->has_value()) {
-    Pointer rs_at = child(at, "resources");
+    Pointer rs_at = at.child("resources");
     for (std::string_view group : {"requests", "limits"}) {
       auto entries = optional_object(**resources, group, rs_at);
       if (!entries) return Unexpected{entries.error()};
       if (!entries->has_value()) continue;
-      auto memory = optional_scalar(**entries, "memory", child(rs_at, group));
+      auto memory = optional_scalar(**entries, "memory", rs_at.child(group));
       if (!memory) return Unexpected{memory.error()};
       (group == "requests" ? out.request_memory : out.limit_memory) = std::move(*memory);
     }
@@ -359,22 +351,6 @@ Expected<ContainerSpec> decode_container(object c, const Pointer& at) {
 }
 
 }  // namespace
-
-std::string field_path(const Pointer& pointer) {
-  std::string out;
-  for (const auto& token : pointer) {
-    bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
-    // Array indices read as [i]; in our objects numeric tokens only ever appear under arrays
-    // (containers), because map keys such as flinkConfiguration keys are never plain digits.
-    if (index && !out.empty()) {
-      out += "[" + token + "]";
-    } else {
-      if (!out.empty()) out.push_back('.');
-      out += token;
-    }
-  }
-  return out;
-}
 
 Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
   if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
@@ -488,10 +464,10 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
     auto tmpl_meta = optional_object(**tmpl, "metadata", tmpl_at);
     if (!tmpl_meta) return Unexpected{tmpl_meta.error()};
     if (tmpl_meta->has_value()) {
-      auto labels = string_map(**tmpl_meta, "labels", child(tmpl_at, "metadata"));
+      auto labels = string_map(**tmpl_meta, "labels", tmpl_at.child("metadata"));
       if (!labels) return Unexpected{labels.error()};
       out.pod_labels = std::move(*labels);
-      auto annotations = string_map(**tmpl_meta, "annotations", child(tmpl_at, "metadata"));
+      auto annotations = string_map(**tmpl_meta, "annotations", tmpl_at.child("metadata"));
       if (!annotations) return Unexpected{annotations.error()};
       out.pod_annotations = std::move(*annotations);
     }
@@ -499,7 +475,7 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
     if (!inner) return Unexpected{inner.error()};
     if (!inner->has_value()) return out;
     pod_spec = **inner;
-    pod_at = child(tmpl_at, "spec");
+    pod_at = tmpl_at.child("spec");
   }
   auto containers = object_list(pod_spec, "containers", pod_at);
   if (!containers) return Unexpected{containers.error()};
@@ -518,7 +494,7 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
     auto volume_name = optional_string(v, "name", v_at);
     if (!volume_name) return Unexpected{volume_name.error()};
     volume.volume_name = volume_name->value_or("");
-    Pointer cm_at = child(v_at, "configMap");
+    Pointer cm_at = v_at.child("configMap");
     auto cm_name = optional_string(**configmap, "name", cm_at);
     if (!cm_name) return Unexpected{cm_name.error()};
     volume.configmap = cm_name->value_or("");

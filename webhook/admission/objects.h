@@ -12,15 +12,9 @@
 #include <simdjson.h>
 
 #include "memmodel/expected.h"
+#include "webhook/admission/pointer.h"
 
 namespace memguard::admission {
-
-// A JSON Pointer (RFC 6901) as unescaped reference tokens, from the object's root.
-using Pointer = std::vector<std::string>;
-
-// "spec.taskManager.resource.memory", "spec.podTemplate.spec.containers[0].resources": how a person
-// names a field (array indices in brackets), for messages and warnings.
-std::string field_path(const Pointer& pointer);
 
 struct ObjectMeta {
   std::string name;

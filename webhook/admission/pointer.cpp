@@ -1,0 +1,85 @@
+// JSON Pointer escaping (RFC 6901) in one place, and the dotted names people read in messages.
+#include "webhook/admission/pointer.h"
+
+namespace memguard::admission {
+
+namespace {
+
+void append_escaped(std::string& out, std::string_view token) {
+  out.push_back('/');
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out.push_back(c);
+  }
+}
+
+// Calls visit(token) for each unescaped reference token of an encoded pointer.
+template <typename Visit>
+void for_each_token(std::string_view encoded, Visit&& visit) {
+  std::string token;
+  size_t at = 0;
+  while (at < encoded.size()) {
+    size_t end = encoded.find('/', at + 1);
+    if (end == std::string_view::npos) end = encoded.size();
+    token.clear();
+    for (size_t i = at + 1; i < end; ++i) {
+      if (encoded[i] == '~' && i + 1 < end) {
+        token.push_back(encoded[i + 1] == '1' ? '/' : '~');
+        ++i;
+      } else {
+        token.push_back(encoded[i]);
+      }
+    }
+    visit(token);
+    at = end;
+  }
+}
+
+}  // namespace
+
+Pointer::Pointer(std::initializer_list<std::string_view> tokens) {
+  for (std::string_view token : tokens) append_escaped(encoded_, token);
+}
+
+Pointer Pointer::child(std::string_view token) const {
+  Pointer p;
+  p.encoded_.reserve(encoded_.size() + 1 + token.size());
+  p.encoded_ = encoded_;
+  append_escaped(p.encoded_, token);
+  return p;
+}
+
+void Pointer::push_back(std::string_view token) { append_escaped(encoded_, token); }
+
+std::vector<std::string> Pointer::tokens() const {
+  std::vector<std::string> out;
+  for_each_token(encoded_, [&](const std::string& token) { out.push_back(token); });
+  return out;
+}
+
+std::string Pointer::back() const {
+  std::string last;
+  size_t slash = encoded_.rfind('/');
+  if (slash == std::string::npos) return last;
+  for_each_token(std::string_view(encoded_).substr(slash), [&](const std::string& token) { last = token; });
+  return last;
+}
+
+std::string field_path(const Pointer& pointer) {
+  std::string out;
+  for_each_token(pointer.encoded(), [&](const std::string& token) {
+    bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    // Array indices read as [i]; in our objects numeric tokens only ever appear under arrays
+    // (containers), because map keys such as flinkConfiguration keys are never plain digits.
+    if (index && !out.empty()) {
+      out += "[" + token + "]";
+    } else {
+      if (!out.empty()) out.push_back('.');
+      out += token;
+    }
+  });
+  return out;
+}
+
+}  // namespace memguard::admission
