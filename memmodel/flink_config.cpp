@@ -14,13 +14,14 @@ std::vector<FlinkConfig::Entry>::const_iterator FlinkConfig::lower_bound(std::st
                           [](const Entry& entry, std::string_view k) { return std::string_view(entry.first) < k; });
 }
 
-void FlinkConfig::set(std::string key, ConfigValue value) {
+bool FlinkConfig::set(std::string key, ConfigValue value) {
   auto at = entries_.begin() + (lower_bound(key) - entries_.cbegin());
   if (at != entries_.end() && at->first == key) {
     at->second = std::move(value);
-  } else {
-    entries_.emplace(at, std::move(key), std::move(value));
+    return false;
   }
+  entries_.emplace(at, std::move(key), std::move(value));
+  return true;
 }
 
 bool FlinkConfig::contains(std::string_view key) const { return find(key) != nullptr; }

@@ -27,8 +27,9 @@ class FlinkConfig {
   FlinkConfig() = default;
   FlinkConfig(std::initializer_list<std::pair<const std::string, std::string>> strings);
 
-  void set(std::string key, ConfigValue value);
-  void set(std::string key, std::string text) { set(std::move(key), ConfigValue::string(std::move(text))); }
+  // Both return true when `key` was not set before (false: its value was replaced).
+  bool set(std::string key, ConfigValue value);
+  bool set(std::string key, std::string text) { return set(std::move(key), ConfigValue::string(std::move(text))); }
   bool contains(std::string_view key) const;
   const ConfigValue* find(std::string_view key) const;
   void erase(std::string_view key);

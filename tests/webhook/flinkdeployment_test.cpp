@@ -1,5 +1,6 @@
 // The FlinkDeployment builder: the effective configuration exactly as the operator writes it.
 #include <catch2/catch.hpp>
+#include <deque>
 #include <simdjson.h>
 
 #include "webhook/engine/effective_config.h"
@@ -8,13 +9,16 @@ using namespace memguard::engine;
 using memguard::admission::decode_flinkdeployment;
 
 namespace {
+// The decoded objects stay alive for the whole test run: an EffectiveConfig views its object's
+// configuration entries.
 EffectiveConfig build(const std::string& spec_json) {
+  static std::deque<memguard::admission::FlinkDeploymentObject> objects;
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   REQUIRE(parser.parse("{\"metadata\":{\"name\":\"x\"},\"spec\":" + spec_json + "}").get(e) == simdjson::SUCCESS);
   auto fd = decode_flinkdeployment(e);
   REQUIRE(fd);
-  return build_flinkdeployment(*fd);
+  return build_flinkdeployment(objects.emplace_back(std::move(*fd)));
 }
 std::string value(const EffectiveConfig& eff, const std::string& key) {
   const auto* v = eff.config.find(key);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,12 @@ struct EffectiveConfig {
   // FlinkDeployment only: how /mutate may set one flinkConfiguration option.
   bool config_patchable = false;
   bool has_flink_configuration = false;
-  std::vector<admission::FlinkConfigurationEntry> config_entries;
+  // The decoded spec.flinkConfiguration entries, viewed rather than copied: an EffectiveConfig is
+  // built from an object and judged while that object lives (the request, a manifest).
+  std::span<const admission::FlinkConfigurationEntry> config_entries;
 };
 
+// The result views `object`'s configuration entries: keep the object alive while it is used.
 EffectiveConfig build_flinkdeployment(const admission::FlinkDeploymentObject& object);
 EffectiveConfig build_configmap(const admission::ConfigMapObject& object);
 

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <set>
 
 #include "memmodel/quantity.h"
 #include "webhook/engine/effective_config.h"
@@ -110,13 +109,12 @@ class Builder {
     eff_.has_flink_configuration = object_.has_flink_configuration;
     eff_.config_entries = object_.flink_configuration;
     eff_.config_patchable = true;
-    std::set<std::string> seen;
+    // The configuration is still empty here, so a key that is already set came twice.
     for (const auto& entry : object_.flink_configuration) {
-      if (!seen.insert(entry.key).second) {
+      if (!eff_.config.set(entry.key, entry.text)) {
         eff_.notes.push_back("spec.flinkConfiguration: '" + entry.key +
                              "' is set twice (flat and nested); which one the operator uses is undefined");
       }
-      eff_.config.set(entry.key, entry.text);
     }
   }
 
