@@ -112,7 +112,7 @@ TEST_CASE("workloads decode their pod template's containers, env, mounts, limits
           "[admission][objects][workload]") {
   simdjson::dom::parser parser;
   auto e = parse(parser, R"({"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"tm","namespace":"f"},
-    "spec":{"template":{"metadata":{"labels":{"component":"taskmanager"},"annotations":{"a":"b"}},"spec":{
+    "spec":{"template":{"metadata":{"labels":{"component":"taskmanager"},"annotations":{"a":"b","flink-memguard.io/flink-version":"1.20"}},"spec":{
       "containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager","-Dk=v"],
         "env":[{"name":"FLINK_PROPERTIES","value":"x: y"},{"name":"POD","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],
         "resources":{"requests":{"memory":"2Gi"},"limits":{"memory":2147483648}},
@@ -125,7 +125,9 @@ TEST_CASE("workloads decode their pod template's containers, env, mounts, limits
   const auto& w = std::get<WorkloadObject>(*decoded);
   CHECK(w.kind == "StatefulSet");
   CHECK(w.pod_labels.at("component") == "taskmanager");
-  CHECK(w.pod_annotations.at("a") == "b");
+  // Only flink-memguard's own annotations are kept (the engine reads no others).
+  CHECK(w.pod_annotations.at("flink-memguard.io/flink-version") == "1.20");
+  CHECK(w.pod_annotations.count("a") == 0);
   REQUIRE(w.containers.size() == 1);
   const auto& c = w.containers[0];
   CHECK(c.args == std::vector<std::string>{"taskmanager", "-Dk=v"});

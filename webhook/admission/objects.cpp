@@ -108,14 +108,17 @@ Expected<std::optional<FieldText>> optional_scalar(object parent, std::string_vi
   return std::optional<FieldText>{FieldText{*scalar_text(value), value.is_string(), here}};
 }
 
+// A map of strings; every value is type-checked, but only keys starting with `kept_prefix` are kept.
 Expected<std::map<std::string, std::string, std::less<>>> string_map(object parent, std::string_view name,
-                                                                     const Pointer& at) {
+                                                                     const Pointer& at,
+                                                                     std::string_view kept_prefix = {}) {
   std::map<std::string, std::string, std::less<>> out;
   auto map = optional_object(parent, name, at);
   if (!map) return Unexpected{map.error()};
   if (!map->has_value()) return out;
   for (auto [key, value] : **map) {
     if (!value.is_string()) return type_error(at.child(name).child(key), "a string", value);
+    if (key.substr(0, kept_prefix.size()) != kept_prefix) continue;
     out.emplace(std::string(key), std::string(value.get_string().value()));
   }
   return out;
@@ -137,7 +140,7 @@ Expected<ObjectMeta> decode_metadata(object root) {
   auto labels = string_map(m, "labels", at);
   if (!labels) return Unexpected{labels.error()};
   meta.labels = std::move(*labels);
-  auto annotations = string_map(m, "annotations", at);
+  auto annotations = string_map(m, "annotations", at, kOwnAnnotationPrefix);
   if (!annotations) return Unexpected{annotations.error()};
   meta.annotations = std::move(*annotations);
   element value;
@@ -166,9 +169,9 @@ Expected<void> flatten(object node, const std::string& prefix, const Pointer& at
         joined += *text;
         first = false;
       }
-      out.push_back({key, std::move(joined), here, true});
+      out.push_back({std::move(key), std::move(joined), std::move(here), true});
     } else {
-      out.push_back({key, *scalar_text(value), here, nested});
+      out.push_back({std::move(key), *scalar_text(value), std::move(here), nested});
     }
   }
   return {};
@@ -467,7 +470,7 @@ Expected<WorkloadObject> decode_workload(element root_element, std::string_view 
       auto labels = string_map(**tmpl_meta, "labels", tmpl_at.child("metadata"));
       if (!labels) return Unexpected{labels.error()};
       out.pod_labels = std::move(*labels);
-      auto annotations = string_map(**tmpl_meta, "annotations", tmpl_at.child("metadata"));
+      auto annotations = string_map(**tmpl_meta, "annotations", tmpl_at.child("metadata"), kOwnAnnotationPrefix);
       if (!annotations) return Unexpected{annotations.error()};
       out.pod_annotations = std::move(*annotations);
     }

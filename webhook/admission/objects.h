@@ -16,10 +16,15 @@
 
 namespace memguard::admission {
 
+// The prefix of the annotations flink-memguard reads (flink-memguard.io/skip, .../flink-version, ...).
+inline constexpr std::string_view kOwnAnnotationPrefix = "flink-memguard.io/";
+
 struct ObjectMeta {
   std::string name;
   std::string namespace_;
   std::map<std::string, std::string, std::less<>> labels;
+  // Only our own annotations (kOwnAnnotationPrefix): the others are never read, and one of them,
+  // kubectl's last-applied-configuration, is a copy of the whole object.
   std::map<std::string, std::string, std::less<>> annotations;
   bool has_annotations = false;  // whether metadata.annotations exists (a patch must create the map otherwise)
   bool being_deleted = false;    // metadata.deletionTimestamp is set: only finalizer removal is left
@@ -122,7 +127,7 @@ struct WorkloadObject {
   ObjectMeta metadata;
   std::string controller_kind;  // metadata.ownerReferences[controller=true].kind ("ReplicaSet"), if any
   std::map<std::string, std::string, std::less<>> pod_labels;       // the pod template's (a Pod's own)
-  std::map<std::string, std::string, std::less<>> pod_annotations;  // the pod template's (a Pod's own)
+  std::map<std::string, std::string, std::less<>> pod_annotations;  // the pod template's (a Pod's own); ours only
   std::vector<ContainerSpec> containers;
   std::vector<ConfigMapVolume> configmap_volumes;
 };
