@@ -7,6 +7,10 @@ namespace {
 
 void append_escaped(std::string& out, std::string_view token) {
   out.push_back('/');
+  if (token.find_first_of("~/") == std::string_view::npos) {
+    out.append(token);  // the usual case: nothing to escape
+    return;
+  }
   for (char c : token) {
     if (c == '~') out += "~0";
     else if (c == '/') out += "~1";

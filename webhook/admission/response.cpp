@@ -1,7 +1,7 @@
 // AdmissionReview response encoding: one complete() step writes every response the webhook sends.
 #include "webhook/admission/response.h"
 
-#include <set>
+#include <algorithm>
 
 #include "webhook/json/json_writer.h"
 
@@ -54,11 +54,16 @@ std::string truncate_utf8(std::string_view text, size_t limit) {
 
 std::vector<std::string> limit_warnings(const std::vector<std::string>& warnings) {
   std::vector<std::string> out;
-  std::set<std::string> seen;
   size_t total = 0;
   for (size_t i = 0; i < warnings.size(); ++i) {
-    std::string w = truncate_utf8(warnings[i], kMaxWarningLength);
-    if (!seen.insert(w).second) continue;
+    std::string_view w = warnings[i];
+    std::string truncated;
+    if (w.size() > kMaxWarningLength) {
+      truncated = truncate_utf8(w, kMaxWarningLength);
+      w = truncated;
+    }
+    // The kept warnings fit in kMaxWarningsTotal, so this search stays short.
+    if (std::find(out.begin(), out.end(), w) != out.end()) continue;
     // Keep room for the closing "N more" notice so the user knows something was left out.
     constexpr size_t kNoticeRoom = 64;
     if (total + w.size() + kNoticeRoom > kMaxWarningsTotal) {
@@ -67,7 +72,7 @@ std::vector<std::string> limit_warnings(const std::vector<std::string>& warnings
       break;
     }
     total += w.size();
-    out.push_back(std::move(w));
+    out.emplace_back(w);
   }
   return out;
 }

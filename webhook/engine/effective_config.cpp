@@ -1,7 +1,7 @@
 // Helpers shared by the per-kind builders: role names, size formatting, and safe option patches.
 #include "webhook/engine/effective_config.h"
 
-#include <cstdio>
+#include <charconv>
 
 namespace memguard::engine {
 
@@ -18,8 +18,9 @@ std::string format_mib(int64_t bytes) {
   if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
   if (bytes < kMiB) return std::to_string(bytes) + " bytes";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(bytes) / static_cast<double>(kMiB));
-  std::string text = buf;
+  auto end = std::to_chars(buf, buf + sizeof buf, static_cast<double>(bytes) / static_cast<double>(kMiB),
+                           std::chars_format::fixed, 2).ptr;
+  std::string text(buf, end);
   while (text.back() == '0') text.pop_back();
   if (text.back() == '.') text.pop_back();
   return text + " MiB";

@@ -31,8 +31,9 @@ std::string kubernetes_reading(std::string_view text) {
   if (!q) return "";
   if (q->milli_value % 1000 != 0) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3f bytes", static_cast<double>(q->milli_value) / 1000.0);
-    return buf;
+    auto end = std::to_chars(buf, buf + sizeof buf, static_cast<double>(q->milli_value) / 1000.0,
+                             std::chars_format::fixed, 3).ptr;
+    return std::string(buf, end) + " bytes";
   }
   return format_mib(q->ceil_value);
 }
@@ -120,9 +121,9 @@ class Builder {
 
   std::optional<ParsedField> parse_field(Role role, const std::optional<FieldText>& field) {
     if (!field) return std::nullopt;
-    std::string path = field_path(field->pointer);
     auto parsed = memmodel::parse_operator_memory(field->text);
     if (!parsed || parsed->size.bytes() <= 0) {
+      std::string path = field_path(field->pointer);
       Finding f;
       f.code = FindingCode::kMemoryConfigRejected;
       f.role = role;

@@ -330,6 +330,7 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
   // The container: sized by Flink (native Kubernetes, the operator), or declared for it.
   std::optional<int64_t> limit_bytes;
   std::string limit_source;
+  std::optional<memmodel::ContainerMemory> flink_sized;  // described only if a finding quotes it
   if (in.declared_limit_bytes) {
     limit_bytes = in.declared_limit_bytes;
     limit_source = in.declared_limit_source;
@@ -347,9 +348,7 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
       if (!already) out.push_back(rule_limit_factor(eff, in, container.error()));
     } else {
       limit_bytes = container->limit_mib * kMiB;
-      char factor[32];
-      std::snprintf(factor, sizeof factor, "%g", container->limit_factor);
-      limit_source = "the limit Flink sets: " + std::to_string(container->request_mib) + "Mi x limit factor " + factor;
+      flink_sized = *container;
     }
     if (derived->process_total.bytes() % kMiB != 0) out.push_back(rule_process_not_whole_mib(eff, in, *derived));
   }
@@ -358,6 +357,11 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     // not-whole-MiB finding, not this one.
     int64_t process_floor = derived->process_total.bytes() / kMiB * kMiB;
     if (process_floor + settings.limit_headroom.bytes() > *limit_bytes) {
+      if (flink_sized) {
+        char factor[32];
+        std::snprintf(factor, sizeof factor, "%g", flink_sized->limit_factor);
+        limit_source = "the limit Flink sets: " + std::to_string(flink_sized->request_mib) + "Mi x limit factor " + factor;
+      }
       out.push_back(rule_process_exceeds_limit(eff, in, *derived, *limit_bytes, limit_source, settings));
     }
   }
