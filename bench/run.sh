@@ -167,6 +167,9 @@ tls_of() {
 
 field() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
 fmt_ms() { awk -v us="$1" 'BEGIN { if (us == "") print "-"; else printf "%.2f", us / 1000 }'; }
+# "busy total" jiffies of all cores from /proc/stat (busy: everything but idle and iowait).
+cpu_jiffies() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+busy_percent() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%.0f%%", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "-" }'; }
 
 ROWS="$WORK/rows.md"
 SERVER_ROWS="$WORK/servers.md"
@@ -251,7 +254,7 @@ measure_peaks() {
 
 # Latency at 50% and 80% of the server's median peak, and the table row.
 measure_latency() {
-  local name="$1" sname="$2" path="$3" body="$4" rates peak lo hi half eighty l50 l80 l resp_bytes port
+  local name="$1" sname="$2" path="$3" body="$4" rates peak lo hi half eighty l50 l80 l resp_bytes port cpu_before busy80
   port="$(port_of "$name")"
   rates="$(awk -v s="$name" -v c="$sname" '$1 == s && $2 == c { print $3 }' "$RATES")"
   [ -n "$rates" ] || return 0
@@ -262,8 +265,10 @@ measure_latency() {
   eighty=$((peak * 8 / 10))
   l50="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$half" \
     --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
+  cpu_before="$(cpu_jiffies)"
   l80="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$eighty" \
     --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
+  busy80="$(busy_percent "$cpu_before" "$(cpu_jiffies)")"
   for l in "$l50" "$l80"; do
     for e in errors non200 unfinished; do
       [ "$(field "$e" "$l")" = 0 ] || log "WARNING $name $sname: loadgen $e=$(field "$e" "$l") ($l)"
@@ -272,11 +277,11 @@ measure_latency() {
   resp_bytes="$(wc -c <"$WORK/resp-$name-$sname.json")"
   log "$name $sname: peak $peak rps (rounds: $(tr '\n' ' ' <<<"$rates")); 50%: $l50"
   log "$name $sname: 80%: $l80"
-  printf '| %s | %s %s | %s | %s (%s-%s) | %s / %s / %s | %s / %s / %s | %s / %s |\n' \
+  printf '| %s | %s %s | %s | %s (%s-%s) | %s / %s / %s | %s / %s / %s | %s / %s | %s / %s |\n' \
     "$(display_name "$name")" "$path" "${sname#*-}" "$(wc -c <"$FIXTURES/$body")" "$peak" "$lo" "$hi" \
     "$(fmt_ms "$(field p50_us "$l50")")" "$(fmt_ms "$(field p99_us "$l50")")" "$(fmt_ms "$(field p999_us "$l50")")" \
     "$(fmt_ms "$(field p50_us "$l80")")" "$(fmt_ms "$(field p99_us "$l80")")" "$(fmt_ms "$(field p999_us "$l80")")" \
-    "$(field achieved_rps "$l80")" "$resp_bytes" >>"$ROWS"
+    "$(field achieved_rps "$l80")" "$resp_bytes" "$busy80" "$(field client_cpu_us_per_request "$l80")" >>"$ROWS"
   echo "$name $sname peak=$peak p99_80_us=$(field p99_us "$l80")" >>"$SUMMARY"
 }
 
@@ -369,8 +374,8 @@ SECTION="$WORK/section.md"
   [ -z "$BENCH_NOTE" ] || echo "- Note: $BENCH_NOTE"
   echo "- Clients: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) for the peak; bench/loadgen (open loop) for latency. Client and server share the same $CORES cores."
   echo
-  echo "| Server | Endpoint, review | Request bytes | Peak req/s (wrk: median of $ROUNDS interleaved rounds, range) | p50 / p99 / p99.9 ms at 50% of peak | p50 / p99 / p99.9 ms at 80% of peak | Achieved req/s at 80% / response bytes |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| Server | Endpoint, review | Request bytes | Peak req/s (wrk: median of $ROUNDS interleaved rounds, range) | p50 / p99 / p99.9 ms at 50% of peak | p50 / p99 / p99.9 ms at 80% of peak | Achieved req/s at 80% / response bytes | At 80%: both cores busy / client CPU µs per request |"
+  echo "|---|---|---|---|---|---|---|---|"
   cat "$ROWS"
   echo
   echo "| Server | Start to ready, ms (median) | Three starts, ms | Peak RSS, MB | TLS negotiated |"

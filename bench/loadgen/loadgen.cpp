@@ -10,7 +10,8 @@
 //
 //   loadgen rate  --port P --path /validate --body FILE --rate R [--connections 64] [--threads 2]
 //                 [--duration 10] [--warmup 2]
-//       prints one line: key=value pairs (achieved rate, errors, p50/p90/p99/p99.9/max in us)
+//       prints one line: key=value pairs (achieved rate, errors, p50/p90/p99/p99.9/max in us, and
+//       the client's own CPU time per request)
 //   loadgen ready --port P [--path /readyz] [--timeout-ms 5000] [--log FILE] -- COMMAND ARGS...
 //       starts COMMAND, polls GET PATH over TLS every ~200 us until it answers 200, prints
 //       "pid=N ready_ms=X" and exits, leaving COMMAND running (the caller stops it by pid).
@@ -22,6 +23,7 @@
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -507,15 +509,22 @@ int run_rate(const Options& o) {
     if (all.first_error.empty()) all.first_error = r.first_error;
   }
   std::sort(all.latencies_ns.begin(), all.latencies_ns.end());
+  // This client's own CPU (user + system, handshakes included) per completed request: it shares
+  // the cores with the server, so what it costs is taken from the server.
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const double cpu_us = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
   std::printf(
       "target_rps=%.0f achieved_rps=%.0f measured=%zu sent=%lu completed=%lu errors=%lu non200=%lu reconnects=%lu "
-      "unfinished=%lu p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f\n",
+      "unfinished=%lu p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f client_cpu_us_per_request=%.1f\n",
       o.rate, static_cast<double>(all.latencies_ns.size()) / o.duration_s, all.latencies_ns.size(),
       static_cast<unsigned long>(all.sent), static_cast<unsigned long>(all.completed),
       static_cast<unsigned long>(all.errors), static_cast<unsigned long>(all.non_200),
       static_cast<unsigned long>(all.reconnects), static_cast<unsigned long>(all.unfinished),
       percentile_us(all.latencies_ns, 50), percentile_us(all.latencies_ns, 90), percentile_us(all.latencies_ns, 99),
-      percentile_us(all.latencies_ns, 99.9), percentile_us(all.latencies_ns, 100));
+      percentile_us(all.latencies_ns, 99.9), percentile_us(all.latencies_ns, 100),
+      all.completed > 0 ? cpu_us / static_cast<double>(all.completed) : 0.0);
   if (!all.first_error.empty()) std::fprintf(stderr, "loadgen: first error: %s\n", all.first_error.c_str());
   workers.clear();
   SSL_CTX_free(ctx);
