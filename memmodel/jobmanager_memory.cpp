@@ -71,9 +71,11 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
                           " MiB is not smaller than the JobManager container (" + std::to_string(container_mb) +
                           " MiB from " + key + "); increase " + key + " or lower the cut-off minimum"});
   }
-  // long x float is evaluated in float arithmetic in Java.
+  // long x float is evaluated in float arithmetic in Java. A NaN ratio passes the range check
+  // above (every comparison with NaN is false, in Java too), and Java narrows NaN to 0 (JLS 5.1.3)
+  // where a C++ cast is undefined, so the cut-off is then the minimum.
   volatile float product = static_cast<float>(container_mb) * *ratio;
-  int64_t cutoff = static_cast<int64_t>(product);
+  int64_t cutoff = std::isnan(product) ? 0 : static_cast<int64_t>(product);
   if (cutoff < *min_cutoff) cutoff = *min_cutoff;
   result.jvm_heap = Component{MemorySize::of_mebibytes(container_mb - cutoff), Provenance::kDerived, key};
   result.jvm.overhead = Component{MemorySize::of_mebibytes(cutoff), Provenance::kDerived,

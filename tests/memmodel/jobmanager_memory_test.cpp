@@ -95,4 +95,9 @@ TEST_CASE("Flink 1.10's JobManager uses the heap size and the container cut-off"
   require_rejected({{"jobmanager.heap.size", "500m"}}, k8s, {"containerized.heap-cutoff-min"});
   require_rejected({{"jobmanager.heap.size", "2g"}, {"containerized.heap-cutoff-ratio", "1.5"}}, k8s,
                    {"containerized.heap-cutoff-ratio"});
+  // Float.parseFloat reads "NaN"; it passes the range check and (int) NaN is 0, so the minimum
+  // cut-off applies (a fuzzer found the C++ cast of NaN undefined).
+  auto nan_ratio = derive_jobmanager({{"jobmanager.heap.size", "4096m"}, {"containerized.heap-cutoff-ratio", "NaN"}}, k8s);
+  REQUIRE(nan_ratio);
+  CHECK(nan_ratio->jvm_heap.size.mebibytes() == 4096 - 600);
 }
