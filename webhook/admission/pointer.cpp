@@ -56,12 +56,6 @@ Pointer Pointer::child(std::string_view token) const {
 
 void Pointer::push_back(std::string_view token) { append_escaped(encoded_, token); }
 
-std::vector<std::string> Pointer::tokens() const {
-  std::vector<std::string> out;
-  for_each_token(encoded_, [&](const std::string& token) { out.push_back(token); });
-  return out;
-}
-
 std::string Pointer::back() const {
   std::string last;
   size_t slash = encoded_.rfind('/');

@@ -4,7 +4,6 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace memguard::admission {
 
@@ -23,10 +22,7 @@ class Pointer {
 
   // "/spec/flinkConfiguration/taskmanager.memory.process.size"; "" for the root.
   const std::string& encoded() const { return encoded_; }
-  // The reference tokens, unescaped.
-  std::vector<std::string> tokens() const;
   std::string back() const;  // the last token, unescaped ("" for the root)
-  bool empty() const { return encoded_.empty(); }
 
   friend bool operator==(const Pointer&, const Pointer&) = default;
 

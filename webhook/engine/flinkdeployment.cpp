@@ -4,7 +4,6 @@
 // as fallback) and the limit factor (limit / request, in Kubernetes units).
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "memmodel/quantity.h"
 #include "webhook/engine/effective_config.h"
