@@ -3,10 +3,8 @@
 #include "webhook/admission/objects.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <cstdint>
-#include <cstdio>
+
+#include "memmodel/java_text.h"
 
 namespace memguard::admission {
 
@@ -35,48 +33,13 @@ Unexpected type_error(const Pointer& at, std::string_view expected, element valu
                                                      std::string(type_name(value.type())));
 }
 
-// Java's Double.toString, which Jackson's asText() uses for floating-point nodes ("0.4", "1.0",
-// "1.0E10"): the shortest round-trip digits, decimal notation in [1e-3, 1e7), else computerized
-// scientific notation with at least one fractional digit.
-std::string java_double_string(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-  (void)ec;
-  std::string sci(buf, end);  // "-1.2345e+10"
-  bool negative = sci[0] == '-';
-  if (negative) sci.erase(0, 1);
-  size_t e = sci.find('e');
-  std::string mantissa = sci.substr(0, e);
-  int exponent = std::stoi(sci.substr(e + 1));
-  std::string digits;
-  for (char c : mantissa) if (c != '.') digits.push_back(c);
-  std::string out = negative ? "-" : "";
-  double magnitude = std::fabs(value);
-  if (magnitude >= 1e-3 && magnitude < 1e7) {
-    if (exponent >= 0) {
-      std::string integral = digits.substr(0, std::min<size_t>(digits.size(), static_cast<size_t>(exponent) + 1));
-      while (integral.size() < static_cast<size_t>(exponent) + 1) integral.push_back('0');
-      std::string fraction = digits.size() > integral.size() ? digits.substr(integral.size()) : "0";
-      out += integral + "." + fraction;
-    } else {
-      out += "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-    }
-  } else {
-    out += digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" + std::to_string(exponent);
-  }
-  return out;
-}
-
 // Jackson's asText() for a scalar node; nullopt for containers.
 std::optional<std::string> scalar_text(element value) {
   switch (value.type()) {
     case element_type::STRING: return std::string(value.get_string().value());
     case element_type::INT64: return std::to_string(value.get_int64().value());
     case element_type::UINT64: return std::to_string(value.get_uint64().value());
-    case element_type::DOUBLE: return java_double_string(value.get_double().value());
+    case element_type::DOUBLE: return memmodel::java::double_to_string(value.get_double().value());
     case element_type::BOOL: return value.get_bool().value() ? "true" : "false";
     case element_type::NULL_VALUE: return "null";
     default: return std::nullopt;
