@@ -44,6 +44,16 @@ TEST_CASE("resource.memory overwrites the process size from flinkConfiguration, 
   CHECK(eff.roles[1].process_field == "spec.taskManager.resource.memory");
 }
 
+TEST_CASE("A flinkConfiguration key spelled both flat and nested is noted once", "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"state.backend.type":"rocksdb",
+    "state":{"backend":{"type":"hashmap"}},"taskmanager.numberOfTaskSlots":"2"}})");
+  int twice = 0;
+  for (const auto& note : eff.notes) twice += note.find("'state.backend.type' is set twice") != std::string::npos;
+  CHECK(twice == 1);
+  CHECK(eff.notes.size() == 1);
+  CHECK(value(eff, "taskmanager.numberOfTaskSlots") == "2");
+}
+
 TEST_CASE("Without resource memory, the flinkConfiguration process size stands", "[engine][flinkdeployment]") {
   auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.memory.process.size":"3g"},
     "taskManager":{"resource":{"cpu":2}}})");

@@ -80,6 +80,24 @@ TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[eng
   CHECK(findings[0].message.find("at least 1728Mi") != std::string::npos);
 }
 
+TEST_CASE("A limit Flink sets is quoted with the request and factor it comes from", "[engine][rules]") {
+  EffectiveConfig eff;
+  eff.config = FlinkConfig{{"jobmanager.memory.process.size", "1600m"},
+                           {"kubernetes.jobmanager.memory.limit-factor", "1.5"}};
+  eff.config_origin = "spec.flinkConfiguration";
+  RoleInput in;
+  in.role = Role::kJobManager;
+  in.process_field = "jobmanager.memory.process.size in spec.flinkConfiguration";
+  in.flink_sizes_container = true;
+  Settings settings = default_policy().defaults;
+  CHECK(evaluate_role(eff, in, settings).empty());  // 1600Mi inside a 2400Mi limit
+  settings.limit_headroom = MemorySize::of_mebibytes(1024);  // 1600 + 1024 > 2400
+  auto findings = evaluate_role(eff, in, settings);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
+  CHECK(findings[0].message.find("the limit Flink sets: 1600Mi x limit factor 1.5") != std::string::npos);
+}
+
 TEST_CASE("Rounding the process size down to whole MiB is not a limit violation", "[engine][rules]") {
   EffectiveConfig eff;
   // 1500000000 bytes = 1430.51 MiB; the container Flink creates is 1430Mi.
