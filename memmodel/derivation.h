@@ -37,6 +37,9 @@ struct DerivationContext {
   // Native Kubernetes: a TaskManager without taskmanager.cpu.cores takes
   // kubernetes.taskmanager.cpu.amount when it is > 0 (spec §4.5). Off: Flink's generic default.
   bool kubernetes_cpu_fallback = false;
+  // Read `external-resources` (1.13+). Off only for searches that probe one size after another:
+  // the resources do not depend on any size, so the search reads them once, not per probe.
+  bool external_resources = true;
 };
 
 // How a component got its size, for explanations.

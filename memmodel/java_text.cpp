@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <string_view>
 #include <type_traits>
+#include <unordered_set>
 
 namespace memguard::memmodel::java {
 
@@ -281,10 +283,11 @@ int32_t string_hash(std::string_view text) {
 std::vector<size_t> hash_map_order(const std::vector<std::string>& keys) {
   // Distinct keys in first-insertion order; the table doubles when size exceeds 0.75 x capacity.
   std::vector<size_t> distinct;
+  std::unordered_set<std::string_view> seen;  // hashed: n keys cost O(n), not O(n^2)
+  seen.reserve(keys.size());
   size_t capacity = 16;
   for (size_t i = 0; i < keys.size(); ++i) {
-    bool seen = std::any_of(distinct.begin(), distinct.end(), [&](size_t j) { return keys[j] == keys[i]; });
-    if (seen) continue;
+    if (!seen.insert(keys[i]).second) continue;
     distinct.push_back(i);
     if (distinct.size() > capacity * 3 / 4) capacity *= 2;
   }

@@ -2,6 +2,8 @@
 // the Flink-memory derivations, legacy network buffers (<= 1.20), legacy heap keys, cpu and slots.
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <unordered_set>
 
 #include "memmodel/breakdown.h"
 #include "memmodel/derivation.h"
@@ -305,11 +307,19 @@ Expected<std::vector<std::pair<std::string, int64_t>>> read_external_resources(c
   std::vector<std::pair<std::string, int64_t>> resources;
   const ConfigValue* list = config.find("external-resources");
   if (list == nullptr || list->text == "none") return resources;
-  std::vector<std::string> names;
-  for (std::string& n : external_resource_names(*list)) {
-    bool seen = false;
-    for (const auto& m : names) seen = seen || m == n;
-    if (!seen) names.push_back(std::move(n));
+  // Flink de-duplicates the names in a LinkedHashSet: first occurrence wins, order kept. Hashed
+  // here too, so a list of n names costs O(n), not O(n^2).
+  std::vector<std::string> names = external_resource_names(*list);
+  {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(names.size());
+    size_t kept = 0;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!seen.insert(names[i]).second) continue;
+      if (kept != i) names[kept] = std::move(names[i]);
+      ++kept;
+    }
+    names.resize(kept);
   }
   for (const std::string& name : names) {
     const std::string key = "external-resource." + name + ".amount";
@@ -446,7 +456,7 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
   auto slots = reader.read(options.num_slots);
   if (!slots) return fail(slots.error());
   result.num_slots = *slots;
-  if (version.at_least(1, 13)) {
+  if (version.at_least(1, 13) && context.external_resources) {
     auto resources = read_external_resources(reader.config());
     if (!resources) return fail(resources.error());
     result.external_resources = std::move(*resources);

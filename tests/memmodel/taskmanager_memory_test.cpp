@@ -2,6 +2,9 @@
 // names the key to change, legacy keys, cpu and external resources.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <string>
+
 #include "memmodel/derivation.h"
 
 using namespace memguard::memmodel;
@@ -229,4 +232,33 @@ TEST_CASE("External resources enter the -D properties in HashMap order", "[memmo
   CHECK(props.size() == 15);
   config.set("external-resource.gpu.amount", "two");
   require_rejected(config, at("1.20"), {"external-resource.gpu.amount"});
+}
+
+TEST_CASE("External resources: names de-duplicated in linear time, skipped by probes that ask to", "[memmodel][taskmanager][limits]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "gpu;fpga;gpu; fpga ;gpu"},
+                     {"external-resource.gpu.amount", "2"}, {"external-resource.fpga.amount", "1"}};
+  auto m = derive_taskmanager(config, at("1.20"));
+  REQUIRE(m);
+  CHECK(m->external_resources.size() == 2);
+
+  // Issue 12: 300,000 names (2.4 MB, a 3 MiB review) cost O(n) per derivation, not O(n^2).
+  std::string names;
+  for (int i = 0; i < 300'000; ++i) names += "r" + std::to_string(i % 150'000) + ";";
+  config.set("external-resources", names);
+  config.set("external-resource.r7.amount", "3");
+  auto start = std::chrono::steady_clock::now();
+  m = derive_taskmanager(config, at("1.20"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));  // ~60 ms
+  REQUIRE(m);
+  REQUIRE(m->external_resources.size() == 1);  // only r7 has an amount; duplicates counted once
+  CHECK(m->external_resources[0] == std::pair<std::string, int64_t>{"r7", 3});
+
+  auto probe = at("1.20");
+  probe.external_resources = false;
+  m = derive_taskmanager(config, probe);
+  REQUIRE(m);
+  CHECK(m->external_resources.empty());
+  config.set("external-resource.r7.amount", "three");
+  CHECK_FALSE(derive_taskmanager(config, at("1.20")));
+  CHECK(derive_taskmanager(config, probe));  // the one probe that reads them is the caller's
 }

@@ -44,15 +44,20 @@ std::string process_key(Role role) { return role_prefix(role) + ".memory.process
 std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const memmodel::DerivationContext& context,
                                                      Role role, int64_t from_mib) {
   const std::string key = process_key(role);
+  // The first probe reads everything; the later ones skip what no size changes (the external
+  // resources: a list of any length in the request, read once instead of once per probe).
+  memmodel::DerivationContext probe_context = context;
   auto accepted = [&](int64_t mib) {
     config.set(key, std::to_string(mib) + "m");
-    return derive_role(config, context, role).has_value();
+    return derive_role(config, probe_context, role).has_value();
   };
   constexpr int64_t kSearchCeilingMib = int64_t{1} << 22;  // 4 TiB: beyond any real container
   // A rejection that not even the ceiling cures (an inverted range, a fraction out of bounds, a
-  // size pinned elsewhere) has no process-size fix. One probe says so, where doubling up to the
-  // ceiling would derive the role, and word Flink's rejection, nine times or more.
+  // size pinned elsewhere, unreadable external resources) has no process-size fix. One probe says
+  // so, where doubling up to the ceiling would derive the role, and word Flink's rejection, nine
+  // times or more.
   if (from_mib >= kSearchCeilingMib || !accepted(kSearchCeilingMib)) return std::nullopt;
+  probe_context.external_resources = false;
   int64_t hi = std::max<int64_t>(from_mib * 2, 1024);
   while (hi < kSearchCeilingMib && !accepted(hi)) hi *= 2;
   hi = std::min(hi, kSearchCeilingMib);  // accepted, probed first
