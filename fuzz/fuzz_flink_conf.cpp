@@ -1,4 +1,5 @@
-// Fuzzes the legacy flink-conf.yaml loader: it never fails, keeps no empty key or value, and
+// Fuzzes the legacy flink-conf.yaml loader: it fails only past the documented limits, keeps no
+// empty key or value, and
 // writing what it loaded back as `key: value` lines loads the same configuration again.
 #include <cstdint>
 #include <string>
@@ -20,7 +21,15 @@ bool java_blank(char c) { return static_cast<unsigned char>(c) <= 0x20; }
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = parse_config_file(text, ConfigFileFormat::kFlinkConfYaml);
-  FUZZ_CHECK(parsed.has_value());  // the legacy loader skips what it cannot read, it never fails
+  if (!parsed) {
+    // The legacy loader skips what it cannot read; it fails only past flink-memguard's own limits
+    // (options, key length), and then says so.
+    FUZZ_CHECK(parsed.error().code == memguard::ErrorCode::kLimitExceeded, parsed.error().message);
+    FUZZ_CHECK(parsed.error().message.find("(README: Limits)") != std::string::npos, parsed.error().message);
+    return 0;
+  }
+  FUZZ_CHECK(parsed->skipped_lines.size() <= memguard::memmodel::kMaxSkippedLineMessages);
+  FUZZ_CHECK(parsed->skipped_line_count >= parsed->skipped_lines.size());
 
   std::string rewritten;
   for (const auto& [key, value] : parsed->config.entries()) {

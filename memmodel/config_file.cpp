@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "memmodel/flink_config.h"
+#include "memmodel/input_limits.h"
 #include "memmodel/java_text.h"
 
 namespace memguard::memmodel {
@@ -29,8 +30,30 @@ std::string_view java_trim(std::string_view s) {
 // ----------------------------------------------------------------------------------------------
 // Legacy flink-conf.yaml (GlobalConfiguration.loadYAMLResource, 1.10 ... 1.20).
 
-ParsedConfigFile parse_legacy(std::string_view text) {
+Unexpected limit_error(std::string what) {
+  return make_error(ErrorCode::kLimitExceeded, std::move(what) + "; flink-memguard does not judge configurations "
+                                                                 "this large (README: Limits)");
+}
+
+Unexpected entries_error() {
+  return limit_error("the file sets more than " + std::to_string(kMaxConfigEntries) + " options, above the limit");
+}
+
+Unexpected key_error(size_t bytes) {
+  return limit_error("a key is " + std::to_string(bytes) + " bytes long, above the limit of " +
+                     std::to_string(kMaxConfigKeyBytes) + " bytes per option key");
+}
+
+// Linear in the text: each line is looked at once and set in O(log n).
+Expected<ParsedConfigFile> parse_legacy(std::string_view text) {
   ParsedConfigFile out;
+  auto skip = [&](size_t line_no, std::string_view why) {
+    // Only the first few are kept as text: a file of a million bad lines must not become a million strings.
+    if (out.skipped_lines.size() < kMaxSkippedLineMessages) {
+      out.skipped_lines.push_back("line " + std::to_string(line_no) + ": " + std::string(why));
+    }
+    ++out.skipped_line_count;
+  };
   size_t line_no = 0;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -49,17 +72,19 @@ ParsedConfigFile parse_legacy(std::string_view text) {
     const size_t sep = conf.find(": ");
     // Flink's WARN lines name the line, never its content (it may hold a secret); so do we.
     if (sep == std::string_view::npos) {
-      out.skipped_lines.push_back("line " + std::to_string(line_no) +
-                                  ": not a key-value pair (missing space after ':'?)");
+      skip(line_no, "not a key-value pair (missing space after ':'?)");
       continue;
     }
     const std::string_view key = java_trim(conf.substr(0, sep));
     const std::string_view value = java_trim(conf.substr(sep + 2));
     if (key.empty() || value.empty()) {
-      out.skipped_lines.push_back("line " + std::to_string(line_no) + ": key or value is empty");
+      skip(line_no, "key or value is empty");
       continue;
     }
-    out.config.set(std::string(key), std::string(value));
+    if (key.size() > kMaxConfigKeyBytes) return key_error(key.size());
+    if (out.config.set(std::string(key), std::string(value)) && out.config.size() > kMaxConfigEntries) {
+      return entries_error();
+    }
   }
   return out;
 }
@@ -182,19 +207,32 @@ std::string line_of(const YAML::Node& node) { return "line " + std::to_string(no
 std::string quoted_key(std::string_view key) { return "'" + std::string(key) + "'"; }
 
 // Sees where each document of a YAML stream starts, building nothing.
+// Counts the nodes as written (an alias once), so that a document too large for the node limit is
+// refused before yaml-cpp builds it: a node tree costs a few hundred bytes per node, and a 3 MiB
+// flow list of one-letter items would be a gigabyte of them.
 class DocumentStarts final : public YAML::EventHandler {
  public:
   YAML::Mark start;
+  size_t nodes = 0;
   void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { ++nodes; }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { ++nodes; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { ++nodes; }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    ++nodes;
+  }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    ++nodes;
+  }
   void OnMapEnd() override {}
 };
+
+Unexpected nodes_error() {
+  return limit_error("config.yaml has more than " + std::to_string(kMaxNodes) +
+                     " YAML nodes (counting alias expansions); refusing to load it");
+}
 
 // The number of documents in a YAML stream. Not YAML::LoadAll: on a token that cannot start a
 // node (a stray ',' at the top level) yaml-cpp 0.7's parser reports an empty document without
@@ -216,6 +254,7 @@ Expected<size_t> count_documents(const std::string& input) {
     previous = starts.start.pos;
     ++count;
   }
+  if (starts.nodes > kMaxNodes) return nodes_error();
   return count;
 }
 
@@ -263,13 +302,26 @@ class StandardLoader {
 
   static Unexpected invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
-  Expected<void> count(const YAML::Node& node, int depth) {
-    if (++nodes_ > kMaxNodes) {
-      return invalid("config.yaml has more than " + std::to_string(kMaxNodes) +
-                     " YAML nodes (counting alias expansions); refusing to load it");
+  // Keys and values produced so far, aliases expanded: what a short document can amplify into.
+  Expected<void> spend(size_t bytes) {
+    bytes_ += bytes;
+    if (bytes_ > kMaxConfigBytes) {
+      return limit_error("config.yaml expands to more than " + std::to_string(kMaxConfigBytes >> 20) +
+                         " MiB of keys and values (counting alias expansions), above the limit");
     }
+    return {};
+  }
+
+  Expected<void> set(const std::string& key, ConfigValue value) {
+    if (auto ok = spend(value.text.size()); !ok) return ok;
+    if (config_.set(key, std::move(value)) && config_.size() > kMaxConfigEntries) return entries_error();
+    return {};
+  }
+
+  Expected<void> count(const YAML::Node& node, int depth) {
+    if (++nodes_ > kMaxNodes) return nodes_error();
     if (depth > kMaxDepth) {
-      return invalid("config.yaml nests deeper than " + std::to_string(kMaxDepth) + " levels (" + line_of(node) +
+      return limit_error("config.yaml nests deeper than " + std::to_string(kMaxDepth) + " levels (" + line_of(node) +
                      "); refusing to load it");
     }
     return {};
@@ -373,6 +425,8 @@ class StandardLoader {
       auto key_scalar = resolve(key_node, "a key");
       if (!key_scalar) return Unexpected{key_scalar.error()};
       const std::string key_text = key_scalar->is_null ? "null" : key_scalar->text;
+      if (prefix.size() + key_text.size() > kMaxConfigKeyBytes) return key_error(prefix.size() + key_text.size());
+      if (auto ok = spend(prefix.size() + key_text.size()); !ok) return ok;
       const std::string key = prefix + key_text;
       // A null key (`~: x`) differs from the string "null"; kMap never names a scalar, so it marks null.
       if (!seen.emplace(key_scalar->is_null ? ValueKind::kMap : key_scalar->kind, key_text).second) {
@@ -384,7 +438,7 @@ class StandardLoader {
       } else if (value.IsSequence()) {
         auto flow = flow_string(value, depth + 1);
         if (!flow) return Unexpected{flow.error()};
-        config_.set(key, ConfigValue{ValueKind::kList, std::move(*flow)});
+        if (auto ok = set(key, ConfigValue{ValueKind::kList, std::move(*flow)}); !ok) return ok;
       } else {
         if (auto ok = count(value, depth + 1); !ok) return ok;
         auto scalar = resolve(value, "the value of " + quoted_key(key));
@@ -393,7 +447,7 @@ class StandardLoader {
           return invalid("key " + quoted_key(key) + " at " + line_of(key_node) +
                          " has no value (null); Flink rejects null values in config.yaml");
         }
-        config_.set(key, ConfigValue{scalar->kind, std::move(scalar->text)});
+        if (auto ok = set(key, ConfigValue{scalar->kind, std::move(scalar->text)}); !ok) return ok;
       }
     }
     return {};
@@ -493,12 +547,17 @@ class StandardLoader {
     }
     auto scalar = resolve(node, "a list item");
     if (!scalar) return Unexpected{scalar.error()};
-    return flow_scalar(*scalar);
+    std::string text = flow_scalar(*scalar);
+    // Counted per scalar as it is written (lists of aliases repeat long ones), and once more for
+    // each level of nesting that copies it into its parent's text.
+    if (auto ok = spend(text.size() * static_cast<size_t>(depth)); !ok) return Unexpected{ok.error()};
+    return text;
   }
 
   std::string_view text_;
   FlinkConfig config_;
   size_t nodes_ = 0;
+  size_t bytes_ = 0;
 };
 
 }  // namespace

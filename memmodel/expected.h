@@ -22,6 +22,8 @@ enum class ErrorCode {
   kGone,                // 410: resourceVersion or continue token too old; relist
   kTimeout,             // no answer within the deadline
   kUnavailable,         // transport or TLS failure, or a 5xx from the API server
+  // Input beyond flink-memguard's documented work budget (memmodel/input_limits.h): not judged.
+  kLimitExceeded,
 };
 
 struct Error {

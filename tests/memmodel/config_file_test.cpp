@@ -1,6 +1,7 @@
 // Loading flink-conf.yaml and config.yaml as Flink does (spec §9), and the sensitive-key rule.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 
 #include "memmodel/flink_config.h"
@@ -32,6 +33,15 @@ std::string standard_error(const std::string& text) {
   auto parsed = parse_config_file(text, ConfigFileFormat::kConfigYaml);
   REQUIRE_FALSE(parsed.has_value());
   CHECK(parsed.error().code == ErrorCode::kInvalidArgument);
+  return parsed.error().message;
+}
+
+// Refused for flink-memguard's work budget (memmodel/input_limits.h), not as invalid YAML.
+std::string limit_error(const std::string& text, ConfigFileFormat format = ConfigFileFormat::kConfigYaml) {
+  auto parsed = parse_config_file(text, format);
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error().code == ErrorCode::kLimitExceeded);
+  CHECK_THAT(parsed.error().message, Catch::Contains("(README: Limits)"));
   return parsed.error().message;
 }
 
@@ -142,10 +152,11 @@ TEST_CASE("flink-conf.yaml trims control characters as Java's String.trim does",
 TEST_CASE("flink-conf.yaml loads empty and large files", "[memmodel][config][legacy]") {
   CHECK(legacy("").config.size() == 0);
   std::string big;
-  for (int i = 0; i < 20000; ++i) big += "key." + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  // As large as the option limit allows (README: Limits).
+  for (int i = 0; i < 10000; ++i) big += "key." + std::to_string(i) + ": " + std::to_string(i) + "\n";
   auto file = legacy(big);
-  CHECK(file.config.size() == 20000);
-  CHECK(value_of(file, "key.19999") == ConfigValue::string("19999"));
+  CHECK(file.config.size() == 10000);
+  CHECK(value_of(file, "key.9999") == ConfigValue::string("9999"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,7 +382,7 @@ TEST_CASE("config.yaml refuses pathological documents cleanly", "[memmodel][conf
       yaml += "]\n";
       previous = std::string(1, name);
     }
-    CHECK_THAT(standard_error(yaml), Catch::Contains("more than 100000 YAML nodes"));
+    CHECK_THAT(limit_error(yaml), Catch::Contains("more than 100000 YAML nodes"));
   }
   SECTION("mapping bomb through flattening") {
     std::string yaml = "a: &a {k0: 1, k1: 1, k2: 1, k3: 1, k4: 1, k5: 1, k6: 1, k7: 1, k8: 1, k9: 1}\n";
@@ -382,17 +393,18 @@ TEST_CASE("config.yaml refuses pathological documents cleanly", "[memmodel][conf
       yaml += "}\n";
       previous = std::string(1, name);
     }
-    CHECK_THAT(standard_error(yaml), Catch::Contains("more than 100000 YAML nodes"));
+    // Flattening stops at the option limit, long before the node limit.
+    CHECK_THAT(limit_error(yaml), Catch::Contains("more than 10000 options"));
   }
   SECTION("a self-referencing alias") {
-    CHECK_THAT(standard_error("a: &a [*a]\n"), Catch::Contains("nests deeper"));
-    CHECK_THAT(standard_error("a: &a {b: *a}\n"), Catch::Contains("nests deeper"));
+    CHECK_THAT(limit_error("a: &a [*a]\n"), Catch::Contains("nests deeper"));
+    CHECK_THAT(limit_error("a: &a {b: *a}\n"), Catch::Contains("nests deeper"));
   }
   SECTION("deep nesting of mappings") {
     std::string yaml;
     for (int i = 0; i < 100; ++i) yaml += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
     yaml += std::string(200, ' ') + "k: 1\n";
-    CHECK_THAT(standard_error(yaml), Catch::Contains("nests deeper than 64"));
+    CHECK_THAT(limit_error(yaml), Catch::Contains("nests deeper than 64"));
   }
   SECTION("deep nesting beyond yaml-cpp's own parser guard") {
     const std::string yaml = "a: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
@@ -446,4 +458,58 @@ TEST_CASE("is_sensitive_key leaves memory and ordinary keys alone", "[memmodel][
                       "taskmanager.memory.jvm-overhead.fraction", "");
   CAPTURE(key);
   CHECK_FALSE(is_sensitive_key(key));
+}
+
+// Issue 12: what a request can put into a config file costs time and memory linear in it, and
+// past the documented caps the answer names the cap. Time bounds are >= 50x the measured cost.
+TEST_CASE("config files at the caps are loaded in linear time, beyond them refused by name", "[memmodel][config][limits]") {
+  using Clock = std::chrono::steady_clock;
+  SECTION("flink-conf.yaml lines in descending order: 10000 options load, one more is refused") {
+    std::string text;
+    for (int i = 10'000; i >= 1; --i) text += "key." + std::to_string(i) + ": v\n";
+    auto start = Clock::now();
+    ParsedConfigFile file = legacy(text);
+    CHECK(Clock::now() - start < std::chrono::seconds(2));  // ~10 ms
+    CHECK(file.config.size() == 10'000);
+    CHECK(file.config.entries().begin()->first == "key.1");
+    CHECK_THAT(limit_error(text + "key.0: v\n", ConfigFileFormat::kFlinkConfYaml),
+               Catch::Contains("more than 10000 options"));
+    // A key set twice is one option: replacing never counts against the cap.
+    CHECK(legacy(text + "key.1: w\n").config.size() == 10'000);
+  }
+  SECTION("a million skipped lines are counted, and only the first hundred described") {
+    std::string text = "taskmanager.memory.process.size: 2g\n";
+    for (int i = 0; i < 1'000'000; ++i) text += "x\n";
+    auto start = Clock::now();
+    ParsedConfigFile file = legacy(text);
+    CHECK(Clock::now() - start < std::chrono::seconds(5));  // ~60 ms
+    CHECK(file.skipped_line_count == 1'000'000);
+    CHECK(file.skipped_lines.size() == 100);
+    CHECK(file.skipped_lines.back() == "line 101: not a key-value pair (missing space after ':'?)");
+  }
+  SECTION("keys longer than the key cap") {
+    CHECK_THAT(limit_error(std::string(5000, 'k') + ": v\n", ConfigFileFormat::kFlinkConfYaml),
+               Catch::Contains("5000 bytes long, above the limit of 4096"));
+    // Explicit keys ("? key"): YAML limits implicit ones to 1024 characters.
+    CHECK_THAT(limit_error("a:\n  ? " + std::string(4096, 'k') + "\n  : v\n"), Catch::Contains("4098 bytes long"));
+    CHECK(legacy(std::string(4096, 'k') + ": v\n").config.size() == 1);
+  }
+  SECTION("a config.yaml list too long for the node cap is refused before yaml-cpp builds it") {
+    std::string text = "list: [";
+    for (int i = 0; i < 1'500'000; ++i) text += "a,";
+    text += "a]\n";
+    auto start = Clock::now();
+    CHECK_THAT(limit_error(text), Catch::Contains("more than 100000 YAML nodes"));
+    CHECK(Clock::now() - start < std::chrono::seconds(10));  // ~200 ms: one event pass, no node tree
+  }
+  SECTION("aliases of a long scalar cannot expand past the byte cap") {
+    std::string text = "long: &x " + std::string(1 << 20, 's') + "\nlist: [";
+    for (int i = 0; i < 50'000; ++i) text += "*x,";
+    text += "*x]\n";
+    auto start = Clock::now();
+    CHECK_THAT(limit_error(text), Catch::Contains("expands to more than 4 MiB"));
+    CHECK(Clock::now() - start < std::chrono::seconds(10));  // ~100 ms
+    // Aliased keys under a nested mapping amplify the flattened key the same way, bounded by the key cap.
+    CHECK_THAT(limit_error("k: &k " + std::string(3000, 'k') + "\n*k : {*k : 1}\n"), Catch::Contains("above the limit of 4096"));
+  }
 }

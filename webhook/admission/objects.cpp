@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "memmodel/input_limits.h"
 #include "memmodel/java_text.h"
 
 namespace memguard::admission {
@@ -112,30 +113,65 @@ Expected<ObjectMeta> decode_metadata(object root) {
   return meta;
 }
 
+// What flattening may still produce (memmodel/input_limits.h), checked before each key is built, so
+// a long prefix over many leaves stops at the budget instead of being copied into every leaf.
+struct FlattenBudget {
+  size_t entries = 0;
+  size_t bytes = 0;
+};
+
+Unexpected limit_error(const Pointer& at, const std::string& what) {
+  return make_error(ErrorCode::kLimitExceeded, field_path(at) + ": " + what +
+                                                   "; flink-memguard does not judge configurations this large "
+                                                   "(README: Limits)");
+}
+
+Unexpected bytes_error(const FlattenBudget&) {
+  return limit_error({"spec", "flinkConfiguration"}, "keys and values flatten to more than " +
+                                                         std::to_string(memmodel::kMaxConfigBytes >> 20) +
+                                                         " MiB, above the limit");
+}
+
 // ConfigObjectNode.asFlatMap: nested keys joined with '.', arrays of scalars ';'-joined.
 Expected<void> flatten(object node, const std::string& prefix, const Pointer& at, bool nested,
-                       std::vector<FlinkConfigurationEntry>& out) {
+                       std::vector<FlinkConfigurationEntry>& out, FlattenBudget& budget) {
   for (auto [raw_key, value] : node) {
+    const size_t key_size = prefix.empty() ? raw_key.size() : prefix.size() + 1 + raw_key.size();
+    if (key_size > memmodel::kMaxConfigKeyBytes) {
+      return limit_error(at, "a key flattens to " + std::to_string(key_size) + " bytes, above the limit of " +
+                                 std::to_string(memmodel::kMaxConfigKeyBytes) + " bytes per option key");
+    }
+    // Every member counts, nested objects too: each costs a copy of its prefix, leaf or not.
+    budget.bytes += key_size;
+    if (budget.bytes > memmodel::kMaxConfigBytes) return bytes_error(budget);
     std::string key = prefix.empty() ? std::string(raw_key) : prefix + "." + std::string(raw_key);
     Pointer here = at.child(raw_key);
     if (value.is_object()) {
-      auto inner = flatten(value.get_object().value(), key, here, true, out);
+      auto inner = flatten(value.get_object().value(), key, here, true, out, budget);
       if (!inner) return inner;
-    } else if (value.is_array()) {
-      std::string joined;
+      continue;
+    }
+    std::string text;
+    if (value.is_array()) {
       bool first = true;
       simdjson::dom::array items = value.get_array().value();
       for (element item : items) {
-        auto text = scalar_text(item);
-        if (!text) return type_error(here, "an array of scalars", item);
-        if (!first) joined.push_back(';');
-        joined += *text;
+        auto item_text = scalar_text(item);
+        if (!item_text) return type_error(here, "an array of scalars", item);
+        if (!first) text.push_back(';');
+        text += *item_text;
         first = false;
       }
-      out.push_back({std::move(key), std::move(joined), std::move(here), true});
     } else {
-      out.push_back({std::move(key), *scalar_text(value), std::move(here), nested});
+      text = *scalar_text(value);
     }
+    if (++budget.entries > memmodel::kMaxConfigEntries) {
+      return limit_error({"spec", "flinkConfiguration"}, "more than " + std::to_string(memmodel::kMaxConfigEntries) +
+                                                             " options after flattening, above the limit");
+    }
+    budget.bytes += text.size();
+    if (budget.bytes > memmodel::kMaxConfigBytes) return bytes_error(budget);
+    out.push_back({std::move(key), std::move(text), std::move(here), nested || value.is_array()});
   }
   return {};
 }
@@ -336,7 +372,8 @@ Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
   if (!config) return Unexpected{config.error()};
   if (config->has_value()) {
     out.has_flink_configuration = true;
-    auto flat = flatten(**config, "", {"spec", "flinkConfiguration"}, false, out.flink_configuration);
+    FlattenBudget budget;
+    auto flat = flatten(**config, "", {"spec", "flinkConfiguration"}, false, out.flink_configuration, budget);
     if (!flat) return Unexpected{flat.error()};
   }
   auto jm = decode_role(spec, "jobManager");

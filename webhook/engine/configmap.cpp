@@ -78,15 +78,20 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
   eff.config_origin = "data." + std::string(chosen);
   const std::string& text = chosen == admission::kConfigYaml ? *object.config_yaml : *object.flink_conf_yaml;
   auto parsed = memmodel::parse_config_file(text, memmodel::config_file_format_for(chosen));
+  if (!parsed && parsed.error().code == ErrorCode::kLimitExceeded) {
+    // Our budget, not Flink's: Flink may well load it, so it is neither judged nor blamed.
+    eff.notes.push_back(eff.config_origin + ": not judged: " + parsed.error().message + "; allowed without checking");
+    return eff;
+  }
   if (!parsed) {
     eff.findings.push_back(file_finding(eff.config_origin + ": Flink cannot load this file (" + parsed.error().message +
                                         "), so every Flink process using it fails at start. Fix the file."));
     return eff;
   }
   eff.config = std::move(parsed->config);
-  if (!parsed->skipped_lines.empty()) {
+  if (parsed->skipped_line_count > 0) {
     // The lines themselves may hold secrets; their count is enough to go and look.
-    eff.notes.push_back(eff.config_origin + ": " + std::to_string(parsed->skipped_lines.size()) +
+    eff.notes.push_back(eff.config_origin + ": " + std::to_string(parsed->skipped_line_count) +
                         " line(s) are not 'key: value' and are skipped by Flink");
   }
 
