@@ -364,3 +364,18 @@ TEST_CASE("an UPDATE that leaves the pod spec unchanged is not denied", "[engine
   CHECK(d.outcome == Decision::Outcome::kAllowed);
   CHECK(any_warning_contains(d, "not denied, unchanged by this update"));
 }
+
+TEST_CASE("at most 32 Flink containers of one workload are judged; the rest are named in a note", "[engine][workload][limits]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  std::string containers;
+  for (int i = 0; i < 40; ++i) {
+    if (i > 0) containers += ",";
+    containers += container("taskmanager-" + std::to_string(i), R"("args":["taskmanager"],)" + limits("1536Mi"));
+  }
+  Decision d = decide_create(decode(workload_json("Deployment", containers)), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK(d.message.find("container taskmanager-31: TaskManager") != std::string::npos);
+  CHECK(d.message.find("container taskmanager-32: TaskManager") == std::string::npos);
+  CHECK(any_warning_contains(d, "8 more Flink container(s) not judged: flink-memguard judges at most 32 per review "
+                                "(README: Limits); allowed without checking"));
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include "memmodel/quantity.h"
 #include "webhook/engine/rules.h"
@@ -88,13 +89,41 @@ std::string conf_dir(const ContainerSpec& c) {
   return strip_slashes(dir != nullptr && !dir->empty() ? *dir : std::string(kDefaultFlinkConfDir));
 }
 
-// The key a volume serves at `path` (a path inside the volume), if any.
-std::optional<std::string> key_at(const admission::ConfigMapVolume& volume, std::string_view path) {
-  if (volume.items.empty()) return std::string(path);
-  for (const auto& [key, item_path] : volume.items) {
-    if (item_path == path) return key;
+// A workload's ConfigMap volumes by name and each one's items by path, hashed, so that matching m
+// mounts against v volumes of k items costs O(m + v + k), not O(m x v) or O(m x k). The first
+// volume of a name, and the first item of a path, win, as a search front to back finds them.
+class VolumeIndex {
+ public:
+  explicit VolumeIndex(const WorkloadObject& workload) {
+    volumes_.reserve(workload.configmap_volumes.size());
+    for (const auto& v : workload.configmap_volumes) volumes_.emplace(v.volume_name, &v);
   }
-  return std::nullopt;
+
+  const admission::ConfigMapVolume* volume(std::string_view name) const {
+    auto it = volumes_.find(name);
+    return it == volumes_.end() ? nullptr : it->second;
+  }
+
+  // The key `volume` serves at `path` (a path inside the volume), if any.
+  std::optional<std::string> key_at(const admission::ConfigMapVolume& volume, std::string_view path) {
+    if (volume.items.empty()) return std::string(path);
+    auto [paths, fresh] = items_.try_emplace(&volume);
+    if (fresh) {
+      for (const auto& [key, item_path] : volume.items) paths->second.emplace(item_path, &key);
+    }
+    auto it = paths->second.find(path);
+    if (it == paths->second.end()) return std::nullopt;
+    return *it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, const admission::ConfigMapVolume*> volumes_;
+  std::unordered_map<const admission::ConfigMapVolume*, std::unordered_map<std::string_view, const std::string*>> items_;
+};
+
+std::string containers_cap_note(size_t unjudged) {
+  return std::to_string(unjudged) + " more Flink container(s) not judged: flink-memguard judges at most " +
+         std::to_string(kMaxJudgedContainers) + " per review (README: Limits); allowed without checking";
 }
 
 std::string describe(const WorkloadObject& w) {
@@ -184,22 +213,22 @@ std::optional<std::pair<Role, std::string>> detect_role(const ContainerSpec& con
 
 std::vector<FlinkContainer> flink_containers(const WorkloadObject& workload) {
   std::vector<FlinkContainer> out;
+  VolumeIndex volumes(workload);
   for (size_t i = 0; i < workload.containers.size(); ++i) {
     const ContainerSpec& c = workload.containers[i];
     std::string dir = conf_dir(c);
     FlinkContainer fc;
     fc.index = i;
     for (const auto& mount : c.volume_mounts) {
-      auto volume = std::find_if(workload.configmap_volumes.begin(), workload.configmap_volumes.end(),
-                                 [&](const admission::ConfigMapVolume& v) { return v.volume_name == mount.name; });
-      if (volume == workload.configmap_volumes.end()) continue;
+      const admission::ConfigMapVolume* volume = volumes.volume(mount.name);
+      if (volume == nullptr) continue;
       std::string path = strip_slashes(mount.mount_path);
       for (std::string_view file : {admission::kFlinkConfYaml, admission::kConfigYaml}) {
         std::optional<std::string> key;
         if (path == dir && mount.sub_path.empty()) {
-          key = key_at(*volume, file);  // the whole directory
+          key = volumes.key_at(*volume, file);  // the whole directory
         } else if (path == dir + "/" + std::string(file) && !mount.sub_path.empty()) {
-          key = key_at(*volume, mount.sub_path);  // one file through subPath
+          key = volumes.key_at(*volume, mount.sub_path);  // one file through subPath
         }
         if (!key) continue;
         if (!fc.configmap.empty() && fc.configmap != volume->configmap) continue;  // the first ConfigMap decides
@@ -367,7 +396,12 @@ std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view
                                        const Counterparts* counterparts, const Settings& settings,
                                        std::vector<std::string>* notes) {
   std::vector<Finding> out;
-  for (const auto& fc : flink_containers(w)) {
+  std::vector<FlinkContainer> containers = flink_containers(w);
+  if (containers.size() > kMaxJudgedContainers) {
+    if (notes != nullptr) notes->push_back(containers_cap_note(containers.size() - kMaxJudgedContainers));
+    containers.resize(kMaxJudgedContainers);
+  }
+  for (const auto& fc : containers) {
     std::string who = "container " + w.containers[fc.index].name;
     if (counterparts == nullptr) {
       if (notes != nullptr) {
@@ -410,6 +444,7 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
     }
     return out;
   }
+  size_t judged = 0, unjudged = 0;
   for (const auto& w : answer.workloads) {
     // Pods a ReplicaSet, StatefulSet or Job controls are judged through that workload: once is enough.
     if (w.kind == "Pod" && (w.controller_kind == "ReplicaSet" || w.controller_kind == "StatefulSet" ||
@@ -418,6 +453,11 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
     }
     for (const auto& fc : flink_containers(w)) {
       if (fc.configmap != cm.metadata.name) continue;
+      if (judged == kMaxJudgedContainers) {
+        ++unjudged;
+        continue;
+      }
+      ++judged;
       std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";
       for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
         prefix_finding(f, who);
@@ -425,6 +465,7 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
       }
     }
   }
+  if (unjudged > 0 && notes != nullptr) notes->push_back(containers_cap_note(unjudged));
   return out;
 }
 

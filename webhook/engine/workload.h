@@ -3,6 +3,7 @@
 // arguments, as the image's docker-entrypoint.sh applies them), and the findings for its limits.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@
 namespace memguard::engine {
 
 inline constexpr std::string_view kDefaultFlinkConfDir = "/opt/flink/conf";
+// Flink containers judged for one review (README: Limits): each one loads and derives the
+// configuration of its ConfigMap, so the count multiplies the cost of the file. Past it, the rest
+// are allowed with a note that names the cap.
+inline constexpr std::size_t kMaxJudgedContainers = 32;
 
 // A container that runs a Flink process with its configuration mounted from a ConfigMap.
 struct FlinkContainer {
