@@ -86,6 +86,7 @@ bench:
 	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
 	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard bash bench/hostile/run.sh
 
 # Load and fault test of issue 6, full length: 10 minutes of mixed load across two instances with
 # certificate rotation, policy rewrites and SIGTERM restarts, then longer abuse; writes the figures
