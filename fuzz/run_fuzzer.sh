@@ -6,7 +6,7 @@
 # usage: run_fuzzer.sh BINARY NAME FUZZ_DIR ARTIFACTS SECONDS [MAX_LEN]
 #
 # Slow and memory-hungry inputs are failures, like crashes (issue 12): every unit, replayed or
-# generated, runs under libFuzzer's -timeout (FUZZ_TIMEOUT seconds, default 2) and -rss_limit_mb
+# generated, runs under libFuzzer's -timeout (FUZZ_TIMEOUT seconds, default 3) and -rss_limit_mb
 # (FUZZ_RSS_LIMIT_MB, default 1024, for the whole process with ASan's shadow; one allocation may
 # take at most FUZZ_MALLOC_LIMIT_MB, default 256). MAX_LEN (FUZZ_MAX_LEN overrides it) must be large
 # enough for quadratic work to show: a 64 KiB input that is O(n^2) already takes seconds. ASan's
@@ -14,7 +14,7 @@
 # ASan delays reusing.
 set -euo pipefail
 binary=$1 name=$2 fuzz_dir=$3 artifacts=$4 seconds=${FUZZ_SECONDS:-$5} max_len=${FUZZ_MAX_LEN:-${6:-4096}}
-timeout=${FUZZ_TIMEOUT:-2} rss_limit=${FUZZ_RSS_LIMIT_MB:-1024} malloc_limit=${FUZZ_MALLOC_LIMIT_MB:-256}
+timeout=${FUZZ_TIMEOUT:-3} rss_limit=${FUZZ_RSS_LIMIT_MB:-1024} malloc_limit=${FUZZ_MALLOC_LIMIT_MB:-256}
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=64"
 limits=(-timeout="$timeout" -rss_limit_mb="$rss_limit" -malloc_limit_mb="$malloc_limit")
 
