@@ -101,8 +101,9 @@ constexpr std::string_view kMapTag = "tag:yaml.org,2002:map";
 constexpr std::string_view kSeqTag = "tag:yaml.org,2002:seq";
 
 // Bounds that keep hostile input (alias bombs, absurd nesting) cheap; real Flink configs use a few
-// hundred nodes and a nesting depth below ten.
-constexpr size_t kMaxNodes = 100'000;
+// hundred nodes and a nesting depth below ten. yaml-cpp's tree costs a few hundred bytes a node, so
+// 30,000 nodes (room for the 10,000-option limit, input_limits.h) stay below ~15 MB.
+constexpr size_t kMaxNodes = 30'000;
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxIntegerDigits = 4'096;
 
@@ -210,23 +211,32 @@ std::string quoted_key(std::string_view key) { return "'" + std::string(key) + "
 // Counts the nodes as written (an alias once), so that a document too large for the node limit is
 // refused before yaml-cpp builds it: a node tree costs a few hundred bytes per node, and a 3 MiB
 // flow list of one-letter items would be a gigabyte of them.
+// Past the limit the handler throws TooManyNodes, which stops the parser there: the rest of the
+// stream is not even tokenised (yaml-cpp's own errors are exceptions, so it unwinds cleanly).
+struct TooManyNodes {};
+
 class DocumentStarts final : public YAML::EventHandler {
  public:
   YAML::Mark start;
-  size_t nodes = 0;
   void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override { ++nodes; }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { ++nodes; }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { ++nodes; }
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { node(); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { node(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { node(); }
   void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    ++nodes;
+    node();
   }
   void OnSequenceEnd() override {}
   void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    ++nodes;
+    node();
   }
   void OnMapEnd() override {}
+
+ private:
+  void node() {
+    if (++nodes_ > kMaxNodes) throw TooManyNodes{};
+  }
+  size_t nodes_ = 0;
 };
 
 Unexpected nodes_error() {
@@ -245,16 +255,20 @@ Expected<size_t> count_documents(const std::string& input) {
   DocumentStarts starts;
   size_t count = 0;
   int previous = -1;
-  while (parser.HandleNextDocument(starts)) {
-    if (starts.start.pos == previous) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "invalid YAML at line " + std::to_string(starts.start.line + 1) + ", column " +
-                            std::to_string(starts.start.column + 1) + ": unexpected character, no value can start here");
+  try {
+    while (parser.HandleNextDocument(starts)) {
+      if (starts.start.pos == previous) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "invalid YAML at line " + std::to_string(starts.start.line + 1) + ", column " +
+                              std::to_string(starts.start.column + 1) +
+                              ": unexpected character, no value can start here");
+      }
+      previous = starts.start.pos;
+      ++count;
     }
-    previous = starts.start.pos;
-    ++count;
+  } catch (const TooManyNodes&) {
+    return nodes_error();
   }
-  if (starts.nodes > kMaxNodes) return nodes_error();
   return count;
 }
 
