@@ -379,3 +379,29 @@ TEST_CASE("at most 32 Flink containers of one workload are judged; the rest are 
   CHECK(any_warning_contains(d, "8 more Flink container(s) not judged: flink-memguard judges at most 32 per review "
                                 "(README: Limits); allowed without checking"));
 }
+
+TEST_CASE("a workload whose configuration is past the option limit is allowed, not judged", "[engine][workload][limits]") {
+  SECTION("the mounted file") {
+    std::string file = "taskmanager.memory.process.size: 1728m\n";
+    for (int i = 10'000; i >= 0; --i) file += "k" + std::to_string(i) + ": v\n";
+    auto counterparts = with({configmap_json(file, "flink-conf.yaml")});
+    Decision d = decide_create(decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" +
+                                                                                                limits("1536Mi")))),
+                               &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "data.flink-conf.yaml: not judged: the file sets more than 10000 options"));
+  }
+  SECTION("FLINK_PROPERTIES on top of the file") {
+    std::string properties;
+    for (int i = 0; i < 10'000; ++i) properties += "p" + std::to_string(i) + ": v\\n";
+    auto counterparts = with({configmap_json(kSessionConfig)});
+    Decision d = decide_create(
+        decode(workload_json("Deployment",
+                             container("taskmanager", R"("args":["taskmanager"],"env":[{"name":"FLINK_PROPERTIES","value":")" +
+                                                          properties + R"("}],)" + limits("1536Mi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(any_warning_contains(d, "container taskmanager: not judged: the file, FLINK_PROPERTIES and -D arguments set "
+                                  "more than 10000 options"));
+  }
+}

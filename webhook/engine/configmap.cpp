@@ -81,6 +81,7 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
   if (!parsed && parsed.error().code == ErrorCode::kLimitExceeded) {
     // Our budget, not Flink's: Flink may well load it, so it is neither judged nor blamed.
     eff.notes.push_back(eff.config_origin + ": not judged: " + parsed.error().message + "; allowed without checking");
+    eff.over_limit = true;
     return eff;
   }
   if (!parsed) {

@@ -42,6 +42,7 @@ struct EffectiveConfig {
   std::vector<Finding> findings;  // found while building (units, request/limit, templates, files)
   std::vector<std::string> notes; // informational warnings, not subject to policy
   std::string config_origin;      // "spec.flinkConfiguration", "data.config.yaml": where options live
+  bool over_limit = false;        // past a documented limit (README: Limits): a note says so, nothing is judged
   // FlinkDeployment only: how /mutate may set one flinkConfiguration option.
   bool config_patchable = false;
   bool has_flink_configuration = false;

@@ -109,12 +109,20 @@ class Builder {
     eff_.has_flink_configuration = object_.has_flink_configuration;
     eff_.config_entries = object_.flink_configuration;
     eff_.config_patchable = true;
-    // The configuration is still empty here, so a key that is already set came twice.
+    // The configuration is still empty here, so a key that is already set came twice. A few
+    // are named; the rest are counted, so thousands of them cannot make a response of megabytes.
+    constexpr size_t kNamedDuplicates = 10;
+    size_t duplicates = 0;
     for (const auto& entry : object_.flink_configuration) {
-      if (!eff_.config.set(entry.key, entry.text)) {
+      if (eff_.config.set(entry.key, entry.text)) continue;
+      if (++duplicates <= kNamedDuplicates) {
         eff_.notes.push_back("spec.flinkConfiguration: '" + entry.key +
                              "' is set twice (flat and nested); which one the operator uses is undefined");
       }
+    }
+    if (duplicates > kNamedDuplicates) {
+      eff_.notes.push_back("spec.flinkConfiguration: " + std::to_string(duplicates - kNamedDuplicates) +
+                           " more keys are set twice (flat and nested)");
     }
   }
 

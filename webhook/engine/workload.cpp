@@ -7,6 +7,7 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "memmodel/input_limits.h"
 #include "memmodel/quantity.h"
 #include "webhook/engine/rules.h"
 
@@ -348,7 +349,7 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
   eff.roles.clear();
   bool file_fails = std::any_of(eff.findings.begin(), eff.findings.end(),
                                 [](const Finding& f) { return f.code == FindingCode::kConfigFileInvalid; });
-  if (file_fails) return eff;  // Flink cannot load the file: nothing to derive
+  if (file_fails || eff.over_limit) return eff;  // Flink cannot load the file, or we do not: nothing to derive
   std::string file_origin = eff.config_origin + " of ConfigMap " + fc.configmap;
   eff.config_origin = file_origin;
 
@@ -368,6 +369,13 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
   for (const auto& [key, value] : fc.dynamic_properties) {
     if (key == process_key) process_field = "-D" + process_key + " in the args of container " + c.name;
     eff.config.set(key, value);
+  }
+  // FLINK_PROPERTIES and -D come from the request: the file's option limit holds for the sum.
+  if (eff.config.size() > memmodel::kMaxConfigEntries) {
+    eff.notes.push_back("container " + c.name + ": not judged: the file, FLINK_PROPERTIES and -D arguments set more "
+                        "than " + std::to_string(memmodel::kMaxConfigEntries) +
+                        " options, above the limit (README: Limits); allowed without checking");
+    return eff;
   }
   // The start scripts' legacy heap variables (1.x).
   if (const std::string* heap = env_value(c, fc.role == Role::kJobManager ? "FLINK_JM_HEAP" : "FLINK_TM_HEAP")) {
