@@ -45,7 +45,8 @@ for body in "$WORK"/reviews/*.json; do
     set +e
     /usr/bin/time -f '%U %S %e %M' -o "$WORK/time" "$MEMGUARD_BIN" review <"$body" >"$WORK/$name.out" 2>/dev/null
     set -e
-    awk '{ printf "%.3f %.3f %d\n", $1 + $2, $3, $4 }' "$WORK/time" >>"$WORK/$name.runs"
+    # The last line: GNU time puts "Command exited with non-zero status N" first for a denial.
+    tail -n 1 "$WORK/time" | awk '{ printf "%.3f %.3f %d\n", $1 + $2, $3, $4 }' >>"$WORK/$name.runs"
   done
   CPU[$name]="$(cut -d' ' -f1 "$WORK/$name.runs" | median)"
   WALL[$name]="$(cut -d' ' -f2 "$WORK/$name.runs" | median)"
@@ -59,30 +60,36 @@ print(what)' "$WORK/$name.out" 2>/dev/null || echo "unreadable")"
   log "$name: engine ${CPU[$name]} s CPU, ${RSS[$name]} KB peak RSS, ${ANSWER[$name]}"
 done
 
-# Through the server: all reviews against one instance, then its peak RSS.
+# Through the server: a fresh instance per review (so its peak RSS is that review's), REPEAT
+# POSTs each. "Expect:" is sent empty: curl would otherwise wait 1 s for a 100-continue on bodies
+# over 1 MiB, which measures curl, not the server.
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
-"$MEMGUARD_BIN" serve --listen "127.0.0.1:$PORT" --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" \
-  >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  curl -sk --max-time 1 "https://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sk --max-time 1 "https://127.0.0.1:$PORT/readyz" >/dev/null || die "server did not become ready: $(tail -3 "$WORK/server.log")"
-RSS_IDLE="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
+declare -A SERVER_RSS
+RSS_IDLE=0
 for body in "$WORK"/reviews/*.json; do
   name="$(basename "$body" .json)"
+  "$MEMGUARD_BIN" serve --listen "127.0.0.1:$PORT" --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" \
+    >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    curl -sk --max-time 1 "https://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -sk --max-time 1 "https://127.0.0.1:$PORT/readyz" >/dev/null || die "server did not become ready: $(tail -3 "$WORK/server.log")"
+  RSS_IDLE="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
   : >"$WORK/$name.server"
   for _ in $(seq "$REPEAT"); do
-    curl -sk --max-time 60 -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/json' \
+    curl -sk --max-time 60 -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/json' -H 'Expect:' \
       --data-binary @"$body" "https://127.0.0.1:$PORT/validate" >>"$WORK/$name.server" || echo 60 >>"$WORK/$name.server"
   done
   SERVER_S[$name]="$(median <"$WORK/$name.server")"
-  log "$name: through the server ${SERVER_S[$name]} s"
+  SERVER_RSS[$name]="$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")"
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  log "$name: through the server ${SERVER_S[$name]} s, server peak RSS ${SERVER_RSS[$name]} KB"
 done
-RSS_PEAK="$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")"
-RSS_AFTER="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
 
 SECTION="$WORK/section.md"
 {
@@ -94,15 +101,16 @@ SECTION="$WORK/section.md"
   echo "- Binary: \`$(basename "$MEMGUARD_BIN")\` from \`$(dirname "$MEMGUARD_BIN" | sed "s|$ROOT/||")\`. Reviews: \`bench/hostile/make_reviews.py\` (each one's shape is described there)."
   echo "- Engine: \`flink-memguard review < body\` (decode, decide, encode in one process; CPU = user + system, RSS = peak of the whole process). Server: \`curl\` POST over TLS to \`/validate\` of one \`serve\` instance, time to the full answer."
   echo
-  echo "| review (3 MiB) | answer | engine CPU s | engine peak RSS | through the server, s |"
-  echo "|---|---|---:|---:|---:|"
+  echo "| review (3 MiB) | answer | engine CPU s | engine peak RSS | through the server, s | server peak RSS |"
+  echo "|---|---|---:|---:|---:|---:|"
   for body in "$WORK"/reviews/*.json; do
     name="$(basename "$body" .json)"
-    printf '| %s | %s | %s | %s MB | %s |\n' "$name" "${ANSWER[$name]}" "${CPU[$name]}" \
-      "$(awk -v k="${RSS[$name]}" 'BEGIN { printf "%.0f", k / 1024 }')" "${SERVER_S[$name]}"
+    printf '| %s | %s | %s | %s MB | %.3f | %s MB |\n' "$name" "${ANSWER[$name]}" "${CPU[$name]}" \
+      "$(awk -v k="${RSS[$name]}" 'BEGIN { printf "%.0f", k / 1024 }')" "${SERVER_S[$name]}" \
+      "$(awk -v k="${SERVER_RSS[$name]}" 'BEGIN { printf "%.0f", k / 1024 }')"
   done
   echo
-  echo "Server RSS: $(awk -v k="$RSS_IDLE" 'BEGIN { printf "%.0f", k / 1024 }') MB ready, peak $(awk -v k="$RSS_PEAK" 'BEGIN { printf "%.0f", k / 1024 }') MB (VmHWM) over all of the above, $(awk -v k="$RSS_AFTER" 'BEGIN { printf "%.0f", k / 1024 }') MB after; the chart's limit is 128 MiB and its webhook timeoutSeconds 5."
+  echo "Server: $(awk -v k="$RSS_IDLE" 'BEGIN { printf "%.0f", k / 1024 }') MB resident when ready; peak RSS (VmHWM) per fresh instance after $REPEAT of that review. The chart's memory limit is 128 MiB and its webhook timeoutSeconds 5. Through the server includes curl sending 3 MiB over TLS on the same two cores."
   echo "<!-- hostile-input:end -->"
 } >"$SECTION"
 
