@@ -500,7 +500,7 @@ TEST_CASE("config files at the caps are loaded in linear time, beyond them refus
     text += "a]\n";
     auto start = Clock::now();
     CHECK_THAT(limit_error(text), Catch::Contains("more than 30000 YAML nodes"));
-    CHECK(Clock::now() - start < std::chrono::seconds(10));  // ~200 ms: one event pass, no node tree
+    CHECK(Clock::now() - start < std::chrono::seconds(10));  // ~80 ms: events up to the limit, no node tree
   }
   SECTION("aliases of a long scalar cannot expand past the byte cap") {
     std::string text = "long: &x " + std::string(1 << 20, 's') + "\nlist: [";
@@ -508,7 +508,7 @@ TEST_CASE("config files at the caps are loaded in linear time, beyond them refus
     text += "*x]\n";
     auto start = Clock::now();
     CHECK_THAT(limit_error(text), Catch::Contains("expands to more than 4 MiB"));
-    CHECK(Clock::now() - start < std::chrono::seconds(10));  // ~100 ms
+    CHECK(Clock::now() - start < std::chrono::seconds(20));  // ~350 ms: yaml-cpp reads the 1 MiB scalar twice
     // Aliased keys under a nested mapping amplify the flattened key the same way, bounded by the key cap.
     CHECK_THAT(limit_error("k: &k " + std::string(3000, 'k') + "\n*k : {*k : 1}\n"), Catch::Contains("above the limit of 4096"));
   }

@@ -60,7 +60,7 @@ TEST_CASE("external-resources with 300,000 names: one fix search, linear per der
   for (int i = 0; i < 300'000; ++i) names += "r" + std::to_string(i) + ";";
   std::string body = flinkdeployment(R"("external-resources":")" + names + R"(","external-resource.r0.amount":"1")",
                                      "100Mi");
-  timed(body, std::chrono::seconds(10), [](const Answer& a) {  // ~150 ms
+  timed(body, std::chrono::seconds(20), [](const Answer& a) {  // ~200 ms
     CHECK_FALSE(a.allowed);
     CHECK_THAT(a.message, Catch::Contains("TaskManager: Flink rejects this memory configuration"));
     CHECK_THAT(a.message, Catch::Contains("Fix: set spec.taskManager.resource.memory to at least"));
@@ -129,7 +129,7 @@ TEST_CASE("ConfigMaps past a cap are allowed with a warning that they were not j
     std::string text = "taskmanager.memory.process.size: 2048m\\nlist: [";
     for (int i = 0; i < 1'000'000; ++i) text += "a,";
     text += "a]\\n";
-    timed(configmap("config.yaml", text), std::chrono::seconds(10), [](const Answer& a) {  // ~200 ms
+    timed(configmap("config.yaml", text), std::chrono::seconds(10), [](const Answer& a) {  // ~40 ms
       CHECK(a.allowed);
       CHECK(any_contains(a.warnings, "data.config.yaml: not judged: config.yaml has more than 30000 YAML nodes"));
     });
@@ -138,7 +138,7 @@ TEST_CASE("ConfigMaps past a cap are allowed with a warning that they were not j
     std::string text = "taskmanager.memory.process.size: 2048m\\nlong: &x " + std::string(1 << 20, 's') + "\\nlist: [";
     for (int i = 0; i < 20'000; ++i) text += "*x,";
     text += "*x]\\n";
-    timed(configmap("config.yaml", text), std::chrono::seconds(10), [](const Answer& a) {  // ~20 ms
+    timed(configmap("config.yaml", text), std::chrono::seconds(20), [](const Answer& a) {  // ~350 ms
       CHECK(a.allowed);
       CHECK(any_contains(a.warnings, "data.config.yaml: not judged: config.yaml expands to more than 4 MiB"));
     });
@@ -158,7 +158,7 @@ TEST_CASE("a workload's volumeMounts and volumes are matched by hashing", "[engi
                                R"("spec":{"template":{"metadata":{},"spec":{"containers":[{"name":"taskmanager",)"
                                R"("image":"flink:1.20","args":["taskmanager"],"volumeMounts":[)" + mounts +
                                    R"(]}],"volumes":[)" + volumes + "]}}}");
-  timed(body, std::chrono::seconds(10), [](const Answer& a) {  // ~150 ms
+  timed(body, std::chrono::seconds(10), [](const Answer& a) {  // ~90 ms
     CHECK(a.allowed);
     // The last mount found its volume: the container is judged (here without API access).
     CHECK(any_contains(a.warnings, "container taskmanager: ConfigMap c not checked: no Kubernetes API access configured"));
