@@ -85,8 +85,8 @@ TEST_CASE("aliases repeat their anchor's value, as keys and values", "[cli][mani
   CHECK(json_of("kind: T\nbase: &b {cpu: 1, mem: \"2Gi\"}\ncopy: *b\nlist: [*b, *b]\n") ==
         R"({"kind":"T","base":{"cpu":1,"mem":"2Gi"},"copy":{"cpu":1,"mem":"2Gi"},"list":[{"cpu":1,"mem":"2Gi"},{"cpu":1,"mem":"2Gi"}]})");
   // A scalar keeps its resolution when repeated; an anchored key can be a key again or a value.
-  CHECK(json_of("kind: T\na: &n 0x10\nb: *n\n&k name: x\n*k : y\nc: *k\nd: &z ~\ne: *z\n") ==
-        R"({"kind":"T","a":16,"b":16,"name":"x","name":"y","c":"name","d":null,"e":null})");
+  CHECK(json_of("kind: T\na: &n 0x10\nb: *n\n&k name: x\n*k : other\nc: *k\nd: &z ~\ne: *z\n") ==
+        R"({"kind":"T","a":16,"b":16,"name":"x","name":"other","c":"name","d":null,"e":null})");
   // The first document's anchors are not the second's.
   Manifests m = parse_manifests("kind: T\na: &x 1\n---\nkind: T\nb: *x\n", "t.yaml");
   CHECK(m.objects.size() == 2);
@@ -174,8 +174,7 @@ TEST_CASE("hostile YAML is refused by the reader's limits, cheaply", "[cli][mani
   CHECK_THAT(error_of("kind: T\na: &a [*a]\n"), Catch::Contains("repeats a node that contains it"));
   CHECK_THAT(error_of("kind: T\na: " + std::string(150, '[') + std::string(150, ']') + "\n"),
              Catch::Contains("nests deeper than 100 levels"));
-  CHECK_THAT(error_of("kind: T\na: " + std::string(5000, '{') + std::string(5000, '}') + "\n"),
-             Catch::Contains("nests deeper than 100 levels"));
+  CHECK_THAT(error_of("kind: T\na: " + std::string(5000, '[') + "\n"), Catch::Contains("nests deeper than 100 levels"));
   // yaml-cpp #1040: a stray ',' would make it report empty documents without end.
   CHECK_THAT(error_of("kind: T\n---\n,\n"), Catch::StartsWith("invalid YAML at line 3, column 1"));
   // Binary garbage and empty input.
