@@ -1,7 +1,7 @@
 // Fuzzes the manifest reader of `check` and `review --with` (YAML or JSON from any repository or
 // chart): no crash, no runaway time or memory (alias bombs, nesting, document floods stop at the
 // limits), every document either an object with a kind, an error of its own, or skipped with a
-// reason, and every object valid JSON that reads back as the same JSON.
+// reason, and every object valid JSON that reads back as the same JSON value.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,7 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!object.error.empty() || object.source.find(" items[") != std::string::npos) continue;
     const Manifests again = parse_manifests(object.json, "f.yaml", limits);
     if (again.unreadable() > 0 || again.objects.size() != 1) continue;  // e.g. a key past yaml-cpp's 1024 chars
-    FUZZ_CHECK(again.objects[0].json == object.json, object.json + "\n" + again.objects[0].json);
+    // Compared as JSON values: an invalid byte written as "\ufffd" reads back as the character itself.
+    simdjson::dom::parser first_parser, again_parser;
+    simdjson::dom::element first, second;
+    FUZZ_CHECK(first_parser.parse(object.json).get(first) == simdjson::SUCCESS);
+    FUZZ_CHECK(again_parser.parse(again.objects[0].json).get(second) == simdjson::SUCCESS, again.objects[0].json);
+    FUZZ_CHECK(simdjson::minify(first) == simdjson::minify(second), object.json + "\n" + again.objects[0].json);
   }
   return 0;
 }
