@@ -117,6 +117,28 @@ def main():
                  "namespaces:\n  team-a:\n    headroom: 10%\n    mutations: false\n", "thresholds:\n  jvmOverheadMinimum: 192m\n"]:
         write("fuzz_policy", text)
 
+    # Manifests for `check`: the tests' manifest files, the objects of the review fixtures as JSON,
+    # and YAML that takes the reader's other paths (aliases, Lists, documents without kind).
+    manifests = os.path.join(ROOT, "tests", "data", "manifests")
+    for dirpath, dirnames, files in os.walk(manifests):
+        dirnames.sort()
+        for name in sorted(files):
+            write("fuzz_manifests", open(os.path.join(dirpath, name), "rb").read())
+    for name in sorted(os.listdir(reviews)):
+        try:
+            obj = json.loads(open(os.path.join(reviews, name), "rb").read())["request"]["object"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(obj, dict):
+            write("fuzz_manifests", json.dumps(obj))
+    for text in ["replicaCount: 1\nimage: {repository: flink, tag: '1.20'}\n", '{"a": 1}',
+                 "kind: ConfigMap\n---\nfoo: bar\n---\n", "kind: List\nitems:\n- {kind: ConfigMap}\n- 1\n- {a: b}\n",
+                 "kind: T\nbase: &b {cpu: 1, mem: 2Gi}\ncopy: *b\nlist: [*b, *b]\n&k name: x\n*k : y\n",
+                 "kind: T\nn: [~, null, yes, off, 0x1F, 0o17, 017, 1_000, 1e3, .inf, -.inf, .nan, !!str 12, !!binary aGk=]\n",
+                 "kind: T\na: \"\\u00e9\\x00\\t\"\nb: |\n  text\n", "just text\n", "- a\n", "kind: T\n[a]: 1\n",
+                 "%YAML 1.1\n--- !!map\nkind: T\n...\n"]:
+        write("fuzz_manifests", text)
+
 
 if __name__ == "__main__":
     main()

@@ -1,13 +1,11 @@
 // Loading Flink's config files as Flink does: the legacy line-based flink-conf.yaml and the standard
 // YAML 1.2 config.yaml (spec §9), plus the rule for which keys hold secrets.
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
 #include <cstddef>
 #include <exception>
 #include <set>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +14,7 @@
 #include "memmodel/flink_config.h"
 #include "memmodel/input_limits.h"
 #include "memmodel/java_text.h"
+#include "memmodel/yaml_limits.h"
 
 namespace memguard::memmodel {
 namespace {
@@ -106,6 +105,8 @@ constexpr std::string_view kSeqTag = "tag:yaml.org,2002:seq";
 constexpr size_t kMaxNodes = 30'000;
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxIntegerDigits = 4'096;
+constexpr YamlLimits kLimits{.max_nodes = kMaxNodes, .max_scalar_bytes = 16 * 1024 * 1024,
+                             .max_depth = static_cast<size_t>(kMaxDepth)};
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
   if (s.empty()) return false;
@@ -207,69 +208,9 @@ std::string canonical_float(std::string_view s) {
 std::string line_of(const YAML::Node& node) { return "line " + std::to_string(node.Mark().line + 1); }
 std::string quoted_key(std::string_view key) { return "'" + std::string(key) + "'"; }
 
-// Sees where each document of a YAML stream starts, building nothing.
-// Counts the nodes as written (an alias once), so that a document too large for the node limit is
-// refused before yaml-cpp builds it: a node tree costs a few hundred bytes per node, and a 3 MiB
-// flow list of one-letter items would be a gigabyte of them.
-// Past the limit the handler throws TooManyNodes, which stops the parser there: the rest of the
-// stream is not even tokenised (yaml-cpp's own errors are exceptions, so it unwinds cleanly).
-struct TooManyNodes {};
-
-class DocumentStarts final : public YAML::EventHandler {
- public:
-  YAML::Mark start;
-  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override { node(); }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { node(); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { node(); }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    node();
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    node();
-  }
-  void OnMapEnd() override {}
-
- private:
-  void node() {
-    if (++nodes_ > kMaxNodes) throw TooManyNodes{};
-  }
-  size_t nodes_ = 0;
-};
-
 Unexpected nodes_error() {
   return limit_error("config.yaml has more than " + std::to_string(kMaxNodes) +
                      " YAML nodes (counting alias expansions); refusing to load it");
-}
-
-// The number of documents in a YAML stream. Not YAML::LoadAll: on a token that cannot start a
-// node (a stray ',' at the top level) yaml-cpp 0.7's parser reports an empty document without
-// consuming the token, again and again, and LoadAll collects them until memory runs out
-// (yaml-cpp #1040, found by fuzz_config_yaml). A document starting where the last one started is
-// that loop.
-Expected<size_t> count_documents(const std::string& input) {
-  std::istringstream stream(input);
-  YAML::Parser parser(stream);
-  DocumentStarts starts;
-  size_t count = 0;
-  int previous = -1;
-  try {
-    while (parser.HandleNextDocument(starts)) {
-      if (starts.start.pos == previous) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "invalid YAML at line " + std::to_string(starts.start.line + 1) + ", column " +
-                              std::to_string(starts.start.column + 1) +
-                              ": unexpected character, no value can start here");
-      }
-      previous = starts.start.pos;
-      ++count;
-    }
-  } catch (const TooManyNodes&) {
-    return nodes_error();
-  }
-  return count;
 }
 
 // One config.yaml load. Errors name keys and lines, never values (values may be secrets).
@@ -283,7 +224,12 @@ class StandardLoader {
     YAML::Node root;
     try {
       const std::string input(text);
-      auto documents = count_documents(input);
+      // Checked on the parser's events before any node is built: alias bombs, absurd nesting and
+      // the empty-document loop of yaml-cpp #1040 (found by fuzz_config_yaml) stop here.
+      auto documents = check_yaml_limits(input, kLimits);
+      if (!documents && documents.error().code == ErrorCode::kLimitExceeded) {
+        return limit_error("config.yaml: " + documents.error().message);
+      }
       if (!documents) return Unexpected{documents.error()};
       if (*documents > 1) {
         return invalid("config.yaml holds " + std::to_string(*documents) + " YAML documents; Flink expects exactly one");

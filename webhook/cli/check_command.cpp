@@ -24,8 +24,11 @@ constexpr const char* kUsage =
     "Judges Kubernetes manifests (multi-document YAML or JSON, kind: List, directories walked for\n"
     "*.yaml, *.yml, *.json) as the admission webhook would judge their creation: FlinkDeployments,\n"
     "Flink ConfigMaps, and Deployments, StatefulSets, Jobs and Pods running Flink, with ConfigMaps\n"
-    "and workloads resolved against each other within the given files.\n"
-    "Exit status: 0 nothing would be denied, 1 something would be denied, 2 unreadable input or bad usage.\n"
+    "and workloads resolved against each other within the given files. A file or document that\n"
+    "cannot be read is reported as such and the rest still judged; documents without kind (Helm\n"
+    "values, other tools' YAML) are skipped with a note.\n"
+    "Exit status: 0 nothing would be denied, 1 something would be denied, 2 something unreadable\n"
+    "or bad usage.\n"
     "\n"
     "  -f FILE_OR_DIR       manifests to read (repeatable; '-' reads stdin)\n"
     "  --policy FILE        decision policy (default: the embedded policy)\n"
@@ -77,16 +80,14 @@ int check_command(Args args) {
     return 2;
   }
 
-  auto manifests = load_manifests(paths);
-  if (!manifests) {
-    std::fprintf(stderr, "flink-memguard check: %s\n", manifests.error().message.c_str());
-    return 2;
-  }
+  // A file or document that cannot be read is its own errored entry: everything else is still judged.
+  Manifests manifests = load_manifests(paths);
   JudgeOptions judge;
   judge.policy = std::move(*policy);
   judge.default_namespace = default_namespace;
   judge.flink_version = flink_version;
-  Report report = judge_objects(*manifests, judge);
+  Report report = judge_objects(manifests.objects, judge);
+  report.skipped = std::move(manifests.skipped);
   std::fputs((output == "json" ? report_json(report) : report_text(report)).c_str(), stdout);
   return report.exit_code();
 }

@@ -24,6 +24,30 @@ bool value_text(simdjson::dom::element value, std::string& out) {
   }
 }
 
+// A request is a few hundred bytes; a line (or a stream without newlines, /dev/zero) past this is
+// answered with an error and skipped, never held.
+constexpr size_t kMaxLineBytes = 1024 * 1024;
+
+// The next line without its '\n'; false at the end of input. Reading stops one byte past
+// kMaxLineBytes, and `too_long` says so.
+bool next_line(std::istream& in, std::string& line, bool& too_long) {
+  line.clear();
+  too_long = false;
+  std::streambuf* buffer = in.rdbuf();
+  bool any = false;
+  for (int c = buffer->sbumpc(); c != std::char_traits<char>::eof(); c = buffer->sbumpc()) {
+    any = true;
+    if (c == '\n') return true;
+    if (line.size() == kMaxLineBytes) {
+      too_long = true;
+      line.clear();
+      return true;
+    }
+    line.push_back(static_cast<char>(c));
+  }
+  return any;
+}
+
 std::string answer(simdjson::dom::parser& parser, const std::string& line) {
   json::Writer w;
   w.begin_object();
@@ -85,14 +109,25 @@ std::string answer(simdjson::dom::parser& parser, const std::string& line) {
 
 }  // namespace
 
-void run_batch(std::istream& in, std::ostream& out) {
+bool run_batch(std::istream& in, std::ostream& out) {
   simdjson::dom::parser parser;
   std::string line;
-  while (std::getline(in, line)) {
+  bool too_long = false;
+  while (next_line(in, line, too_long)) {
+    if (too_long) {
+      json::Writer w;
+      w.begin_object().key("id").null().member("ok", false);
+      w.member("error", "request line longer than " + std::to_string(kMaxLineBytes) +
+                            " bytes; it and the rest of the input are not read").end_object();
+      out << w.take() << '\n';
+      out.flush();
+      return false;  // not a request stream (binary data, /dev/zero): stop instead of reading on
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     out << answer(parser, line) << '\n';
   }
   out.flush();
+  return true;
 }
 
 }  // namespace memguard::cli

@@ -1,14 +1,13 @@
 // `flink-memguard memory`: explains, for a person or a script, the memory Flink derives from a
 // configuration (files and -D properties), or why Flink would reject it.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "memmodel/java_text.h"
 #include "webhook/cli/commands.h"
+#include "webhook/cli/input_file.h"
 #include "webhook/cli/memory_report.h"
 
 namespace memguard::cli {
@@ -111,14 +110,23 @@ Expected<CommandLine> parse_command_line(Args args) {
   return cl;
 }
 
+// Flink configuration files are a few KiB; this bounds what a wrong path (a log, /dev/zero) costs.
+constexpr size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
+
 Expected<FlinkConfig> load_config(const CommandLine& cl) {
   FlinkConfig config;
   for (const std::string& file : cl.files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return make_error(ErrorCode::kNotFound, "cannot read " + file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = parse_config_file(text.str(), config_file_format_for(file));
+    auto input = read_input(file, kMaxConfigFileBytes);
+    if (!input) {
+      std::string message = file + ": " + input.error().message;
+      if (input.error().message == "is a directory") message += " (-f takes a flink-conf.yaml or config.yaml file)";
+      return make_error(input.error().code, message);
+    }
+    if (input->too_large) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        file + ": larger than " + size_text(kMaxConfigFileBytes) + ", the limit for a configuration file");
+    }
+    auto parsed = parse_config_file(input->text, config_file_format_for(file));
     if (!parsed) return make_error(parsed.error().code, file + ": " + parsed.error().message);
     config.merge(parsed->config);
   }
@@ -272,8 +280,7 @@ int memory_command(Args args) {
     return kOk;
   }
   if (cl->batch) {
-    run_batch(std::cin, std::cout);
-    return kOk;
+    return run_batch(std::cin, std::cout) ? kOk : kUsage;
   }
   auto config = load_config(*cl);
   if (!config) {

@@ -31,7 +31,8 @@ RoleReport derive_role(memmodel::Role role, const memmodel::FlinkConfig& config,
 // Writes "components", "jvmArgs" and "dynamicConfigs" members (field names of shared/vectors).
 void write_vector_members(json::Writer& w, const RoleReport& report);
 
-// --batch: one request per input line in the vectors' format, one JSON answer line each.
-void run_batch(std::istream& in, std::ostream& out);
+// --batch: one request per input line in the vectors' format, one JSON answer line each. False when
+// it stopped at a line over its length limit (1 MiB): the input is not a request stream.
+bool run_batch(std::istream& in, std::ostream& out);
 
 }  // namespace memguard::cli

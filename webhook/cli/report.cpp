@@ -45,6 +45,13 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
   for (const auto& m : manifests) {
     JudgedObject j;
     j.source = m.source;
+    if (!m.error.empty()) {
+      j.decision = "errored";
+      j.error = m.error;
+      report.objects.push_back(std::move(j));
+      objects.emplace_back();
+      continue;
+    }
     simdjson::dom::element root;
     if (parser.parse(m.json).get(root) != simdjson::SUCCESS) {
       j.decision = "errored";
@@ -109,8 +116,12 @@ std::string report_text(const Report& report) {
   std::string out;
   for (const auto& j : report.objects) {
     if (j.decision == "skipped") continue;
-    std::string who = j.kind + " " + (j.namespace_.empty() ? "" : j.namespace_ + "/") + j.name;
-    out += j.source + " " + who + ": " + j.decision + "\n";
+    if (j.kind.empty()) {
+      out += j.source + ": " + j.decision + "\n";  // a file or document that could not be read
+    } else {
+      std::string who = j.kind + " " + (j.namespace_.empty() ? "" : j.namespace_ + "/") + j.name;
+      out += j.source + " " + who + ": " + j.decision + "\n";
+    }
     if (!j.error.empty()) out += "  error: " + j.error + "\n";
     for (const auto& f : j.findings) {
       out += "  " + std::string(engine::action_name(f.action)) + " " + std::string(engine::finding_code_name(f.code)) +
@@ -118,9 +129,12 @@ std::string report_text(const Report& report) {
     }
     for (const auto& n : j.notes) out += "  note: " + n + "\n";
   }
+  for (const auto& s : report.skipped) out += s.source + ": skipped: " + s.reason + "\n";
   out += std::to_string(report.objects.size()) + " object(s) read, " + std::to_string(report.judged) + " judged: " +
          std::to_string(report.denied) + " denied, " + std::to_string(report.warned) + " with warnings, " +
-         std::to_string(report.unreadable) + " unreadable\n";
+         std::to_string(report.unreadable) + " unreadable";
+  if (!report.skipped.empty()) out += ", " + std::to_string(report.skipped.size()) + " document(s) skipped";
+  out += "\n";
   return out;
 }
 
@@ -147,6 +161,8 @@ std::string report_json(const Report& report) {
     for (const auto& n : j.notes) w.string(n);
     w.end_array().end_object();
   }
+  w.end_array().key("skipped").begin_array();
+  for (const auto& s : report.skipped) w.begin_object().member("source", s.source).member("reason", s.reason).end_object();
   w.end_array()
       .key("summary")
       .begin_object()
@@ -155,6 +171,7 @@ std::string report_json(const Report& report) {
       .member("denied", static_cast<int64_t>(report.denied))
       .member("warned", static_cast<int64_t>(report.warned))
       .member("unreadable", static_cast<int64_t>(report.unreadable))
+      .member("skipped", static_cast<int64_t>(report.skipped.size()))
       .member("exitCode", report.exit_code())
       .end_object()
       .end_object();

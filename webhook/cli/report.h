@@ -22,6 +22,7 @@ struct JudgedObject {
 
 struct Report {
   std::vector<JudgedObject> objects;
+  std::vector<SkippedDocument> skipped;  // documents that are not Kubernetes objects (no kind)
   size_t judged = 0, denied = 0, warned = 0, unreadable = 0;
   int exit_code() const { return unreadable > 0 ? 2 : denied > 0 ? 1 : 0; }
 };
@@ -32,6 +33,8 @@ struct JudgeOptions {
   std::string flink_version;                  // for objects that declare none (empty: the engine's default)
 };
 
+// Objects with an error (a file or document that could not be read) are reported as errored and
+// count as unreadable; the others are judged against each other.
 Report judge_objects(const std::vector<ManifestObject>& objects, const JudgeOptions& options);
 
 std::string report_text(const Report& report);

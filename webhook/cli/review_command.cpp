@@ -1,9 +1,6 @@
 // `flink-memguard review`: answers one AdmissionReview from stdin exactly as the webhook would, and
 // shows on stderr what kubectl would print (warnings, denial) and the decoded patch.
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <sstream>
 #include <optional>
 #include <string>
@@ -13,12 +10,14 @@
 
 #include "webhook/admission/objects.h"
 #include "webhook/cli/commands.h"
+#include "webhook/cli/input_file.h"
 #include "webhook/cli/manifests.h"
 #include "webhook/cli/policy_file.h"
 #include "webhook/engine/counterparts.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/engine/policy.h"
 #include "webhook/json/json_writer.h"
+#include "webhook/server/server_options.h"
 
 namespace memguard::cli {
 
@@ -131,22 +130,28 @@ int review_command(Args args) {
   auto policy = policy_from_file(policy_file);
   if (!policy) return fail(policy.error().message);
 
-  std::string body;
-  if (input_file.empty()) {
-    body.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(input_file, std::ios::binary);
-    if (!in) return fail("cannot open " + input_file);
-    body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // The webhook answers 413 to a larger body without reading it; so do we, without reading more.
+  const size_t body_limit = server::ServerOptions{}.body_limit;
+  const std::string input_name = input_file.empty() ? "<stdin>" : input_file;
+  auto input = read_input(input_file.empty() ? "-" : input_file, body_limit);
+  if (!input) return fail(input_name + ": " + input.error().message);
+  if (input->too_large) {
+    return fail(input_name + ": larger than " + size_text(body_limit) +
+                ", the largest request body the webhook accepts (it would answer 413)");
   }
+  const std::string& body = input->text;
 
   std::optional<engine::StaticCounterparts> counterparts;
   if (!with.empty()) {
-    auto manifests = load_manifests(with);
-    if (!manifests) return fail(manifests.error().message);
+    // The answer depends on every counterpart: one that cannot be read fails the review.
+    Manifests manifests = load_manifests(with);
+    if (manifests.unreadable() > 0) return fail(manifests.first_error());
+    for (const auto& s : manifests.skipped) {
+      std::fprintf(stderr, "flink-memguard review: note: %s: skipped: %s\n", s.source.c_str(), s.reason.c_str());
+    }
     counterparts.emplace();
     simdjson::dom::parser manifest_parser;
-    for (const auto& m : *manifests) {
+    for (const auto& m : manifests.objects) {
       simdjson::dom::element element;
       if (manifest_parser.parse(m.json).get(element) != simdjson::SUCCESS) return fail(m.source + ": not JSON");
       auto decoded = admission::decode_object(element);

@@ -3,6 +3,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "memmodel/yaml_limits.h"
+
 namespace memguard::engine {
 
 const std::string_view kEmbeddedPolicyYaml = R"(# flink-memguard policy: the embedded default.
@@ -132,7 +134,15 @@ void apply(const SettingsOverride& layer, Settings& settings) {
   if (layer.limit_headroom) settings.limit_headroom = *layer.limit_headroom;
 }
 
+// A policy is a few dozen nodes; these bound what an alias bomb in one can cost (its sections
+// nest three levels, so repeated aliases multiply) before yaml-cpp builds or we walk anything.
+constexpr memmodel::YamlLimits kPolicyYamlLimits{.max_nodes = 100'000, .max_scalar_bytes = 1024 * 1024,
+                                                 .max_depth = 64};
+
 Expected<Policy> parse_onto(Policy policy, std::string_view yaml_text) {
+  if (auto bounded = memmodel::check_yaml_limits(yaml_text, kPolicyYamlLimits); !bounded) {
+    return make_error(ErrorCode::kInvalidArgument, "policy: " + bounded.error().message);
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
