@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs the Flink oracle for one release: builds the harness (once), resolves that release's memory
+# classes with Maven into the local repository (~/.m2, or MAVEN_REPO_LOCAL), and compares Flink's
+# answers with flink-memguard's on generated configurations.
+#   run-oracle.sh --work DIR --memguard BIN --version 2.3.0 [--cases N] [--seed S] [--show M]
+# A missing mvn/java or an artifact that cannot be resolved is a failure, never a skip.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+work="" memguard="" version="" cases=1000 seed="" show=10
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) work="$2"; shift 2 ;;
+    --memguard) memguard="$2"; shift 2 ;;
+    --version) version="$2"; shift 2 ;;
+    --cases) cases="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --show) show="$2"; shift 2 ;;
+    *) echo "run-oracle: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$work" ] && [ -n "$memguard" ] && [ -n "$version" ] || { echo "run-oracle: --work, --memguard and --version are required" >&2; exit 2; }
+for tool in mvn java flock; do
+  command -v "$tool" >/dev/null || { echo "run-oracle: $tool is not installed (make test installs it: scripts/install-oracle-deps.sh)" >&2; exit 1; }
+done
+[ -x "$memguard" ] || { echo "run-oracle: $memguard is not an executable" >&2; exit 1; }
+# A fixed seed per release keeps `make test` reproducible; campaigns pass their own.
+[ -n "$seed" ] || seed="$(printf '%s' "$version" | cksum | cut -d' ' -f1)"
+
+mkdir -p "$work"
+mvn_args=(-B -q)
+[ -n "${MAVEN_REPO_LOCAL:-}" ] && mvn_args+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
+
+# One Maven at a time: parallel ctest jobs share the local repository.
+exec 9>"$work/maven.lock"
+
+jar="$work/harness/flink-memguard-oracle.jar"
+if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$jar" -print -quit)" ]; then
+  flock 9
+  if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$jar" -print -quit)" ]; then
+    (cd "$work" && mvn "${mvn_args[@]}" -f "$here/pom.xml" -Doracle.build.dir="$work/harness" package) >&2
+  fi
+  flock -u 9
+fi
+
+# flink-runtime carried the Scala suffix up to 1.13; flink-core-api exists from 1.20; 1.19 reads
+# list options with snakeyaml-engine.
+IFS=. read -r major minor _ <<<"$version"
+runtime=flink-runtime
+[ "$major" -eq 1 ] && [ "$minor" -le 13 ] && runtime=flink-runtime_2.12
+extra=()
+if [ "$major" -ge 2 ] || [ "$minor" -ge 20 ]; then extra+=(-Dflink.core.api); fi
+if [ "$major" -ge 2 ] || [ "$minor" -ge 19 ]; then extra+=(-Dflink.yaml); fi
+# 1.10's JobManager heap comes from BootstrapTools, which needs the Scala library to load.
+if [ "$major" -eq 1 ] && [ "$minor" -eq 10 ]; then extra+=(-Dflink.scala.library); fi
+
+classpath_file="$work/classpath-$version.txt"
+classpath_ok() {
+  [ -s "$classpath_file" ] || return 1
+  local jar_path
+  IFS=: read -ra jars <"$classpath_file"
+  for jar_path in "${jars[@]}"; do [ -f "$jar_path" ] || return 1; done
+}
+if ! classpath_ok; then
+  flock 9
+  (cd "$work" && mvn "${mvn_args[@]}" -f "$here/flink-classpath.xml" dependency:build-classpath \
+      -Dflink.version="$version" -Dflink.runtime="$runtime" "${extra[@]}" \
+      -Dmdep.outputFile="$classpath_file.tmp") >&2 || {
+    echo "run-oracle: could not resolve Flink $version's memory classes with Maven" >&2; exit 1; }
+  mv "$classpath_file.tmp" "$classpath_file"
+  flock -u 9
+fi
+
+exec java -XX:+UseSerialGC -Xshare:auto -cp "$jar:$(cat "$classpath_file")" io.github.flinkmemguard.oracle.Oracle compare \
+  --memguard "$memguard" --version "$version" --cases "$cases" --seed "$seed" --show "$show"
