@@ -29,6 +29,8 @@ import java.util.Objects;
  * request and both answers.
  */
 public final class Oracle {
+  private static final int CHUNK = 20000;
+
   private Oracle() {}
 
   public static void main(String[] args) throws Exception {
@@ -84,37 +86,42 @@ public final class Oracle {
       return 2;
     }
     Generator generator = new Generator(version, seed);
-    List<String> requests = new ArrayList<>();
-    List<Map<String, Object>> expected = new ArrayList<>();
-    long flinkStart = System.nanoTime();
-    for (long i = 0; i < cases; i++) {
-      Map<String, Object> request = generator.next();
-      String line = Json.write(request);
-      requests.add(line);
-      // Round-trip through the line, so Flink answers exactly what flink-memguard reads.
-      expected.add(flink.answer((Map<String, Object>) Json.parse(line)));
-    }
-    long flinkNanos = System.nanoTime() - flinkStart;
-
-    long memguardStart = System.nanoTime();
-    List<String> answers = runMemguard(memguard, requests);
-    long memguardNanos = System.nanoTime() - memguardStart;
-    if (answers.size() != requests.size()) {
-      System.err.println("oracle: flink-memguard answered " + answers.size() + " of " + requests.size() + " lines");
-      return 1;
-    }
     long accepted = 0;
     long disagreements = 0;
-    for (int i = 0; i < requests.size(); i++) {
-      Map<String, Object> want = expected.get(i);
-      Map<String, Object> got = (Map<String, Object>) Json.parse(answers.get(i));
-      if (Boolean.TRUE.equals(want.get("ok"))) accepted++;
-      String why = difference(want, got);
-      if (why == null) continue;
-      if (disagreements++ < show) {
-        System.out.println("DISAGREEMENT (" + why + ")\n  request:     " + requests.get(i)
-            + "\n  Flink:       " + Json.write(want) + "\n  memguard:    " + answers.get(i));
+    long flinkNanos = 0;
+    long memguardNanos = 0;
+    // In chunks, so a long campaign holds a bounded number of lines; one flink-memguard process each.
+    for (long done = 0; done < cases; ) {
+      int chunk = (int) Math.min(CHUNK, cases - done);
+      List<String> requests = new ArrayList<>(chunk);
+      List<Map<String, Object>> expected = new ArrayList<>(chunk);
+      long flinkStart = System.nanoTime();
+      for (int i = 0; i < chunk; i++) {
+        String line = Json.write(generator.next());
+        requests.add(line);
+        // Round-trip through the line, so Flink answers exactly what flink-memguard reads.
+        expected.add(flink.answer((Map<String, Object>) Json.parse(line)));
       }
+      flinkNanos += System.nanoTime() - flinkStart;
+      long memguardStart = System.nanoTime();
+      List<String> answers = runMemguard(memguard, requests);
+      memguardNanos += System.nanoTime() - memguardStart;
+      if (answers.size() != requests.size()) {
+        System.err.println("oracle: flink-memguard answered " + answers.size() + " of " + requests.size() + " lines");
+        return 1;
+      }
+      for (int i = 0; i < chunk; i++) {
+        Map<String, Object> want = expected.get(i);
+        Map<String, Object> got = (Map<String, Object>) Json.parse(answers.get(i));
+        if (Boolean.TRUE.equals(want.get("ok"))) accepted++;
+        String why = difference(want, got);
+        if (why == null) continue;
+        if (disagreements++ < show) {
+          System.out.println("DISAGREEMENT (" + why + ")\n  request:     " + requests.get(i)
+              + "\n  Flink:       " + Json.write(want) + "\n  memguard:    " + answers.get(i));
+        }
+      }
+      done += chunk;
     }
     System.out.printf("Flink %s vs flink-memguard: %d configurations (seed %d; Flink accepted %d, rejected %d), "
             + "%d disagreements; Flink %.1f ms, flink-memguard %.1f ms%n",
