@@ -3,11 +3,12 @@
 # classes with Maven into the local repository (~/.m2, or MAVEN_REPO_LOCAL), and compares Flink's
 # answers with flink-memguard's on generated configurations.
 #   run-oracle.sh --work DIR --memguard BIN --version 2.3.0 [--cases N] [--seed S] [--show M]
+#                 [--model-version V]   (ask flink-memguard about release V instead: sensitivity)
 # A missing mvn/java or an artifact that cannot be resolved is a failure, never a skip.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-work="" memguard="" version="" cases=1000 seed="" show=10
+work="" memguard="" version="" cases=1000 seed="" show=10 model=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work="$2"; shift 2 ;;
@@ -16,6 +17,7 @@ while [ $# -gt 0 ]; do
     --cases) cases="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --show) show="$2"; shift 2 ;;
+    --model-version) model=(--model-version "$2"); shift 2 ;;
     *) echo "run-oracle: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -72,4 +74,4 @@ if ! classpath_ok; then
 fi
 
 exec java -XX:+UseSerialGC -Xshare:auto -cp "$jar:$(cat "$classpath_file")" io.github.flinkmemguard.oracle.Oracle compare \
-  --memguard "$memguard" --version "$version" --cases "$cases" --seed "$seed" --show "$show"
+  --memguard "$memguard" --version "$version" --cases "$cases" --seed "$seed" --show "$show" "${model[@]}"

@@ -54,6 +54,10 @@ final class Generator {
   private String fraction() {
     if (chance(0.06)) return pick(BAD_FRACTIONS);
     if (chance(0.2)) return pick(new String[] {"0", "0.1", "0.2", "0.25", "0.4", "0.5", "0.05", " 0.3 ", "0.33333"});
+    // Full-precision values too: each becomes a float, widened to double, whose Double.toString
+    // (JDK <= 18 FloatingDecimal in Flink's JVMs, not always the shortest digits) feeds BigDecimal.
+    if (chance(0.4)) return Double.toString(random.nextDouble() * 0.7);
+    if (chance(0.2)) return Float.toString(random.nextFloat() * 0.7f);
     return Double.toString(Math.round(random.nextDouble() * 0.7 * 1000) / 1000.0);
   }
 
@@ -63,7 +67,7 @@ final class Generator {
 
   private Map<String, String> taskManager() {
     Map<String, String> c = new LinkedHashMap<>();
-    switch (random.nextInt(8)) {
+    switch (random.nextInt(9)) {
       case 0 -> c.put("taskmanager.memory.process.size", size(256, 16384));
       case 1 -> c.put("taskmanager.memory.flink.size", size(128, 12288));
       case 2 -> {
@@ -89,6 +93,7 @@ final class Generator {
         maybe(c, 0.2, "taskmanager.memory.process.size", size(512, 8192));
         maybe(c, 0.2, "taskmanager.memory.flink.size", size(256, 8192));
       }
+      case 7 -> consistentTaskManager(c);
       default -> {
         // Nothing chosen: only whatever the extras below add (often rejected as unconfigured).
       }
@@ -117,11 +122,14 @@ final class Generator {
     maybe(c, p, "taskmanager.memory.jvm-overhead.max", size(0, 2048));
     maybe(c, p, "taskmanager.memory.jvm-overhead.fraction", fraction());
     maybe(c, 0.03, "taskmanager.heap.size", size(256, 4096));
-    maybe(c, 0.15, "taskmanager.cpu.cores",
-        pick(new String[] {"1", "2", "0.5", "1.25", "4.0", "0", "-1", "abc", "1.123456789", "1e2", "3"}));
+    if (chance(0.2)) {
+      // Many decimals: from 1.14 CPU values are cut to 8 decimal places.
+      c.put("taskmanager.cpu.cores", chance(0.5) ? Double.toString(random.nextDouble() * 8)
+          : pick(new String[] {"1", "2", "0.5", "1.25", "4.0", "0", "-1", "abc", "1.123456789", "1e2", "3", "1e-9"}));
+    }
     maybe(c, 0.15, "taskmanager.numberOfTaskSlots",
         pick(new String[] {"1", "2", "4", "8", "16", "3", "0", "-1", "x", " 2"}));
-    if (chance(0.03)) {
+    if (chance(0.08)) {
       c.put("external-resources", pick(new String[] {"gpu", "gpu;fpga", "none"}));
       c.put("external-resource.gpu.amount", pick(new String[] {"1", "2", "0"}));
       maybe(c, 0.5, "external-resource.fpga.amount", "1");
@@ -129,9 +137,33 @@ final class Generator {
     return c;
   }
 
+  private static String mb(long mebibytes) {
+    return mebibytes + "m";
+  }
+
+  /**
+   * Totals that add up exactly, so the deep checks run: every component explicit plus a total Flink
+   * size that equals their sum (network is then the rest, within its range), and sometimes a total
+   * process size that leaves a JVM overhead inside its range.
+   */
+  private void consistentTaskManager(Map<String, String> c) {
+    long frameworkHeap = 128, frameworkOffHeap = 128, taskHeap = 64 + random.nextInt(2048);
+    long taskOffHeap = random.nextInt(4) == 0 ? random.nextInt(256) : 0;
+    long managed = random.nextInt(2048), network = 64 + random.nextInt(512), metaspace = 256;
+    long flink = frameworkHeap + frameworkOffHeap + taskHeap + taskOffHeap + managed + network;
+    c.put("taskmanager.memory.task.heap.size", mb(taskHeap));
+    c.put("taskmanager.memory.managed.size", mb(managed));
+    if (taskOffHeap > 0) c.put("taskmanager.memory.task.off-heap.size", mb(taskOffHeap));
+    c.put("taskmanager.memory.flink.size", mb(flink));
+    if (chance(0.5)) {
+      long overhead = 192 + random.nextInt(832);
+      c.put("taskmanager.memory.process.size", mb(flink + metaspace + overhead + (chance(0.2) ? 1024 : 0)));
+    }
+  }
+
   private Map<String, String> jobManager() {
     Map<String, String> c = new LinkedHashMap<>();
-    switch (random.nextInt(7)) {
+    switch (random.nextInt(8)) {
       case 0 -> c.put("jobmanager.memory.process.size", size(256, 16384));
       case 1 -> c.put("jobmanager.memory.flink.size", size(64, 12288));
       case 2 -> c.put("jobmanager.memory.heap.size", size(16, 8192));
@@ -148,6 +180,13 @@ final class Generator {
         else c.put("jobmanager.heap.mb", Integer.toString(random.nextInt(8192) - (chance(0.05) ? 8192 : 0)));
         maybe(c, 0.2, "jobmanager.memory.process.size", size(512, 8192));
         maybe(c, 0.2, "jobmanager.memory.heap.size", size(128, 4096));
+      }
+      case 6 -> {
+        // Heap, off-heap and total Flink that add up: 1.11.0/1.11.1 reject these (FLINK-18993).
+        long heap = 64 + random.nextInt(4096), offHeap = random.nextInt(512);
+        c.put("jobmanager.memory.heap.size", mb(heap));
+        c.put("jobmanager.memory.off-heap.size", mb(offHeap));
+        c.put("jobmanager.memory.flink.size", mb(heap + offHeap));
       }
       default -> { }
     }

@@ -44,7 +44,7 @@ public final class Oracle {
 
   private static void usage(String why) {
     System.err.println("oracle: " + why + "\nusage: Oracle answer < requests.jsonl\n"
-        + "       Oracle compare --memguard BIN --version X.Y.Z [--cases N] [--seed S] [--show M]");
+        + "       Oracle compare --memguard BIN --version X.Y.Z [--cases N] [--seed S] [--show M] [--model-version V]");
     System.exit(2);
   }
 
@@ -67,6 +67,7 @@ public final class Oracle {
     long cases = 1000;
     long seed = 1;
     int show = 10;
+    String modelVersion = null;
     for (int i = 1; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       if (value == null) usage(args[i] + " needs a value");
@@ -76,6 +77,9 @@ public final class Oracle {
         case "--cases" -> cases = Long.parseLong(value);
         case "--seed" -> seed = Long.parseLong(value);
         case "--show" -> show = Integer.parseInt(value);
+        // Ask flink-memguard about another release than the classpath's: how many cases it takes
+        // to tell neighbouring releases apart is how many `make test` needs (README: Fidelity).
+        case "--model-version" -> modelVersion = value;
         default -> usage("unknown option " + args[i - 1]);
       }
     }
@@ -85,7 +89,8 @@ public final class Oracle {
       System.err.println("oracle: the classpath holds Flink " + flink.version() + ", not " + version);
       return 2;
     }
-    Generator generator = new Generator(version, seed);
+    Generator generator = new Generator(modelVersion != null ? modelVersion : version, seed);
+    long firstDisagreement = -1;
     long accepted = 0;
     long disagreements = 0;
     long flinkNanos = 0;
@@ -116,6 +121,7 @@ public final class Oracle {
         if (Boolean.TRUE.equals(want.get("ok"))) accepted++;
         String why = difference(want, got);
         if (why == null) continue;
+        if (firstDisagreement < 0) firstDisagreement = done + i + 1;
         if (disagreements++ < show) {
           System.out.println("DISAGREEMENT (" + why + ")\n  request:     " + requests.get(i)
               + "\n  Flink:       " + Json.write(want) + "\n  memguard:    " + answers.get(i));
@@ -126,6 +132,7 @@ public final class Oracle {
     System.out.printf("Flink %s vs flink-memguard: %d configurations (seed %d; Flink accepted %d, rejected %d), "
             + "%d disagreements; Flink %.1f ms, flink-memguard %.1f ms%n",
         version, cases, seed, accepted, cases - accepted, disagreements, flinkNanos / 1e6, memguardNanos / 1e6);
+    if (firstDisagreement > 0) System.out.println("first disagreement at configuration " + firstDisagreement);
     return disagreements == 0 ? 0 : 1;
   }
 
