@@ -32,15 +32,22 @@ done
 mkdir -p "$work"
 mvn_args=(-B -q)
 [ -n "${MAVEN_REPO_LOCAL:-}" ] && mvn_args+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
+# Resolved classpaths and built harnesses are kept beside the Maven repository they point into,
+# keyed by what produced them, so a fresh build tree does not start Maven once per release again.
+cache="${FLINK_MEMGUARD_ORACLE_CACHE:-${MAVEN_REPO_LOCAL:-$HOME/.m2}/flink-memguard-oracle}"
+mkdir -p "$cache"
 
 # One Maven at a time: parallel ctest jobs share the local repository.
-exec 9>"$work/maven.lock"
+exec 9>"$cache/maven.lock"
 
-jar="$work/harness/flink-memguard-oracle.jar"
-if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$jar" -print -quit)" ]; then
+harness_key="$(cat "$here/pom.xml" $(find "$here/src" -type f -name '*.java' | sort) | sha256sum | cut -c1-16)"
+jar="$cache/harness-$harness_key/flink-memguard-oracle.jar"
+if [ ! -f "$jar" ]; then
   flock 9
-  if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$jar" -print -quit)" ]; then
+  if [ ! -f "$jar" ]; then
     (cd "$work" && mvn "${mvn_args[@]}" -f "$here/pom.xml" -Doracle.build.dir="$work/harness" package) >&2
+    mkdir -p "$(dirname "$jar")"
+    cp "$work/harness/flink-memguard-oracle.jar" "$jar.tmp" && mv "$jar.tmp" "$jar"
   fi
   flock -u 9
 fi
@@ -56,7 +63,8 @@ if [ "$major" -ge 2 ] || [ "$minor" -ge 19 ]; then extra+=(-Dflink.yaml); fi
 # 1.10's JobManager heap comes from BootstrapTools, which needs the Scala library to load.
 if [ "$major" -eq 1 ] && [ "$minor" -eq 10 ]; then extra+=(-Dflink.scala.library); fi
 
-classpath_file="$work/classpath-$version.txt"
+classpath_key="$(printf '%s\n' "$version" "$runtime" "${extra[@]}" | cat - "$here/flink-classpath.xml" | sha256sum | cut -c1-16)"
+classpath_file="$cache/classpath-$version-$classpath_key.txt"
 classpath_ok() {
   [ -s "$classpath_file" ] || return 1
   local jar_path
@@ -65,11 +73,11 @@ classpath_ok() {
 }
 if ! classpath_ok; then
   flock 9
-  (cd "$work" && mvn "${mvn_args[@]}" -f "$here/flink-classpath.xml" dependency:build-classpath \
+  classpath_ok || (cd "$work" && mvn "${mvn_args[@]}" -f "$here/flink-classpath.xml" dependency:build-classpath \
       -Dflink.version="$version" -Dflink.runtime="$runtime" "${extra[@]}" \
       -Dmdep.outputFile="$classpath_file.tmp") >&2 || {
     echo "run-oracle: could not resolve Flink $version's memory classes with Maven" >&2; exit 1; }
-  mv "$classpath_file.tmp" "$classpath_file"
+  [ -f "$classpath_file.tmp" ] && mv "$classpath_file.tmp" "$classpath_file"
   flock -u 9
 fi
 
