@@ -4,11 +4,12 @@
 # answers with flink-memguard's on generated configurations.
 #   run-oracle.sh --work DIR --memguard BIN --version 2.3.0 [--cases N] [--seed S] [--show M]
 #                 [--model-version V]   (ask flink-memguard about release V instead: sensitivity)
+#   run-oracle.sh --work DIR --version 1.13.6 --vectors FILE 1.13   (the harness vs recorded vectors)
 # A missing mvn/java or an artifact that cannot be resolved is a failure, never a skip.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-work="" memguard="" version="" cases=1000 seed="" show=10 model=()
+work="" memguard="" version="" cases=1000 seed="" show=10 model=() vectors="" vectors_label=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work="$2"; shift 2 ;;
@@ -18,14 +19,16 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2"; shift 2 ;;
     --show) show="$2"; shift 2 ;;
     --model-version) model=(--model-version "$2"); shift 2 ;;
+    --vectors) vectors="$2"; vectors_label="$3"; shift 3 ;;
     *) echo "run-oracle: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$work" ] && [ -n "$memguard" ] && [ -n "$version" ] || { echo "run-oracle: --work, --memguard and --version are required" >&2; exit 2; }
+[ -n "$work" ] && [ -n "$version" ] && { [ -n "$memguard" ] || [ -n "$vectors" ]; } || {
+  echo "run-oracle: --work, --version and --memguard (or --vectors) are required" >&2; exit 2; }
 for tool in mvn java flock; do
   command -v "$tool" >/dev/null || { echo "run-oracle: $tool is not installed (make test installs it: scripts/install-oracle-deps.sh)" >&2; exit 1; }
 done
-[ -x "$memguard" ] || { echo "run-oracle: $memguard is not an executable" >&2; exit 1; }
+[ -n "$vectors" ] || [ -x "$memguard" ] || { echo "run-oracle: $memguard is not an executable" >&2; exit 1; }
 # A fixed seed per release keeps `make test` reproducible; campaigns pass their own.
 [ -n "$seed" ] || seed="$(printf '%s' "$version" | cksum | cut -d' ' -f1)"
 
@@ -81,5 +84,9 @@ if ! classpath_ok; then
   flock -u 9
 fi
 
+if [ -n "$vectors" ]; then
+  exec java -XX:+UseSerialGC -cp "$jar:$(cat "$classpath_file")" io.github.flinkmemguard.oracle.Oracle vectors \
+    "$vectors" "$vectors_label"
+fi
 exec java -XX:+UseSerialGC -Xshare:auto -cp "$jar:$(cat "$classpath_file")" io.github.flinkmemguard.oracle.Oracle compare \
   --memguard "$memguard" --version "$version" --cases "$cases" --seed "$seed" --show "$show" "${model[@]}"

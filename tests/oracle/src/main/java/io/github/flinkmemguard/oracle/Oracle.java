@@ -38,13 +38,15 @@ public final class Oracle {
     switch (args[0]) {
       case "answer" -> answer();
       case "compare" -> System.exit(compare(args));
+      case "vectors" -> System.exit(vectors(args));
       default -> usage("unknown mode " + args[0]);
     }
   }
 
   private static void usage(String why) {
     System.err.println("oracle: " + why + "\nusage: Oracle answer < requests.jsonl\n"
-        + "       Oracle compare --memguard BIN --version X.Y.Z [--cases N] [--seed S] [--show M] [--model-version V]");
+        + "       Oracle compare --memguard BIN --version X.Y.Z [--cases N] [--seed S] [--show M] [--model-version V]\n"
+        + "       Oracle vectors FILE LABEL   (the harness against recorded vectors whose flinkVersion is LABEL)");
     System.exit(2);
   }
 
@@ -134,6 +136,35 @@ public final class Oracle {
         version, cases, seed, accepted, cases - accepted, disagreements, flinkNanos / 1e6, memguardNanos / 1e6);
     if (firstDisagreement > 0) System.out.println("first disagreement at configuration " + firstDisagreement);
     return disagreements == 0 ? 0 : 1;
+  }
+
+  /**
+   * The harness checked against answers Flink gave once (shared/vectors): every vector line whose
+   * flinkVersion is the label must get the recorded answer from the release on the classpath.
+   */
+  @SuppressWarnings("unchecked")
+  private static int vectors(String[] args) throws Exception {
+    if (args.length != 3) usage("vectors needs FILE and LABEL");
+    FlinkMemory flink = new FlinkMemory();
+    long total = 0;
+    long wrong = 0;
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(args[1]), StandardCharsets.UTF_8)) {
+      if (line.isBlank()) continue;
+      Map<String, Object> vector = (Map<String, Object>) Json.parse(line);
+      if (!args[2].equals(vector.get("flinkVersion"))) continue;
+      total++;
+      Map<String, Object> expect = new java.util.LinkedHashMap<>((Map<String, Object>) vector.get("expect"));
+      expect.put("id", vector.get("id"));
+      Map<String, Object> got = flink.answer(vector);
+      // The recorded answer plays flink-memguard's part: the same comparison, the other way round.
+      String why = difference(got, expect);
+      if (why != null && wrong++ < 10) {
+        System.out.println("MISMATCH (" + why + ")\n  vector:  " + line + "\n  harness: " + Json.write(got));
+      }
+    }
+    System.out.printf("Flink %s harness vs %d recorded vectors of %s: %d mismatches%n",
+        flink.version(), total, args[2], wrong);
+    return total > 0 && wrong == 0 ? 0 : 1;
   }
 
   private static List<String> runMemguard(String binary, List<String> requests) throws Exception {
