@@ -8,6 +8,9 @@
 # A missing mvn/java or an artifact that cannot be resolved is a failure, never a skip.
 set -euo pipefail
 
+# The whole script is one function, read before anything runs: an edit or checkout while tests run
+# cannot hand bash half a file.
+main() {
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="" memguard="" version="" cases=1000 seed="" show=10 model=() vectors="" vectors_label=""
 while [ $# -gt 0 ]; do
@@ -90,3 +93,6 @@ if [ -n "$vectors" ]; then
 fi
 exec java -XX:+UseSerialGC -Xshare:auto -cp "$jar:$(cat "$classpath_file")" io.github.flinkmemguard.oracle.Oracle compare \
   --memguard "$memguard" --version "$version" --cases "$cases" --seed "$seed" --show "$show" "${model[@]}"
+}
+
+main "$@"
