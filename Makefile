@@ -23,7 +23,7 @@ VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kind
   --num-callers=50 --suppressions=tests/valgrind-cpprest.supp --soname-synonyms=somalloc=libmimalloc.so.2
 
 .PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
-        fuzz-build fuzz test-asan test-valgrind
+        fuzz-build fuzz test-asan test-valgrind oracle-deps oracle
 
 all: build
 
@@ -42,9 +42,26 @@ build: configure
 
 # The unit and end-to-end tests, then the same tests under ASan+UBSan (clang) plus a bounded run
 # of every fuzz target (MEMGUARD_FUZZ_SECONDS each) from the clang build.
-test: build fuzz-build
+test: build fuzz-build oracle-deps
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Java and Maven for the Flink oracle tests (tests/oracle/, `ctest -L oracle`); the product never
+# needs them. Flink's jars go to the local Maven repository (~/.m2), outside the clone.
+ORACLE_DEPS = maven openjdk-17-jdk-headless
+oracle-deps:
+	@bash scripts/install-deps.sh $(ORACLE_DEPS)
+
+# A long oracle campaign: N generated configurations per Flink release (a fresh seed unless SEED
+# is given), every release in tests/oracle/flink-releases.txt; prints each disagreement (up to SHOW).
+N ?= 100000
+SEED ?= $(shell date +%s)
+SHOW ?= 20
+oracle: configure oracle-deps
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target flink-memguard
+	@status=0; for release in $$(grep '^[0-9]' tests/oracle/flink-releases.txt); do \
+	  bash tests/oracle/run-oracle.sh --work $(BUILD_DIR)/oracle --memguard $(BUILD_DIR)/flink-memguard \
+	    --version $$release --cases $(N) --seed $(SEED) --show $(SHOW) || status=1; done; exit $$status
 
 # clang + libFuzzer + ASan + UBSan build of everything, tests and fuzz targets included.
 fuzz-build: deps

@@ -50,25 +50,23 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
     return result;
   }
   const int64_t container_mb = heap.mebibytes();
-  if (container_mb <= 0) {
-    return fail(Error{ErrorCode::kIllegalConfiguration,
-                      key + " gives a container of " + std::to_string(container_mb) + " MiB; it must be at least 1 MiB"});
-  }
   const FloatOption ratio_option{{"containerized.heap-cutoff-ratio", {"yarn.heap-cutoff-ratio"}}, 0.25f};
   const IntOption min_option{{"containerized.heap-cutoff-min", {"yarn.heap-cutoff-min"}}, 600};
   auto ratio = reader.read(ratio_option);
   if (!ratio) return fail(ratio.error());
-  if (*ratio >= 1 || *ratio <= 0) {
+  // BootstrapTools.calculateHeapSize accepts 0 and 1 (a cut-off of everything leaves a 0 MiB heap),
+  // and a minimum equal to the container (Flink 1.10.3's own code, run by the oracle).
+  if (*ratio > 1 || *ratio < 0) {
     return fail(Error{ErrorCode::kIllegalConfiguration,
                       std::string(reader.lookup(ratio_option.name).key) + " = " +
-                          java::double_to_string(*ratio) + " must be between 0 and 1 (exclusive); use e.g. 0.25"});
+                          java::double_to_string(*ratio) + " must be between 0 and 1; use e.g. 0.25"});
   }
   auto min_cutoff = reader.read(min_option);
   if (!min_cutoff) return fail(min_cutoff.error());
-  if (*min_cutoff >= container_mb) {
+  if (*min_cutoff > container_mb) {
     return fail(Error{ErrorCode::kIllegalConfiguration,
                       std::string(reader.lookup(min_option.name).key) + " = " + std::to_string(*min_cutoff) +
-                          " MiB is not smaller than the JobManager container (" + std::to_string(container_mb) +
+                          " MiB is larger than the JobManager container (" + std::to_string(container_mb) +
                           " MiB from " + key + "); increase " + key + " or lower the cut-off minimum"});
   }
   // long x float is evaluated in float arithmetic in Java. A NaN ratio passes the range check

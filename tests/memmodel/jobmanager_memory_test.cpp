@@ -101,3 +101,22 @@ TEST_CASE("Flink 1.10's JobManager uses the heap size and the container cut-off"
   REQUIRE(nan_ratio);
   CHECK(nan_ratio->jvm_heap.size.mebibytes() == 4096 - 600);
 }
+
+// Found by the Flink 1.10.3 oracle (tests/oracle): BootstrapTools.calculateHeapSize rejects only a
+// ratio outside [0, 1] and a minimum larger than the container; the bounds themselves are accepted.
+TEST_CASE("oracle 1.10.3: the JobManager cut-off accepts ratios 0 and 1 and a minimum equal to the container",
+          "[memmodel][jobmanager][version][oracle]") {
+  DerivationContext k8s = at("1.10.3");
+  k8s.legacy_heap = LegacyHeapTarget::kProcessTotal;
+  auto zero = derive_jobmanager({{"containerized.heap-cutoff-ratio", "0"}}, k8s);
+  REQUIRE(zero);
+  CHECK(zero->jvm_heap.size.bytes() == 444596224);  // 1024 MiB - the 600 MiB minimum
+  auto one = derive_jobmanager({{"jobmanager.heap.size", "3008 m"}, {"containerized.heap-cutoff-ratio", "1"}}, k8s);
+  REQUIRE(one);
+  CHECK(one->jvm_heap.size.bytes() == 0);  // everything is cut off
+  auto equal = derive_jobmanager({{"jobmanager.heap.size", "600m"}}, k8s);
+  REQUIRE(equal);
+  CHECK(equal->jvm_heap.size.bytes() == 0);
+  require_rejected({{"jobmanager.heap.size", "599m"}}, k8s, {"containerized.heap-cutoff-min"});
+  require_rejected({{"containerized.heap-cutoff-ratio", "-0.1"}}, k8s, {"containerized.heap-cutoff-ratio"});
+}
