@@ -105,7 +105,9 @@ constexpr std::string_view kSeqTag = "tag:yaml.org,2002:seq";
 constexpr size_t kMaxNodes = 30'000;
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxIntegerDigits = 4'096;
-constexpr YamlLimits kLimits{.max_nodes = kMaxNodes, .max_scalar_bytes = 16 * 1024 * 1024,
+// Scalar text (keys and values, aliases expanded) is held to the configuration byte cap of
+// input_limits.h before anything is built, so the walk below never meets more than that.
+constexpr YamlLimits kLimits{.max_nodes = kMaxNodes, .max_scalar_bytes = kMaxConfigBytes,
                              .max_depth = static_cast<size_t>(kMaxDepth)};
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
