@@ -86,6 +86,8 @@ bench:
 	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
 	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+	# Issue 12, server side: RSS and probes under hostile clients (table for bench/RESULTS.md, Hostile input).
+	python3 bench/hostile/hostile.py --binary $(BENCH_BUILD_DIR)/flink-memguard --markdown
 
 # Load and fault test of issue 6, full length: 10 minutes of mixed load across two instances with
 # certificate rotation, policy rewrites and SIGTERM restarts, then longer abuse; writes the figures
