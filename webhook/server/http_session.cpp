@@ -206,12 +206,19 @@ void HttpSession::start_decision(admission::Mode mode, std::string_view webhook,
   auto self = shared_from_this();
   const bool queued = server_.decisions.try_submit([self, ticket] {
     if (ticket->abandoned.load(std::memory_order_relaxed)) return;  // answered at the deadline while queued
-    HttpResponse response = self->server_.routes.admit(ticket->mode, ticket->webhook, ticket->body);
+    std::optional<HttpResponse> response;
+    try {
+      response = self->server_.routes.admit(ticket->mode, ticket->webhook, ticket->body);
+    } catch (...) {  // out of memory even for the error answer: a 500 below, or the deadline's 503
+    }
     // The body is no longer needed; give its memory and its share of the budget back now.
     std::string().swap(ticket->body);
     ticket->reservation.release();
     net::post(self->stream_.get_executor(), [self, ticket, response = std::move(response)]() mutable {
-      self->on_decided(ticket, std::move(response));
+      if (!response) {
+        response = HttpResponse{500, "application/json", R"({"error":"out of memory while deciding the review"})", ""};
+      }
+      self->on_decided(ticket, std::move(*response));
     });
   });
   if (!queued) {
@@ -232,7 +239,11 @@ void HttpSession::on_decided(const std::shared_ptr<DecisionTicket>& ticket, Http
   if (ticket != ticket_) return;  // already answered at the deadline
   ticket_.reset();
   decision_timer_.cancel();
-  send(std::move(response), keep_alive_ && !evicted_, false);
+  try {
+    send(std::move(response), keep_alive_ && !evicted_, false);
+  } catch (const std::exception& e) {
+    on_exception(e.what());
+  }
 }
 
 void HttpSession::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, beast::error_code ec) {
@@ -240,12 +251,19 @@ void HttpSession::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, bea
   ticket->abandoned.store(true, std::memory_order_relaxed);
   ticket_.reset();
   server_.metrics.record_refused("decision_deadline");
-  server_.log.error("review not decided within its deadline", {{"remote", remote_}});
-  send({503, "application/json",
-        error_body("the review was not decided within its deadline (the API server's ?timeout=, at most " +
-                   std::to_string(server_.options.decision_timeout.count()) + " ms); the server is overloaded"),
-        ""},
-       keep_alive_ && !evicted_, false);
+  try {
+    server_.log.error("review not decided within its deadline", {{"remote", remote_}});
+  } catch (...) {
+  }
+  try {
+    send({503, "application/json",
+          error_body("the review was not decided within its deadline (the API server's ?timeout=, at most " +
+                     std::to_string(server_.options.decision_timeout.count()) + " ms); the server is overloaded"),
+          ""},
+         keep_alive_ && !evicted_, false);
+  } catch (const std::exception& e) {
+    on_exception(e.what());
+  }
 }
 
 void HttpSession::on_exception(const char* what) noexcept {

@@ -77,13 +77,13 @@ std::string error_body(std::string_view message) {
 Routes::Routes(AdmissionHandler handler, Metrics& metrics, Log& log, std::function<bool()> ready)
     : handler_(std::move(handler)), metrics_(metrics), log_(log), ready_(std::move(ready)) {}
 
-HttpResponse Routes::handle(const HttpRequest& request) const noexcept {
+HttpResponse Routes::handle(const HttpRequest& request) const {
   Dispatch d = route(request);
   if (d.answer) return std::move(*d.answer);
   return admit(d.mode, d.webhook, request.body);
 }
 
-Dispatch Routes::route(const HttpRequest& request) const noexcept {
+Dispatch Routes::route(const HttpRequest& request) const {
   auto answer = [](HttpResponse r) {
     Dispatch d;
     d.answer = std::move(r);
@@ -133,7 +133,7 @@ Dispatch Routes::route(const HttpRequest& request) const noexcept {
   }
 }
 
-HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::string_view body) const noexcept {
+HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::string_view body) const {
   const auto start = std::chrono::steady_clock::now();
   admission::ReviewOutcome outcome;
   try {
@@ -154,8 +154,11 @@ HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::
     outcome.body = error_body("internal error while deciding the review");
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.record_review(outcome, seconds);
-  log_.review(webhook, outcome, outcome.http_status, seconds);
+  try {
+    metrics_.record_review(outcome, seconds);
+    log_.review(webhook, outcome, outcome.http_status, seconds);
+  } catch (...) {  // out of memory: the answer matters more than its log line
+  }
 
   HttpResponse r;
   r.status = outcome.http_status;

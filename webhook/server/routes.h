@@ -43,14 +43,18 @@ class Routes {
  public:
   Routes(AdmissionHandler handler, Metrics& metrics, Log& log, std::function<bool()> ready);
 
-  // Routes one request, records review metrics and the review log line, never throws. Decides on
-  // the calling thread: the server uses route() and admit() instead, to decide on its pool.
-  HttpResponse handle(const HttpRequest& request) const noexcept;
-  // The cheap half: everything but the decision. Never throws.
-  Dispatch route(const HttpRequest& request) const noexcept;
-  // The decision: runs the handler, records metrics and the review log line. Every answer other
-  // than 200 has a JSON {"error": ...} body, whatever the handler put there. Never throws.
-  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const noexcept;
+  // Routes one request, records review metrics and the review log line. Decides on the calling
+  // thread: the server uses route() and admit() instead, to decide on its pool. Like both, it
+  // throws nothing but std::bad_alloc, when even the error answer cannot be allocated (under a
+  // heap cap): the caller fails that one request. (These were noexcept, and running out of memory
+  // in them ended the process in std::terminate.)
+  HttpResponse handle(const HttpRequest& request) const;
+  // The cheap half: everything but the decision.
+  Dispatch route(const HttpRequest& request) const;
+  // The decision: runs the handler, records metrics and the review log line (both dropped when
+  // there is no memory for them). Every answer other than 200 has a JSON {"error": ...} body,
+  // whatever the handler put there.
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const;
 
  private:
 
