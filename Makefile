@@ -105,6 +105,9 @@ bench:
 	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
 	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard bash bench/hostile/run.sh
 
+	# Issue 12, server side: RSS and probes under hostile clients (table for bench/RESULTS.md, Hostile input).
+	python3 bench/hostile/hostile.py --binary $(BENCH_BUILD_DIR)/flink-memguard --markdown
+
 # Load and fault test of issue 6, full length: 10 minutes of mixed load across two instances with
 # certificate rotation, policy rewrites and SIGTERM restarts, then longer abuse; writes the figures
 # into bench/RESULTS.md. (`make test` runs a bounded 40 s version of the same driver.)

@@ -54,3 +54,44 @@ TEST_CASE("The empty callback runs once the last connection is gone", "[server][
     CHECK(calls == 0);
   }
 }
+
+TEST_CASE("At the cap the session idle the longest is evicted; busy ones never are", "[server][connections]") {
+  int s1, s2, s3, s4;
+  // Owned handles this time: eviction hands the victim back, so it must be lockable.
+  auto owner = std::make_shared<int>(0);
+  auto owned = [&](int& storage) {
+    return std::shared_ptr<HttpSession>(owner, reinterpret_cast<HttpSession*>(&storage));
+  };
+  auto* p1 = reinterpret_cast<HttpSession*>(&s1);
+  auto* p2 = reinterpret_cast<HttpSession*>(&s2);
+  ConnectionTracker t(2);
+  REQUIRE(t.try_add(owned(s1)));
+  REQUIRE(t.try_add(owned(s2)));
+  std::shared_ptr<HttpSession> evicted;
+
+  SECTION("both busy: refused, nothing evicted") {
+    t.set_idle(p1, false);
+    t.set_idle(p2, false);
+    CHECK_FALSE(t.try_add(owned(s3), &evicted));
+    CHECK_FALSE(evicted);
+  }
+  SECTION("the one idle longest goes, and stops counting at once") {
+    t.set_idle(p2, true);  // s2 became idle after s1 (which is idle since it was added)
+    t.set_idle(p1, false);
+    t.set_idle(p1, true);  // now s1 is the more recent
+    REQUIRE(t.try_add(owned(s3), &evicted));
+    CHECK(evicted.get() == p2);
+    CHECK(t.active() == 2);
+    // It is not chosen twice while it closes.
+    evicted.reset();
+    t.set_idle(reinterpret_cast<HttpSession*>(&s3), false);
+    REQUIRE(t.try_add(owned(s4), &evicted));
+    CHECK(evicted.get() == p1);
+    t.remove(p2);
+    t.remove(p1);
+    CHECK(t.active() == 2);
+  }
+  SECTION("without permission to evict it refuses as before") {
+    CHECK_FALSE(t.try_add(owned(s3)));
+  }
+}

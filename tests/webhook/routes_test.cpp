@@ -109,3 +109,44 @@ TEST_CASE("Request targets and content types are parsed leniently where HTTP all
   CHECK_FALSE(server::is_json_content_type(""));
   CHECK(server::error_body("a \"quoted\" reason") == R"({"error":"a \"quoted\" reason"})");
 }
+
+TEST_CASE("The API server's ?timeout= is read as a Go duration", "[server][routes][decisions]") {
+  using std::chrono::milliseconds;
+  CHECK(server::request_timeout("/validate?timeout=10s") == milliseconds(10000));
+  CHECK(server::request_timeout("/validate?x=1&timeout=2.5s") == milliseconds(2500));
+  CHECK(server::request_timeout("/validate?timeout=1m30s") == milliseconds(90000));
+  CHECK(server::request_timeout("/validate?timeout=500ms") == milliseconds(500));
+  CHECK(server::request_timeout("/validate?timeout=1h") == milliseconds(3600000));
+  CHECK_FALSE(server::request_timeout("/validate"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout="));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=10"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=s"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=-1s"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=10us"));  // below a millisecond
+  CHECK_FALSE(server::request_timeout("/validate?timeout=" + std::string(100, '9') + "s"));
+}
+
+TEST_CASE("A handler's non-JSON error answer becomes a JSON error", "[server][routes]") {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  {
+    server::Log log{out, err, server::LogLevel::kInfo};
+    server::Metrics metrics;
+    Routes routes{[](admission::Mode, std::string_view) {
+                    admission::ReviewOutcome o;
+                    o.http_status = 400;
+                    o.content_type = "text/plain; charset=utf-8";
+                    o.body = "request body is not an AdmissionReview\n";
+                    o.error = "request body is not an AdmissionReview";
+                    o.decision = "errored";
+                    return o;
+                  },
+                  metrics, log, [] { return true; }};
+    auto r = routes.handle(HttpRequest{"POST", "/validate", "application/json", "{}"});
+    CHECK(r.status == 400);
+    CHECK(r.content_type == "application/json");
+    CHECK(r.body == R"({"error":"request body is not an AdmissionReview"})");
+  }
+  std::fclose(out);
+  std::fclose(err);
+}

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "server_test_support.h"
+#include "webhook/cli/serve_command.h"
 
 namespace {
 
@@ -114,6 +115,60 @@ TEST_CASE("serve rejects bad usage with exit code 2 and says why", "[cli][serve]
     CHECK(code == 2);
     CHECK(err.find("--threads needs a number") != std::string::npos);
   }
+  SECTION("a body budget smaller than one body at the limit") {
+    auto args = serve_args(pki);
+    args.insert(args.end(), {"--body-budget-mb", "2"});
+    auto [code, err] = run(args);
+    CHECK(code == 2);
+    CHECK(err.find("--body-budget-mb needs a number of MiB from 3") != std::string::npos);
+  }
+  SECTION("a heap cap that is neither a size nor auto") {
+    auto args = serve_args(pki);
+    args.insert(args.end(), {"--max-heap-mb", "lots"});
+    auto [code, err] = run(args);
+    CHECK(code == 2);
+    CHECK(err.find("--max-heap-mb needs a number of MiB from 16, or auto") != std::string::npos);
+  }
+  SECTION("a decision timeout below 100 ms") {
+    auto args = serve_args(pki);
+    args.insert(args.end(), {"--decision-timeout-ms", "10"});
+    auto [code, err] = run(args);
+    CHECK(code == 2);
+    CHECK(err.find("--decision-timeout-ms needs") != std::string::npos);
+  }
+}
+
+TEST_CASE("serve caps its heap when asked, and says so", "[cli][serve][hostile]") {
+  Pki pki;
+  auto args = serve_args(pki);
+  args.insert(args.end(), {"--max-heap-mb", "64", "--decision-threads", "1", "--body-budget-mb", "8"});
+  ChildProcess proc(args);
+  REQUIRE(proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20)));
+  proc.signal(SIGTERM);
+  CHECK(proc.wait(std::chrono::seconds(20)) == 0);
+  // A build without mimalloc (the sanitizer builds) cannot cap and says that instead.
+  const bool capped = proc.stdout_text().find(R"("msg":"heap capped","bytes":"67108864","source":"--max-heap-mb")") !=
+                      std::string::npos;
+  const bool refused = proc.stderr_text().find("heap cap not applied: this build is not linked with mimalloc") !=
+                       std::string::npos;
+  CHECK(capped != refused);
+  CHECK(proc.stdout_text().find(R"("decision_threads":"1")") != std::string::npos);
+}
+
+TEST_CASE("The cgroup memory limit is read from v2 or v1 files", "[cli][serve]") {
+  TempDir dir;
+  CHECK_FALSE(memguard::cli::cgroup_memory_limit(dir.path().string()));
+  write_text(dir / "memory.max", "max\n");
+  CHECK_FALSE(memguard::cli::cgroup_memory_limit(dir.path().string()));
+  write_text(dir / "memory.max", "134217728\n");
+  CHECK(memguard::cli::cgroup_memory_limit(dir.path().string()) == 134217728u);
+  CHECK(memguard::cli::default_heap_cap(134217728u) == 107374180u);
+  fs::remove(dir / "memory.max");
+  fs::create_directories(dir / "memory");
+  write_text(dir / "memory/memory.limit_in_bytes", "9223372036854771712\n");  // v1's "no limit"
+  CHECK_FALSE(memguard::cli::cgroup_memory_limit(dir.path().string()));
+  write_text(dir / "memory/memory.limit_in_bytes", "268435456\n");
+  CHECK(memguard::cli::cgroup_memory_limit(dir.path().string()) == 268435456u);
 }
 
 TEST_CASE("serve exits 1 when the port is taken", "[cli][serve]") {

@@ -149,3 +149,32 @@ TEST_CASE("Timestamps are RFC 3339 UTC with milliseconds", "[server][log]") {
   const auto t = std::chrono::system_clock::from_time_t(1798182513) + std::chrono::milliseconds(7);
   CHECK(server::format_timestamp(t) == "2026-12-25T07:08:33.007Z");
 }
+
+TEST_CASE("Request-derived fields are cut to a bound, never echoed whole", "[server][log][hostile]") {
+  Files files;
+  {
+    Log log(files.out, files.err, LogLevel::kInfo);
+    admission::ReviewOutcome o = denied_review();
+    o.uid = std::string(1024 * 1024, 'u');  // issue 12: a 1 MB uid made a 1 MB line
+    o.kind = std::string(100000, 'k');
+    o.name = std::string(300, 'n') + "\xc3\xa9";
+    o.error = "decoding failed near " + std::string(100000, 'e');
+    log.review("validate", o, 200, 0.001);
+    log.error("connection error", {{"remote", std::string(10000, 'r')}});
+  }
+  const std::string out = contents(files.out);
+  CHECK(out.size() < 4 * 1024);
+  CHECK(out.find("...(1048576 bytes)") != std::string::npos);
+  CHECK(out.find("...(100000 bytes)") != std::string::npos);
+  CHECK(simdjson::validate_utf8(out.data(), out.size()));
+  const std::string err = contents(files.err);
+  CHECK(err.size() < 1024);
+  CHECK(err.find("...(10000 bytes)") != std::string::npos);
+}
+
+TEST_CASE("Truncation for the log never splits a UTF-8 sequence", "[server][log]") {
+  CHECK(server::truncate_for_log("abc", 5) == "abc");
+  CHECK(server::truncate_for_log("abcdef", 3) == "abc");
+  CHECK(server::truncate_for_log("ab\xc3\xa9z", 3) == "ab");
+  CHECK(server::truncate_for_log("ab\xc3\xa9z", 4) == "ab\xc3\xa9");
+}

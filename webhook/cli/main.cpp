@@ -4,6 +4,13 @@
 #include <vector>
 
 #include "webhook/cli/commands.h"
+#include "webhook/cli/serve_command.h"
+
+#ifdef MEMGUARD_WITH_MIMALLOC
+namespace memguard::cli {
+bool limit_heap_with_mimalloc(std::size_t bytes);  // main_heap.cpp
+}
+#endif
 
 namespace {
 
@@ -31,6 +38,9 @@ void print_usage(std::FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef MEMGUARD_WITH_MIMALLOC
+  memguard::cli::install_heap_limiter(&memguard::cli::limit_heap_with_mimalloc);
+#endif
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? stderr : stdout);

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "webhook/cli/commands.h"
@@ -34,7 +35,17 @@ constexpr const char* kUsage =
     "                            ConfigMap was not checked; in-cluster: look counterparts up with the pod's\n"
     "                            service account; or a kubeconfig file\n"
     "  --kube-timeout-ms MS      how long one admission waits for a lookup before allowing with a warning\n"
-    "                            (default 1000)\n";
+    "                            (default 1000)\n"
+    "  --max-heap-mb N|auto      cap the heap so that running out fails one request with a 500 instead of\n"
+    "                            the OOM killer ending the process (auto: 80% of the cgroup memory limit;\n"
+    "                            default: no cap)\n"
+    "  --body-budget-mb N        request-body bytes held across all connections before new ones get 503\n"
+    "                            (default 16)\n"
+    "  --decision-threads N      threads that decide reviews, apart from the I/O threads (default: one per core)\n"
+    "  --decision-timeout-ms MS  our cap on deciding one review; the API server's ?timeout= lowers it\n"
+    "                            (default 10000)\n";
+
+HeapLimiter g_heap_limiter = nullptr;
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "flink-memguard serve: %s\n\n%s", message.c_str(), kUsage);
@@ -47,6 +58,30 @@ bool parse_unsigned(std::string_view text, unsigned& out) {
 }
 
 }  // namespace
+
+void install_heap_limiter(HeapLimiter limiter) { g_heap_limiter = limiter; }
+
+std::optional<std::size_t> cgroup_memory_limit(std::string_view root) {
+  for (const char* file : {"/memory.max", "/memory/memory.limit_in_bytes"}) {
+    std::FILE* f = std::fopen((std::string(root) + file).c_str(), "r");
+    if (!f) continue;
+    char text[64] = {};
+    const std::size_t n = std::fread(text, 1, sizeof text - 1, f);
+    std::fclose(f);
+    std::string_view value(text, n);
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    std::size_t bytes = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+    // "max" (v2) or a page-rounded 2^63 (v1): no limit.
+    if (ec != std::errc() || end != value.data() + value.size() || bytes == 0 || bytes > (std::size_t{1} << 50)) {
+      return std::nullopt;
+    }
+    return bytes;
+  }
+  return std::nullopt;
+}
+
+std::size_t default_heap_cap(std::size_t cgroup_limit) { return cgroup_limit / 5 * 4; }
 
 Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options) {
   return make_admission_handler(options, KubeLookups{});
@@ -66,6 +101,8 @@ Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& opt
 int serve_command(Args args) {
   server::ServerOptions options;
   KubeLookupOptions kube_options;
+  std::optional<unsigned> heap_cap_mb;
+  bool heap_cap_auto = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view flag = args[i];
     std::string_view value;
@@ -122,6 +159,32 @@ int serve_command(Args args) {
         return usage_error("--kube-timeout-ms needs a number of milliseconds from 1 to 30000");
       }
       kube_options.timeout = std::chrono::milliseconds(ms);
+    } else if (flag == "--max-heap-mb") {
+      unsigned mb = 0;
+      if (take(text) && text == "auto") {
+        heap_cap_auto = true;
+      } else if (!has_value || !parse_unsigned(text, mb) || mb < 16 || mb > 1024 * 1024) {
+        return usage_error("--max-heap-mb needs a number of MiB from 16, or auto");
+      } else {
+        heap_cap_mb = mb;
+      }
+    } else if (flag == "--body-budget-mb") {
+      unsigned mb = 0;
+      if (!take(text) || !parse_unsigned(text, mb) || mb < 3 || mb > 64 * 1024) {
+        return usage_error("--body-budget-mb needs a number of MiB from 3 (one body at the limit) to 65536");
+      }
+      options.body_budget = std::size_t{mb} * 1024 * 1024;
+    } else if (flag == "--decision-threads") {
+      if (!take(text) || !parse_unsigned(text, options.decision_threads) || options.decision_threads == 0 ||
+          options.decision_threads > 256) {
+        return usage_error("--decision-threads needs a number from 1 to 256");
+      }
+    } else if (flag == "--decision-timeout-ms") {
+      unsigned ms = 0;
+      if (!take(text) || !parse_unsigned(text, ms) || ms < 100 || ms > 60000) {
+        return usage_error("--decision-timeout-ms needs a number of milliseconds from 100 to 60000");
+      }
+      options.decision_timeout = std::chrono::milliseconds(ms);
     } else {
       return usage_error("unknown option '" + std::string(args[i]) + "'");
     }
@@ -144,6 +207,28 @@ int serve_command(Args args) {
   // A closed stdout (log collector gone) must not kill the server; socket writes never raise it.
   std::signal(SIGPIPE, SIG_IGN);
   server::Log log(stdout, stderr, options.log_level);
+  {
+    std::optional<std::size_t> cap;
+    std::string source;
+    if (heap_cap_mb) {
+      cap = std::size_t{*heap_cap_mb} * 1024 * 1024;
+      source = "--max-heap-mb";
+    } else if (heap_cap_auto) {
+      if (const auto limit = cgroup_memory_limit()) {
+        cap = default_heap_cap(*limit);
+        source = "80% of the cgroup memory limit";
+      } else {
+        log.warn("--max-heap-mb auto: no cgroup memory limit found; the heap is not capped");
+      }
+    }
+    if (cap && !g_heap_limiter) {
+      log.warn("heap cap not applied: this build is not linked with mimalloc", {{"requested_by", source}});
+    } else if (cap && g_heap_limiter(*cap)) {
+      log.event("heap capped", {{"bytes", std::to_string(*cap)}, {"source", source}});
+    } else if (cap) {
+      log.warn("heap cap not applied: cannot reserve the address space", {{"bytes", std::to_string(*cap)}});
+    }
+  }
   auto server = server::Server::create(options, std::move(admission->handler), log);
   if (!server) {
     log.warn("cannot start", {{"error", server.error().message}});

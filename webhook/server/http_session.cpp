@@ -23,10 +23,8 @@ constexpr std::chrono::seconds kCloseTimeout{5};
 // connection before the client has read the answer. The whole drain is bounded by read_timeout.
 constexpr std::chrono::seconds kLingerQuiet{1};
 
-bool is_parse_error(const beast::error_code& ec) {
-  return &ec.category() == &http::make_error_code(http::error::bad_method).category() &&
-         ec != http::error::end_of_stream && ec != http::error::partial_message;
-}
+// Longest request-derived text (a parser message, a target) that goes into a log line or an answer.
+constexpr std::size_t kEchoBytes = 256;
 
 // Errors that are how connections normally end, not worth a log line.
 bool is_normal_end(const beast::error_code& ec) {
@@ -38,7 +36,12 @@ bool is_normal_end(const beast::error_code& ec) {
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket&& socket, std::shared_ptr<ssl::context> tls, ServerContext& server)
-    : tls_(std::move(tls)), stream_(std::move(socket), *tls_), server_(server) {
+    : tls_(std::move(tls)),
+      stream_(std::move(socket), *tls_),
+      server_(server),
+      buffer_(read_buffer_limit(server.options)),
+      guard_(server.options, server.body_budget, server.metrics),
+      decision_timer_(stream_.get_executor()) {
   beast::error_code ec;
   const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -60,10 +63,20 @@ void HttpSession::notify_shutdown() {
   net::post(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_shutdown_notice, shared_from_this()));
 }
 
+void HttpSession::evict() {
+  net::post(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_evict_notice, shared_from_this()));
+}
+
 void HttpSession::on_shutdown_notice() {
   // Only a connection waiting for its next request is interrupted; one in the middle of a request
   // finishes it and closes after the response (keep-alive is off once shutting_down is set).
   if (phase_ == Phase::kIdle) beast::get_lowest_layer(stream_).cancel();
+}
+
+void HttpSession::on_evict_notice() {
+  evicted_ = true;
+  // Idle or still shaking hands: close now. Busy: the answer goes out with Connection: close.
+  if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) beast::get_lowest_layer(stream_).cancel();
 }
 
 void HttpSession::on_run() {
@@ -74,7 +87,7 @@ void HttpSession::on_run() {
 
 void HttpSession::on_handshake(beast::error_code ec) {
   if (ec) {
-    server_.metrics.record_tls_handshake_failure();
+    if (!evicted_) server_.metrics.record_tls_handshake_failure();
     return fail(ec, "tls handshake");
   }
   do_wait_for_request();
@@ -82,10 +95,11 @@ void HttpSession::on_handshake(beast::error_code ec) {
 
 void HttpSession::do_wait_for_request() {
   phase_ = Phase::kIdle;
-  if (server_.shutting_down.load()) return do_close();
+  if (server_.shutting_down.load() || evicted_) return do_close();
   if (buffer_.size() > 0) return do_read();  // the client already sent the next request (pipelining)
+  server_.connections.set_idle(this, true);
   // Idle keep-alive: wait for the first bytes of the next request. This wait is the only one a
-  // shutdown cancels, so that requests which have started are never cut off.
+  // shutdown or an eviction cancels, so that requests which have started are never cut off.
   beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
   stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                           beast::bind_front_handler(&HttpSession::on_first_bytes, shared_from_this()));
@@ -93,52 +107,183 @@ void HttpSession::do_wait_for_request() {
 
 void HttpSession::on_first_bytes(beast::error_code ec, std::size_t bytes) {
   buffer_.commit(bytes);
-  if (ec == net::error::operation_aborted && server_.shutting_down.load()) return do_close();
+  if (ec == net::error::operation_aborted && (server_.shutting_down.load() || evicted_)) return do_close();
   if (ec) return fail(ec, "read");
   do_read();
 }
 
 void HttpSession::do_read() {
   phase_ = Phase::kRequest;
+  server_.connections.set_idle(this, false);
   if (!in_flight_) {
     in_flight_ = true;
     server_.metrics.add_inflight(1);
   }
   parser_.emplace();
-  parser_->body_limit(server_.options.body_limit);
-  parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+  guard_.arm(*parser_);
   // One deadline for the whole request, from its first byte: a slow-loris client trickling bytes
   // cannot keep the connection beyond read_timeout.
   beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t) {
+  try {
+    if (ec) return on_read_error(ec);
+    switch (guard_.on_header(*parser_)) {
+      case RequestGuard::AfterHeader::kRefuse:
+        // The body is not read: answer, then drain what the client is still sending so that our
+        // close does not reset the connection before it has read the answer.
+        return send(*guard_.take_refusal(), false, true);
+      case RequestGuard::AfterHeader::kSendContinue:
+        continue_ = {};
+        continue_.version(11);
+        continue_.result(http::status::continue_);
+        return http::async_write(stream_, continue_,
+                                 beast::bind_front_handler(&HttpSession::on_continue_sent, shared_from_this()));
+      case RequestGuard::AfterHeader::kReadBody:
+        return do_read_body();
+    }
+  } catch (const std::exception& e) {
+    on_exception(e.what());
+  } catch (...) {
+    on_exception("non-standard exception");
+  }
+}
+
+void HttpSession::on_continue_sent(beast::error_code ec, std::size_t) {
+  if (ec) return fail(ec, "write");
+  do_read_body();
+}
+
+void HttpSession::do_read_body() {
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit) {
-    // The body is not read; answer, then drain what the client is still sending so that our
-    // close does not reset the connection before it has read the 413.
-    return send({413, "application/json",
-                 error_body("request body exceeds the limit of " + std::to_string(server_.options.body_limit) +
-                            " bytes (kube-apiserver never sends larger reviews)"),
-                 ""},
-                false, true);
-  }
-  if (ec == http::error::header_limit) {
-    return send({431, "application/json", error_body("request headers are too large"), ""}, false, true);
-  }
-  if (is_parse_error(ec)) {
-    return send({400, "application/json", error_body("malformed HTTP request: " + ec.message()), ""}, false, true);
-  }
-  if (ec) return fail(ec, "read");
+  try {
+    if (ec) return on_read_error(ec);
 
-  const auto& req = parser_->get();
-  HttpRequest request{req.method_string(), req.target(), req[http::field::content_type], req.body()};
-  HttpResponse response = server_.routes.handle(request);
-  const bool keep_alive = req.keep_alive() && !server_.shutting_down.load();
-  send(std::move(response), keep_alive, false);
+    auto& req = parser_->get();
+    HttpRequest request{req.method_string(), req.target(), req[http::field::content_type], req.body()};
+    Dispatch dispatch = server_.routes.route(request);
+    const bool keep_alive = req.keep_alive() && !server_.shutting_down.load() && !evicted_;
+    if (dispatch.answer) return send(std::move(*dispatch.answer), keep_alive, false);
+    start_decision(dispatch.mode, dispatch.webhook, keep_alive);
+  } catch (const std::exception& e) {
+    on_exception(e.what());
+  } catch (...) {
+    on_exception("non-standard exception");
+  }
+}
+
+void HttpSession::on_read_error(beast::error_code ec) {
+  // After an early answer (413, 431, 400, 503) the rest of the request is drained, not parsed.
+  if (auto answer = guard_.answer_read_error(ec)) return send(std::move(*answer), false, true);
+  fail(ec, "read");
+}
+
+void HttpSession::start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive) {
+  auto ticket = std::make_shared<DecisionTicket>();
+  ticket->body = std::move(parser_->get().body());
+  ticket->reservation = std::move(guard_.reservation());
+  ticket->mode = mode;
+  ticket->webhook = webhook;
+
+  // The API server gives up after its ?timeout=; answer a little before it does, so that its log
+  // and the user see our reason rather than a bare timeout. Our own cap bounds it either way.
+  auto limit = server_.options.decision_timeout;
+  if (const auto requested = request_timeout(parser_->get().target())) {
+    const auto margin = std::min<std::chrono::milliseconds>(*requested / 10, std::chrono::seconds(1));
+    limit = std::min(limit, *requested - margin);
+  }
+  ticket_ = ticket;
+  keep_alive_ = keep_alive;
+  decision_timer_.expires_after(limit);
+  decision_timer_.async_wait(beast::bind_front_handler(&HttpSession::on_deadline, shared_from_this(), ticket));
+
+  auto self = shared_from_this();
+  const bool queued = server_.decisions.try_submit([self, ticket] {
+    if (ticket->abandoned.load(std::memory_order_relaxed)) return;  // answered at the deadline while queued
+    std::optional<HttpResponse> response;
+    try {
+      response = self->server_.routes.admit(ticket->mode, ticket->webhook, ticket->body);
+    } catch (...) {  // out of memory even for the error answer: a 500 below, or the deadline's 503
+    }
+    // The body is no longer needed; give its memory and its share of the budget back now.
+    std::string().swap(ticket->body);
+    ticket->reservation.release();
+    net::post(self->stream_.get_executor(), [self, ticket, response = std::move(response)]() mutable {
+      if (!response) {
+        response = HttpResponse{500, "application/json", R"({"error":"out of memory while deciding the review"})", ""};
+      }
+      self->on_decided(ticket, std::move(*response));
+    });
+  });
+  if (!queued) {
+    ticket_.reset();
+    decision_timer_.cancel();
+    server_.metrics.record_refused("decision_queue_full");
+    server_.log.error("review refused: the decision queue is full",
+                      {{"queue", std::to_string(server_.decisions.capacity())}, {"remote", remote_}});
+    send({503, "application/json",
+          error_body("the server is busy: " + std::to_string(server_.decisions.capacity()) +
+                     " reviews are already waiting for a decision; retry shortly"),
+          ""},
+         keep_alive, false);
+  }
+}
+
+void HttpSession::on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response) {
+  if (ticket != ticket_) return;  // already answered at the deadline
+  ticket_.reset();
+  decision_timer_.cancel();
+  try {
+    send(std::move(response), keep_alive_ && !evicted_, false);
+  } catch (const std::exception& e) {
+    on_exception(e.what());
+  }
+}
+
+void HttpSession::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, beast::error_code ec) {
+  if (ec || ticket != ticket_) return;  // cancelled: decided in time
+  ticket->abandoned.store(true, std::memory_order_relaxed);
+  ticket_.reset();
+  server_.metrics.record_refused("decision_deadline");
+  try {
+    server_.log.error("review not decided within its deadline", {{"remote", remote_}});
+  } catch (...) {
+  }
+  try {
+    send({503, "application/json",
+          error_body("the review was not decided within its deadline (the API server's ?timeout=, at most " +
+                     std::to_string(server_.options.decision_timeout.count()) + " ms); the server is overloaded"),
+          ""},
+         keep_alive_ && !evicted_, false);
+  } catch (const std::exception& e) {
+    on_exception(e.what());
+  }
+}
+
+void HttpSession::on_exception(const char* what) noexcept {
+  server_.metrics.record_session_exception();
+  try {
+    server_.log.error("exception in connection handler: connection closed",
+                      {{"error", std::string_view(what).substr(0, kEchoBytes)}, {"remote", remote_}});
+    if (!responding_) {
+      send({500, "application/json", R"({"error":"internal error while reading the request"})", ""}, false, false);
+      return;
+    }
+  } catch (...) {
+  }
+  // Nothing more can be done for this connection: closing the socket ends it.
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
 }
 
 void HttpSession::send(HttpResponse r, bool keep_alive, bool drain) {
+  responding_ = true;
   response_ = {};
   response_.version(11);
   response_.result(static_cast<unsigned>(r.status));
@@ -155,10 +300,12 @@ void HttpSession::send(HttpResponse r, bool keep_alive, bool drain) {
 }
 
 void HttpSession::on_write(bool keep_alive, bool drain, beast::error_code ec, std::size_t) {
+  responding_ = false;
   if (in_flight_) {
     in_flight_ = false;
     server_.metrics.add_inflight(-1);
   }
+  guard_.reservation().release();
   if (ec) return fail(ec, "write");
   response_ = {};
   parser_.reset();

@@ -16,7 +16,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include "webhook/server/body_budget.h"
 #include "webhook/server/connection_tracker.h"
+#include "webhook/server/decision_pool.h"
+#include "webhook/server/request_guard.h"
 #include "webhook/server/metrics.h"
 #include "webhook/server/routes.h"
 #include "webhook/server/server_options.h"
@@ -32,6 +37,18 @@ struct ServerContext {
   Log& log;
   ConnectionTracker& connections;
   const std::atomic<bool>& shutting_down;
+  BodyBudget& body_budget;
+  DecisionPool& decisions;
+};
+
+// One review on its way through the decision pool: owns the body (and its share of the body
+// budget) so that the session may answer at the deadline and move on while the decision finishes.
+struct DecisionTicket {
+  std::string body;
+  BodyReservation reservation;
+  admission::Mode mode = admission::Mode::kValidate;
+  std::string_view webhook;
+  std::atomic<bool> abandoned{false};  // the deadline passed: a job not yet started is skipped
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -48,6 +65,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // The server is shutting down: close now if idle between requests, else after the response.
   // Callable from any thread.
   void notify_shutdown();
+  // The connection cap evicted this connection to make room: close it if it is still idle, else
+  // after its current response. Callable from any thread.
+  void evict();
 
  private:
   enum class Phase { kHandshake, kIdle, kRequest, kClosing };
@@ -57,7 +77,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_wait_for_request();
   void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
   void do_read();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void do_read_body();
+  void on_continue_sent(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  // Answers a read that failed: 413, 431, 400 or 503 for what the client sent, else closes quietly.
+  void on_read_error(boost::beast::error_code ec);
+  void start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive);
+  void on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response);
+  void on_deadline(const std::shared_ptr<DecisionTicket>& ticket, boost::beast::error_code ec);
+  void on_evict_notice();
+  // Answers an exception caught in one of our handlers (500 if nothing was sent yet), counts it.
+  void on_exception(const char* what) noexcept;
   void send(HttpResponse response, bool keep_alive, bool drain);
   void on_write(bool keep_alive, bool drain, boost::beast::error_code ec, std::size_t bytes);
   void do_drain();
@@ -71,9 +102,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
   ServerContext& server_;
   std::string remote_;
+  // Bounded by the header limit: what the parser must hold at once (the request line and headers,
+  // one chunk header with its extensions, the trailer) can never grow past it. Body bytes are
+  // moved into the body as they arrive.
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  RequestGuard guard_;
+  boost::beast::http::response<boost::beast::http::empty_body> continue_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
+  boost::asio::steady_timer decision_timer_;
+  std::shared_ptr<DecisionTicket> ticket_;  // the review being decided, if any
+  bool keep_alive_ = false;                 // for the answer to the review being decided
+  bool evicted_ = false;
+  bool responding_ = false;                 // a response write is under way
   std::array<char, 16 * 1024> drain_buffer_{};
   std::size_t drained_ = 0;
   std::optional<std::chrono::steady_clock::time_point> drain_deadline_;

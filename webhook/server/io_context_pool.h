@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -26,8 +27,10 @@ class IoContextPool {
   // The context for the next connection, round robin. Thread-safe.
   boost::asio::io_context& next();
   // Runs every context on a thread of its own (the caller's runs the first) and returns once all
-  // have returned: after release() when they have run out of work, or after stop().
-  void run();
+  // have returned: after release() when they have run out of work, or after stop(). An exception
+  // that escapes a handler (a library bug, an allocation failure) is given to `on_exception` and the
+  // context runs on: the handler's connection is gone with it, every other one keeps being served.
+  void run(const std::function<void(const char* what)>& on_exception = nullptr);
   // Lets each context's run() return as soon as it has no work left. Thread-safe.
   void release();
   // Abandons all queued work. Thread-safe.

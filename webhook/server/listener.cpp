@@ -56,9 +56,29 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   if (!acceptor_.is_open()) return;
-  // Each connection lives on one single-threaded io_context, so its handlers never run
-  // concurrently; connections are spread over the contexts round robin.
-  acceptor_.async_accept(pool_.next(), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  try {
+    // Each connection lives on one single-threaded io_context, so its handlers never run
+    // concurrently; connections are spread over the contexts round robin.
+    acceptor_.async_accept(pool_.next(), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  } catch (const std::exception& e) {
+    retry_later(e.what());
+  }
+}
+
+void Listener::retry_later(const char* why) noexcept {
+  // The accept loop must never end while the server runs: an exception here (out of memory under
+  // the heap cap, in the middle of a flood) would otherwise stop it for good, and with it every
+  // probe and review. Try again after a pause, when memory may have come back.
+  try {
+    server_.metrics.record_session_exception();
+    server_.log.error("accepting failed; retrying", {{"error", why}});
+    backoff_.expires_after(kAcceptBackoff);
+    backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec) self->do_accept();
+    });
+  } catch (...) {
+    // Nothing to wait with: the next timer or accept completion on this context gets another go.
+  }
 }
 
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -71,6 +91,16 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  try {
+    start_session(std::move(socket));
+  } catch (const std::exception& e) {
+    // The socket closes with it; the client sees a reset and its failurePolicy applies.
+    return retry_later(e.what());
+  }
+  do_accept();
+}
+
+void Listener::start_session(tcp::socket socket) {
   auto tls = certificates_.current();
   if (server_.shutting_down.load()) {
     // Accepted in the moment before the acceptor closed: dropping it lets the client go elsewhere.
@@ -82,15 +112,19 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     server_.log.error("connection closed: no TLS certificate loaded yet");
   } else {
     auto session = std::make_shared<HttpSession>(std::move(socket), std::move(tls), server_);
-    if (server_.connections.try_add(session)) {
+    std::shared_ptr<HttpSession> evicted;
+    if (server_.connections.try_add(session, &evicted)) {
+      if (evicted) {
+        server_.metrics.record_connection_evicted();
+        evicted->evict();
+      }
       session->run();
     } else {
       server_.metrics.record_connection_rejected();
-      server_.log.error("connection closed: connection cap reached",
+      server_.log.error("connection closed: connection cap reached and every connection is busy",
                         {{"max_connections", std::to_string(server_.options.max_connections)}});
     }
   }
-  do_accept();
 }
 
 }  // namespace memguard::server

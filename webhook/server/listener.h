@@ -30,6 +30,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Listener(IoContextPool& pool, ServerContext& server, CertificateReloader& certificates);
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+  void start_session(boost::asio::ip::tcp::socket socket);
+  void retry_later(const char* why) noexcept;
 
   IoContextPool& pool_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -37,8 +37,16 @@ void append_sample(std::string& out, std::string_view name, T value) {
 }
 
 // An empty label value reads as "unknown" (a review that failed before its kind was known). The
-// number of distinct values is bounded by each family's series cap, not here.
-std::string_view bounded(std::string_view value) { return value.empty() ? std::string_view("unknown") : value; }
+// number of distinct values is bounded by each family's series cap; the length of each here, since
+// a kind comes from the request (a 1 MB kind times 256 series would be 256 MB).
+constexpr std::size_t kMaxLabelBytes = 64;
+std::string_view bounded(std::string_view value) {
+  if (value.empty()) return "unknown";
+  if (value.size() <= kMaxLabelBytes) return value;
+  std::size_t cut = kMaxLabelBytes;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return value.substr(0, cut);
+}
 
 }  // namespace
 
@@ -152,6 +160,20 @@ std::string Metrics::render() const {
   append_header(out, "memguard_connections_rejected_total", "counter",
                 "Connections closed at accept because the connection cap was reached.");
   append_sample(out, "memguard_connections_rejected_total", connections_rejected_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_connections_evicted_total", "counter",
+                "Idle connections closed to make room for a new one at the connection cap.");
+  append_sample(out, "memguard_connections_evicted_total", connections_evicted_.load(std::memory_order_relaxed));
+  append_header(out, "memguard_requests_refused_total", "counter",
+                "Requests answered with an error by the server itself before or instead of a decision, by reason.");
+  refused_.render(out, "memguard_requests_refused_total");
+  append_header(out, "memguard_session_exceptions_total", "counter",
+                "Exceptions caught at a connection or thread boundary; the connection was closed, the server kept serving.");
+  append_sample(out, "memguard_session_exceptions_total", session_exceptions_.load(std::memory_order_relaxed));
+  if (body_bytes_) {
+    append_header(out, "memguard_body_bytes_in_flight", "gauge",
+                  "Request-body bytes reserved from the global body budget.");
+    append_sample(out, "memguard_body_bytes_in_flight", body_bytes_());
+  }
   append_header(out, "memguard_tls_handshake_failures_total", "counter", "TLS handshakes that failed.");
   append_sample(out, "memguard_tls_handshake_failures_total", tls_handshake_failures_.load(std::memory_order_relaxed));
   append_header(out, "memguard_tls_certificate_expiry_seconds", "gauge",

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -65,6 +66,17 @@ class Metrics {
   void set_certificate_expiry(int64_t not_after_unix) { cert_expiry_.store(not_after_unix, std::memory_order_relaxed); }
   void add_inflight(int64_t delta) { inflight_.fetch_add(delta, std::memory_order_relaxed); }
   void add_connections(int64_t delta) { connections_.fetch_add(delta, std::memory_order_relaxed); }
+  void record_connection_evicted() { connections_evicted_.fetch_add(1, std::memory_order_relaxed); }
+  // A request answered with an error before or instead of its decision, by reason: body_budget,
+  // decision_queue_full, decision_deadline, transfer_encoding, expect, bad_request, ...
+  void record_refused(std::string_view reason) { refused_.add({{"reason", reason}}); }
+  // An exception caught at a session or I/O-thread boundary (a library bug or an allocation failure).
+  void record_session_exception() { session_exceptions_.fetch_add(1, std::memory_order_relaxed); }
+  // Body bytes in flight, rendered from the server's budget (null: not rendered).
+  void set_body_bytes_source(std::function<std::size_t()> source) { body_bytes_ = std::move(source); }
+  const LabeledCounter& refused() const { return refused_; }
+  uint64_t session_exceptions() const { return session_exceptions_.load(std::memory_order_relaxed); }
+  uint64_t connections_evicted() const { return connections_evicted_.load(std::memory_order_relaxed); }
 
   // Read access for tests and readiness.
   const LabeledCounter& requests() const { return requests_; }
@@ -82,6 +94,10 @@ class Metrics {
   LabeledCounter findings_{128};
   LabeledCounter responses_{64};
   LabeledCounter tls_reloads_{4};
+  LabeledCounter refused_{16};
+  std::atomic<uint64_t> connections_evicted_{0};
+  std::atomic<uint64_t> session_exceptions_{0};
+  std::function<std::size_t()> body_bytes_;
   Histogram duration_;
   std::atomic<int64_t> inflight_{0};
   std::atomic<int64_t> connections_{0};

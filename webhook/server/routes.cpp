@@ -77,48 +77,63 @@ std::string error_body(std::string_view message) {
 Routes::Routes(AdmissionHandler handler, Metrics& metrics, Log& log, std::function<bool()> ready)
     : handler_(std::move(handler)), metrics_(metrics), log_(log), ready_(std::move(ready)) {}
 
-HttpResponse Routes::handle(const HttpRequest& request) const noexcept {
+HttpResponse Routes::handle(const HttpRequest& request) const {
+  Dispatch d = route(request);
+  if (d.answer) return std::move(*d.answer);
+  return admit(d.mode, d.webhook, request.body);
+}
+
+Dispatch Routes::route(const HttpRequest& request) const {
+  auto answer = [](HttpResponse r) {
+    Dispatch d;
+    d.answer = std::move(r);
+    return d;
+  };
   try {
     const std::string_view path = target_path(request.target);
     const Route* route = nullptr;
     for (const auto& r : kRoutes) {
       if (r.path == path) route = &r;
     }
-    if (!route) return error_response(404, "no such path; reviews go to POST /validate or POST /mutate");
+    if (!route) return answer(error_response(404, "no such path; reviews go to POST /validate or POST /mutate"));
     if (request.method != route->method) {
       HttpResponse r = error_response(405, std::string("use ") + std::string(route->method) + " for " + std::string(path));
       r.allow = std::string(route->method);
-      return r;
+      return answer(std::move(r));
     }
     switch (route->endpoint) {
       case Endpoint::kValidate:
-      case Endpoint::kMutate:
+      case Endpoint::kMutate: {
         if (!is_json_content_type(request.content_type)) {
-          return error_response(415, "Content-Type must be application/json (an AdmissionReview)");
+          return answer(error_response(415, "Content-Type must be application/json (an AdmissionReview)"));
         }
-        return route->endpoint == Endpoint::kValidate ? admit(admission::Mode::kValidate, "validate", request.body)
-                                                      : admit(admission::Mode::kMutate, "mutate", request.body);
+        Dispatch d;
+        const bool validate = route->endpoint == Endpoint::kValidate;
+        d.mode = validate ? admission::Mode::kValidate : admission::Mode::kMutate;
+        d.webhook = validate ? "validate" : "mutate";
+        return d;
+      }
       case Endpoint::kHealthz:
-        return text_response(200, "ok\n");
+        return answer(text_response(200, "ok\n"));
       case Endpoint::kReadyz:
-        return ready_() ? text_response(200, "ok\n")
-                        : text_response(503, "not ready: no TLS certificate loaded yet, or shutting down\n");
+        return answer(ready_() ? text_response(200, "ok\n")
+                               : error_response(503, "not ready: no TLS certificate loaded yet, or shutting down"));
       case Endpoint::kMetrics: {
         HttpResponse r = text_response(200, metrics_.render());
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        return r;
+        return answer(std::move(r));
       }
     }
-    return error_response(500, "unroutable request");
+    return answer(error_response(500, "unroutable request"));
   } catch (...) {  // only allocation can fail above; answer rather than drop the connection
     HttpResponse r;
     r.status = 500;
     r.body = R"({"error":"internal error"})";
-    return r;
+    return answer(std::move(r));
   }
 }
 
-HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::string_view body) const noexcept {
+HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::string_view body) const {
   const auto start = std::chrono::steady_clock::now();
   admission::ReviewOutcome outcome;
   try {
@@ -139,14 +154,77 @@ HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::
     outcome.body = error_body("internal error while deciding the review");
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.record_review(outcome, seconds);
-  log_.review(webhook, outcome, outcome.http_status, seconds);
+  try {
+    metrics_.record_review(outcome, seconds);
+    log_.review(webhook, outcome, outcome.http_status, seconds);
+  } catch (...) {  // out of memory: the answer matters more than its log line
+  }
 
   HttpResponse r;
   r.status = outcome.http_status;
-  r.content_type = outcome.content_type.empty() ? "application/json" : std::move(outcome.content_type);
-  r.body = std::move(outcome.body);
+  if (r.status != 200 && !is_json_content_type(outcome.content_type)) {
+    // The README promises {"error": ...} for every error the server produces; the handler's text
+    // (a 400 for a body that is not an AdmissionReview) becomes that error's message.
+    try {
+      r.body = error_body(!outcome.error.empty() ? std::string_view(outcome.error) : std::string_view(outcome.body));
+    } catch (...) {
+      r.body = R"({"error":"internal error"})";
+    }
+  } else {
+    r.content_type = outcome.content_type.empty() ? "application/json" : std::move(outcome.content_type);
+    r.body = std::move(outcome.body);
+  }
   return r;
+}
+
+std::optional<std::chrono::milliseconds> request_timeout(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (!pair.starts_with("timeout=")) continue;
+    std::string_view text = pair.substr(8);
+    if (text.empty() || text.size() > 32) return std::nullopt;
+    // A Go duration: one or more decimal numbers, each with an optional fraction and a unit.
+    double total_ms = 0;
+    while (!text.empty()) {
+      double value = 0;
+      bool digits = false;
+      while (!text.empty() && text.front() >= '0' && text.front() <= '9') {
+        value = value * 10 + (text.front() - '0');
+        text.remove_prefix(1);
+        digits = true;
+      }
+      if (!text.empty() && text.front() == '.') {
+        text.remove_prefix(1);
+        double scale = 0.1;
+        while (!text.empty() && text.front() >= '0' && text.front() <= '9') {
+          value += (text.front() - '0') * scale;
+          scale /= 10;
+          text.remove_prefix(1);
+          digits = true;
+        }
+      }
+      if (!digits) return std::nullopt;
+      double unit_ms = 0;
+      if (text.starts_with("ms")) unit_ms = 1, text.remove_prefix(2);
+      else if (text.starts_with("us")) unit_ms = 1e-3, text.remove_prefix(2);
+      else if (text.starts_with("\xc2\xb5s")) unit_ms = 1e-3, text.remove_prefix(3);
+      else if (text.starts_with("ns")) unit_ms = 1e-6, text.remove_prefix(2);
+      else if (text.starts_with("h")) unit_ms = 3600e3, text.remove_prefix(1);
+      else if (text.starts_with("m")) unit_ms = 60e3, text.remove_prefix(1);
+      else if (text.starts_with("s")) unit_ms = 1e3, text.remove_prefix(1);
+      else return std::nullopt;
+      total_ms += value * unit_ms;
+    }
+    if (!(total_ms >= 1) || total_ms > 24 * 3600e3) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<long long>(total_ms));
+  }
+  return std::nullopt;
 }
 
 }  // namespace memguard::server

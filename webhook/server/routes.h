@@ -3,6 +3,7 @@
 // of sockets and TLS, so every answer can be tested directly.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,15 +32,31 @@ struct HttpResponse {
   std::string allow;  // for 405: the methods the path accepts
 };
 
+// Where one request goes: answered at once (probes, metrics, 404/405/415), or to be decided.
+struct Dispatch {
+  std::optional<HttpResponse> answer;  // set: send this; unset: decide `mode` (on the decision pool)
+  admission::Mode mode = admission::Mode::kValidate;
+  std::string_view webhook;  // "validate" or "mutate", for the log
+};
+
 class Routes {
  public:
   Routes(AdmissionHandler handler, Metrics& metrics, Log& log, std::function<bool()> ready);
 
-  // Routes one request, records review metrics and the review log line, never throws.
-  HttpResponse handle(const HttpRequest& request) const noexcept;
+  // Routes one request, records review metrics and the review log line. Decides on the calling
+  // thread: the server uses route() and admit() instead, to decide on its pool. Like both, it
+  // throws nothing but std::bad_alloc, when even the error answer cannot be allocated (under a
+  // heap cap): the caller fails that one request. (These were noexcept, and running out of memory
+  // in them ended the process in std::terminate.)
+  HttpResponse handle(const HttpRequest& request) const;
+  // The cheap half: everything but the decision.
+  Dispatch route(const HttpRequest& request) const;
+  // The decision: runs the handler, records metrics and the review log line (both dropped when
+  // there is no memory for them). Every answer other than 200 has a JSON {"error": ...} body,
+  // whatever the handler put there.
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const;
 
  private:
-  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const noexcept;
 
   AdmissionHandler handler_;
   Metrics& metrics_;
@@ -53,5 +70,8 @@ std::string_view target_path(std::string_view target);
 bool is_json_content_type(std::string_view content_type);
 // A small JSON body for server-side errors: {"error": message}.
 std::string error_body(std::string_view message);
+// The `timeout` kube-apiserver appends to the webhook URL (`?timeout=10s`, a Go duration such as
+// "10s", "2.5s", "1m30s", "500ms"); nullopt when absent or not a positive duration.
+std::optional<std::chrono::milliseconds> request_timeout(std::string_view target);
 
 }  // namespace memguard::server

@@ -23,12 +23,26 @@ Server::Server(const ServerOptions& options, AdmissionHandler handler, Log& log)
       log_(log),
       connections_(options.max_connections),
       routes_(std::move(handler), metrics_, log_, [this] { return ready(); }),
-      context_{options_, routes_, metrics_, log_, connections_, shutting_down_},
+      body_budget_(options.body_budget),
+      context_{options_, routes_, metrics_, log_, connections_, shutting_down_, body_budget_, decisions_},
       pool_(effective_threads(options.threads)),
+      decisions_(effective_threads(options.decision_threads), options.decision_queue,
+                 [this](const char* what) { on_uncaught("decision thread", what); }),
       control_(net::make_strand(pool_.first())),
-      drain_timer_(control_) {}
+      drain_timer_(control_) {
+  metrics_.set_body_bytes_source([this] { return body_budget_.used(); });
+}
 
 Server::~Server() = default;
+
+void Server::on_uncaught(const char* where, const char* what) noexcept {
+  metrics_.record_session_exception();
+  try {
+    log_.error("exception escaped a handler: its connection was closed, the server keeps serving",
+               {{"thread", where}, {"error", std::string_view(what).substr(0, 256)}});
+  } catch (...) {
+  }
+}
 
 Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, AdmissionHandler handler, Log& log) {
   auto endpoint = parse_listen_address(options.listen);
@@ -70,11 +84,12 @@ int Server::run() {
   const auto ep = listener_->local_endpoint();
   log_.event("listening", {{"listen", ep.address().to_string() + ":" + std::to_string(ep.port())},
                            {"threads", std::to_string(pool_.size())},
+                           {"decision_threads", std::to_string(decisions_.threads())},
                            {"client_auth", options_.client_ca_file.empty() ? "none" : "required"}});
   listening_.store(true);
   announce_ready();
 
-  pool_.run();
+  pool_.run([this](const char* what) { on_uncaught("io", what); });
   log_.event("stopped");
   return 0;
 }

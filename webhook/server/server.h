@@ -45,6 +45,8 @@ class Server {
   void shutdown();
   bool ready() const;
   const Metrics& metrics() const { return metrics_; }
+  // Reviews waiting for a decision thread (for tests and the queue-full answer's log line).
+  std::size_t queued_decisions() const { return decisions_.queued(); }
   // Runs `task` on the server's control strand every `interval` until shutdown begins (for
   // reloading files other than the certificate, such as the policy). Call before run().
   void every(std::chrono::milliseconds interval, std::function<void()> task);
@@ -57,6 +59,7 @@ class Server {
   // flush) now. On control_.
   void reload_now();
   void announce_ready();
+  void on_uncaught(const char* where, const char* what) noexcept;
 
   ServerOptions options_;
   Log& log_;
@@ -66,10 +69,14 @@ class Server {
   std::atomic<bool> listening_{false};
   std::atomic<bool> announced_ready_{false};
   Routes routes_;
+  BodyBudget body_budget_;  // before pool_: sessions the contexts still hold give their share back
   ServerContext context_;
   // Declared after everything sessions refer to and before everything that refers to it, so that
   // the contexts are destroyed (with any sessions their queues still hold) while those are alive.
   IoContextPool pool_;
+  // After pool_, so destroyed before it: its threads are joined (and queued reviews, which hold
+  // sessions, dropped) while the io_contexts the sessions post to still exist.
+  DecisionPool decisions_;
   boost::asio::strand<boost::asio::io_context::executor_type> control_;
   std::shared_ptr<CertificateReloader> certificates_;
   std::shared_ptr<Listener> listener_;

@@ -32,9 +32,27 @@ struct ServerOptions {
   // Idle keep-alive connections. Longer than the Go client's 90 s idle timeout so that we never
   // close a pooled connection the apiserver is about to reuse for a POST (Go does not retry it).
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};
-  // Connections beyond the cap are accepted and closed at once, so clients fail fast (and
-  // kube-apiserver applies its failurePolicy) instead of waiting in the kernel backlog.
-  std::size_t max_connections = 1024;
+  // At the cap a new connection evicts the connection idle the longest (between requests or in its
+  // TLS handshake); only when every connection is busy with a request is the new one accepted and
+  // closed at once, so clients fail fast (and kube-apiserver applies its failurePolicy) instead of
+  // waiting in the kernel backlog.
+  // An idle TLS connection costs about 90 KB (asio's and OpenSSL's record buffers and BIO pair,
+  // bench/RESULTS.md, Hostile input): 512 of them are 46 MB of the chart's 128Mi. Eviction makes a
+  // lower cap harmless to the apiserver, which keeps a few keep-alive connections per replica.
+  std::size_t max_connections = 512;
+  // Request-body bytes held across all connections (reserved from Content-Length, or chunk by
+  // chunk), until the response is written. Beyond it a request gets 503 at once. 16 MiB is five
+  // bodies at the 3 MiB limit; real reviews are a few KiB. Sized with the chart's 128Mi limit
+  // (bench/RESULTS.md, Hostile input).
+  std::size_t body_budget = 16 * 1024 * 1024;
+  // Threads that decide reviews (0: one per core), apart from the I/O threads, and how many reviews
+  // may wait for one; beyond that a review gets 503 at once.
+  unsigned decision_threads = 0;
+  std::size_t decision_queue = 64;
+  // Our own cap on the time from a review's last byte to its answer. kube-apiserver's `?timeout=`
+  // (the webhook's timeoutSeconds, 10 s by default, at most 30 s) lowers it; past the deadline the
+  // review is answered 503 with a JSON error instead of being worked on for a client that has gone.
+  std::chrono::milliseconds decision_timeout{std::chrono::seconds(10)};
   // On SIGTERM/SIGINT: how long in-flight requests may take before the process exits anyway.
   // Below Kubernetes' default 30 s termination grace period.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(25)};

@@ -9,6 +9,26 @@
 
 namespace memguard::server {
 
+std::string_view truncate_for_log(std::string_view value, std::size_t max_bytes) {
+  if (value.size() <= max_bytes) return value;
+  std::size_t cut = max_bytes;
+  // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return value.substr(0, cut);
+}
+
+namespace {
+// Writes `value` bounded to Log::kMaxFieldBytes, marking a cut with "...(N bytes)".
+void bounded_member(json::Writer& w, std::string_view key, std::string_view value) {
+  const std::string_view kept = truncate_for_log(value, Log::kMaxFieldBytes);
+  if (kept.size() == value.size()) {
+    w.member(key, value);
+    return;
+  }
+  w.member(key, std::string(kept) + "...(" + std::to_string(value.size()) + " bytes)");
+}
+}  // namespace
+
 bool RateLimiter::allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed) {
   if (!started_) {
     started_ = true;
@@ -61,7 +81,7 @@ void Log::write(std::FILE* to, std::string_view level, std::string_view msg, con
   w.member("ts", format_timestamp(std::chrono::system_clock::now()));
   w.member("level", level);
   w.member("msg", msg);
-  for (const auto& [k, v] : fields) w.member(k, v);
+  for (const auto& [k, v] : fields) bounded_member(w, k, v);
   if (suppressed > 0) w.member("suppressed", static_cast<int64_t>(suppressed));
   w.end_object();
   std::string line = w.take();
@@ -98,20 +118,24 @@ void Log::review(std::string_view webhook, const admission::ReviewOutcome& o, in
   w.member("level", allowed ? "info" : "warn");
   w.member("msg", "admission review");
   w.member("webhook", webhook);
-  w.member("uid", o.uid);
-  w.member("kind", o.kind);
-  w.member("namespace", o.namespace_);
-  w.member("name", o.name);
-  w.member("operation", o.operation);
+  bounded_member(w, "uid", o.uid);
+  bounded_member(w, "kind", o.kind);
+  bounded_member(w, "namespace", o.namespace_);
+  bounded_member(w, "name", o.name);
+  bounded_member(w, "operation", o.operation);
   w.member("dryRun", o.dry_run);
-  w.member("decision", o.decision);
+  bounded_member(w, "decision", o.decision);
   w.key("findings").begin_array();
-  for (const auto& code : o.finding_codes) w.string(code);
+  std::size_t codes = 0;
+  for (const auto& code : o.finding_codes) {
+    if (++codes > kMaxFindingCodes) break;  // codes are ours, but their number follows the request
+    w.string(truncate_for_log(code, kMaxFieldBytes));
+  }
   w.end_array();
   // Microsecond resolution is enough and keeps the line short.
   w.key("latency_ms").number(std::round(latency_seconds * 1e6) / 1e3);
   w.member("status", http_status);
-  if (!o.error.empty()) w.member("error", o.error);
+  if (!o.error.empty()) bounded_member(w, "error", o.error);
   w.end_object();
   std::string line = w.take();
   line += '\n';

@@ -55,6 +55,11 @@ class Log {
   ~Log();
 
   static constexpr std::size_t kReviewBatchBytes = 32 * 1024;
+  // Every field value of a line is cut to this many bytes (uid, kind, name, error texts, remote
+  // addresses...): request content never reaches the log unbounded. Kubernetes names are at most
+  // 253 bytes and uids 36, so real values are never cut.
+  static constexpr std::size_t kMaxFieldBytes = 256;
+  static constexpr std::size_t kMaxFindingCodes = 64;
   static constexpr std::chrono::milliseconds kFlushInterval{200};
 
  private:
@@ -68,6 +73,9 @@ class Log {
   std::string pending_reviews_;
   RateLimiter error_limiter_{5.0, 20.0};
 };
+
+// The longest prefix of `value` of at most `max_bytes` that does not split a UTF-8 sequence.
+std::string_view truncate_for_log(std::string_view value, std::size_t max_bytes);
 
 // RFC 3339 UTC with milliseconds, e.g. 2026-08-24T09:12:03.123Z.
 std::string format_timestamp(std::chrono::system_clock::time_point t);

@@ -134,6 +134,10 @@ Expected<LoadedTls> build_context(const TlsMaterial& material) {
       SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return make_error(ErrorCode::kInternal, openssl_error("cannot configure TLS protocol options"));
   }
+  // An idle keep-alive connection gives its 16 KiB read and write record buffers back and takes
+  // them again when its next request arrives: without this, 1024 idle TLS connections held about
+  // 100 MB, most of the chart's 128Mi (bench/RESULTS.md, Hostile input).
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_session_id_context(native, kSessionIdContext, sizeof kSessionIdContext - 1);
   SSL_CTX_set_alpn_select_cb(native, select_alpn, nullptr);
 

@@ -1,0 +1,325 @@
+// Issue 12, server side: hostile clients over real TLS. Every case checks the documented answer
+// and that the server is still alive and answering on a new connection afterwards.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server_test_support.h"
+
+namespace {
+
+using namespace memguard;
+using namespace memguard::testing;
+namespace http = boost::beast::http;
+
+struct Pki {
+  TempDir dir;
+  KeyPair ca = make_ca(dir.path(), "ca");
+  KeyPair server = make_leaf(dir.path(), "server", ca);
+  ClientOptions client() const { return ClientOptions{ca.cert, std::nullopt, 0, 0, false}; }
+};
+
+admission::ReviewOutcome allowed() {
+  admission::ReviewOutcome o;
+  o.body = "{}";
+  o.kind = "FlinkDeployment";
+  o.decision = "allowed";
+  return o;
+}
+
+// A handler that blocks until released: the seam through which a slow, worst-case decision is
+// injected without depending on what the engine happens to cost today.
+class Gate {
+ public:
+  server::AdmissionHandler handler() {
+    return [this](admission::Mode, std::string_view) {
+      std::unique_lock lock(mu_);
+      ++entered_;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      return allowed();
+    };
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  // Waits (at most 10 s) until `n` decisions have started.
+  bool wait_entered(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return entered_ >= n; });
+  }
+  ~Gate() { open(); }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int entered_ = 0;
+};
+
+// Declared right after the server: opens the gate before the server is destroyed, so that its
+// decision threads can be joined even when a check failed half-way.
+struct OpenOnExit {
+  Gate& gate;
+  ~OpenOnExit() { gate.open(); }
+};
+
+std::string head(const std::string& target, const std::string& extra) {
+  return "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" + extra + "\r\n";
+}
+
+void check_alive(unsigned short port, const ClientOptions& options) {
+  TlsClient fresh(port, options);
+  REQUIRE_FALSE(fresh.connect());
+  Reply r = fresh.request(http::verb::get, "/healthz", "", "");
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+}
+
+bool is_json_error(const Reply& r) {
+  return r.response[http::field::content_type] == "application/json" &&
+         r.response.body().rfind(R"({"error":")", 0) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("A 64 KiB trailer field is refused with 431 instead of aborting the process", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  for (const std::string target : {"/healthz", "/validate"}) {
+    CAPTURE(target);
+    TlsClient client(srv.port(), pki.client());
+    REQUIRE_FALSE(client.connect());
+    const std::string value(64 * 1024, 'v');
+    REQUIRE_FALSE(client.write_raw(head(target, "Transfer-Encoding: chunked\r\n") + "2\r\n{}\r\n0\r\nX-Trailer: " +
+                                   value + "\r\n\r\n"));
+    Reply r = client.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 431);
+    CHECK(is_json_error(r));
+    CHECK_FALSE(r.response.keep_alive());
+  }
+  CHECK(srv.server().metrics().refused().value({{"reason", "header_limit"}}) == 2);
+  check_alive(srv.port(), pki.client());
+}
+
+TEST_CASE("Chunk extensions count against the header limit", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  SECTION("one extension larger than the limit") {
+    REQUIRE_FALSE(client.write_raw(head("/validate", "Transfer-Encoding: chunked\r\n") + "2;x=" +
+                                   std::string(100 * 1024, 'e')));
+    Reply r = client.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 431);
+    CHECK(is_json_error(r));
+  }
+  SECTION("many small ones that add up") {
+    std::string body = head("/validate", "Transfer-Encoding: chunked\r\n");
+    for (int i = 0; i < 200; ++i) body += "1;" + std::string(100, 'e') + "\r\n{\r\n";
+    body += "0\r\n\r\n";
+    REQUIRE_FALSE(client.write_raw(body));
+    Reply r = client.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 431);
+    CHECK(r.response.body().find("chunk extensions exceed the header limit of 16384 bytes") != std::string::npos);
+  }
+  check_alive(srv.port(), pki.client());
+}
+
+TEST_CASE("Transfer-Encoding other than a single chunked is answered 400 (RFC 9112 6.1)", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  for (const std::string te : {"Transfer-Encoding: chunked, identity\r\n", "Transfer-Encoding: identity\r\n",
+                               "Transfer-Encoding: gzip, chunked\r\n",
+                               "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"}) {
+    CAPTURE(te);
+    TlsClient client(srv.port(), pki.client());
+    REQUIRE_FALSE(client.connect());
+    REQUIRE_FALSE(client.write_raw(head("/validate", te) + "2\r\n{}\r\n0\r\n\r\n"));
+    Reply r = client.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 400);
+    CHECK(is_json_error(r));
+    CHECK_FALSE(r.response.keep_alive());
+  }
+  // A plain chunked body is still fine, in any letter case.
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Transfer-Encoding: Chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n"));
+  CHECK(client.read_reply().status() == 200);
+}
+
+TEST_CASE("A slow decision does not stop the server from accepting and answering probes and reviews",
+          "[server][e2e][hostile][decisions]") {
+  Pki pki;
+  Gate gate;
+  std::atomic<int> calls{0};
+  auto slow_first = [&calls, inner = gate.handler()](admission::Mode m, std::string_view b) {
+    if (calls++ == 0) return inner(m, b);
+    return allowed();
+  };
+  auto options = test_options(pki.server);
+  options.decision_threads = 2;  // one for the slow review, one for the others, whatever the core count
+  InProcessServer srv(options, slow_first);
+  OpenOnExit opener{gate};
+  TlsClient slow(srv.port(), pki.client());
+  REQUIRE_FALSE(slow.connect());
+  REQUIRE_FALSE(slow.write_raw(head("/validate", "Content-Length: 2\r\n") + "{}"));
+  REQUIRE(gate.wait_entered(1));
+
+  // While it runs: a new connection is accepted; probes, metrics and another review are answered.
+  TlsClient other(srv.port(), pki.client());
+  REQUIRE_FALSE(other.connect());
+  CHECK(other.request(http::verb::get, "/healthz", "", "").status() == 200);
+  CHECK(other.request(http::verb::get, "/readyz", "", "").status() == 200);
+  CHECK(other.request(http::verb::get, "/metrics", "", "").status() == 200);
+  CHECK(other.request(http::verb::post, "/validate", "{}").status() == 200);
+
+  gate.open();
+  Reply r = slow.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+  CHECK(r.response.keep_alive());
+}
+
+TEST_CASE("A decision past its deadline is answered 503 with a JSON error", "[server][e2e][hostile][decisions]") {
+  Pki pki;
+  Gate gate;
+  auto options = test_options(pki.server);
+  SECTION("the API server's ?timeout= sets the deadline") {
+    InProcessServer srv(options, gate.handler());
+    OpenOnExit opener{gate};
+    TlsClient client(srv.port(), pki.client());
+    REQUIRE_FALSE(client.connect());
+    Reply r = client.request(http::verb::post, "/validate?timeout=1s", "{}");
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 503);
+    CHECK(is_json_error(r));
+    CHECK(r.response.body().find("not decided within its deadline") != std::string::npos);
+    CHECK(r.response.keep_alive());
+    CHECK(srv.server().metrics().refused().value({{"reason", "decision_deadline"}}) == 1);
+    gate.open();
+    // The connection is usable again; the late decision's result is dropped.
+    CHECK(client.request(http::verb::get, "/healthz", "", "").status() == 200);
+  }
+  SECTION("our own cap bounds a longer ?timeout=") {
+    options.decision_timeout = std::chrono::milliseconds(500);
+    InProcessServer srv(options, gate.handler());
+    OpenOnExit opener{gate};
+    TlsClient client(srv.port(), pki.client());
+    REQUIRE_FALSE(client.connect());
+    Reply r = client.request(http::verb::post, "/validate?timeout=30s", "{}");
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 503);
+    CHECK(r.response.body().find("at most 500 ms") != std::string::npos);
+  }
+}
+
+TEST_CASE("A full decision queue answers 503 at once", "[server][e2e][hostile][decisions]") {
+  Pki pki;
+  Gate gate;
+  auto options = test_options(pki.server);
+  options.decision_threads = 1;
+  options.decision_queue = 1;
+  InProcessServer srv(options, gate.handler());
+  OpenOnExit opener{gate};
+  TlsClient running(srv.port(), pki.client()), queued(srv.port(), pki.client()), refused(srv.port(), pki.client());
+  REQUIRE_FALSE(running.connect());
+  REQUIRE_FALSE(queued.connect());
+  REQUIRE_FALSE(refused.connect());
+  REQUIRE_FALSE(running.write_raw(head("/validate", "Content-Length: 2\r\n") + "{}"));
+  REQUIRE(gate.wait_entered(1));
+  REQUIRE_FALSE(queued.write_raw(head("/validate", "Content-Length: 2\r\n") + "{}"));
+  for (int i = 0; i < 1000 && srv.server().queued_decisions() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(srv.server().queued_decisions() == 1);
+  Reply r = refused.request(http::verb::post, "/validate", "{}");
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 503);
+  CHECK(is_json_error(r));
+  CHECK(r.response.body().find("reviews are already waiting") != std::string::npos);
+  check_alive(srv.port(), pki.client());
+  gate.open();
+  CHECK(running.read_reply().status() == 200);
+  CHECK(queued.read_reply().status() == 200);
+}
+
+TEST_CASE("Request bodies in flight are bounded by a global budget", "[server][e2e][hostile][limits]") {
+  Pki pki;
+  auto options = test_options(pki.server);
+  options.body_budget = 100 * 1024;
+  InProcessServer srv(options, [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient holder(srv.port(), pki.client()), late(srv.port(), pki.client());
+  REQUIRE_FALSE(holder.connect());
+  REQUIRE_FALSE(late.connect());
+  // The holder announces 80 KiB and sends only part of it.
+  REQUIRE_FALSE(holder.write_raw(head("/validate", "Content-Length: 81920\r\n") + "{"));
+  for (int i = 0; i < 500 && srv.server().metrics().inflight() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  SECTION("by Content-Length") {
+    REQUIRE_FALSE(late.write_raw(head("/validate", "Content-Length: 40960\r\n")));
+    Reply r = late.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 503);
+    CHECK(is_json_error(r));
+    CHECK(r.response.body().find("request bodies in flight (102400 bytes)") != std::string::npos);
+  }
+  SECTION("chunk by chunk") {
+    REQUIRE_FALSE(late.write_raw(head("/validate", "Transfer-Encoding: chunked\r\n") + "8000\r\n"));
+    Reply r = late.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 503);
+  }
+  CHECK(srv.server().metrics().refused().value({{"reason", "body_budget"}}) == 1);
+  // Small requests without a body still get through, and the holder's share comes back when it is done.
+  check_alive(srv.port(), pki.client());
+  REQUIRE_FALSE(holder.write_raw("\"a\":\"" + std::string(81920 - 8, 'x') + "\"}"));
+  CHECK(holder.read_reply().status() == 200);
+  TlsClient after(srv.port(), pki.client());
+  REQUIRE_FALSE(after.connect());
+  CHECK(after.request(http::verb::post, "/validate", "{\"a\":\"" + std::string(60000, 'x') + "\"}").status() == 200);
+}
+
+TEST_CASE("Expect: 100-continue is answered before the body is sent", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 2\r\nExpect: 100-continue\r\n")));
+  Reply interim = client.read_reply();
+  REQUIRE_FALSE(interim.ec);
+  CHECK(interim.status() == 100);
+  REQUIRE_FALSE(client.write_raw("{}"));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+}
+
+TEST_CASE("At the connection cap the longest-idle connection makes room", "[server][e2e][hostile][limits]") {
+  Pki pki;
+  auto options = test_options(pki.server);
+  options.max_connections = 2;
+  InProcessServer srv(options, [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient a(srv.port(), pki.client()), b(srv.port(), pki.client());
+  REQUIRE_FALSE(a.connect());
+  REQUIRE(a.request(http::verb::get, "/healthz", "", "").status() == 200);
+  REQUIRE_FALSE(b.connect());
+  REQUIRE(b.request(http::verb::get, "/healthz", "", "").status() == 200);
+
+  TlsClient c(srv.port(), pki.client());
+  REQUIRE_FALSE(c.connect());
+  CHECK(c.request(http::verb::get, "/healthz", "", "").status() == 200);
+  CHECK(a.wait_for_close());  // idle the longest
+  CHECK(b.request(http::verb::get, "/healthz", "", "").status() == 200);
+  CHECK(srv.server().metrics().connections_evicted() == 1);
+}
