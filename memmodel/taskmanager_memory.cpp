@@ -281,20 +281,22 @@ double round_cpu_down(double cpu) {
   return std::strtod(text.c_str(), nullptr);
 }
 
-// external-resources: a ';'-separated list (or a YAML list) of names, "none" for none.
-std::vector<std::string> external_resource_names(const ConfigValue& value) {
-  std::string text = value.text;
+// external-resources: a ';'-separated list (or a YAML list) of names, "none" for none. The names
+// are views into the value's text: a 3 MiB list of one-letter names must not become a million
+// strings.
+std::vector<std::string_view> external_resource_names(const ConfigValue& value) {
+  std::string_view text = value.text;
   char separator = ';';
   if (value.kind == ValueKind::kList && text.size() >= 2 && text.front() == '[' && text.back() == ']') {
     text = text.substr(1, text.size() - 2);
     separator = ',';
   }
-  std::vector<std::string> names;
+  std::vector<std::string_view> names;
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(separator, start);
-    if (end == std::string::npos) end = text.size();
-    std::string name(java::trim(std::string_view(text).substr(start, end - start)));
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view name = java::trim(text.substr(start, end - start));
     if (name.size() >= 2 && (name.front() == '"' || name.front() == '\'') && name.back() == name.front())
       name = name.substr(1, name.size() - 2);
     if (!name.empty()) names.push_back(name);
@@ -309,27 +311,23 @@ Expected<std::vector<std::pair<std::string, int64_t>>> read_external_resources(c
   if (list == nullptr || list->text == "none") return resources;
   // Flink de-duplicates the names in a LinkedHashSet: first occurrence wins, order kept. Hashed
   // here too, so a list of n names costs O(n), not O(n^2).
-  std::vector<std::string> names = external_resource_names(*list);
+  // The views point into the configuration's text, which outlives them; nothing is moved.
+  std::vector<std::string_view> names;
   {
     std::unordered_set<std::string_view> seen;
-    seen.reserve(names.size());
-    size_t kept = 0;
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (!seen.insert(names[i]).second) continue;
-      if (kept != i) names[kept] = std::move(names[i]);
-      ++kept;
+    for (std::string_view name : external_resource_names(*list)) {
+      if (seen.insert(name).second) names.push_back(name);
     }
-    names.resize(kept);
   }
-  for (const std::string& name : names) {
-    const std::string key = "external-resource." + name + ".amount";
+  for (std::string_view name : names) {
+    const std::string key = "external-resource." + std::string(name) + ".amount";
     const ConfigValue* amount = config.find(key);
     if (amount == nullptr) continue;  // Flink logs a warning and ignores the resource
     auto value = java::parse_long(amount->text);
     if (!value) {
       return reject("cannot read " + key + " = '" + amount->text + "' as a whole number; write the amount, e.g. 1");
     }
-    if (*value > 0) resources.emplace_back(name, *value);
+    if (*value > 0) resources.emplace_back(std::string(name), *value);
   }
   std::vector<std::string> keys;
   for (const auto& r : resources) keys.push_back(r.first);

@@ -241,6 +241,14 @@ TEST_CASE("External resources: names de-duplicated in linear time, skipped by pr
   REQUIRE(m);
   CHECK(m->external_resources.size() == 2);
 
+  // A duplicate after a kept name that moved: every name once, first occurrence first.
+  FlinkConfig shuffled{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "a;b;a;c;b;d;c;d"},
+                       {"external-resource.a.amount", "1"}, {"external-resource.b.amount", "1"},
+                       {"external-resource.c.amount", "1"}, {"external-resource.d.amount", "1"}};
+  m = derive_taskmanager(shuffled, at("1.20"));
+  REQUIRE(m);
+  CHECK(m->external_resources.size() == 4);
+
   // Issue 12: 300,000 names (2.4 MB, a 3 MiB review) cost O(n) per derivation, not O(n^2).
   std::string names;
   for (int i = 0; i < 300'000; ++i) names += "r" + std::to_string(i % 150'000) + ";";

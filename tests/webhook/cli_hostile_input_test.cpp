@@ -183,7 +183,7 @@ TEST_CASE("memory refuses a directory, endless files and endless lines with exit
   for (int i = 0; i < 40; ++i) scalar_bomb += (i ? ", *a" : "*a");
   CliRun bomb = run("memory -f '" + temp_file("config.yaml", scalar_bomb + "]\n") + "'");
   CHECK(bomb.exit_code == 2);
-  CHECK(contains(bomb.out, "more than 16 MiB of scalar text in one YAML document (counting alias expansions)"));
+  CHECK(contains(bomb.out, "more than 4 MiB of scalar text in one YAML document (counting alias expansions)"));
 
   // --batch: a line past 1 MiB (here /dev/zero, which has none) is answered and ends the batch.
   double seconds = 0;
