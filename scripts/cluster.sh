@@ -72,7 +72,12 @@ stop() {
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$dir/$name.pid"
+      log "$name ignored SIGTERM for 20 s and was killed"
+      return 1
+    fi
   fi
   rm -f "$dir/$name.pid"
 }
@@ -246,12 +251,15 @@ Webhook log: $dir/logs/webhook.log   Stop with: make cluster-stop
 EOF
 }
 
+# Fails when a process had to be killed: a clean stop is SIGTERM answered within 20 s.
 down() {
-  stop webhook
-  stop kube-apiserver
-  stop etcd
+  local clean=0
+  stop webhook || clean=1
+  stop kube-apiserver || clean=1
+  stop etcd || clean=1
   rm -rf "$dir/etcd" "$certs" "$dir/env" "$dir/kubeconfig" "$dir/webhook-sa.kubeconfig"
   log "stopped"
+  return $clean
 }
 
 certs="$dir/certs"
