@@ -246,7 +246,7 @@ EOF
 A control plane (kube-apiserver $("$bin/kubectl" version --client -o json | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -1), etcd) with flink-memguard admitting into it runs on 127.0.0.1.
   export KUBECONFIG=$dir/kubeconfig
   export PATH=$bin:\$PATH     # kubectl of the same release
-  kubectl apply -f examples/...
+  kubectl apply --dry-run=server -f your-flinkdeployment.yaml   (README: Try it on a local control plane)
 Webhook log: $dir/logs/webhook.log   Stop with: make cluster-stop
 EOF
 }
