@@ -23,7 +23,7 @@ VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kind
   --num-callers=50 --suppressions=tests/valgrind-cpprest.supp --soname-synonyms=somalloc=libmimalloc.so.2
 
 .PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
-        fuzz-build fuzz test-asan test-valgrind oracle-deps oracle
+        fuzz-build fuzz test-asan test-valgrind oracle-deps oracle control-plane cluster cluster-stop
 
 all: build
 
@@ -40,9 +40,24 @@ configure: deps k8s-tools
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The unit and end-to-end tests, then the same tests under ASan+UBSan (clang) plus a bounded run
-# of every fuzz target (MEMGUARD_FUZZ_SECONDS each) from the clang build.
-test: build fuzz-build oracle-deps
+# kube-apiserver, kubectl and etcd built from source for the cluster tests and `make cluster`
+# (pinned in tests/cluster/{kube,etcd}/go.mod; cached outside the clone, so a second run builds nothing).
+control-plane: deps
+	@bash scripts/build-control-plane.sh >/dev/null
+
+# A local control plane on loopback with the chart installed and `flink-memguard serve` admitting
+# into it (README: Try it on a local control plane). Prints the KUBECONFIG; `make cluster-stop` ends it.
+cluster: build control-plane
+	@MEMGUARD_BIN=$(abspath $(BUILD_DIR))/flink-memguard CLUSTER_DIR=$(abspath $(BUILD_DIR))/cluster bash scripts/cluster.sh up
+
+cluster-stop:
+	@CLUSTER_DIR=$(abspath $(BUILD_DIR))/cluster bash scripts/cluster.sh down
+
+# The unit and end-to-end tests (the cluster and Flink oracle tests included: ctest -L cluster,
+# ctest -L oracle), then the same tests
+# under ASan+UBSan (clang) plus a bounded run of every fuzz target (MEMGUARD_FUZZ_SECONDS each) from
+# the clang build.
+test: build control-plane fuzz-build oracle-deps
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@cd $(FUZZ_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 

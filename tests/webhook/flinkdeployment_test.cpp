@@ -85,13 +85,6 @@ TEST_CASE("A memory string the operator cannot read is a rejection naming the fi
   CHECK(has(zero, FindingCode::kMemoryConfigRejected));
 }
 
-TEST_CASE("A JSON number in resource.memory is read as the operator's Jackson would: bytes",
-          "[engine][flinkdeployment]") {
-  auto eff = build(R"({"taskManager":{"resource":{"memory":2048}}})");
-  CHECK(value(eff, "taskmanager.memory.process.size") == "2048");
-  CHECK_FALSE(has(eff, FindingCode::kAmbiguousMemoryUnit));  // bytes are bytes to both
-}
-
 TEST_CASE("A missing or unknown flinkVersion is judged as the default version, with a note", "[engine][flinkdeployment]") {
   auto missing = build(R"({"taskManager":{}})");
   CHECK(missing.context.version == memguard::memmodel::kDefaultFlinkVersion);

@@ -27,7 +27,7 @@ TEST_CASE("An object of the wrong shape is an in-band 400 that keeps the uid", "
   for (auto c : {Case{"\"flinkConfiguration\": {", "\"flinkConfiguration\": \"x\", \"y\": {",
                       "spec.flinkConfiguration: expected an object, got a string"},
                  Case{"\"memory\": \"4096Mi\"", "\"memory\": [4096]",
-                      "spec.taskManager.resource.memory: expected a string or a number, got an array"}}) {
+                      "spec.taskManager.resource.memory: expected a string (the CRD's type), got an array"}}) {
     Answer a = review(Mode::kValidate, replace_once(base, c.from, c.to));
     CHECK(a.outcome.http_status == 200);
     CHECK(a.uid == "uid-fd-valid");
@@ -39,7 +39,8 @@ TEST_CASE("An object of the wrong shape is an in-band 400 that keeps the uid", "
 }
 
 TEST_CASE("Huge numbers in a memory field are rejected by the model, not crashed on", "[engine][handler]") {
-  std::string body = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": 9223372036854775807");
+  // As a string: the CRD types resource.memory as a string (a JSON number is an in-band 400).
+  std::string body = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": \"9223372036854775807\"");
   Answer a = review(Mode::kValidate, body);
   CHECK(a.outcome.http_status == 200);
   CHECK_FALSE(a.allowed);

@@ -41,7 +41,7 @@ TEST_CASE("flinkConfiguration is flattened as the operator's asFlatMap does", "[
 TEST_CASE("Resources, the deprecated resource and pod-template main containers are decoded", "[admission][objects]") {
   simdjson::dom::parser parser;
   auto e = parse(parser, R"({"metadata":{"name":"x","annotations":{"a":"b"},"deletionTimestamp":"2026-01-01T00:00:00Z"},
-    "spec":{"jobManager":{"resource":{"memory":2048,"cpu":1}},
+    "spec":{"jobManager":{"resource":{"memory":"2048","cpu":1}},
     "taskManager":{"resources":{"requests":{"memory":"2Gi","cpu":"1"},"limits":{"memory":"4Gi"}},
       "podTemplate":{"spec":{"containers":[{"name":"side","resources":{"limits":{"memory":"1Gi"}}},
         {"name":"flink-main-container","resources":{"requests":{"cpu":"2"},"limits":{"memory":"8Gi","ephemeral-storage":"1Gi"}}}]}}},
@@ -52,7 +52,7 @@ TEST_CASE("Resources, the deprecated resource and pod-template main containers a
   CHECK(fd->metadata.has_annotations);
   REQUIRE(fd->job_manager.resources.resource_memory);
   CHECK(fd->job_manager.resources.resource_memory->text == "2048");
-  CHECK_FALSE(fd->job_manager.resources.resource_memory->from_string);
+  CHECK(fd->job_manager.resources.resource_memory->from_string);
   CHECK(fd->task_manager.resources.request_memory->text == "2Gi");
   CHECK(fd->task_manager.resources.limit_memory->text == "4Gi");
   REQUIRE(fd->task_manager.pod_template.size() == 1);
@@ -70,7 +70,15 @@ TEST_CASE("Wrong types are errors naming the field", "[admission][objects]") {
   };
   CHECK(error_of(R"({"spec":{"flinkConfiguration":"a: b"}})") == "spec.flinkConfiguration: expected an object, got a string");
   CHECK(error_of(R"({"spec":{"taskManager":{"resource":{"memory":{"x":1}}}}})") ==
-        "spec.taskManager.resource.memory: expected a string or a number, got an object");
+        "spec.taskManager.resource.memory: expected a string (the CRD's type), got an object");
+  // The CRD (the operator's Java types) makes memory a string, cpu a number and replicas an integer:
+  // the API server refuses anything else, so none is read as Jackson would coerce it (tests/cluster).
+  CHECK(error_of(R"({"spec":{"jobManager":{"resource":{"memory":2048}}}})") ==
+        "spec.jobManager.resource.memory: expected a string (the CRD's type), got a number");
+  CHECK(error_of(R"({"spec":{"taskManager":{"resource":{"memory":"2g","cpu":"1"}}}})") ==
+        "spec.taskManager.resource.cpu: expected a number (the CRD's type), got a string");
+  CHECK(error_of(R"({"spec":{"taskManager":{"replicas":"2"}}})") ==
+        "spec.taskManager.replicas: expected an integer (the CRD's type), got a string");
   CHECK(error_of(R"({"spec":{"taskManager":[]}})") == "spec.taskManager: expected an object, got an array");
   CHECK(error_of(R"({"spec":{"flinkConfiguration":{"a":[{"b":1}]}}})") ==
         "spec.flinkConfiguration.a: expected an array of scalars, got an object");

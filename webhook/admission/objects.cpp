@@ -3,6 +3,7 @@
 #include "webhook/admission/objects.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "memmodel/input_limits.h"
 #include "memmodel/java_text.h"
@@ -218,6 +219,28 @@ Expected<std::vector<MainContainerResources>> decode_pod_template(object parent,
   return out;
 }
 
+// Members the CRD types strictly, as the operator's Java fields are typed (Resource.memory a
+// String, cpu a Double, replicas an Integer): the API server refuses any other JSON type before the
+// operator or this webhook could read it, so `memory: 2048` is unreadable, not 2048 bytes.
+enum class CrdType { kString, kNumber, kInteger };
+
+Expected<void> crd_typed(object parent, std::string_view name, const Pointer& at, CrdType type) {
+  element value;
+  if (parent[name].get(value) != simdjson::SUCCESS || value.is_null()) return {};
+  switch (type) {
+    case CrdType::kString:
+      if (!value.is_string()) return type_error(at.child(name), "a string (the CRD's type)", value);
+      break;
+    case CrdType::kNumber:
+      if (!value.is_number()) return type_error(at.child(name), "a number (the CRD's type)", value);
+      break;
+    case CrdType::kInteger:
+      if (!value.is_int64() && !value.is_uint64()) return type_error(at.child(name), "an integer (the CRD's type)", value);
+      break;
+  }
+  return {};
+}
+
 Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name) {
   FlinkDeploymentSpecRole role;
   Pointer at{"spec", std::string(name)};
@@ -226,10 +249,14 @@ Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name
   if (!component->has_value()) return role;
   role.present = true;
   object c = **component;
+  if (auto typed = crd_typed(c, "replicas", at, CrdType::kInteger); !typed) return Unexpected{typed.error()};
   auto resource = optional_object(c, "resource", at);
   if (!resource) return Unexpected{resource.error()};
   if (resource->has_value()) {
     Pointer r_at = at.child("resource");
+    for (auto [member, type] : {std::pair{"memory", CrdType::kString}, std::pair{"cpu", CrdType::kNumber}}) {
+      if (auto typed = crd_typed(**resource, member, r_at, type); !typed) return Unexpected{typed.error()};
+    }
     auto memory = optional_scalar(**resource, "memory", r_at);
     if (!memory) return Unexpected{memory.error()};
     role.resources.resource_memory = std::move(*memory);

@@ -83,17 +83,22 @@ matchExpressions:
   {{- end }}
 {{- end }}
 
-{{/* clientConfig of one webhook; $path is /validate or /mutate. caBundle only where Helm knows it. */}}
+{{/* clientConfig of one webhook; $path is /validate or /mutate. caBundle only where Helm knows it.
+     webhook.url points the API server at a server outside the cluster instead of the Service. */}}
 {{- define "flink-memguard.clientConfig" -}}
 {{- $root := index . 0 }}
 {{- $path := index . 1 }}
 {{- $caBundle := index . 2 -}}
 clientConfig:
+  {{- with $root.Values.webhook.url }}
+  url: {{ printf "%s%s" (trimSuffix "/" .) $path | quote }}
+  {{- else }}
   service:
     name: {{ include "flink-memguard.fullname" $root }}
     namespace: {{ $root.Release.Namespace }}
     path: {{ $path }}
     port: {{ $root.Values.service.port }}
+  {{- end }}
   {{- if $caBundle }}
   caBundle: {{ $caBundle | b64enc }}
   {{- end }}
