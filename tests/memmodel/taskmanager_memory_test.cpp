@@ -230,3 +230,18 @@ TEST_CASE("External resources enter the -D properties in HashMap order", "[memmo
   config.set("external-resource.gpu.amount", "two");
   require_rejected(config, at("1.20"), {"external-resource.gpu.amount"});
 }
+
+TEST_CASE("An unreadable external-resource amount is quoted unless its key may hold a secret",
+          "[memmodel][taskmanager][sensitive]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "gpu;api-key"},
+                     {"external-resource.gpu.amount", "two"}};
+  auto shown = derive_taskmanager(config, at("1.20"));
+  REQUIRE_FALSE(shown);
+  CHECK_THAT(shown.error().message, Catch::Contains("external-resource.gpu.amount = 'two'"));
+  config.set("external-resource.gpu.amount", "2");
+  config.set("external-resource.api-key.amount", "hunter2-do-not-log-me");
+  auto hidden = derive_taskmanager(config, at("1.20"));
+  REQUIRE_FALSE(hidden);
+  CHECK_THAT(hidden.error().message, Catch::Contains("cannot read external-resource.api-key.amount as a whole number"));
+  CHECK_THAT(hidden.error().message, !Catch::Contains("hunter2"));
+}
