@@ -13,7 +13,14 @@ namespace {
 constexpr MemorySize mib(int64_t n) { return MemorySize::of_mebibytes(n); }
 
 Unexpected unreadable(const Lookup& found, std::string_view type, std::string_view reason, std::string_view fix) {
-  // Only memory-model options pass through here; none of their keys is secret, so the value is shown.
+  // The value is quoted so that the user sees what Flink would reject. The memory-model options
+  // hold no secrets, but every read goes through here: a sensitive key never has its value (nor
+  // the parser's reason, which may quote it) in a message.
+  if (is_sensitive_key(found.key)) {
+    return make_error(ErrorCode::kIllegalConfiguration,
+                      "cannot read " + std::string(type) + " from '" + std::string(found.key) +
+                          "' (its value is not shown: the key may hold a secret); " + std::string(fix));
+  }
   const std::string& shown = found.value->text;
   return make_error(ErrorCode::kIllegalConfiguration,
                     "cannot read " + std::string(type) + " from '" + std::string(found.key) + "' (value '" + shown +

@@ -325,7 +325,9 @@ Expected<std::vector<std::pair<std::string, int64_t>>> read_external_resources(c
     if (amount == nullptr) continue;  // Flink logs a warning and ignores the resource
     auto value = java::parse_long(amount->text);
     if (!value) {
-      return reject("cannot read " + key + " = '" + amount->text + "' as a whole number; write the amount, e.g. 1");
+      // A resource named like a secret ("external-resource.api-key.amount") keeps its value out.
+      const std::string shown = is_sensitive_key(key) ? "" : " = '" + amount->text + "'";
+      return reject("cannot read " + key + shown + " as a whole number; write the amount, e.g. 1");
     }
     if (*value > 0) resources.emplace_back(std::string(name), *value);
   }

@@ -43,3 +43,23 @@ TEST_CASE("Integer and boolean options parse as Flink's converters do", "[memmod
   CHECK(*ConfigReader(FlinkConfig{{"jobmanager.memory.enable-jvm-direct-memory-limit", "True"}}).read(flag));
   CHECK_FALSE(ConfigReader(FlinkConfig{{"jobmanager.memory.enable-jvm-direct-memory-limit", " true"}}).read(flag));
 }
+
+TEST_CASE("An unreadable value is quoted, unless its key may hold a secret", "[memmodel][config][sensitive]") {
+  const std::string secret = "hunter2-do-not-log-me";
+  // A memory-model key: the user needs to see what Flink would reject.
+  const MemoryOption process_size{{"taskmanager.memory.process.size"}, std::nullopt};
+  auto shown = ConfigReader(FlinkConfig{{"taskmanager.memory.process.size", secret}}).read(process_size);
+  REQUIRE_FALSE(shown);
+  CHECK_THAT(shown.error().message, Catch::Contains("'taskmanager.memory.process.size' (value '" + secret + "')"));
+  // Every typed read goes through the same rule, so a sensitive key (here a fallback key, as a
+  // renamed option would have) is named and its value kept out of the message, reason included.
+  const MemoryOption keyed{{"my.buffer.size", {"s3.secret-key"}}, std::nullopt};
+  auto hidden = ConfigReader(FlinkConfig{{"s3.secret-key", secret}}).read(keyed);
+  REQUIRE_FALSE(hidden);
+  CHECK_THAT(hidden.error().message, Catch::Contains("'s3.secret-key'") && Catch::Contains("not shown"));
+  CHECK_THAT(hidden.error().message, !Catch::Contains("hunter2"));
+  const FloatOption token{{"security.token.fraction"}, std::nullopt};
+  auto hidden_float = ConfigReader(FlinkConfig{{"security.token.fraction", secret}}).read(token);
+  REQUIRE_FALSE(hidden_float);
+  CHECK_THAT(hidden_float.error().message, !Catch::Contains("hunter2"));
+}

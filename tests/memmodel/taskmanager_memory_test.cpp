@@ -213,6 +213,9 @@ TEST_CASE("CPU cores fall back to slots and are truncated to 8 decimals since 1.
   config.set("taskmanager.cpu.cores", "1.123456789");
   CHECK(derive_taskmanager(config, at("1.20"))->cpu_cores == 1.12345678);
   CHECK(derive_taskmanager(config, at("1.13"))->cpu_cores == 1.123456789);
+  // The gate is exactly 1.14: its last 1.13 patch release does not truncate, 1.14.0 does.
+  CHECK(derive_taskmanager(config, at("1.14"))->cpu_cores == 1.12345678);
+  CHECK(derive_taskmanager(config, at("1.13.6"))->cpu_cores == 1.123456789);
   DerivationContext k8s = at("1.20");
   k8s.kubernetes_cpu_fallback = true;
   FlinkConfig kube{{"taskmanager.memory.process.size", "2g"}, {"kubernetes.taskmanager.cpu.amount", "2.5"}};
@@ -227,7 +230,16 @@ TEST_CASE("External resources enter the -D properties in HashMap order", "[memmo
   REQUIRE(m->external_resources.size() == 2);
   auto props = dynamic_properties(*m, at("1.20").version);
   std::map<std::string, std::string> map(props.begin(), props.end());
-  CHECK((map["external-resources"] == "\"fpga;gpu\"" || map["external-resources"] == "\"gpu;fpga\""));
+  // Java's String.hashCode puts "fpga" in bucket 4 and "gpu" in bucket 13 of a 16-bucket HashMap, so
+  // Flink lists fpga first whatever order the configuration names them in.
+  CHECK(map["external-resources"] == "\"fpga;gpu\"");
+  FlinkConfig swapped = config;
+  swapped.set("external-resources", "fpga;gpu");
+  auto s = derive_taskmanager(swapped, at("1.20"));
+  REQUIRE(s);
+  auto swapped_props = dynamic_properties(*s, at("1.20").version);
+  CHECK(std::map<std::string, std::string>(swapped_props.begin(), swapped_props.end())["external-resources"] ==
+        "\"fpga;gpu\"");
   CHECK(map["external-resource.gpu.amount"] == "2");
   CHECK(props.size() == 15);
   config.set("external-resource.gpu.amount", "two");
@@ -269,4 +281,19 @@ TEST_CASE("External resources: names de-duplicated in linear time, skipped by pr
   config.set("external-resource.r7.amount", "three");
   CHECK_FALSE(derive_taskmanager(config, at("1.20")));
   CHECK(derive_taskmanager(config, probe));  // the one probe that reads them is the caller's
+}
+
+TEST_CASE("An unreadable external-resource amount is quoted unless its key may hold a secret",
+          "[memmodel][taskmanager][sensitive]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "gpu;api-key"},
+                     {"external-resource.gpu.amount", "two"}};
+  auto shown = derive_taskmanager(config, at("1.20"));
+  REQUIRE_FALSE(shown);
+  CHECK_THAT(shown.error().message, Catch::Contains("external-resource.gpu.amount = 'two'"));
+  config.set("external-resource.gpu.amount", "2");
+  config.set("external-resource.api-key.amount", "hunter2-do-not-log-me");
+  auto hidden = derive_taskmanager(config, at("1.20"));
+  REQUIRE_FALSE(hidden);
+  CHECK_THAT(hidden.error().message, Catch::Contains("cannot read external-resource.api-key.amount as a whole number"));
+  CHECK_THAT(hidden.error().message, !Catch::Contains("hunter2"));
 }

@@ -4,11 +4,14 @@
 #include <simdjson.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "tests/webhook/cli_test_support.h"
 #include "tests/webhook/fake_apiserver.h"
+#include "tests/webhook/server_test_support.h"
 
 using namespace memguard;
 using memguard::kubetest::FakeApiServer;
@@ -121,4 +124,70 @@ TEST_CASE("audit exits 2 when the API refuses or cannot be reached", "[cli][audi
     CHECK(run("audit --interval 0").exit_code == 2);
     CHECK(run("audit --kubeconfig /nonexistent/kubeconfig").exit_code == 2);
   }
+}
+
+namespace {
+
+// A loopback port nothing listens on right now (the audit's endpoint binds it a moment later).
+unsigned short free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return probe.local_endpoint().port();
+}
+
+// GET /metrics over plain HTTP; "" if the endpoint does not answer.
+std::string scrape(unsigned short port) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(10));
+  boost::system::error_code ec;
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return "";
+  http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
+  req.set(http::field::host, "localhost");
+  http::write(stream, req, ec);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  if (!ec) http::read(stream, buffer, res, ec);
+  return ec || res.result_int() != 200 ? "" : res.body();
+}
+
+}  // namespace
+
+TEST_CASE("audit --interval repeats the audit and serves the last good one on /metrics", "[cli][audit]") {
+  FakeCluster c;
+  std::atomic<bool> api_down{false};
+  FakeApiServer server(c.server_cert, c.token, [&api_down](const FakeRequest& r) {
+    return api_down ? FakeResponse::fixture("status-403-list-deployments.json", 403) : cluster(r, "/");
+  });
+  const unsigned short port = free_port();
+  std::vector<std::string> args = {"audit", "--server", server.url(), "--token-file", c.token_file, "--ca-file",
+                                    c.ca_file, "--interval", "1", "--listen", "127.0.0.1:" + std::to_string(port)};
+  memguard::testing::ChildProcess audit(args);  // killed when the test ends, however it ends
+  REQUIRE(audit.wait_for_line("deployments.apps Deployment flink/flink-taskmanager: denied", std::chrono::seconds(60)));
+
+  // Polled: the endpoint publishes right after the report is printed.
+  auto scrape_until = [&](const std::string& part) {
+    std::string text;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!contains(text, part) && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      text = scrape(port);
+    }
+    return text;
+  };
+  std::string metrics = scrape_until("flink_memguard_audit_runs_total");
+  CHECK_THAT(metrics, Catch::Contains(R"(flink_memguard_audit_findings{namespace="flink",kind="Deployment",)"
+                                      R"(name="flink-taskmanager",code="process-exceeds-limit",action="deny"} 1)"));
+  CHECK_THAT(metrics, Catch::Contains("flink_memguard_audit_errors_total 0\n"));
+  CHECK_THAT(metrics, !Catch::Contains(R"(name="flink-taskmanager-big",code="process-exceeds-limit")"));  // it fits
+  // It runs again: a later run counts.
+  CHECK_THAT(scrape_until("flink_memguard_audit_runs_total 2\n"), Catch::Contains("flink_memguard_audit_runs_total 2\n"));
+
+  // A failed run keeps the last good findings and is counted.
+  api_down = true;
+  metrics = scrape_until("flink_memguard_audit_errors_total 1\n");
+  CHECK_THAT(metrics, Catch::Contains("flink_memguard_audit_errors_total 1\n"));
+  CHECK_THAT(metrics, Catch::Contains(R"(name="flink-taskmanager",code="process-exceeds-limit",action="deny"} 1)"));
 }

@@ -144,10 +144,45 @@ TEST_CASE("RocksDB outside managed memory warns", "[engine][decide]") {
   CHECK(any_contains(a.warnings, "state.backend.rocksdb.memory.managed: false"));
 }
 
+TEST_CASE("RocksDB outside managed memory with a fixed budget is bounded and does not warn", "[engine][decide]") {
+  const std::string body = read_fixture("fd-rocksdb-unmanaged.json");
+  auto with = [&](const std::string& extra, const char* version = "v1_20") {
+    std::string b = replace_once(body, R"("state.backend.rocksdb.memory.managed": "false")",
+                                 R"("state.backend.rocksdb.memory.managed": "false", )" + extra);
+    return review(Mode::kValidate, replace_once(b, R"("flinkVersion": "v1_20")",
+                                                std::string(R"("flinkVersion": ")") + version + "\""));
+  };
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-slot": "256m")").outcome.finding_codes.empty());
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g")").outcome.finding_codes.empty());
+  // A zero budget bounds nothing, and fixed-per-tm only exists since Flink 1.17.
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "0")").outcome.finding_codes ==
+        std::vector<std::string>{"rocksdb-unmanaged-memory"});
+  // (Flink 1.16 names the backend with state.backend only.)
+  CHECK(with(R"("state.backend": "rocksdb", "state.backend.rocksdb.memory.fixed-per-tm": "1g")", "v1_16")
+            .outcome.finding_codes == std::vector<std::string>{"rocksdb-unmanaged-memory"});
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g")", "v1_17").outcome.finding_codes.empty());
+}
+
 TEST_CASE("RocksDB with zero managed memory warns", "[engine][decide]") {
   Answer a = review(Mode::kValidate, read_fixture("fd-rocksdb-zero-managed.json"));
   CHECK(a.allowed);
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"rocksdb-zero-managed-memory"});
+}
+
+TEST_CASE("mutations.corrections: false keeps /mutate from rewriting units; the warning stays", "[engine][decide][mutate][policy]") {
+  const std::string body = read_fixture("fd-ambiguous-memory-unit.json");
+  Policy no_corrections = policy_from("mutations:\n  corrections: false\n");
+  Answer m = review(Mode::kMutate, body, no_corrections);
+  CHECK(m.allowed);
+  CHECK(m.patch.empty());
+  CHECK_FALSE(m.has_patch_type);
+  CHECK(m.outcome.decision != "patched");
+  // Nothing is rewritten, so the answer explains the problem instead of a rewrite.
+  CHECK_FALSE(any_contains(m.warnings, "rewrote"));
+  CHECK(any_contains(m.warnings, "spec.jobManager.resource.memory: '2048m' is 2048 MiB to the Flink operator"));
+  // The same switch in a namespace override.
+  Policy per_namespace = policy_from("namespaces:\n  analytics:\n    mutations:\n      corrections: false\n");
+  CHECK(review(Mode::kMutate, body, per_namespace).patch.empty());
 }
 
 TEST_CASE("A heap backend in streaming mode with managed memory warns; tuning patches it to zero",
@@ -337,11 +372,37 @@ TEST_CASE("Other ConfigMaps and high-availability ConfigMaps are skipped", "[eng
   }
 }
 
-TEST_CASE("Sensitive configuration values never reach a response", "[engine][decide]") {
-  for (const char* name : {"fd-valid.json", "fd-memory-config-rejected.json", "cm-process-exceeds-limit.json"}) {
+TEST_CASE("Sensitive configuration values never reach a response", "[engine][decide][sensitive]") {
+  const std::string secret = "hunter2-do-not-log-me";
+  // Control: a value the engine does read and quote. A memory key holding a secret-looking string is
+  // rejected with its value shown (memory keys hold sizes), so the checks below would see a leak.
+  const std::string memory_key = replace_once(read_fixture("fd-valid.json"), R"("s3.secret-key": "do-not-log-me")",
+                                              R"("taskmanager.memory.task.off-heap.size": ")" + secret + "\"");
+  Answer control = review(Mode::kValidate, memory_key);
+  CHECK_FALSE(control.allowed);
+  CHECK_THAT(control.message, Catch::Contains("'taskmanager.memory.task.off-heap.size' (value '" + secret + "')"));
+
+  // Sensitive keys wherever the engine reports keys or lines: set twice (flat and nested, a note names
+  // the key), in a broken flink-conf.yaml line (the note counts the lines), beside a rejected memory
+  // option, and in the recorded fixtures.
+  const std::string twice = replace_once(
+      read_fixture("fd-valid.json"), R"("s3.secret-key": "do-not-log-me")",
+      R"("s3.secret-key": ")" + secret + R"(", "s3": {"secret-key": ")" + secret +
+          R"(-nested"}, "taskmanager.memory.process.size": "1g", "taskmanager.memory.task.heap.size": "2g")");
+  const std::string broken_line =
+      replace_once(read_fixture("cm-process-exceeds-limit.json"), R"(s3.secret-key: do-not-log-me\n)",
+                   R"(s3.secret-key: do-not-log-me\npassword )" + secret + R"(\n)");
+  Answer twice_answer = review(Mode::kValidate, twice);
+  CHECK_FALSE(twice_answer.allowed);  // the rejected memory options are reported, the secret is not
+  CHECK(any_contains(twice_answer.warnings, "'s3.secret-key' is set twice"));
+  Answer line_answer = review(Mode::kValidate, broken_line);
+  CHECK_THAT(line_answer.outcome.body, Catch::Contains("data.flink-conf.yaml: 1 line(s) are not 'key: value'"));
+  for (const std::string& body : {twice, broken_line, read_fixture("fd-valid.json"),
+                                  read_fixture("fd-memory-config-rejected.json"),
+                                  read_fixture("cm-process-exceeds-limit.json")}) {
     for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
-      Answer a = review(mode, read_fixture(name));
-      CHECK(a.outcome.body.find("do-not-log-me") == std::string::npos);
+      Answer a = review(mode, body);
+      CHECK_THAT(a.outcome.body, !Catch::Contains("hunter2") && !Catch::Contains("do-not-log-me"));
     }
   }
 }

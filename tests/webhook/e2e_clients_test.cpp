@@ -91,9 +91,15 @@ TEST_CASE("A cpprestsdk client that trusts only the project's CA gets the webhoo
     web::http::http_response resp = client.request(req).get();
     REQUIRE(resp.status_code() == 200);
     std::string body = resp.extract_utf8string(true).get();
-    CHECK(body.find(R"("allowed":true)") != std::string::npos);
-    CHECK(body.find("ambiguous") != std::string::npos);
-    if (std::string_view(path) == "/mutate") CHECK(body.find(R"("patchType":"JSONPatch")") != std::string::npos);
+    CHECK_THAT(body, Catch::Contains(R"("uid":"uid-fd-ambiguous","allowed":true)"));
+    // The engine's finding reached the client, not just the echoed uid ("uid-fd-ambiguous").
+    if (std::string_view(path) == "/validate") {
+      CHECK_THAT(body, Catch::Contains("spec.jobManager.resource.memory: '2048m' is 2048 MiB to the Flink operator "
+                                       "but 2.048 bytes to Kubernetes; write '2048Mi'"));
+    } else {
+      CHECK_THAT(body, Catch::Contains(R"("patchType":"JSONPatch")"));
+      CHECK_THAT(body, Catch::Contains("spec.jobManager.resource.memory: rewrote '2048m' as '2048Mi'"));
+    }
   }
 
   // The same client trusting a different CA must not get an answer.

@@ -2,7 +2,11 @@
 // uid for objects we cannot read, and what the server logs.
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
+
 #include "review_support.h"
+#include "webhook/engine/counterparts.h"
+#include "webhook/engine/handle_review.h"
 
 using memguard::admission::Mode;
 using namespace memguard::testing;
@@ -72,4 +76,39 @@ TEST_CASE("The outcome carries what the server logs", "[engine][handler]") {
   CHECK(a.outcome.operation == "CREATE");
   CHECK(a.outcome.decision == "denied");
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"process-exceeds-limit", "heap-backend-managed-memory"});
+}
+
+namespace {
+// A counterpart source that breaks its contract by throwing, as a bug in a lookup would.
+class ThrowingCounterparts final : public memguard::engine::Counterparts {
+ public:
+  explicit ThrowingCounterparts(bool standard) : standard_(standard) {}
+  memguard::engine::ConfigMapAnswer configmap(std::string_view, std::string_view) const override { fail(); }
+  memguard::engine::WorkloadsAnswer workloads_mounting(std::string_view, std::string_view) const override { fail(); }
+
+ private:
+  [[noreturn]] void fail() const {
+    if (standard_) throw std::runtime_error("lookup table corrupted");
+    throw 42;
+  }
+  bool standard_;
+};
+}  // namespace
+
+TEST_CASE("An exception inside the engine becomes an in-band 500 with the uid, not a crash", "[engine][handler]") {
+  const std::string body = read_fixture("cm-process-exceeds-limit.json");  // a ConfigMap: workloads are looked up
+  for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
+    ThrowingCounterparts standard(true);
+    auto outcome = memguard::engine::handle_review(mode, body, memguard::engine::default_policy(), &standard);
+    CHECK(outcome.http_status == 200);  // in band: the API server reads the code from the review
+    CHECK(outcome.decision == "errored");
+    CHECK_THAT(outcome.error, Catch::Contains("flink-memguard internal error: lookup table corrupted"));
+    CHECK_THAT(outcome.body, Catch::Contains(R"("uid":"uid-cm-exceeds","allowed":false)") &&
+                                 Catch::Contains(R"("code":500)"));
+    ThrowingCounterparts other(false);
+    auto unknown = memguard::engine::handle_review(mode, body, memguard::engine::default_policy(), &other);
+    CHECK(unknown.decision == "errored");
+    CHECK(unknown.error == "flink-memguard internal error");
+    CHECK_THAT(unknown.body, Catch::Contains(R"("code":500)"));
+  }
 }

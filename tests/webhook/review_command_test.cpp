@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 struct Run {
@@ -46,14 +47,31 @@ TEST_CASE("review --mutate prints the patch response", "[cli][review]") {
 }
 
 TEST_CASE("review honours --policy", "[cli][review]") {
-  std::string policy = "/tmp/memguard-review-command-test-policy.yaml";
-  FILE* f = std::fopen(policy.c_str(), "w");
-  REQUIRE(f != nullptr);
-  std::fputs("findings:\n  process-exceeds-limit: warn\n", f);
-  std::fclose(f);
-  Run r = run("--policy " + policy + " < " + fixture("cm-process-exceeds-limit.json"));
-  CHECK(r.status == 0);
-  std::remove(policy.c_str());
+  const std::string policy = "/tmp/memguard-review-command-test-policy-" + std::to_string(getpid()) + ".yaml";
+  auto review_with = [&](const char* yaml) {
+    FILE* f = std::fopen(policy.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(yaml, f);
+    std::fclose(f);
+    Run r = run("--policy " + policy + " < " + fixture("cm-process-exceeds-limit.json"));
+    std::remove(policy.c_str());
+    return r;
+  };
+  // The embedded policy denies this review (see "review exits 1 for a denial").
+  SECTION("warn turns the denial into a warning that still names the problem") {
+    Run r = review_with("findings:\n  process-exceeds-limit: warn\n");
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("\"allowed\": true"));
+    CHECK_THAT(r.out, Catch::Contains("TaskManager: process 1728 MiB exceeds container limit 1024 MiB"));
+    CHECK_THAT(r.out, !Catch::Contains("\"code\": 403"));
+  }
+  SECTION("off drops the finding altogether") {
+    Run r = review_with("findings:\n  process-exceeds-limit: off\n");
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("\"allowed\": true"));
+    CHECK_THAT(r.out, !Catch::Contains("exceeds container limit"));
+    CHECK_THAT(r.out, !Catch::Contains("process-exceeds-limit"));
+  }
 }
 
 TEST_CASE("review exits 2 for unreadable input, a bad policy, or bad usage", "[cli][review]") {

@@ -213,14 +213,18 @@ TEST_CASE("serve applies the policy file and picks up a changed policy without a
 
   // A broken policy is reported and the last good one stays in force.
   write_text(policy, "findings:\n  no-such-finding: deny\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two poll intervals
+  // Wait for the report itself (polled every second; 60 s is far beyond any scheduling delay).
+  std::string errors;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (errors.find("keeping the previous policy") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    errors += proc.stderr_text();
+  }
+  CHECK_THAT(errors, Catch::Contains("keeping the previous policy") && Catch::Contains("no-such-finding"));
   CHECK(allowed());
 
   proc.signal(SIGTERM);
   CHECK(proc.wait(std::chrono::seconds(20)) == 0);
-  const std::string errors = proc.stderr_text();
-  CHECK(errors.find("keeping the previous policy") != std::string::npos);
-  CHECK(errors.find("no-such-finding") != std::string::npos);
 }
 
 TEST_CASE("serve refuses to start with an invalid policy file", "[cli][serve][policy]") {

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -279,24 +279,29 @@ std::string sample_review() { return read_text(fs::path(MEMGUARD_TEST_DATA) / "r
 ChildProcess::ChildProcess(const std::vector<std::string>& args) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   std::vector<std::string> argv_storage = {MEMGUARD_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, MEMGUARD_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ == 0) {
+    // The destructor kills the child when a test fails; a test process that crashes or is killed
+    // runs no destructor, so the kernel kills the child then. (The signal follows the forking
+    // thread, which for Catch2 cases is the main thread.) Only async-signal-safe calls here.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close_range(3, ~0U, 0);  // nor may it hold the test's sockets open
+    execve(MEMGUARD_BINARY, argv.data(), environ);
+    _exit(127);
+  }
   close(out_pipe[1]);
   close(err_pipe[1]);
   out_fd_ = out_pipe[0];
   err_fd_ = err_pipe[0];
-  if (rc != 0) throw std::runtime_error("posix_spawn failed");
+  if (pid_ < 0) throw std::runtime_error("fork failed");
 }
 
 ChildProcess::~ChildProcess() {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "webhook/server/structured_log.h"
 
@@ -130,6 +131,29 @@ TEST_CASE("A flood of errors is rate limited and the suppressed count reported",
   CHECK(lines >= 20);
   CHECK(lines < 100);
   CHECK(contents(f.out).empty());
+
+  // The next line the limiter lets through (5 a second refill) reports how many were refused.
+  int attempts = 1000;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string after = text;
+  while (after.size() == text.size() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log.error("connection error", {{"op", "tls handshake"}});
+    ++attempts;
+    after = contents(f.err);
+  }
+  REQUIRE(after.size() > text.size());
+  const std::string reported = after.substr(text.size());
+  CHECK_THAT(reported, Catch::Contains(R"("suppressed":)"));
+  // Every call is either a line or counted in the next line's "suppressed".
+  std::size_t written = 0;
+  long long suppressed = 0;
+  for (std::size_t at = 0; (at = after.find('\n', at)) != std::string::npos; ++at) ++written;
+  const std::string field = R"("suppressed":)";
+  for (std::size_t at = 0; (at = after.find(field, at)) != std::string::npos; at += field.size()) {
+    suppressed += std::stoll(after.substr(at + field.size()));
+  }
+  CHECK(static_cast<long long>(written) + suppressed == attempts);
 }
 
 TEST_CASE("The rate limiter refills over time and reports what it refused", "[server][log]") {

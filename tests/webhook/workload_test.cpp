@@ -266,6 +266,38 @@ TEST_CASE("FLINK_PROPERTIES and -D arguments override the mounted file in the en
   }
 }
 
+TEST_CASE("FLINK_TM_HEAP sizes Total Flink and FLINK_JM_HEAP the JobManager heap, as the 1.x start scripts do",
+          "[engine][workload]") {
+  // No size in the file: only the start scripts' legacy variable sizes the process.
+  auto counterparts = with({configmap_json("jobmanager.rpc.address: flink-jobmanager\n")});
+  auto judge = [&](const std::string& role, const std::string& heap, const std::string& image = "") {
+    std::string c = container(role, R"("args":[")" + role + R"("],"env":[{"name":")" +
+                                        (role == "taskmanager" ? "FLINK_TM_HEAP" : "FLINK_JM_HEAP") +
+                                        R"(","value":")" + heap + R"("}],)" + limits("2Gi"));
+    const std::string default_image = "apache/flink:1.20.1-scala_2.12";
+    if (!image.empty()) c.replace(c.find(default_image), default_image.size(), image);
+    return decide_create(decode(workload_json("Deployment", c)), &counterparts);
+  };
+  // 4 GiB of Total Flink cannot fit 2 GiB; 1 GiB (+ metaspace and overhead) does.
+  Decision tm = judge("taskmanager", "4g");
+  CHECK(tm.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(tm.message, Catch::Contains("TaskManager: total process memory exceeds the container memory limit 2048 MiB") &&
+                             Catch::Contains("total Flink 4096 MiB"));
+  CHECK(judge("taskmanager", "1g").outcome == Decision::Outcome::kAllowed);
+  Decision jm = judge("jobmanager", "4g");
+  CHECK(jm.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(jm.message, Catch::Contains("JobManager: total process memory exceeds") &&
+                             Catch::Contains("JVM heap 4096 MiB"));
+  CHECK(judge("jobmanager", "1g").outcome == Decision::Outcome::kAllowed);
+  // The TaskManager does not read the JobManager's variable, and Flink 2 dropped both.
+  Decision crossed = decide_create(
+      decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],"env":[{"name":"FLINK_JM_HEAP","value":"4g"}],)" + limits("2Gi")))),
+      &counterparts);
+  CHECK_THAT(crossed.message, !Catch::Contains("total Flink 4096 MiB"));
+  CHECK_THAT(judge("taskmanager", "4g", "flink:2.0.0-java17").message, !Catch::Contains("total Flink 4096 MiB"));
+  CHECK_THAT(judge("jobmanager", "4g", "flink:2.0.0-java17").message, !Catch::Contains("JVM heap 4096 MiB"));
+}
+
 TEST_CASE("the Flink version comes from the image tag and picks the config file", "[engine][workload]") {
   CHECK(engine::image_flink_version("apache/flink:1.20.1-scala_2.12")->to_string() == "1.20.1");
   CHECK(engine::image_flink_version("flink:2.0")->to_string() == "2.0");
@@ -280,6 +312,30 @@ TEST_CASE("the Flink version comes from the image tag and picks the config file"
   Decision d = decide_create(decode(workload_json("Deployment", c2)), &counterparts);
   CHECK(d.outcome == Decision::Outcome::kDenied);
   CHECK(has(d, "config-file-invalid"));
+}
+
+TEST_CASE("without a version in the image tag, the pod template's annotation names it, then the workload's",
+          "[engine][workload]") {
+  // Flink 2 reads only config.yaml, so a ConfigMap with only flink-conf.yaml shows which version was used.
+  auto counterparts = with({configmap_json(kSessionConfig, "flink-conf.yaml")});
+  auto judge = [&](const std::string& template_annotations, const std::string& workload_annotations) {
+    std::string c = R"({"name":"taskmanager","image":"flink:latest","args":["taskmanager"],)" + limits("4Gi") +
+                    R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/opt/flink/conf"}]})";
+    std::string json = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"tm","namespace":"flink",)"
+                       R"("annotations":{)" + workload_annotations + R"(}},"spec":{"template":{"metadata":{"annotations":{)" +
+                       template_annotations + R"(}},"spec":)" + pod_spec(c) + "}}}";
+    return decide_create(decode(json), &counterparts);
+  };
+  const std::string v2 = R"("flink-memguard.io/flink-version":"2.0")";
+  const std::string v120 = R"("flink-memguard.io/flink-version":"1.20")";
+  CHECK(judge("", "").outcome == Decision::Outcome::kAllowed);  // the default, 1.20, reads flink-conf.yaml
+  Decision from_template = judge(v2, "");
+  CHECK(from_template.outcome == Decision::Outcome::kDenied);
+  CHECK(has(from_template, "config-file-invalid"));
+  CHECK(has(judge("", v2), "config-file-invalid"));
+  // The pod template is closer to the container than the workload: it wins.
+  CHECK(judge(v120, v2).outcome == Decision::Outcome::kAllowed);
+  CHECK(has(judge(v2, v120), "config-file-invalid"));
 }
 
 TEST_CASE("a subPath mount and items mapping select the file Flink reads", "[engine][workload]") {
@@ -317,6 +373,32 @@ TEST_CASE("a ConfigMap change is judged against the workloads that mount it", "[
     Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), nullptr);
     CHECK(d.outcome == Decision::Outcome::kAllowed);
   }
+}
+
+TEST_CASE("a ConfigMap change skips Pods a ReplicaSet, StatefulSet or Job controls, judging bare Pods",
+          "[engine][workload]") {
+  const std::string tm = container("taskmanager", R"("args":["taskmanager"],)" + limits("2Gi"));
+  auto pod = [&](const std::string& name, const std::string& owners) {
+    return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+           R"(","namespace":"flink")" + owners + R"(},"spec":)" + pod_spec(tm) + "}";
+  };
+  auto owned_by = [](const std::string& kind, bool controller) {
+    return R"(,"ownerReferences":[{"apiVersion":"apps/v1","kind":")" + kind + R"(","name":"owner","uid":"1","controller":)" +
+           (controller ? "true" : "false") + "}]";
+  };
+  auto counterparts = with({pod("by-replicaset", owned_by("ReplicaSet", true)),
+                            pod("by-statefulset", owned_by("StatefulSet", true)), pod("by-job", owned_by("Job", true)),
+                            pod("bare", ""), pod("owned-not-controlled", owned_by("ReplicaSet", false))});
+  Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  // Judged once through their controller, which a real cluster also holds: not again here.
+  for (const char* skipped : {"Pod flink/by-replicaset", "Pod flink/by-statefulset", "Pod flink/by-job"}) {
+    CAPTURE(skipped);
+    CHECK_THAT(d.message, !Catch::Contains(skipped));
+  }
+  CHECK_THAT(d.message, Catch::Contains("Pod flink/bare container taskmanager: TaskManager: total process memory "
+                                        "exceeds the container memory limit 2048 MiB"));
+  CHECK_THAT(d.message, Catch::Contains("Pod flink/owned-not-controlled container taskmanager"));
 }
 
 TEST_CASE("when a counterpart cannot be looked up in time, admission falls back to allow with a warning",
