@@ -2,6 +2,8 @@
 // busy server does not allocate a parse buffer per review.
 #include "webhook/admission/review.h"
 
+#include <new>
+
 namespace memguard::admission {
 
 namespace {
@@ -55,7 +57,22 @@ Expected<AdmissionRequest> decode_review(std::string_view body) {
   thread_local simdjson::dom::parser parser;
   element root;
   // simdjson validates UTF-8 while parsing; its padded copy keeps the caller's buffer untouched.
-  if (auto error = parser.parse(body.data(), body.size()).get(root); error != simdjson::SUCCESS) {
+  // A parser whose allocation failed half way keeps capacities it has no buffers for, and the
+  // next review on this thread would parse into them (a crash found by the heap-cap test): after
+  // running out of memory this thread starts over with an empty parser. Out of memory is ours,
+  // not the client's, so it leaves as std::bad_alloc and the boundary answers it with a 500.
+  simdjson::error_code error;
+  try {
+    error = parser.parse(body.data(), body.size()).get(root);
+  } catch (const std::bad_alloc&) {
+    parser = simdjson::dom::parser{};
+    throw;
+  }
+  if (error == simdjson::MEMALLOC) {
+    parser = simdjson::dom::parser{};
+    throw std::bad_alloc();
+  }
+  if (error != simdjson::SUCCESS) {
     if (error == simdjson::UTF8_ERROR) return bad_request("body is not valid UTF-8");
     return bad_request(std::string("body is not valid JSON: ") + simdjson::error_message(error));
   }

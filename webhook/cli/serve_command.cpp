@@ -37,7 +37,7 @@ constexpr const char* kUsage =
     "  --kube-timeout-ms MS      how long one admission waits for a lookup before allowing with a warning\n"
     "                            (default 1000)\n"
     "  --max-heap-mb N|auto      cap the heap so that running out fails one request with a 500 instead of\n"
-    "                            the OOM killer ending the process (auto: 80% of the cgroup memory limit;\n"
+    "                            the OOM killer ending the process (auto: half the cgroup memory limit;\n"
     "                            default: no cap)\n"
     "  --body-budget-mb N        request-body bytes held across all connections before new ones get 503\n"
     "                            (default 16)\n"
@@ -81,7 +81,7 @@ std::optional<std::size_t> cgroup_memory_limit(std::string_view root) {
   return std::nullopt;
 }
 
-std::size_t default_heap_cap(std::size_t cgroup_limit) { return cgroup_limit / 5 * 4; }
+std::size_t default_heap_cap(std::size_t cgroup_limit) { return cgroup_limit / 2; }
 
 Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& options) {
   return make_admission_handler(options, KubeLookups{});
@@ -216,7 +216,7 @@ int serve_command(Args args) {
     } else if (heap_cap_auto) {
       if (const auto limit = cgroup_memory_limit()) {
         cap = default_heap_cap(*limit);
-        source = "80% of the cgroup memory limit";
+        source = "half the cgroup memory limit";
       } else {
         log.warn("--max-heap-mb auto: no cgroup memory limit found; the heap is not capped");
       }

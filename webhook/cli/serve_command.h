@@ -35,8 +35,9 @@ void install_heap_limiter(HeapLimiter limiter);
 // The memory limit of the process's cgroup (v2 memory.max, or v1 memory.limit_in_bytes), read
 // from the files under `root`; nullopt when there is none ("max", absent, or absurdly large).
 std::optional<std::size_t> cgroup_memory_limit(std::string_view root = "/sys/fs/cgroup");
-// The default heap cap for a cgroup limit: 80% of it, leaving the rest for what is not heap
-// (code, thread stacks, the kernel's socket buffers).
+// The default heap cap for a cgroup limit: half of it. The cap counts live C++ objects; the rest
+// of the limit is for what is not (code, thread stacks, C allocations of OpenSSL, the kernel's
+// socket buffers) and for the allocator's free pages, which count in RSS until they are purged.
 std::size_t default_heap_cap(std::size_t cgroup_limit);
 
 }  // namespace memguard::cli
