@@ -185,6 +185,19 @@ TEST_CASE("audit --interval repeats the audit and serves the last good one on /m
   // It runs again: a later run counts.
   CHECK_THAT(scrape_until("flink_memguard_audit_runs_total 2\n"), Catch::Contains("flink_memguard_audit_runs_total 2\n"));
 
+  // A client that connects and sends nothing, and one that sends a request line and stops, hold
+  // the one-at-a-time endpoint for at most its 2 s deadline each: the next scrape is answered.
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket silent(io), trickling(io);
+    silent.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    trickling.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    boost::asio::write(trickling, boost::asio::buffer(std::string("GET /metrics HTTP/1.1\r\n")));
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_THAT(scrape(port), Catch::Contains("flink_memguard_audit_runs_total"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));  // ~4 s: two deadlines
+  }
+
   // A failed run keeps the last good findings and is counted.
   api_down = true;
   metrics = scrape_until("flink_memguard_audit_errors_total 1\n");

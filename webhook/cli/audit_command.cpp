@@ -167,44 +167,68 @@ std::string metrics_text(const AuditRun& run, int64_t runs, int64_t errors, doub
 }
 
 // A minimal plain-HTTP endpoint for scrapes: one request per connection, GET /metrics only.
+// Scrapes are served one at a time, so each connection has a deadline for its request and its
+// answer: a client that connects and sends nothing (or trickles bytes) costs at most
+// kScrapeDeadline before the next scrape is served, and nothing it sends can end the thread.
 class MetricsEndpoint {
  public:
+  static constexpr std::chrono::seconds kScrapeDeadline{2};
+
   explicit MetricsEndpoint(boost::asio::ip::tcp::endpoint at) : acceptor_(io_, at) {}
   void publish(std::string text) {
     std::lock_guard lock(mu_);
     text_ = std::move(text);
   }
   void serve_forever() {
-    namespace http = boost::beast::http;
     for (;;) {
       boost::system::error_code ec;
       boost::asio::ip::tcp::socket socket(io_);
       acceptor_.accept(socket, ec);
       if (ec) continue;
-      boost::beast::flat_buffer buffer;
-      http::request_parser<http::empty_body> parser;
-      parser.header_limit(8 * 1024);
-      http::read(socket, buffer, parser, ec);
-      if (ec) continue;
-      http::response<http::string_body> res;
-      res.version(11);
-      res.keep_alive(false);
-      if (parser.get().method() == http::verb::get && parser.get().target() == "/metrics") {
-        res.result(http::status::ok);
-        res.set(http::field::content_type, "text/plain; version=0.0.4");
-        std::lock_guard lock(mu_);
-        res.body() = text_;
-      } else {
-        res.result(http::status::not_found);
-        res.body() = "not found\n";
+      try {
+        serve_one(socket);
+      } catch (...) {
+        // Beast's fields throw on absurd input, and allocation may fail: that scrape is lost, the
+        // endpoint is not.
       }
-      res.prepare_payload();
-      http::write(socket, res, ec);
-      socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+      socket.close(ec);
     }
   }
 
  private:
+  // One request and its answer, with one deadline for both (Beast's stream timeout applies to
+  // async operations only, so they run here on the endpoint's own io_context).
+  void serve_one(boost::asio::ip::tcp::socket& socket) {
+    namespace http = boost::beast::http;
+    boost::beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(kScrapeDeadline);
+    boost::beast::flat_buffer buffer(8 * 1024);
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(8 * 1024);
+    boost::system::error_code ec;
+    http::async_read(stream, buffer, parser, [&ec](boost::system::error_code e, std::size_t) { ec = e; });
+    io_.restart();
+    io_.run();
+    if (ec) return;
+    http::response<http::string_body> res;
+    res.version(11);
+    res.keep_alive(false);
+    if (parser.get().method() == http::verb::get && parser.get().target() == "/metrics") {
+      res.result(http::status::ok);
+      res.set(http::field::content_type, "text/plain; version=0.0.4");
+      std::lock_guard lock(mu_);
+      res.body() = text_;
+    } else {
+      res.result(http::status::not_found);
+      res.body() = "not found\n";
+    }
+    res.prepare_payload();
+    http::async_write(stream, res, [&ec](boost::system::error_code e, std::size_t) { ec = e; });
+    io_.restart();
+    io_.run();
+    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  }
+
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::mutex mu_;
