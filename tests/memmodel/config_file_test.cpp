@@ -279,7 +279,7 @@ TEST_CASE("config.yaml rejects duplicate keys within one mapping", "[memmodel][c
   }
 }
 
-TEST_CASE("config.yaml keys that differ in type or spelling are not duplicates; the later wins",
+TEST_CASE("config.yaml keys that differ in type or spelling are not duplicates, the later wins",
           "[memmodel][config][standard]") {
   SECTION("integer 1 and string '1'") {
     auto file = standard("1: a\n'1': b\n");

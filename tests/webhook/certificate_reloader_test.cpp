@@ -42,7 +42,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("A changed pair is installed; unchanged bytes are not reloaded", "[server][tls][reload]") {
+TEST_CASE("A changed pair is installed, unchanged bytes are not reloaded", "[server][tls][reload]") {
   Fixture f;
   f.install(f.first);
   CHECK(f.reloader->poll() == Result::kInstalled);

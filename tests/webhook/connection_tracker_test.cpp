@@ -55,7 +55,7 @@ TEST_CASE("The empty callback runs once the last connection is gone", "[server][
   }
 }
 
-TEST_CASE("At the cap the session idle the longest is evicted; busy ones never are", "[server][connections]") {
+TEST_CASE("At the cap the session idle the longest is evicted, busy ones never are", "[server][connections]") {
   int s1, s2, s3, s4;
   // Owned handles this time: eviction hands the victim back, so it must be lockable.
   auto owner = std::make_shared<int>(0);

@@ -169,7 +169,7 @@ TEST_CASE("RocksDB with zero managed memory warns", "[engine][decide]") {
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"rocksdb-zero-managed-memory"});
 }
 
-TEST_CASE("mutations.corrections: false keeps /mutate from rewriting units; the warning stays", "[engine][decide][mutate][policy]") {
+TEST_CASE("mutations.corrections: false keeps /mutate from rewriting units, the warning stays", "[engine][decide][mutate][policy]") {
   const std::string body = read_fixture("fd-ambiguous-memory-unit.json");
   Policy no_corrections = policy_from("mutations:\n  corrections: false\n");
   Answer m = review(Mode::kMutate, body, no_corrections);
@@ -185,7 +185,7 @@ TEST_CASE("mutations.corrections: false keeps /mutate from rewriting units; the 
   CHECK(review(Mode::kMutate, body, per_namespace).patch.empty());
 }
 
-TEST_CASE("A heap backend in streaming mode with managed memory warns; tuning patches it to zero",
+TEST_CASE("A heap backend in streaming mode with managed memory warns, tuning patches it to zero",
           "[engine][decide][mutate]") {
   std::string body = read_fixture("fd-heap-backend-managed.json");
   Answer v = review(Mode::kValidate, body);
@@ -249,7 +249,7 @@ TEST_CASE("/validate never patches", "[engine][decide]") {
   }
 }
 
-TEST_CASE("An UPDATE that breaks memory is denied; one that leaves it unchanged only warns", "[engine][decide]") {
+TEST_CASE("An UPDATE that breaks memory is denied, one that leaves it unchanged only warns", "[engine][decide]") {
   Answer breaks = review(Mode::kValidate, read_fixture("fd-update-breaks-memory.json"));
   CHECK_FALSE(breaks.allowed);
   Answer unchanged = review(Mode::kValidate, read_fixture("fd-update-unchanged-spec.json"));

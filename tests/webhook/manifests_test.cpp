@@ -61,7 +61,7 @@ void write(const std::filesystem::path& path, const std::string& text) { std::of
 
 }  // namespace
 
-TEST_CASE("plain YAML scalars resolve as kubectl resolves them; quoted ones stay strings", "[cli][manifests]") {
+TEST_CASE("plain YAML scalars resolve as kubectl resolves them, quoted ones stay strings", "[cli][manifests]") {
   CHECK(json_of(R"(kind: T
 int: 2
 hex: 0x10

@@ -28,7 +28,7 @@ TEST_CASE("Without a file the store holds the embedded policy and never reloads"
   CHECK(store.reloads() == 0);
 }
 
-TEST_CASE("A changed policy file is swapped in; readers keep the policy they hold", "[server][policy-store]") {
+TEST_CASE("A changed policy file is swapped in, readers keep the policy they hold", "[server][policy-store]") {
   TempFile file("swap");
   file.write("findings:\n  ambiguous-memory-unit: deny\n");
   PolicyStore store(file.path);

@@ -81,7 +81,7 @@ TEST_CASE("A handler exception becomes a 500 JSON error", "[server][routes]") {
   CHECK(f.metrics.requests().value({{"kind", "unknown"}, {"operation", "unknown"}, {"decision", "errored"}}) == 1);
 }
 
-TEST_CASE("Readiness follows the server's state; health does not", "[server][routes]") {
+TEST_CASE("Readiness follows the server's state, health does not", "[server][routes]") {
   Fixture f;
   CHECK(f.routes.handle({"GET", "/readyz", "", ""}).status == 200);
   f.ready = false;

@@ -30,7 +30,7 @@ TEST_CASE("The state backend follows each version's key and default", "[engine][
   CHECK(state_backend(FlinkConfig{{"state.backend.type", "com.example.MyBackend"}}, v1_20) == StateBackend::kUnknown);
 }
 
-TEST_CASE("Streaming is the default runtime mode; batch and automatic are not streaming", "[engine][rules]") {
+TEST_CASE("Streaming is the default runtime mode, batch and automatic are not streaming", "[engine][rules]") {
   CHECK(streaming_mode(FlinkConfig{}));
   CHECK(streaming_mode(FlinkConfig{{"execution.runtime-mode", "STREAMING"}}));
   CHECK_FALSE(streaming_mode(FlinkConfig{{"execution.runtime-mode", "batch"}}));

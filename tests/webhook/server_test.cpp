@@ -210,7 +210,7 @@ TEST_CASE("Health, readiness and metrics are served", "[server][e2e]") {
   CHECK(not_after < now + 3 * 86400);
 }
 
-TEST_CASE("TLS below 1.2 is refused by the server; 1.2 and 1.3 are accepted", "[server][e2e][tls]") {
+TEST_CASE("TLS below 1.2 is refused by the server, 1.2 and 1.3 are accepted", "[server][e2e][tls]") {
   Pki pki;
   InProcessServer srv(test_options(pki.server), engine_stand_in());
 

@@ -447,7 +447,7 @@ TEST_CASE("an UPDATE that leaves the pod spec unchanged is not denied", "[engine
   CHECK(any_warning_contains(d, "not denied, unchanged by this update"));
 }
 
-TEST_CASE("at most 32 Flink containers of one workload are judged; the rest are named in a note", "[engine][workload][limits]") {
+TEST_CASE("at most 32 Flink containers of one workload are judged, the rest are named in a note", "[engine][workload][limits]") {
   auto counterparts = with({configmap_json(kSessionConfig)});
   std::string containers;
   for (int i = 0; i < 40; ++i) {

@@ -7,6 +7,8 @@
 
 #include <boost/beast/http/error.hpp>
 
+#include "webhook/server/header_text.h"
+
 namespace memguard::server {
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -16,20 +18,6 @@ namespace {
 // The first read of a request reads up to this much (http_session.cpp).
 constexpr std::size_t kMinReadBuffer = 4096;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 9112 §6.1: a request whose Transfer-Encoding does not end in chunked has no reliable length
 // and must be answered 400. We accept only a single "chunked": kube-apiserver never compresses
@@ -38,7 +26,7 @@ bool transfer_encoding_acceptable(const http::request<http::string_body>& req) {
   std::size_t count = 0;
   for (const auto& f : req) {
     if (f.name() != http::field::transfer_encoding) continue;
-    if (++count > 1 || !iequals(trim(f.value()), "chunked")) return false;
+    if (++count > 1 || !header_value_is(f.value(), "chunked")) return false;
   }
   return true;
 }
@@ -97,7 +85,7 @@ RequestGuard::AfterHeader RequestGuard::on_header(const RequestParser& parser) {
   }
   const auto expect = req[http::field::expect];
   if (!expect.empty() && !parser.is_done()) {
-    if (!iequals(trim(expect), "100-continue")) {
+    if (!header_value_is(expect, "100-continue")) {
       metrics_.record_refused("expect");
       refusal_ = json_error(417, "the only expectation supported is 100-continue");
       return AfterHeader::kRefuse;

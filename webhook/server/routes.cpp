@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "webhook/json/json_writer.h"
+#include "webhook/server/header_text.h"
 
 namespace memguard::server {
 namespace {
@@ -43,20 +44,6 @@ HttpResponse text_response(int status, std::string body) {
   return r;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -65,7 +52,7 @@ std::string_view target_path(std::string_view target) {
 }
 
 bool is_json_content_type(std::string_view content_type) {
-  return iequals(trim(content_type.substr(0, content_type.find(';'))), "application/json");
+  return header_value_is(content_type.substr(0, content_type.find(';')), "application/json");
 }
 
 std::string error_body(std::string_view message) {
