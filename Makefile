@@ -69,7 +69,8 @@ oracle-deps:
 	@bash scripts/install-deps.sh $(ORACLE_DEPS)
 
 # A long oracle campaign: N generated configurations per Flink release (a fresh seed unless SEED
-# is given), every release in tests/oracle/flink-releases.txt; prints each disagreement (up to SHOW).
+# is given), every release in tests/oracle/flink-releases.txt, then N generated FlinkDeployments per
+# operator release in tests/operator-oracle/operator-releases.txt; prints each disagreement (up to SHOW).
 N ?= 100000
 SEED ?= $(shell date +%s)
 SHOW ?= 20
@@ -77,6 +78,9 @@ oracle: configure oracle-deps
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target flink-memguard
 	@status=0; for release in $$(grep '^[0-9]' tests/oracle/flink-releases.txt); do \
 	  bash tests/oracle/run-oracle.sh --work $(BUILD_DIR)/oracle --memguard $(BUILD_DIR)/flink-memguard \
+	    --version $$release --cases $(N) --seed $(SEED) --show $(SHOW) || status=1; done; \
+	for release in $$(grep '^[0-9]' tests/operator-oracle/operator-releases.txt); do \
+	  bash tests/operator-oracle/run-operator-oracle.sh --work $(BUILD_DIR)/oracle --memguard $(BUILD_DIR)/flink-memguard \
 	    --version $$release --cases $(N) --seed $(SEED) --show $(SHOW) || status=1; done; exit $$status
 
 # clang + libFuzzer + ASan + UBSan build of everything, tests and fuzz targets included.

@@ -8,6 +8,7 @@
 
 #include "webhook/admission/review.h"
 #include "webhook/engine/counterparts.h"
+#include "webhook/engine/effective_config.h"
 #include "webhook/json/json_writer.h"
 
 namespace memguard::cli {
@@ -32,6 +33,21 @@ void default_version(admission::KubeObject& object, const std::string& version) 
   if (auto* fd = std::get_if<admission::FlinkDeploymentObject>(&object)) {
     if (!fd->flink_version) fd->flink_version = admission::FieldText{version, true, {"spec", "flinkVersion"}};
   }
+}
+
+// The options that size memory (`*.memory.*`, legacy `*.heap.*`, the limit factors) in the
+// configuration the engine builds for a FlinkDeployment; secrets never, whatever their name.
+std::vector<std::pair<std::string, std::string>> effective_memory_configuration(const admission::KubeObject& object) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto* deployment = std::get_if<admission::FlinkDeploymentObject>(&object);
+  if (!deployment) return out;
+  engine::EffectiveConfig effective = engine::build_flinkdeployment(*deployment);
+  for (const auto& [key, value] : effective.config.entries()) {
+    bool memory = key.find(".memory.") != std::string::npos || key.find(".heap.") != std::string::npos ||
+                  key.ends_with(".heap.mb");
+    if (memory && !memmodel::is_sensitive_key(key)) out.emplace_back(key, value.text);
+  }
+  return out;
 }
 
 }  // namespace
@@ -74,6 +90,7 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
       continue;
     }
     if (!options.flink_version.empty()) default_version(*decoded, options.flink_version);
+    j.effective_memory_configuration = effective_memory_configuration(*decoded);
     counterparts.add(*decoded, options.default_namespace);
     objects.emplace_back(std::move(*decoded));
     report.objects.push_back(std::move(j));
@@ -159,7 +176,13 @@ std::string report_json(const Report& report) {
     }
     w.end_array().key("notes").begin_array();
     for (const auto& n : j.notes) w.string(n);
-    w.end_array().end_object();
+    w.end_array();
+    if (j.kind == "FlinkDeployment" && j.error.empty()) {
+      w.key("effectiveConfiguration").begin_object();
+      for (const auto& [key, value] : j.effective_memory_configuration) w.member(key, value);
+      w.end_object();
+    }
+    w.end_object();
   }
   w.end_array().key("skipped").begin_array();
   for (const auto& s : report.skipped) w.begin_object().member("source", s.source).member("reason", s.reason).end_object();

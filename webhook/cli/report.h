@@ -18,6 +18,9 @@ struct JudgedObject {
   std::string error;
   std::vector<engine::ReportedFinding> findings;
   std::vector<std::string> notes;
+  // FlinkDeployment only: the memory options of the Flink configuration the engine built (as the
+  // operator's FlinkConfigBuilder would), for `check --output json` (the operator oracle compares it).
+  std::vector<std::pair<std::string, std::string>> effective_memory_configuration;
 };
 
 struct Report {

@@ -224,11 +224,52 @@ class Builder {
       in.process_field = base + ".resource.memory";
       in.process_field_is_kubernetes = true;
     }
+    bool memory_field_set = resources_used ? (r.request_memory || r.limit_memory) : r.resource_memory.has_value();
+    if (!process && !memory_field_set) check_validator_derivation(role, base);
     if (in.limit_factor_source.empty() && eff_.config.contains(factor_key)) {
       in.limit_factor_source = factor_key + " in spec.flinkConfiguration";
     }
     for (const auto& found : spec.pod_template) add_pod_template_finding(role, found, base);
     eff_.roles.push_back(std::move(in));
+  }
+
+  // Without resource memory the operator's DefaultValidator derives the role from the configuration
+  // as it stands, before any resource manager maps the legacy heap keys: the JobManager with
+  // JobManagerProcessUtils.processSpecFromConfigWithNewOptionToInterpretLegacyHeap (legacy heap ->
+  // JVM heap), the TaskManager with TaskExecutorProcessUtils.processSpecFromConfig (legacy heap
+  // ignored). If that fails it rejects the FlinkDeployment, even where the deployed process (legacy
+  // heap -> process size) would start: found by the operator oracle (tests/operator-oracle).
+  // Reported only when that is the sole failure: otherwise the derivation rules say why.
+  void check_validator_derivation(Role role, const std::string& base) {
+    memmodel::DerivationContext deployed = eff_.context;
+    memmodel::DerivationContext validated = eff_.context;
+    validated.legacy_heap = memmodel::LegacyHeapTarget::kDeploymentDefault;
+    memmodel::FlinkConfig config = eff_.config;
+    std::string reason;
+    if (role == Role::kTaskManager) {
+      if (!memmodel::derive_taskmanager(eff_.config, deployed)) return;
+      config.erase("taskmanager.heap.size");
+      config.erase("taskmanager.heap.mb");
+      auto checked = memmodel::derive_taskmanager(config, validated);
+      if (checked) return;
+      reason = checked.error().message;
+    } else {
+      if (!memmodel::derive_jobmanager(eff_.config, deployed)) return;
+      auto checked = memmodel::derive_jobmanager(config, validated);
+      if (checked) return;
+      reason = checked.error().message;
+    }
+    std::string title(role_title(role));
+    Finding f;
+    f.code = FindingCode::kMemoryConfigRejected;
+    f.role = role;
+    f.message = title + ": " + base + ".resource.memory is not set, and the Flink operator's validator derives the " +
+                title + "'s memory from spec.flinkConfiguration without mapping the legacy heap keys: " + reason +
+                ". It rejects the FlinkDeployment (\"" + title + " resource memory must be defined using `" + base +
+                ".resource.memory`\") and deploys nothing. Fix: set " + base + ".resource.memory (for example 2048Mi).";
+    f.warning = base + ".resource.memory: not set and the operator cannot derive the " + title +
+                " memory from spec.flinkConfiguration; it rejects the FlinkDeployment";
+    eff_.findings.push_back(std::move(f));
   }
 
   void apply_request_and_limit(Role role, const std::string& base, const std::string& factor_key,
