@@ -74,6 +74,31 @@ TEST_CASE("check reads kind: List, -D arguments and FLINK_PROPERTIES, and report
   CHECK(decisions["ConfigMap"] == "denied");     // the Job mounts it
 }
 
+TEST_CASE("check --output json gives each FlinkDeployment's effectiveConfiguration as the operator builds it",
+          "[cli][check]") {
+  std::string path = temp_file("effective.yaml", R"(apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata: {name: effective}
+spec:
+  flinkVersion: v1_17
+  flinkConfiguration: {taskmanager.memory.process.size: 1g, kubernetes.taskmanager.memory.limit-factor: "1.5",
+                       taskmanager.numberOfTaskSlots: "2", s3.secret.memory.key: hidden}
+  jobManager: {resource: {memory: 2048m, cpu: 1}}
+  taskManager: {resource: {memory: 4Gi, cpu: 1}}
+)");
+  Run r = run("check --output json -f '" + path + "'");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  REQUIRE(parser.parse(r.out).get(root) == simdjson::SUCCESS);
+  auto effective = root["objects"].at(0)["effectiveConfiguration"];
+  // resource.memory overwrites the process size, in bytes; flinkConfiguration's memory options stay.
+  CHECK(effective["jobmanager.memory.process.size"].get_string().value() == "2147483648");
+  CHECK(effective["taskmanager.memory.process.size"].get_string().value() == "4294967296");
+  CHECK(effective["kubernetes.taskmanager.memory.limit-factor"].get_string().value() == "1.5");
+  CHECK(effective["taskmanager.numberOfTaskSlots"].error() == simdjson::NO_SUCH_FIELD);  // memory options only
+  CHECK(effective["s3.secret.memory.key"].error() == simdjson::NO_SUCH_FIELD);           // never a secret
+}
+
 TEST_CASE("check exit codes: 2 for bad usage and unreadable input, 0 for nothing to judge", "[cli][check]") {
   CHECK(run("check").exit_code == 2);
   CHECK(run("check -f").exit_code == 2);

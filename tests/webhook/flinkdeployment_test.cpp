@@ -109,3 +109,31 @@ TEST_CASE("Setting an option by patch is refused when a nested spelling makes th
   auto prefix = build(R"({"flinkConfiguration":{"taskmanager.memory.managed.size.extra":"1"}})");
   CHECK_FALSE(set_config_option(prefix, "taskmanager.memory.managed.size", "0"));
 }
+
+// Found by the operator oracle (tests/operator-oracle, Flink Kubernetes Operator 1.7.0): without
+// resource.memory the operator's DefaultValidator derives the TaskManager from flinkConfiguration
+// with Flink's TaskExecutorProcessUtils.processSpecFromConfig, which ignores the legacy heap keys,
+// and rejects the FlinkDeployment ("TaskManager resource memory must be defined ..."), although the
+// deployed process (legacy heap -> process size) would start.
+TEST_CASE("oracle operator 1.7.0: without resource.memory the validator ignores the legacy TaskManager heap key",
+          "[engine][flinkdeployment][oracle-regression]") {
+  auto legacy = build(R"({"flinkVersion":"v1_14","flinkConfiguration":{"taskmanager.heap.size":"4096 m"},
+    "jobManager":{"resource":{"memory":"2048Mi","cpu":1}},"taskManager":{}})");
+  REQUIRE(has(legacy, FindingCode::kMemoryConfigRejected));
+  const Finding& f = legacy.findings.back();
+  CHECK(f.role == memguard::memmodel::Role::kTaskManager);
+  CHECK_THAT(f.message, Catch::Contains("spec.taskManager.resource.memory is not set"));
+  CHECK_THAT(f.message, Catch::Contains("Fix: set spec.taskManager.resource.memory"));
+  // The fix works: with resource.memory set, nothing is rejected.
+  auto fixed = build(R"({"flinkVersion":"v1_14","flinkConfiguration":{"taskmanager.heap.size":"4096 m"},
+    "jobManager":{"resource":{"memory":"2048Mi","cpu":1}},"taskManager":{"resource":{"memory":"2048Mi"}}})");
+  CHECK_FALSE(has(fixed, FindingCode::kMemoryConfigRejected));
+  // The JobManager's legacy heap key is read as the JVM heap by the validator, so it passes.
+  auto jobmanager = build(R"({"flinkVersion":"v1_14","flinkConfiguration":{"jobmanager.heap.size":"1g"},
+    "jobManager":{},"taskManager":{"resource":{"memory":"2048Mi"}}})");
+  CHECK_FALSE(has(jobmanager, FindingCode::kMemoryConfigRejected));
+  // A flinkConfiguration that sizes the TaskManager with today's keys passes as before.
+  auto modern = build(R"({"flinkVersion":"v1_17","flinkConfiguration":{"taskmanager.memory.flink.size":"1728m"},
+    "jobManager":{"resource":{"memory":"2048Mi"}},"taskManager":{}})");
+  CHECK_FALSE(has(modern, FindingCode::kMemoryConfigRejected));
+}
