@@ -161,9 +161,9 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
       }
       out.push_back(std::move(f));
     }
-    auto derived = derive_role(eff.config, eff.context, role.role);
+    auto derived = memmodel::derive_memory(role.role, eff.config, eff.context);
     if (!derived) continue;
-    int64_t process = derived->process_total.bytes();
+    int64_t process = derived->process_total().bytes();
     std::string needed = std::to_string((process + kMiB - 1) / kMiB) + "Mi";
     std::string title(role_title(role.role));
     if (!role.declared_limit_bytes) {
