@@ -18,22 +18,23 @@ ComponentRow sum(std::string_view name, std::string_view field, std::string_view
 
 }  // namespace
 
-std::vector<ComponentRow> DerivedMemory::components() const {
-  std::vector<ComponentRow> rows;
+ComponentRows DerivedMemory::components() const {
+  ComponentRows rows;
   const JvmMetaspaceAndOverhead* jvm = nullptr;
   if (taskmanager) {
     const TaskManagerMemory& m = *taskmanager;
-    rows = {row(Kind::kFlinkPart, "Framework Heap", "frameworkHeap", "framework heap", m.framework_heap),
-            row(Kind::kFlinkPart, "Task Heap", "taskHeap", "task heap", m.task_heap),
-            row(Kind::kFlinkPart, "Framework Off-Heap", "frameworkOffHeap", "framework off-heap", m.framework_off_heap),
-            row(Kind::kFlinkPart, "Task Off-Heap", "taskOffHeap", "task off-heap", m.task_off_heap),
-            row(Kind::kFlinkPart, "Network", "network", "network", m.network),
-            row(Kind::kFlinkPart, "Managed", "managed", "managed", m.managed)};
+    rows.push_back(row(Kind::kFlinkPart, "Framework Heap", "frameworkHeap", "framework heap", m.framework_heap));
+    rows.push_back(row(Kind::kFlinkPart, "Task Heap", "taskHeap", "task heap", m.task_heap));
+    rows.push_back(
+        row(Kind::kFlinkPart, "Framework Off-Heap", "frameworkOffHeap", "framework off-heap", m.framework_off_heap));
+    rows.push_back(row(Kind::kFlinkPart, "Task Off-Heap", "taskOffHeap", "task off-heap", m.task_off_heap));
+    rows.push_back(row(Kind::kFlinkPart, "Network", "network", "network", m.network));
+    rows.push_back(row(Kind::kFlinkPart, "Managed", "managed", "managed", m.managed));
     jvm = &m.jvm;
   } else if (jobmanager) {
     const JobManagerMemory& m = *jobmanager;
-    rows = {row(Kind::kFlinkPart, "JVM Heap", "jvmHeap", "JVM heap", m.jvm_heap),
-            row(Kind::kFlinkPart, "Off-Heap", "offHeap", "off-heap", m.off_heap)};
+    rows.push_back(row(Kind::kFlinkPart, "JVM Heap", "jvmHeap", "JVM heap", m.jvm_heap));
+    rows.push_back(row(Kind::kFlinkPart, "Off-Heap", "offHeap", "off-heap", m.off_heap));
     jvm = &m.jvm;
   } else {
     return rows;
@@ -43,8 +44,8 @@ std::vector<ComponentRow> DerivedMemory::components() const {
   return rows;
 }
 
-std::vector<ComponentRow> DerivedMemory::vector_rows() const {
-  std::vector<ComponentRow> rows;
+ComponentRows DerivedMemory::vector_rows() const {
+  ComponentRows rows;
   for (const ComponentRow& r : components()) {
     if (r.kind == Kind::kJvmPart && rows.back().kind == Kind::kFlinkPart) {
       // After the Flink parts: the JVM's heap (a sum for the TaskManager) and direct memory, and the total.

@@ -3,6 +3,8 @@
 // iterating instead of switching on the role (a new component is added here once).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +27,22 @@ struct ComponentRow {
   Provenance provenance = Provenance::kDerived;
 };
 
+// Rows without a heap allocation: a role has at most 6 Flink parts, 2 JVM parts and 4 sums.
+class ComponentRows {
+ public:
+  static constexpr size_t kCapacity = 12;
+  void push_back(const ComponentRow& row) { rows_[size_++] = row; }
+  const ComponentRow* begin() const { return rows_.data(); }
+  const ComponentRow* end() const { return rows_.data() + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const ComponentRow& back() const { return rows_[size_ - 1]; }
+
+ private:
+  std::array<ComponentRow, kCapacity> rows_{};
+  size_t size_ = 0;
+};
+
 // The derived memory of one role; exactly one of taskmanager / jobmanager is set.
 struct DerivedMemory {
   Role role = Role::kTaskManager;
@@ -32,10 +50,10 @@ struct DerivedMemory {
   std::optional<JobManagerMemory> jobmanager;
 
   // The parts of Total Flink memory, then JVM metaspace and overhead (kFlinkPart, kJvmPart).
-  std::vector<ComponentRow> components() const;
+  ComponentRows components() const;
   // The members of Flink's reference vectors in their order: the components and the sums
   // (jvmHeap, jvmDirect, flinkTotal, processTotal) between them.
-  std::vector<ComponentRow> vector_rows() const;
+  ComponentRows vector_rows() const;
 
   MemorySize flink_total() const;
   MemorySize process_total() const;

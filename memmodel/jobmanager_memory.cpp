@@ -93,8 +93,9 @@ class JobManagerDerivation {
  public:
   using Parts = FlinkParts;
 
-  JobManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, std::vector<std::string>& notes)
-      : r_(reader), v_(version), o_(jobmanager_options(version)), notes_(notes) {}
+  JobManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, const JobManagerOptions& options,
+                       std::vector<std::string>& notes)
+      : r_(reader), v_(version), o_(options), notes_(notes) {}
 
   bool has_fine_grained() const { return r_.contains(o_.heap); }
 
@@ -163,7 +164,7 @@ class JobManagerDerivation {
  private:
   const ConfigReader& r_;
   FlinkVersion v_;
-  JobManagerOptions o_;
+  const JobManagerOptions& o_;
   std::vector<std::string>& notes_;
 };
 
@@ -180,7 +181,7 @@ Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config, const De
   auto mapped = map_legacy_heap(config, context, process_options, result.notes);
   if (!mapped) return fail(mapped.error());
   const ConfigReader reader(*mapped ? **mapped : config);
-  const JobManagerDerivation derivation(reader, version, result.notes);
+  const JobManagerDerivation derivation(reader, version, o, result.notes);
   auto process = derive_process_memory(reader, process_options, derivation, version, result.notes);
   if (!process) return fail(process.error());
   result.jvm_heap = std::move(process->flink.jvm_heap);

@@ -66,7 +66,11 @@ Expected<MemorySize> checked_sum(std::initializer_list<MemorySize> sizes) {
 }
 
 Error role_failure(std::string_view role, const Error& error) {
-  return Error{error.code, std::string(role) + " memory configuration failed: " + error.message};
+  constexpr std::string_view kFailed = " memory configuration failed: ";
+  std::string message;
+  message.reserve(role.size() + kFailed.size() + error.message.size());
+  message.append(role).append(kFailed).append(error.message);
+  return Error{error.code, std::move(message)};
 }
 
 Expected<std::optional<FlinkConfig>> map_legacy_heap(const FlinkConfig& config, const DerivationContext& context,

@@ -42,16 +42,18 @@ MemorySize cap_to_min_max(MemorySize value, const RangeFraction& range);
 
 // A role's option keys as data (Flink's ProcessMemoryOptions): what the process layer reads and names
 // for either role, so that the path dispatch, the legacy heap remap and the messages exist once.
+// A view: the options are the role's (TaskManagerOptions, JobManagerOptions), which must outlive it;
+// a derivation builds it many times in a search, so it refers to them instead of copying them.
 struct ProcessMemoryOptions {
   std::string_view role;  // "TaskManager" / "JobManager", for messages
-  MemoryOption process_size, flink_size, metaspace, overhead_min, overhead_max;
-  FloatOption overhead_fraction;
+  const MemoryOption &process_size, &flink_size, &metaspace, &overhead_min, &overhead_max;
+  const FloatOption& overhead_fraction;
   // Legacy heap keys (1.x): read from `legacy_heap_env`, else the keys; they stand for
   // `legacy_heap_target` under the start scripts and for the process size under active resource managers.
-  MemoryOption legacy_heap;
-  IntOption legacy_heap_mb;
+  const MemoryOption& legacy_heap;
+  const IntOption& legacy_heap_mb;
   std::string_view legacy_heap_env;
-  MemoryOption legacy_heap_target;
+  const MemoryOption& legacy_heap_target;
   // The fine-grained options in the "must be configured" rejection, and a process size to suggest.
   std::string_view fine_grained;
   std::string_view example_process_size;

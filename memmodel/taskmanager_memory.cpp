@@ -30,8 +30,9 @@ class TaskManagerDerivation {
  public:
   using Parts = FlinkParts;
 
-  TaskManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, std::vector<std::string>& notes)
-      : r_(reader), v_(version), o_(taskmanager_options(version)), notes_(notes) {}
+  TaskManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, const TaskManagerOptions& options,
+                        std::vector<std::string>& notes)
+      : r_(reader), v_(version), o_(options), notes_(notes) {}
 
   bool has_fine_grained() const { return r_.contains(o_.task_heap) && r_.contains(o_.managed_size); }
 
@@ -252,7 +253,7 @@ class TaskManagerDerivation {
  private:
   const ConfigReader& r_;
   FlinkVersion v_;
-  TaskManagerOptions o_;
+  const TaskManagerOptions& o_;
   std::vector<std::string>& notes_;
 };
 
@@ -335,7 +336,7 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
   auto mapped = map_legacy_heap(config, context, process_options, result.notes);
   if (!mapped) return fail(mapped.error());
   const ConfigReader reader(*mapped ? **mapped : config);
-  const TaskManagerDerivation derivation(reader, version, result.notes);
+  const TaskManagerDerivation derivation(reader, version, options, result.notes);
   auto process = derive_process_memory(reader, process_options, derivation, version, result.notes);
   if (!process) return fail(process.error());
   const FlinkParts& parts = process->flink;

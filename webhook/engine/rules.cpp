@@ -266,12 +266,14 @@ std::string breakdown(const DerivedRole& d) {
   std::string out = "total process " + format_mib(d.process_total().bytes()) + " = total Flink " +
                     format_mib(d.flink_total().bytes()) + " + JVM metaspace " + format_mib(d.metaspace().bytes()) +
                     " + JVM overhead " + format_mib(d.overhead().bytes());
-  std::string parts;
+  bool first = true;
   for (const memmodel::ComponentRow& row : d.components()) {
     if (row.kind != memmodel::ComponentRow::Kind::kFlinkPart) continue;
-    parts += (parts.empty() ? " (total Flink = " : " + ") + std::string(row.phrase) + " " + format_mib(row.size.bytes());
+    out += first ? " (total Flink = " : " + ";
+    first = false;
+    out.append(row.phrase).append(" ").append(format_mib(row.size.bytes()));
   }
-  if (!parts.empty()) out += parts + ")";
+  if (!first) out += ")";
   return out;
 }
 
@@ -298,8 +300,12 @@ bool streaming_mode(const FlinkConfig& config) {
 }
 
 std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& in, const Settings& settings) {
+  return evaluate_role(eff, in, memmodel::derive_memory(in.role, eff.config, eff.context), settings);
+}
+
+std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& in, const Expected<DerivedRole>& derived,
+                                   const Settings& settings) {
   std::vector<Finding> out;
-  auto derived = memmodel::derive_memory(in.role, eff.config, eff.context);
   if (!derived) {
     out.push_back(rule_memory_config_rejected(eff, in, derived.error()));
     return out;

@@ -22,6 +22,10 @@ std::string breakdown(const DerivedRole& derived);
 
 // All findings for one role of `effective` under `settings` (thresholds; actions are applied later).
 std::vector<Finding> evaluate_role(const EffectiveConfig& effective, const RoleInput& input, const Settings& settings);
+// The same over a derivation the caller already has (a failed one is the memory-config-rejected finding),
+// so a caller that also uses the derived memory derives it once.
+std::vector<Finding> evaluate_role(const EffectiveConfig& effective, const RoleInput& input,
+                                   const Expected<DerivedRole>& derived, const Settings& settings);
 
 // The state backend Flink will use, per version (spec memory-model §10).
 enum class StateBackend { kHeap, kRocksdb, kForst, kUnknown };

@@ -151,7 +151,8 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
     for (auto& n : eff.notes) notes->push_back("container " + c.name + ": " + n);
   }
   for (const auto& role : eff.roles) {
-    auto more = evaluate_role(eff, role, settings);
+    const auto derived = memmodel::derive_memory(role.role, eff.config, eff.context);
+    auto more = evaluate_role(eff, role, derived, settings);
     bool exceeds = std::any_of(more.begin(), more.end(),
                                [](const Finding& f) { return f.code == FindingCode::kProcessExceedsLimit; });
     for (auto& f : more) {
@@ -161,7 +162,6 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
       }
       out.push_back(std::move(f));
     }
-    auto derived = memmodel::derive_memory(role.role, eff.config, eff.context);
     if (!derived) continue;
     int64_t process = derived->process_total().bytes();
     std::string needed = std::to_string((process + kMiB - 1) / kMiB) + "Mi";
