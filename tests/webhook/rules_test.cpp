@@ -76,8 +76,8 @@ TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[eng
   auto findings = evaluate_role(eff, in, headroom);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
-  CHECK(findings[0].message.find("plus the required headroom of 128 MiB") != std::string::npos);
-  CHECK(findings[0].message.find("at least 1728Mi") != std::string::npos);
+  CHECK_THAT(findings[0].message, Catch::Contains("plus the required headroom of 128 MiB"));
+  CHECK_THAT(findings[0].message, Catch::Contains("at least 1728Mi"));
 }
 
 TEST_CASE("A limit Flink sets is quoted with the request and factor it comes from", "[engine][rules]") {
@@ -95,7 +95,7 @@ TEST_CASE("A limit Flink sets is quoted with the request and factor it comes fro
   auto findings = evaluate_role(eff, in, settings);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
-  CHECK(findings[0].message.find("the limit Flink sets: 1600Mi x limit factor 1.5") != std::string::npos);
+  CHECK_THAT(findings[0].message, Catch::Contains("the limit Flink sets: 1600Mi x limit factor 1.5"));
 }
 
 TEST_CASE("Rounding the process size down to whole MiB is not a limit violation", "[engine][rules]") {
