@@ -22,6 +22,7 @@ namespace memguard::memmodel {
 
 enum class Role { kTaskManager, kJobManager };
 std::string_view role_name(Role role);  // "taskmanager" / "jobmanager"
+std::string_view role_title(Role role);  // "TaskManager" / "JobManager", in messages
 
 // Where the legacy heap keys (taskmanager.heap.size, jobmanager.heap.mb, ...) go (1.x only, §4.6).
 enum class LegacyHeapTarget {

@@ -146,6 +146,15 @@ class TaskManagerDerivation {
     return Component{*size, Provenance::kDerived, std::string(r_.lookup(o_.network_fraction.name).key)};
   }
 
+  // The configured parts whose remainder of Total Flink is Network Memory, as a sum.
+  static std::string configured_without_network(const FlinkParts& p) {
+    return describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
+                         {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
+                         {"Task Heap", p.task_heap.size, p.task_heap.key},
+                         {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
+                         {"Managed Memory", p.managed.size, p.managed.key}});
+  }
+
   std::string others(const FlinkParts& p) const {
     return describe({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
                      {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
@@ -167,14 +176,10 @@ class TaskManagerDerivation {
       if (!mg) return Unexpected{mg.error()};
       p.managed = *mg;
       auto without_network = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
-                                  p.task_off_heap.size, p.managed.size});
+                                          p.task_off_heap.size, p.managed.size});
       if (!without_network || *without_network > flink_total) {
         return reject("the sum of the configured " +
-                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
-                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
-                                    {"Task Heap", p.task_heap.size, p.task_heap.key},
-                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
-                                    {"Managed Memory", p.managed.size, p.managed.key}}) +
+                      configured_without_network(p) +
                       " exceeds " + describe(Part{"Total Flink Memory", flink_total, total_flink_source()}) +
                       "; reduce these components or increase the total");
       }
@@ -189,7 +194,7 @@ class TaskManagerDerivation {
       if (!n) return Unexpected{n.error()};
       p.network = *n;
       auto without_heap = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_off_heap.size,
-                               p.managed.size, p.network.size});
+                                       p.managed.size, p.network.size});
       if (!without_heap || *without_heap > flink_total) {
         return reject("the sum of " +
                       describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
@@ -219,18 +224,14 @@ class TaskManagerDerivation {
     p.task_heap = *th;
     p.managed = *mg;
     auto without_network = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
-                                p.task_off_heap.size, p.managed.size});
+                                        p.task_off_heap.size, p.managed.size});
     if (!without_network) return Unexpected{without_network.error()};
     if (r_.contains(o_.flink_size)) {
       auto flink_total = r_.read(o_.flink_size);
       if (!flink_total) return Unexpected{flink_total.error()};
       if (*without_network > *flink_total) {
         return reject("the sum of the configured " +
-                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
-                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
-                                    {"Task Heap", p.task_heap.size, p.task_heap.key},
-                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
-                                    {"Managed Memory", p.managed.size, p.managed.key}}) +
+                      configured_without_network(p) +
                       " exceeds the configured " +
                       describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
                       "; reduce these components or increase the total");

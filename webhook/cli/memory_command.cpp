@@ -145,8 +145,6 @@ std::string_view provenance_name(Provenance p) {
   return "";
 }
 
-std::string_view role_title(Role role) { return role == Role::kTaskManager ? "TaskManager" : "JobManager"; }
-
 // A fixed-width row: label, human size, bytes, source.
 void row(std::string& out, std::string_view label, MemorySize size, std::string_view source = {},
          std::string_view key = {}) {

@@ -20,8 +20,6 @@ using admission::ContainerSpec;
 using admission::WorkloadObject;
 using memmodel::Role;
 
-constexpr int64_t kMiB = int64_t{1} << 20;
-
 std::string trim(std::string_view text) {
   size_t begin = 0, end = text.size();
   while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
