@@ -14,7 +14,8 @@
 #   scripts/cluster.sh env      prints the variables of a running cluster (sourceable)
 # Environment: CLUSTER_DIR (state, default build/cluster), MEMGUARD_BIN (default build/flink-memguard),
 #   HELM (default .tools/k8s-v33/helm), CLUSTER_CHART_VALUES (extra `helm install` arguments),
-#   CLUSTER_CRD (stand-in or operator: which FlinkDeployment CRD, see below).
+#   CLUSTER_CRD (operator, the default, or stand-in: which FlinkDeployment CRD, see below),
+#   MEMGUARD_OPERATOR_VERSION (the operator release whose CRD is installed; scripts/fetch-operator-crd.sh).
 # Every server listens on 127.0.0.1 only, on ports picked free at start.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -115,6 +116,11 @@ issue_webhook_cert() {
 
 kubectl_admin() { "$bin/kubectl" --kubeconfig "$dir/kubeconfig" "$@"; }
 
+crd_established() {
+  [ "$(kubectl_admin get crd flinkdeployments.flink.apache.org \
+        -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}')" = True ]
+}
+
 webhook_start() {
   # shellcheck disable=SC1091
   . "$dir/env"
@@ -154,10 +160,11 @@ up() {
   [ -x "$memguard" ] || die "no $memguard: build it first (make build)"
   [ -x "$helm" ] || bash "$root/scripts/install-k8s-tools.sh" >&2
   bin="$(bash "$root/scripts/build-control-plane.sh")"
-  # CLUSTER_CRD=operator: the operator's own CRD from its Maven artifact; stand-in (default while
-  # that artifact is not served here): tests/cluster/flinkdeployment-crd-stand-in.yaml.
+  # CLUSTER_CRD=operator (default): the operator's own CRD from its Maven artifact, as its Helm
+  # chart ships it (crds/, verbatim); stand-in: tests/cluster/flinkdeployment-crd-stand-in.yaml, a
+  # hand-written schema whose flinkVersion enum has the v2_x values later operators added.
   local crd
-  case "${CLUSTER_CRD:-stand-in}" in
+  case "${CLUSTER_CRD:-operator}" in
     operator) crd="$(bash "$root/scripts/fetch-operator-crd.sh")" ;;
     stand-in) crd="$root/tests/cluster/flinkdeployment-crd-stand-in.yaml" ;;
     *) die "CLUSTER_CRD must be operator or stand-in" ;;
@@ -224,8 +231,14 @@ EOF
     || die "kube-apiserver never created the default namespace"
 
   log "FlinkDeployment CRD from $crd"
-  kubectl_admin apply --server-side -f "$crd" >/dev/null
-  kubectl_admin wait --for condition=Established --timeout 60s crd/flinkdeployments.flink.apache.org >/dev/null
+  # Created, as Helm creates a chart's crds/ files, with no transformation.
+  kubectl_admin create -f "$crd" >/dev/null
+  # Polled rather than `kubectl wait --for condition=Established`: a CRD is stored with
+  # status.conditions null until the API server's establishing controller has read its schema (for
+  # the operator's 10,000-line schema, a visible while), and kubectl wait stops at that null with
+  # ".status.conditions accessor error" instead of waiting.
+  wait_until 120 kube-apiserver crd_established \
+    || die "the FlinkDeployment CRD from $crd was never Established"
 
   log "helm install $release (webhook.url=https://127.0.0.1:$webhook_port)"
   # shellcheck disable=SC2086
