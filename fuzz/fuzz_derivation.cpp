@@ -19,6 +19,7 @@
 #include "fuzz/fuzz_check.h"
 #include "memmodel/config_options.h"
 #include "memmodel/derivation.h"
+#include "memmodel/derived_memory.h"
 #include "memmodel/java_text.h"
 #include "memmodel/memory_size.h"
 #include "memmodel/process_memory.h"
@@ -149,15 +150,30 @@ FlinkConfig with_dynamic_properties(const FlinkConfig& config,
 }
 
 // `legacy`: a legacy heap key or FLINK_*_HEAP configures a component the config does not name.
-void check_component(const Component& c, const FlinkConfig& config, bool legacy) {
+void check_component(const ComponentRow& c, const FlinkConfig& config, bool legacy) {
   FUZZ_CHECK(c.size.bytes() >= 0);
   if (c.provenance == Provenance::kConfigured && !(legacy && !config.contains(c.key))) {
     // A configured component is exactly what its key says.
     auto value = configured(config, c.key);
     FUZZ_CHECK(value.has_value() && *value == c.size,
-               "configured " + c.key + " = " + (config.find(c.key) ? config.find(c.key)->text : "(absent)") +
-                   ", derived " + std::to_string(c.size.bytes()));
+               "configured " + std::string(c.key) + " = " +
+                   (config.find(c.key) ? config.find(c.key)->text : "(absent)") + ", derived " +
+                   std::to_string(c.size.bytes()));
   }
+}
+
+// Either role: each component as configured (unless `components_as_configured` is off), Total
+// Flink = the Flink parts, Total Process = Total Flink + the JVM parts (metaspace, overhead).
+void check_rows(const DerivedMemory& d, const FlinkConfig& config, bool legacy, bool components_as_configured) {
+  int64_t flink = 0;
+  int64_t jvm = 0;
+  for (const ComponentRow& c : d.components()) {
+    if (components_as_configured) check_component(c, config, legacy);
+    int64_t& total = c.kind == ComponentRow::Kind::kFlinkPart ? flink : jvm;
+    total = checked_sum({MemorySize::of_bytes(total), c.size});
+  }
+  FUZZ_CHECK(flink == d.flink_total().bytes());
+  FUZZ_CHECK(checked_sum({MemorySize::of_bytes(flink), MemorySize::of_bytes(jvm)}) == d.process_total().bytes());
 }
 
 void check_in_range(MemorySize size, const RangeFraction& range, const std::string& what) {
@@ -175,23 +191,14 @@ void check_container(Role role, MemorySize process, const FlinkConfig& config, c
 }
 
 void check_taskmanager(const FlinkConfig& config, const DerivationContext& context, bool rederive) {
-  auto derived = derive_taskmanager(config, context);
+  auto derived = derive_memory(Role::kTaskManager, config, context);
   if (!derived) {
     FUZZ_CHECK(derived.error().code != memguard::ErrorCode::kInternal, derived.error().message);
     return;
   }
-  const TaskManagerMemory& m = *derived;
+  const TaskManagerMemory& m = *derived->taskmanager;
   const bool legacy = has_legacy_heap(config, context, "taskmanager");
-  for (const Component* c : {&m.framework_heap, &m.task_heap, &m.framework_off_heap, &m.task_off_heap, &m.network,
-                             &m.managed, &m.jvm.metaspace, &m.jvm.overhead}) {
-    check_component(*c, config, legacy);
-  }
-  // Total Flink = the six components; Total Process = Total Flink + metaspace + overhead.
-  const int64_t flink = checked_sum({m.framework_heap.size, m.task_heap.size, m.framework_off_heap.size,
-                                     m.task_off_heap.size, m.network.size, m.managed.size});
-  FUZZ_CHECK(flink == m.flink_total().bytes());
-  const int64_t process = checked_sum({MemorySize::of_bytes(flink), m.jvm.metaspace.size, m.jvm.overhead.size});
-  FUZZ_CHECK(process == m.process_total().bytes());
+  check_rows(*derived, config, legacy, true);
   FUZZ_CHECK(m.jvm_heap().bytes() == checked_sum({m.framework_heap.size, m.task_heap.size}));
   FUZZ_CHECK(m.jvm_direct().bytes() == checked_sum({m.framework_off_heap.size, m.task_off_heap.size, m.network.size}));
 
@@ -252,25 +259,16 @@ void check_taskmanager(const FlinkConfig& config, const DerivationContext& conte
 }
 
 void check_jobmanager(const FlinkConfig& config, const DerivationContext& context, bool rederive) {
-  auto derived = derive_jobmanager(config, context);
+  auto derived = derive_memory(Role::kJobManager, config, context);
   if (!derived) {
     FUZZ_CHECK(derived.error().code != memguard::ErrorCode::kInternal, derived.error().message);
     return;
   }
-  const JobManagerMemory& m = *derived;
+  const JobManagerMemory& m = *derived->jobmanager;
+  // Flink 1.10's JobManager heap is whole MiB of jobmanager.heap.size/.mb, minus any cut-off.
+  if (m.pre_flip116) FUZZ_CHECK(m.jvm_heap.size.bytes() % (1 << 20) == 0);
   const bool legacy = has_legacy_heap(config, context, "jobmanager");
-  if (m.pre_flip116) {
-    // Flink 1.10's JobManager heap is whole MiB of jobmanager.heap.size/.mb, minus any cut-off.
-    FUZZ_CHECK(m.jvm_heap.size.bytes() % (1 << 20) == 0);
-  } else {
-    for (const Component* c : {&m.jvm_heap, &m.off_heap, &m.jvm.metaspace, &m.jvm.overhead}) {
-      check_component(*c, config, legacy);
-    }
-  }
-  const int64_t flink = checked_sum({m.jvm_heap.size, m.off_heap.size});
-  FUZZ_CHECK(flink == m.flink_total().bytes());
-  const int64_t process = checked_sum({MemorySize::of_bytes(flink), m.jvm.metaspace.size, m.jvm.overhead.size});
-  FUZZ_CHECK(process == m.process_total().bytes());
+  check_rows(*derived, config, legacy, !m.pre_flip116);
   check_container(Role::kJobManager, m.process_total(), config, context.version);
   const std::string args = jvm_args(m);
   if (m.pre_flip116) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,7 +22,9 @@
 namespace memguard::memmodel {
 
 enum class Role { kTaskManager, kJobManager };
-std::string_view role_name(Role role);  // "taskmanager" / "jobmanager"
+// "taskmanager" / "jobmanager" (key prefixes, JSON), and "TaskManager" / "JobManager" (messages).
+constexpr std::string_view role_name(Role role) { return role == Role::kTaskManager ? "taskmanager" : "jobmanager"; }
+constexpr std::string_view role_title(Role role) { return role == Role::kTaskManager ? "TaskManager" : "JobManager"; }
 
 // Where the legacy heap keys (taskmanager.heap.size, jobmanager.heap.mb, ...) go (1.x only, §4.6).
 enum class LegacyHeapTarget {

@@ -1,5 +1,6 @@
 // JobManager memory (FLIP-116, spec §5): heap / total Flink / total process paths, the 1.11.0-1.11.1
 // fine-grained bug, legacy heap keys (1.11-1.20), and Flink 1.10's pre-FLIP-116 JobManager.
+#include <array>
 #include <cmath>
 
 #include "memmodel/breakdown.h"
@@ -14,7 +15,7 @@ namespace {
 Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalConfiguration, std::move(message)); }
 
 Unexpected fail(const Error& e) {
-  return Unexpected{Error{e.code, "JobManager memory configuration failed: " + e.message}};
+  return Unexpected{role_failure("JobManager", e)};
 }
 
 // Flink 1.10: jobmanager.heap.size (or .mb) is the JVM heap for the start scripts, or the container
@@ -81,130 +82,115 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
   return result;
 }
 
+// The JobManager's Flink memory: JVM heap and off-heap.
+struct FlinkParts {
+  Component jvm_heap, off_heap;
+  std::array<const Component*, 2> components() const { return {&jvm_heap, &off_heap}; }
+};
+
+// The JobManager strategy of the process layer (Flink's JobManagerFlinkMemoryUtils).
+class JobManagerDerivation {
+ public:
+  using Parts = FlinkParts;
+
+  JobManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, const JobManagerOptions& options,
+                       std::vector<std::string>& notes)
+      : r_(reader), v_(version), o_(options), notes_(notes) {}
+
+  bool has_fine_grained() const { return r_.contains(o_.heap); }
+
+  // The heap is configured; off-heap is configured, the default, or what Total Flink leaves.
+  Expected<FlinkParts> derive_from_fine_grained() const {
+    auto heap = read_component(r_, o_.heap);
+    if (!heap) return Unexpected{heap.error()};
+    auto off_heap = read_component(r_, o_.off_heap);
+    if (!off_heap) return Unexpected{off_heap.error()};
+    if (heap->size < MemorySize::of_mebibytes(128)) {
+      notes_.push_back("the JVM heap " + heap->size.to_human() +
+                       " is below the recommended minimum of 128 MiB; Flink only warns");
+    }
+    if (r_.contains(o_.flink_size)) {
+      auto flink_total = r_.read(o_.flink_size);
+      if (!flink_total) return Unexpected{flink_total.error()};
+      if (r_.contains(o_.off_heap)) {
+        // FLINK-18993: 1.11.0 and 1.11.1 compare heap + Total Flink (not + off-heap) with Total Flink.
+        const bool buggy = v_.major == 1 && v_.minor == 11 && v_.patch < 2;
+        auto derived = heap->size.add(buggy ? *flink_total : off_heap->size);
+        if (!derived || *derived != *flink_total) {
+          return reject("the configured " +
+                        describe_sum({{"JVM Heap", heap->size, heap->key},
+                                      {"Off-Heap Memory", off_heap->size, off_heap->key}}) +
+                        " does not add up to the configured " +
+                        describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
+                        (buggy ? " (Flink 1.11.0/1.11.1 bug FLINK-18993 rejects any heap with both "
+                                 "jobmanager.memory.flink.size and jobmanager.memory.off-heap.size set; "
+                                 "remove one of them or upgrade to 1.11.2+)"
+                               : "; remove one of the three options or make them agree"));
+        }
+      } else {
+        if (*flink_total < heap->size) {
+          return reject("the configured " + describe(Part{"JVM Heap", heap->size, heap->key}) +
+                        " exceeds the configured " +
+                        describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
+                        "; lower the heap or raise the total");
+        }
+        off_heap = Component{MemorySize::of_bytes(flink_total->bytes() - heap->size.bytes()), Provenance::kDerived,
+                             std::string(o_.off_heap.name.key)};
+      }
+    }
+    return FlinkParts{std::move(*heap), std::move(*off_heap)};
+  }
+
+  // Total Flink is known (configured, or derived from the process size): the heap is what off-heap leaves.
+  Expected<FlinkParts> derive_from_total_flink(MemorySize flink_total) const {
+    const bool from_flink = r_.contains(o_.flink_size);
+    auto off_heap = read_component(r_, o_.off_heap);
+    if (!off_heap) return Unexpected{off_heap.error()};
+    if (flink_total <= off_heap->size) {
+      return reject(std::string("the ") + (from_flink ? "configured " : "derived ") +
+                    describe(Part{"Total Flink Memory", flink_total,
+                                  from_flink ? o_.flink_size.name.key : std::string_view()}) +
+                    " is less than or equal to the " +
+                    describe(Part{"Off-Heap Memory", off_heap->size, off_heap->key}) +
+                    ", leaving no JVM Heap; increase " +
+                    std::string(from_flink ? o_.flink_size.name.key : o_.process_size.name.key) + " or reduce " +
+                    std::string(o_.off_heap.name.key));
+    }
+    return FlinkParts{Component{MemorySize::of_bytes(flink_total.bytes() - off_heap->size.bytes()),
+                                Provenance::kDerived, std::string(o_.heap.name.key)},
+                      std::move(*off_heap)};
+  }
+
+ private:
+  const ConfigReader& r_;
+  FlinkVersion v_;
+  const JobManagerOptions& o_;
+  std::vector<std::string>& notes_;
+};
+
 }  // namespace
 
 Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config, const DerivationContext& context) {
   const FlinkVersion& version = context.version;
   if (!version.at_least(1, 11)) return derive_jobmanager_1_10(config, context);
   const JobManagerOptions o = jobmanager_options(version);
+  const ProcessMemoryOptions process_options = process_memory_options(o);
   JobManagerMemory result;
+  auto fail = [&process_options](const Error& e) { return Unexpected{role_failure(process_options.role, e)}; };
 
-  std::optional<FlinkConfig> mapped;
-  if (!version.at_least(2, 0)) {
-    const MemoryOption& target = context.legacy_heap == LegacyHeapTarget::kProcessTotal ? o.process_size : o.heap;
-    const ConfigReader plain(config);
-    if (!plain.contains(target)) {
-      auto legacy = read_legacy_heap(plain, o.legacy_heap, o.legacy_heap_mb, context.legacy_heap_env, "FLINK_JM_HEAP");
-      if (!legacy) return fail(legacy.error());
-      if (*legacy) {
-        mapped = config;
-        mapped->set(std::string(target.name.key), std::to_string((*legacy)->bytes()) + "b");
-        result.notes.push_back("the legacy JobManager heap size (" + (*legacy)->to_human() + ") is used as " +
-                               std::string(target.name.key));
-      }
-    }
-  }
-  const ConfigReader reader(mapped ? *mapped : config);
-  const JvmOptions jvm_opts = jvm_options(o);
-
-  if (reader.contains(o.heap)) {
-    auto heap = read_component(reader, o.heap);
-    if (!heap) return fail(heap.error());
-    auto off_heap = read_component(reader, o.off_heap);
-    if (!off_heap) return fail(off_heap.error());
-    if (heap->size < MemorySize::of_mebibytes(128)) {
-      result.notes.push_back("the JVM heap " + heap->size.to_human() +
-                             " is below the recommended minimum of 128 MiB; Flink only warns");
-    }
-    if (reader.contains(o.flink_size)) {
-      auto flink_total = reader.read(o.flink_size);
-      if (!flink_total) return fail(flink_total.error());
-      if (reader.contains(o.off_heap)) {
-        // FLINK-18993: 1.11.0 and 1.11.1 compare heap + Total Flink (not + off-heap) with Total Flink.
-        const bool buggy = version.major == 1 && version.minor == 11 && version.patch < 2;
-        auto derived = heap->size.add(buggy ? *flink_total : off_heap->size);
-        if (!derived || *derived != *flink_total) {
-          return fail(Error{ErrorCode::kIllegalConfiguration,
-                            "the configured " +
-                                describe_sum({{"JVM Heap", heap->size, heap->key},
-                                              {"Off-Heap Memory", off_heap->size, off_heap->key}}) +
-                                " does not add up to the configured " +
-                                describe(Part{"Total Flink Memory", *flink_total, o.flink_size.name.key}) +
-                                (buggy ? " (Flink 1.11.0/1.11.1 bug FLINK-18993 rejects any heap with both "
-                                         "jobmanager.memory.flink.size and jobmanager.memory.off-heap.size set; "
-                                         "remove one of them or upgrade to 1.11.2+)"
-                                       : "; remove one of the three options or make them agree")});
-        }
-      } else {
-        if (*flink_total < heap->size) {
-          return fail(Error{ErrorCode::kIllegalConfiguration,
-                            "the configured " + describe(Part{"JVM Heap", heap->size, heap->key}) +
-                                " exceeds the configured " +
-                                describe(Part{"Total Flink Memory", *flink_total, o.flink_size.name.key}) +
-                                "; lower the heap or raise the total"});
-        }
-        off_heap = Component{MemorySize::of_bytes(flink_total->bytes() - heap->size.bytes()), Provenance::kDerived,
-                             std::string(o.off_heap.name.key)};
-      }
-    }
-    auto flink_total = heap->size.add(off_heap->size);
-    if (!flink_total) return fail(flink_total.error());
-    auto jvm = jvm_from_flink(reader, jvm_opts, *flink_total, version, result.notes);
-    if (!jvm) return fail(jvm.error());
-    result.jvm_heap = *heap;
-    result.off_heap = *off_heap;
-    result.jvm = *jvm;
-  } else if (reader.contains(o.flink_size) || reader.contains(o.process_size)) {
-    const bool from_flink = reader.contains(o.flink_size);
-    MemorySize flink_total;
-    if (from_flink) {
-      auto f = reader.read(o.flink_size);
-      if (!f) return fail(f.error());
-      flink_total = *f;
-    } else {
-      auto process_total = reader.read(o.process_size);
-      if (!process_total) return fail(process_total.error());
-      auto jvm = jvm_from_process(reader, jvm_opts, *process_total, result.notes);
-      if (!jvm) return fail(jvm.error());
-      result.jvm = *jvm;
-      flink_total = MemorySize::of_bytes(process_total->bytes() - jvm->metaspace.size.bytes() -
-                                         jvm->overhead.size.bytes());
-    }
-    auto off_heap = read_component(reader, o.off_heap);
-    if (!off_heap) return fail(off_heap.error());
-    if (flink_total <= off_heap->size) {
-      return fail(Error{ErrorCode::kIllegalConfiguration,
-                        std::string("the ") + (from_flink ? "configured " : "derived ") +
-                            describe(Part{"Total Flink Memory", flink_total,
-                                          from_flink ? o.flink_size.name.key : std::string_view()}) +
-                            " is less than or equal to the " +
-                            describe(Part{"Off-Heap Memory", off_heap->size, off_heap->key}) +
-                            ", leaving no JVM Heap; increase " +
-                            std::string(from_flink ? o.flink_size.name.key : o.process_size.name.key) +
-                            " or reduce " + std::string(o.off_heap.name.key)});
-    }
-    result.jvm_heap = Component{MemorySize::of_bytes(flink_total.bytes() - off_heap->size.bytes()),
-                                Provenance::kDerived, std::string(o.heap.name.key)};
-    result.off_heap = *off_heap;
-    if (from_flink) {
-      auto jvm = jvm_from_flink(reader, jvm_opts, flink_total, version, result.notes);
-      if (!jvm) return fail(jvm.error());
-      result.jvm = *jvm;
-    }
-  } else {
-    return reject(
-        "JobManager memory configuration failed: either the JVM heap (jobmanager.memory.heap.size), or the Total "
-        "Flink Memory size (jobmanager.memory.flink.size), or the Total Process Memory size "
-        "(jobmanager.memory.process.size) must be configured; for containers set jobmanager.memory.process.size "
-        "(for example 1600m)");
-  }
+  auto mapped = map_legacy_heap(config, context, process_options, result.notes);
+  if (!mapped) return fail(mapped.error());
+  const ConfigReader reader(*mapped ? **mapped : config);
+  const JobManagerDerivation derivation(reader, version, o, result.notes);
+  auto process = derive_process_memory(reader, process_options, derivation, version, result.notes);
+  if (!process) return fail(process.error());
+  result.jvm_heap = std::move(process->flink.jvm_heap);
+  result.off_heap = std::move(process->flink.off_heap);
+  result.jvm = std::move(process->jvm);
   if (result.jvm_heap.size < MemorySize::of_mebibytes(128) && !reader.contains(o.heap)) {
     result.notes.push_back("the derived JVM heap " + result.jvm_heap.size.to_human() +
                            " is below the recommended minimum of 128 MiB; Flink only warns");
   }
-  auto total = result.flink_total().add(result.jvm.metaspace.size);
-  if (total) total = total->add(result.jvm.overhead.size);
-  if (!total) return fail(total.error());
   auto direct = reader.read(o.direct_memory_limit);
   if (!direct) return fail(direct.error());
   result.direct_memory_limit = *direct;

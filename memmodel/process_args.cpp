@@ -26,8 +26,6 @@ Properties in_hash_map_order(const Properties& inserted) {
 
 }  // namespace
 
-std::string_view role_name(Role role) { return role == Role::kTaskManager ? "taskmanager" : "jobmanager"; }
-
 std::string jvm_args(const TaskManagerMemory& m) {
   const std::string heap = std::to_string(m.jvm_heap().bytes());
   return "-Xmx" + heap + " -Xms" + heap + " -XX:MaxDirectMemorySize=" + std::to_string(m.jvm_direct().bytes()) +

@@ -55,14 +55,51 @@ void note_capping(std::vector<std::string>& notes, std::string_view what, Memory
                   std::to_string(capped.bytes()) + " bytes) instead");
 }
 
-JvmOptions jvm_options(const TaskManagerOptions& o) {
-  return {"TaskManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
-          o.jvm_overhead_fraction};
+Expected<MemorySize> checked_sum(std::initializer_list<MemorySize> sizes) {
+  MemorySize total;
+  for (MemorySize s : sizes) {
+    auto next = total.add(s);
+    if (!next) return next;
+    total = *next;
+  }
+  return total;
 }
 
-JvmOptions jvm_options(const JobManagerOptions& o) {
+Error role_failure(std::string_view role, const Error& error) {
+  constexpr std::string_view kFailed = " memory configuration failed: ";
+  std::string message;
+  message.reserve(role.size() + kFailed.size() + error.message.size());
+  message.append(role).append(kFailed).append(error.message);
+  return Error{error.code, std::move(message)};
+}
+
+Expected<std::optional<FlinkConfig>> map_legacy_heap(const FlinkConfig& config, const DerivationContext& context,
+                                                     const ProcessMemoryOptions& o, std::vector<std::string>& notes) {
+  if (context.version.at_least(2, 0)) return std::optional<FlinkConfig>();
+  const MemoryOption& target =
+      context.legacy_heap == LegacyHeapTarget::kProcessTotal ? o.process_size : o.legacy_heap_target;
+  const ConfigReader plain(config);
+  if (plain.contains(target)) return std::optional<FlinkConfig>();
+  auto legacy = read_legacy_heap(plain, o.legacy_heap, o.legacy_heap_mb, context.legacy_heap_env, o.legacy_heap_env);
+  if (!legacy) return Unexpected{legacy.error()};
+  if (!*legacy) return std::optional<FlinkConfig>();
+  std::optional<FlinkConfig> mapped = config;
+  mapped->set(std::string(target.name.key), std::to_string((*legacy)->bytes()) + "b");
+  notes.push_back("the legacy " + std::string(o.role) + " heap size (" + (*legacy)->to_human() + ") is used as " +
+                  std::string(target.name.key));
+  return mapped;
+}
+
+ProcessMemoryOptions process_memory_options(const TaskManagerOptions& o) {
+  return {"TaskManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
+          o.jvm_overhead_fraction, o.legacy_heap, o.legacy_heap_mb, "FLINK_TM_HEAP", o.flink_size,
+          "the fine-grained memory (taskmanager.memory.task.heap.size and taskmanager.memory.managed.size)", "1728m"};
+}
+
+ProcessMemoryOptions process_memory_options(const JobManagerOptions& o) {
   return {"JobManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
-          o.jvm_overhead_fraction};
+          o.jvm_overhead_fraction, o.legacy_heap, o.legacy_heap_mb, "FLINK_JM_HEAP", o.heap,
+          "the JVM heap (jobmanager.memory.heap.size)", "1600m"};
 }
 
 Expected<RangeFraction> read_range_fraction(const ConfigReader& reader, const MemoryOption& min,
@@ -91,7 +128,7 @@ Expected<Component> read_component(const ConfigReader& reader, const MemoryOptio
                    std::string(found.key)};
 }
 
-Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, const JvmOptions& o,
+Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, const ProcessMemoryOptions& o,
                                                  MemorySize flink_total, const FlinkVersion& version,
                                                  std::vector<std::string>& notes) {
   auto metaspace = read_component(reader, o.metaspace);
@@ -138,7 +175,7 @@ Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, con
   return JvmMetaspaceAndOverhead{*metaspace, Component{*overhead, Provenance::kDerived, overhead_key}};
 }
 
-Expected<JvmMetaspaceAndOverhead> jvm_from_process(const ConfigReader& reader, const JvmOptions& o,
+Expected<JvmMetaspaceAndOverhead> jvm_from_process(const ConfigReader& reader, const ProcessMemoryOptions& o,
                                                    MemorySize process_total, std::vector<std::string>& notes) {
   auto metaspace = read_component(reader, o.metaspace);
   if (!metaspace) return Unexpected{metaspace.error()};

@@ -1,5 +1,6 @@
 // TaskManager memory (FLIP-49, spec §4): path selection (fine-grained, total Flink, total process),
 // the Flink-memory derivations, legacy network buffers (<= 1.20), legacy heap keys, cpu and slots.
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -19,14 +20,21 @@ Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalCo
 // The six Total Flink components while they are being derived.
 struct FlinkParts {
   Component framework_heap, task_heap, framework_off_heap, task_off_heap, network, managed;
+  std::array<const Component*, 6> components() const {
+    return {&framework_heap, &task_heap, &framework_off_heap, &task_off_heap, &network, &managed};
+  }
 };
 
+// The TaskManager strategy of the process layer (Flink's TaskExecutorFlinkMemoryUtils).
 class TaskManagerDerivation {
  public:
-  TaskManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, std::vector<std::string>& notes)
-      : r_(reader), v_(version), o_(taskmanager_options(version)), notes_(notes) {}
+  using Parts = FlinkParts;
 
-  const TaskManagerOptions& options() const { return o_; }
+  TaskManagerDerivation(const ConfigReader& reader, const FlinkVersion& version, const TaskManagerOptions& options,
+                        std::vector<std::string>& notes)
+      : r_(reader), v_(version), o_(options), notes_(notes) {}
+
+  bool has_fine_grained() const { return r_.contains(o_.task_heap) && r_.contains(o_.managed_size); }
 
   // Legacy number-of-buffers mode (1.10-1.20): numberOfBuffers set, no network min/max/fraction.
   bool legacy_network() const {
@@ -138,15 +146,13 @@ class TaskManagerDerivation {
     return Component{*size, Provenance::kDerived, std::string(r_.lookup(o_.network_fraction.name).key)};
   }
 
-  // Sum of components as Flink adds them (overflow-checked).
-  static Expected<MemorySize> sum(std::initializer_list<MemorySize> sizes) {
-    MemorySize total;
-    for (MemorySize s : sizes) {
-      auto next = total.add(s);
-      if (!next) return next;
-      total = *next;
-    }
-    return total;
+  // The configured parts whose remainder of Total Flink is Network Memory, as a sum.
+  static std::string configured_without_network(const FlinkParts& p) {
+    return describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
+                         {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
+                         {"Task Heap", p.task_heap.size, p.task_heap.key},
+                         {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
+                         {"Managed Memory", p.managed.size, p.managed.key}});
   }
 
   std::string others(const FlinkParts& p) const {
@@ -158,7 +164,7 @@ class TaskManagerDerivation {
   }
 
   // FLINK-FROM-TOTAL(F): Total Flink is known (configured, or derived from the process size).
-  Expected<FlinkParts> from_total_flink(MemorySize flink_total) const {
+  Expected<FlinkParts> derive_from_total_flink(MemorySize flink_total) const {
     auto parts = fixed_parts();
     if (!parts) return parts;
     FlinkParts& p = *parts;
@@ -169,15 +175,11 @@ class TaskManagerDerivation {
       auto mg = managed(flink_total);
       if (!mg) return Unexpected{mg.error()};
       p.managed = *mg;
-      auto without_network = sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
-                                  p.task_off_heap.size, p.managed.size});
+      auto without_network = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
+                                          p.task_off_heap.size, p.managed.size});
       if (!without_network || *without_network > flink_total) {
         return reject("the sum of the configured " +
-                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
-                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
-                                    {"Task Heap", p.task_heap.size, p.task_heap.key},
-                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
-                                    {"Managed Memory", p.managed.size, p.managed.key}}) +
+                      configured_without_network(p) +
                       " exceeds " + describe(Part{"Total Flink Memory", flink_total, total_flink_source()}) +
                       "; reduce these components or increase the total");
       }
@@ -191,8 +193,8 @@ class TaskManagerDerivation {
       auto n = network_from_options(flink_total, false);
       if (!n) return Unexpected{n.error()};
       p.network = *n;
-      auto without_heap = sum({p.framework_heap.size, p.framework_off_heap.size, p.task_off_heap.size,
-                               p.managed.size, p.network.size});
+      auto without_heap = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_off_heap.size,
+                                       p.managed.size, p.network.size});
       if (!without_heap || *without_heap > flink_total) {
         return reject("the sum of " +
                       describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
@@ -211,7 +213,7 @@ class TaskManagerDerivation {
   }
 
   // FLINK-FROM-FINE-GRAINED: task heap and managed memory are configured.
-  Expected<FlinkParts> from_fine_grained() const {
+  Expected<FlinkParts> derive_from_fine_grained() const {
     auto th = read_component(r_, o_.task_heap);
     if (!th) return Unexpected{th.error()};
     auto mg = read_component(r_, o_.managed_size);
@@ -221,19 +223,15 @@ class TaskManagerDerivation {
     FlinkParts& p = *parts;
     p.task_heap = *th;
     p.managed = *mg;
-    auto without_network = sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
-                                p.task_off_heap.size, p.managed.size});
+    auto without_network = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
+                                        p.task_off_heap.size, p.managed.size});
     if (!without_network) return Unexpected{without_network.error()};
     if (r_.contains(o_.flink_size)) {
       auto flink_total = r_.read(o_.flink_size);
       if (!flink_total) return Unexpected{flink_total.error()};
       if (*without_network > *flink_total) {
         return reject("the sum of the configured " +
-                      describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
-                                    {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
-                                    {"Task Heap", p.task_heap.size, p.task_heap.key},
-                                    {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
-                                    {"Managed Memory", p.managed.size, p.managed.key}}) +
+                      configured_without_network(p) +
                       " exceeds the configured " +
                       describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
                       "; reduce these components or increase the total");
@@ -256,20 +254,9 @@ class TaskManagerDerivation {
  private:
   const ConfigReader& r_;
   FlinkVersion v_;
-  TaskManagerOptions o_;
+  const TaskManagerOptions& o_;
   std::vector<std::string>& notes_;
 };
-
-Expected<MemorySize> flink_total_of(const FlinkParts& p) {
-  MemorySize total;
-  for (const Component* c : {&p.framework_heap, &p.task_heap, &p.framework_off_heap, &p.task_off_heap, &p.network,
-                             &p.managed}) {
-    auto next = total.add(c->size);
-    if (!next) return next;
-    total = *next;
-  }
-  return total;
-}
 
 // CPU resources keep 8 decimals, rounded down (1.14+, BigDecimal scale 8).
 double round_cpu_down(double cpu) {
@@ -343,86 +330,24 @@ Expected<std::vector<std::pair<std::string, int64_t>>> read_external_resources(c
 Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const DerivationContext& context) {
   const FlinkVersion& version = context.version;
   const TaskManagerOptions options = taskmanager_options(version);
+  const ProcessMemoryOptions process_options = process_memory_options(options);
   TaskManagerMemory result;
-  auto fail = [](const Error& e) {
-    return Unexpected{Error{e.code, "TaskManager memory configuration failed: " + e.message}};
-  };
+  auto fail = [&process_options](const Error& e) { return Unexpected{role_failure(process_options.role, e)}; };
 
-  // Legacy heap keys (1.10-1.20) stand for Total Flink (start scripts) or Total Process (active
-  // resource managers) unless that option is already configured.
-  std::optional<FlinkConfig> mapped;
-  if (!version.at_least(2, 0)) {
-    const MemoryOption& target =
-        context.legacy_heap == LegacyHeapTarget::kProcessTotal ? options.process_size : options.flink_size;
-    const ConfigReader plain(config);
-    if (!plain.contains(target)) {
-      auto legacy = read_legacy_heap(plain, options.legacy_heap, options.legacy_heap_mb, context.legacy_heap_env,
-                                     "FLINK_TM_HEAP");
-      if (!legacy) return fail(legacy.error());
-      if (*legacy) {
-        mapped = config;
-        mapped->set(std::string(target.name.key), std::to_string((*legacy)->bytes()) + "b");
-        result.notes.push_back("the legacy TaskManager heap size (" + (*legacy)->to_human() + ") is used as " +
-                               std::string(target.name.key));
-      }
-    }
-  }
-  const ConfigReader reader(mapped ? *mapped : config);
-  TaskManagerDerivation derivation(reader, version, result.notes);
-
-  FlinkParts parts;
-  JvmMetaspaceAndOverhead jvm;
-  const JvmOptions jvm_opts = jvm_options(options);
-  if (reader.contains(options.task_heap) && reader.contains(options.managed_size)) {
-    auto p = derivation.from_fine_grained();
-    if (!p) return fail(p.error());
-    parts = *p;
-    auto flink_total = flink_total_of(parts);
-    if (!flink_total) return fail(flink_total.error());
-    auto j = jvm_from_flink(reader, jvm_opts, *flink_total, version, result.notes);
-    if (!j) return fail(j.error());
-    jvm = *j;
-  } else if (reader.contains(options.flink_size)) {
-    auto flink_total = reader.read(options.flink_size);
-    if (!flink_total) return fail(flink_total.error());
-    auto p = derivation.from_total_flink(*flink_total);
-    if (!p) return fail(p.error());
-    parts = *p;
-    auto j = jvm_from_flink(reader, jvm_opts, *flink_total, version, result.notes);
-    if (!j) return fail(j.error());
-    jvm = *j;
-  } else if (reader.contains(options.process_size)) {
-    auto process_total = reader.read(options.process_size);
-    if (!process_total) return fail(process_total.error());
-    auto j = jvm_from_process(reader, jvm_opts, *process_total, result.notes);
-    if (!j) return fail(j.error());
-    jvm = *j;
-    const MemorySize flink_total =
-        MemorySize::of_bytes(process_total->bytes() - jvm.metaspace.size.bytes() - jvm.overhead.size.bytes());
-    auto p = derivation.from_total_flink(flink_total);
-    if (!p) return fail(p.error());
-    parts = *p;
-  } else {
-    return fail(Error{ErrorCode::kIllegalConfiguration,
-                      "either the fine-grained memory (taskmanager.memory.task.heap.size and "
-                      "taskmanager.memory.managed.size), or the Total Flink Memory size "
-                      "(taskmanager.memory.flink.size), or the Total Process Memory size "
-                      "(taskmanager.memory.process.size) must be configured; for containers set "
-                      "taskmanager.memory.process.size (for example 1728m)"});
-  }
+  auto mapped = map_legacy_heap(config, context, process_options, result.notes);
+  if (!mapped) return fail(mapped.error());
+  const ConfigReader reader(*mapped ? **mapped : config);
+  const TaskManagerDerivation derivation(reader, version, options, result.notes);
+  auto process = derive_process_memory(reader, process_options, derivation, version, result.notes);
+  if (!process) return fail(process.error());
+  const FlinkParts& parts = process->flink;
   result.framework_heap = parts.framework_heap;
   result.task_heap = parts.task_heap;
   result.framework_off_heap = parts.framework_off_heap;
   result.task_off_heap = parts.task_off_heap;
   result.network = parts.network;
   result.managed = parts.managed;
-  result.jvm = jvm;
-  // Flink adds the process total up once more when building the spec: overflow rejects.
-  auto flink_total = flink_total_of(parts);
-  if (!flink_total) return fail(flink_total.error());
-  auto process = flink_total->add(jvm.metaspace.size);
-  if (process) process = process->add(jvm.overhead.size);
-  if (!process) return fail(process.error());
+  result.jvm = process->jvm;
 
   // CPU cores (§4.5): explicit, else the deployment's fallback, else the number of slots.
   double cpu = 0;

@@ -14,7 +14,8 @@
 #   scripts/cluster.sh env      prints the variables of a running cluster (sourceable)
 # Environment: CLUSTER_DIR (state, default build/cluster), MEMGUARD_BIN (default build/flink-memguard),
 #   HELM (default .tools/k8s-v33/helm), CLUSTER_CHART_VALUES (extra `helm install` arguments),
-#   CLUSTER_CRD (stand-in or operator: which FlinkDeployment CRD, see below).
+#   CLUSTER_CRD (operator, the default, or stand-in: which FlinkDeployment CRD, see below),
+#   MEMGUARD_OPERATOR_VERSION (the operator release whose CRD is installed; scripts/fetch-operator-crd.sh).
 # Every server listens on 127.0.0.1 only, on ports picked free at start.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -115,13 +116,21 @@ issue_webhook_cert() {
 
 kubectl_admin() { "$bin/kubectl" --kubeconfig "$dir/kubeconfig" "$@"; }
 
+crd_established() {
+  [ "$(kubectl_admin get crd flinkdeployments.flink.apache.org \
+        -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}')" = True ]
+}
+
 webhook_start() {
   # shellcheck disable=SC1091
   . "$dir/env"
   alive webhook && return 0
   local args=(serve --listen "127.0.0.1:$WEBHOOK_PORT" --tls-cert "$certs/webhook.crt" --tls-key "$certs/webhook.key"
               --cert-poll-interval 1 --threads 2)
-  [ -f "$dir/webhook-sa.kubeconfig" ] && args+=(--kube-api "$dir/webhook-sa.kubeconfig" --kube-timeout-ms 2000)
+  # Watches of 5 s: they end and resume often, so a resourceVersion compacted meanwhile is met
+  # (tests/cluster: the informer relists after 410 Gone).
+  [ -f "$dir/webhook-sa.kubeconfig" ] && args+=(--kube-api "$dir/webhook-sa.kubeconfig" --kube-timeout-ms 2000
+                                                --kube-watch-timeout 5)
   start webhook "$memguard" "${args[@]}"
   wait_until 60 webhook curl -sf --cacert "$certs/webhook-ca.crt" "https://127.0.0.1:$WEBHOOK_PORT/readyz" \
     || { tail -20 "$dir/logs/webhook.log" >&2; die "flink-memguard serve did not become ready"; }
@@ -154,10 +163,11 @@ up() {
   [ -x "$memguard" ] || die "no $memguard: build it first (make build)"
   [ -x "$helm" ] || bash "$root/scripts/install-k8s-tools.sh" >&2
   bin="$(bash "$root/scripts/build-control-plane.sh")"
-  # CLUSTER_CRD=operator: the operator's own CRD from its Maven artifact; stand-in (default while
-  # that artifact is not served here): tests/cluster/flinkdeployment-crd-stand-in.yaml.
+  # CLUSTER_CRD=operator (default): the operator's own CRD from its Maven artifact, as its Helm
+  # chart ships it (crds/, verbatim); stand-in: tests/cluster/flinkdeployment-crd-stand-in.yaml, a
+  # hand-written schema whose flinkVersion enum has the v2_x values later operators added.
   local crd
-  case "${CLUSTER_CRD:-stand-in}" in
+  case "${CLUSTER_CRD:-operator}" in
     operator) crd="$(bash "$root/scripts/fetch-operator-crd.sh")" ;;
     stand-in) crd="$root/tests/cluster/flinkdeployment-crd-stand-in.yaml" ;;
     *) die "CLUSTER_CRD must be operator or stand-in" ;;
@@ -213,7 +223,11 @@ EOF
     --service-account-key-file "$certs/sa.pub" --service-account-signing-key-file "$certs/sa.key" \
     --service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true \
     --disable-admission-plugins ServiceAccount --endpoint-reconciler-type none \
-    --cert-dir "$certs/apiserver-generated"
+    --cert-dir "$certs/apiserver-generated" \
+    --watch-cache-sizes 'deployments.apps#0'
+  # (Deployments without the watch cache: their watches are served by etcd itself, so compacting
+  # etcd reaches them at once, as it reaches a cached watch in a real cluster once the cache's window
+  # has moved past it; the compaction case of the cluster tests needs that.)
   write_kubeconfig "$dir/kubeconfig" "client-certificate-data: $(base64 -w0 "$certs/admin.crt")" \
     "client-key-data: $(base64 -w0 "$certs/admin.key")"
   wait_until 300 kube-apiserver curl -sf --cacert "$certs/ca.crt" --cert "$certs/admin.crt" --key "$certs/admin.key" \
@@ -224,8 +238,14 @@ EOF
     || die "kube-apiserver never created the default namespace"
 
   log "FlinkDeployment CRD from $crd"
-  kubectl_admin apply --server-side -f "$crd" >/dev/null
-  kubectl_admin wait --for condition=Established --timeout 60s crd/flinkdeployments.flink.apache.org >/dev/null
+  # Created, as Helm creates a chart's crds/ files, with no transformation.
+  kubectl_admin create -f "$crd" >/dev/null
+  # Polled rather than `kubectl wait --for condition=Established`: a CRD is stored with
+  # status.conditions null until the API server's establishing controller has read its schema (for
+  # the operator's 10,000-line schema, a visible while), and kubectl wait stops at that null with
+  # ".status.conditions accessor error" instead of waiting.
+  wait_until 120 kube-apiserver crd_established \
+    || die "the FlinkDeployment CRD from $crd was never Established"
 
   log "helm install $release (webhook.url=https://127.0.0.1:$webhook_port)"
   # shellcheck disable=SC2086

@@ -5,11 +5,13 @@
 # chart ships exactly those files. Resolved with Maven (checksums checked), cached outside the
 # clone, so a second run downloads nothing. Installs Maven from Debian if the machine has none.
 #
-# Usage:  scripts/fetch-operator-crd.sh [operator-version]     (default 1.15.0)
+# Usage:  scripts/fetch-operator-crd.sh [operator-version]     (default 1.10.0)
+# 1.10.0, not the newest operator (1.15.0): it is the newest release of the API artifact that the
+# Maven registry these machines reach serves; 1.11.0 to 1.15.0 are refused there (README).
 # Prints the path of flinkdeployments.flink.apache.org-v1.yml.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-version="${1:-${MEMGUARD_OPERATOR_VERSION:-1.15.0}}"
+version="${1:-${MEMGUARD_OPERATOR_VERSION:-1.10.0}}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/flink-memguard/operator-crd/$version"
 crd="$cache/flinkdeployments.flink.apache.org-v1.yml"
 if [ -s "$crd" ]; then echo "$crd"; exit 0; fi

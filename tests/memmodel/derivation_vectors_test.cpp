@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "memmodel/derivation.h"
+#include "memmodel/derived_memory.h"
 
 using namespace memguard::memmodel;
 
@@ -24,38 +25,19 @@ struct Outcome {
 
 Outcome run_case(const FlinkConfig& config, const std::string& role, const DerivationContext& context) {
   Outcome out;
-  if (role == "taskmanager") {
-    auto m = derive_taskmanager(config, context);
-    if (!m) {
-      out.error = m.error().message;
-      return out;
-    }
-    out.ok = true;
-    auto b = [](MemorySize s) { return static_cast<double>(s.bytes()); };
-    out.components = {{"frameworkHeap", b(m->framework_heap.size)}, {"taskHeap", b(m->task_heap.size)},
-                      {"frameworkOffHeap", b(m->framework_off_heap.size)}, {"taskOffHeap", b(m->task_off_heap.size)},
-                      {"network", b(m->network.size)}, {"managed", b(m->managed.size)},
-                      {"jvmHeap", b(m->jvm_heap())}, {"jvmDirect", b(m->jvm_direct())},
-                      {"flinkTotal", b(m->flink_total())}, {"jvmMetaspace", b(m->jvm.metaspace.size)},
-                      {"jvmOverhead", b(m->jvm.overhead.size)}, {"processTotal", b(m->process_total())},
-                      {"cpuCores", m->cpu_cores}, {"numSlots", m->num_slots}};
-    out.jvm_args = jvm_args(*m);
-    for (auto& [k, v] : dynamic_properties(*m, context.version)) out.dynamic[k] = v;
-  } else {
-    auto m = derive_jobmanager(config, context);
-    if (!m) {
-      out.error = m.error().message;
-      return out;
-    }
-    out.ok = true;
-    auto b = [](MemorySize s) { return static_cast<double>(s.bytes()); };
-    out.components = {{"jvmHeap", b(m->jvm_heap.size)}, {"offHeap", b(m->off_heap.size)},
-                      {"jvmDirect", b(m->jvm_direct())}, {"flinkTotal", b(m->flink_total())},
-                      {"jvmMetaspace", b(m->jvm.metaspace.size)}, {"jvmOverhead", b(m->jvm.overhead.size)},
-                      {"processTotal", b(m->process_total())}};
-    out.jvm_args = jvm_args(*m);
-    for (auto& [k, v] : dynamic_properties(*m, context.version)) out.dynamic[k] = v;
+  auto m = derive_memory(role == "taskmanager" ? Role::kTaskManager : Role::kJobManager, config, context);
+  if (!m) {
+    out.error = m.error().message;
+    return out;
   }
+  out.ok = true;
+  for (const ComponentRow& row : m->vector_rows()) out.components[std::string(row.field)] = static_cast<double>(row.size.bytes());
+  if (m->taskmanager) {
+    out.components["cpuCores"] = m->taskmanager->cpu_cores;
+    out.components["numSlots"] = m->taskmanager->num_slots;
+  }
+  out.jvm_args = m->jvm_flags();
+  for (auto& [k, v] : m->dynamic_properties(context.version)) out.dynamic[k] = v;
   return out;
 }
 

@@ -204,3 +204,23 @@ TEST_CASE("audit --interval repeats the audit and serves the last good one on /m
   CHECK_THAT(metrics, Catch::Contains("flink_memguard_audit_errors_total 1\n"));
   CHECK_THAT(metrics, Catch::Contains(R"(name="flink-taskmanager",code="process-exceeds-limit",action="deny"} 1)"));
 }
+
+TEST_CASE("audit --page-size sets the limit of every list request, within 1 to 10000", "[cli][audit]") {
+  FakeCluster c;
+  FakeApiServer server(c.server_cert, c.token, [](const FakeRequest& r) { return cluster(r, "/"); });
+  Run r = run("audit --page-size 3 " + connection(c, server));
+  CHECK(r.exit_code == 1);
+  size_t lists = 0;
+  for (const auto& request : server.requests()) {
+    ++lists;
+    CHECK(request.param("limit") == "3");
+  }
+  CHECK(lists == 6);  // one page per kind here: the fake hands out no continue token
+  CHECK(run("audit " + connection(c, server)).exit_code == 1);
+  CHECK(server.requests().back().param("limit") == "500");
+  for (const char* bad : {"0", "10001", "x"}) {
+    Run refused = run(std::string("audit --page-size ") + bad + " " + connection(c, server));
+    CHECK(refused.exit_code == 2);
+    CHECK(contains(refused.out, "--page-size needs a number of objects from 1 to 10000"));
+  }
+}

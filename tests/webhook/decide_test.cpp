@@ -51,11 +51,11 @@ TEST_CASE("A memory configuration Flink rejects is denied with Flink's reason an
   CHECK_FALSE(a.allowed);
   CHECK(a.code == 403);
   CHECK(a.reason == "Forbidden");
-  CHECK(a.message.find("JobManager") != std::string::npos);
-  CHECK(a.message.find("fails at start") != std::string::npos);
-  CHECK(a.message.find("Off-Heap Memory") != std::string::npos);  // Flink's own explanation
+  CHECK_THAT(a.message, Catch::Contains("JobManager"));
+  CHECK_THAT(a.message, Catch::Contains("fails at start"));
+  CHECK_THAT(a.message, Catch::Contains("Off-Heap Memory"));  // Flink's own explanation
   // 500Mi leaves 52 MiB of Flink memory; the smallest accepted JobManager process size is 577 MiB.
-  CHECK(a.message.find("set spec.jobManager.resource.memory to at least 577Mi") != std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("set spec.jobManager.resource.memory to at least 577Mi"));
   CHECK(a.outcome.decision == "denied");
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"memory-config-rejected"});
   CHECK(a.audit.at("findings") == "memory-config-rejected");
@@ -72,16 +72,16 @@ TEST_CASE("A memory limit below its request is denied as the operator would reje
   Answer a = review(Mode::kValidate, read_fixture("fd-limit-below-request.json"));
   CHECK_FALSE(a.allowed);
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"limit-below-request"});
-  CHECK(a.message.find("TaskManager") != std::string::npos);
-  CHECK(a.message.find("set spec.taskManager.resources.limits.memory to at least 4096Mi") != std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("TaskManager"));
+  CHECK_THAT(a.message, Catch::Contains("set spec.taskManager.resources.limits.memory to at least 4096Mi"));
 }
 
 TEST_CASE("A limit factor below 1 in flinkConfiguration is denied: Flink refuses to create the pod", "[engine][decide]") {
   Answer a = review(Mode::kValidate, read_fixture("fd-limit-factor-below-one.json"));
   CHECK_FALSE(a.allowed);
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"limit-below-request"});
-  CHECK(a.message.find("kubernetes.taskmanager.memory.limit-factor") != std::string::npos);
-  CHECK(a.message.find("0.5") != std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("kubernetes.taskmanager.memory.limit-factor"));
+  CHECK_THAT(a.message, Catch::Contains("0.5"));
 }
 
 TEST_CASE("Pod-template memory and cpu on flink-main-container warn, sidecars do not", "[engine][decide]") {
@@ -89,7 +89,7 @@ TEST_CASE("Pod-template memory and cpu on flink-main-container warn, sidecars do
   CHECK(a.allowed);
   REQUIRE(a.warnings.size() == 1);
   CHECK(a.warnings[0].find("spec.taskManager.podTemplate.spec.containers[1].resources") == 0);
-  CHECK(a.warnings[0].find("limits.memory, limits.cpu") != std::string::npos);
+  CHECK_THAT(a.warnings[0], Catch::Contains("limits.memory, limits.cpu"));
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"pod-template-resources-overwritten"});
 }
 
@@ -270,8 +270,8 @@ TEST_CASE("Policy actions: a finding can be turned off, downgraded or upgraded",
   Answer deny = review(Mode::kValidate, read_fixture("fd-rocksdb-unmanaged.json"),
                        policy_from("findings:\n  rocksdb-unmanaged-memory: deny\n"));
   CHECK_FALSE(deny.allowed);
-  CHECK(deny.message.find("RocksDB allocates native memory outside Flink's budget") != std::string::npos);
-  CHECK(deny.message.find("total process 4096 MiB = total Flink") != std::string::npos);
+  CHECK_THAT(deny.message, Catch::Contains("RocksDB allocates native memory outside Flink's budget"));
+  CHECK_THAT(deny.message, Catch::Contains("total process 4096 MiB = total Flink"));
 }
 
 TEST_CASE("Per-namespace overrides apply only in their namespace", "[engine][decide][policy]") {
@@ -329,23 +329,23 @@ TEST_CASE("ConfigMap: a process size above the declared container limit is denie
                        "(annotation flink-memguard.io/taskmanager-memory-limit: 1Gi)") != std::string::npos);
   CHECK(a.message.find("total process 1728 MiB = total Flink 1280 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB") !=
         std::string::npos);
-  CHECK(a.message.find("OOM-kills") != std::string::npos);
-  CHECK(a.message.find("raise the container memory limit to at least 1728Mi") != std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("OOM-kills"));
+  CHECK_THAT(a.message, Catch::Contains("raise the container memory limit to at least 1728Mi"));
   // The JobManager fits its 2Gi: only the TaskManager is named.
-  CHECK(a.message.find("JobManager") == std::string::npos);
+  CHECK_THAT(a.message, !Catch::Contains("JobManager"));
 }
 
 TEST_CASE("ConfigMap: a file Flink cannot load is denied", "[engine][decide][configmap]") {
   Answer a = review(Mode::kValidate, read_fixture("cm-config-file-invalid.json"));
   CHECK_FALSE(a.allowed);
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"config-file-invalid"});
-  CHECK(a.message.find("duplicate key 'taskmanager'") != std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("duplicate key 'taskmanager'"));
 }
 
 TEST_CASE("ConfigMap: a memory configuration Flink rejects is denied", "[engine][decide][configmap]") {
   Answer a = review(Mode::kValidate, read_fixture("cm-memory-config-rejected.json"));
   CHECK_FALSE(a.allowed);
-  CHECK(a.message.find("set jobmanager.memory.process.size in data.config.yaml to at least 577m") != std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("set jobmanager.memory.process.size in data.config.yaml to at least 577m"));
 }
 
 TEST_CASE("ConfigMap: a native limit factor below 1 is denied", "[engine][decide][configmap]") {
@@ -414,7 +414,7 @@ TEST_CASE("A rejection that no process size cures suggests changing the options,
                                      "taskmanager.memory.jvm-overhead.max": "100m",)");
   Answer a = review(Mode::kValidate, body);
   CHECK_FALSE(a.allowed);
-  CHECK(a.message.find("the minimum (200 MiB, 209715200 bytes) is larger than the maximum") != std::string::npos);
-  CHECK(a.message.find("Fix: change the options named above in spec.flinkConfiguration.") != std::string::npos);
-  CHECK(a.message.find("at least") == std::string::npos);
+  CHECK_THAT(a.message, Catch::Contains("the minimum (200 MiB, 209715200 bytes) is larger than the maximum"));
+  CHECK_THAT(a.message, Catch::Contains("Fix: change the options named above in spec.flinkConfiguration."));
+  CHECK_THAT(a.message, !Catch::Contains("at least"));
 }

@@ -37,7 +37,7 @@ TEST_CASE("An object of the wrong shape is an in-band 400 that keeps the uid", "
     CHECK(a.uid == "uid-fd-valid");
     CHECK_FALSE(a.allowed);
     CHECK(a.code == 400);
-    CHECK(a.message.find(c.expect) != std::string::npos);
+    CHECK_THAT(a.message, Catch::Contains(c.expect));
     CHECK(a.outcome.decision == "errored");
   }
 }

@@ -1,4 +1,4 @@
-// JSON Patch encoding: pointer escaping, operation shape, and the base64 the response carries.
+// JSON Patch encoding: pointer escaping (Pointer), operation shape, and the base64 the response carries.
 #include <catch2/catch.hpp>
 
 #include "webhook/admission/json_patch.h"
@@ -6,14 +6,14 @@
 using memguard::admission::PatchOperation;
 using memguard::admission::base64_encode;
 using memguard::admission::encode_patch;
-using memguard::admission::json_pointer;
+using memguard::admission::Pointer;
 
 TEST_CASE("JSON pointers escape '~' and '/' but keep dots", "[admission][patch]") {
-  CHECK(json_pointer({"spec", "flinkConfiguration", "taskmanager.memory.process.size"}) ==
+  CHECK(Pointer{"spec", "flinkConfiguration", "taskmanager.memory.process.size"}.encoded() ==
         "/spec/flinkConfiguration/taskmanager.memory.process.size");
-  CHECK(json_pointer({"metadata", "annotations", "flink-memguard.io/skip"}) == "/metadata/annotations/flink-memguard.io~1skip");
-  CHECK(json_pointer({"a~b", "c/~d"}) == "/a~0b/c~1~0d");
-  CHECK(json_pointer({}) == "");
+  CHECK(Pointer{"metadata", "annotations", "flink-memguard.io/skip"}.encoded() == "/metadata/annotations/flink-memguard.io~1skip");
+  CHECK(Pointer{"a~b", "c/~d"}.encoded() == "/a~0b/c~1~0d");
+  CHECK(Pointer{}.encoded() == "");
 }
 
 TEST_CASE("A patch is a JSON array of operations with escaped string values", "[admission][patch]") {

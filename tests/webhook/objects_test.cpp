@@ -86,6 +86,27 @@ TEST_CASE("Wrong types are errors naming the field", "[admission][objects]") {
   CHECK(error_of(R"("just a string")") == "object: expected an object, got a string");
 }
 
+TEST_CASE("spec.flinkVersion outside the operator CRD's enum is unreadable, not the default version",
+          "[admission][objects]") {
+  simdjson::dom::parser parser;
+  auto with_version = [&](const std::string& json_value) {
+    return decode_flinkdeployment(parse(parser, R"({"spec":{"flinkVersion":)" + json_value + "}}"));
+  };
+  for (const char* known : {R"("v1_13")", R"("v1_18")", R"("v1_20")", R"("v2_0")", R"("v2_1")"}) {
+    INFO(known);
+    CHECK(with_version(known));
+  }
+  // The API server refuses each of these (tests/cluster: check agrees with it).
+  for (const char* unknown : {R"("v9_9")", R"("1.20")", R"("v1_20_1")", R"("v2_x")", R"("v1_12")", R"("v1_21")",
+                              R"("V1_20")", R"("v1_020")", R"("")", "1.2", "true"}) {
+    INFO(unknown);
+    auto fd = with_version(unknown);
+    REQUIRE_FALSE(fd);
+    CHECK(fd.error().message.find("spec.flinkVersion: ") == 0);
+    CHECK(fd.error().message.find("operator CRD's enum") != std::string::npos);
+  }
+}
+
 TEST_CASE("A ConfigMap without Flink's data keys is not decoded further", "[admission][objects]") {
   simdjson::dom::parser parser;
   // The metadata is malformed on purpose: the fast path never looks at it.

@@ -52,7 +52,7 @@ TEST_CASE("A bad policy file keeps the previous policy and is reported once", "[
   file.write("findings:\n  rocksdb-unmanaged-memory: explode\n");
   CHECK_FALSE(store.poll());
   CHECK(store.reload_failures() == 1);
-  CHECK(store.last_error().find("unknown action 'explode'") != std::string::npos);
+  CHECK_THAT(store.last_error(), Catch::Contains("unknown action 'explode'"));
   CHECK(store.current()->defaults.action(FindingCode::kRocksdbUnmanagedMemory) == Action::kDeny);
   CHECK_FALSE(store.poll());
   CHECK(store.reload_failures() == 1);  // the same bad bytes are not counted again
@@ -66,11 +66,11 @@ TEST_CASE("The first load fails on a missing or invalid file", "[server][policy-
   PolicyStore missing("/tmp/memguard-policy-store-test-does-not-exist.yaml");
   auto loaded = missing.load();
   REQUIRE_FALSE(loaded);
-  CHECK(loaded.error().message.find("cannot be opened") != std::string::npos);
+  CHECK_THAT(loaded.error().message, Catch::Contains("cannot be opened"));
   TempFile file("invalid");
   file.write("nonsense: true\n");
   PolicyStore invalid(file.path);
   auto bad = invalid.load();
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message.find("unknown key 'nonsense'") != std::string::npos);
+  CHECK_THAT(bad.error().message, Catch::Contains("unknown key 'nonsense'"));
 }

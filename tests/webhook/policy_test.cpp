@@ -28,7 +28,7 @@ TEST_CASE("The embedded policy sets every finding: deny for what breaks, warn fo
   CHECK_FALSE(p.excluded("analytics"));
   // Every code is named in the embedded document, so no finding silently falls back to the blank base.
   for (FindingCode code : kAllFindingCodes) {
-    CHECK(std::string(kEmbeddedPolicyYaml).find(std::string(finding_code_name(code)) + ":") != std::string::npos);
+    CHECK_THAT(std::string(kEmbeddedPolicyYaml), Catch::Contains(std::string(finding_code_name(code)) + ":"));
   }
 }
 
@@ -86,14 +86,14 @@ TEST_CASE("Policy errors name the offending key, code or value", "[engine][polic
     REQUIRE_FALSE(p);
     return p.error().message;
   };
-  CHECK(error_of("findings:\n  process-too-big: deny\n").find("unknown finding code 'process-too-big'") != std::string::npos);
-  CHECK(error_of("findings:\n  process-exceeds-limit: block\n").find("unknown action 'block'") != std::string::npos);
-  CHECK(error_of("rules: {}\n").find("unknown key 'rules'") != std::string::npos);
-  CHECK(error_of("mutations:\n  everything: true\n").find("unknown key 'everything'") != std::string::npos);
-  CHECK(error_of("mutations:\n  tuning: maybe\n").find("expected true or false") != std::string::npos);
-  CHECK(error_of("thresholds:\n  limit-headroom: lots\n").find("not a memory size") != std::string::npos);
-  CHECK(error_of("namespaces:\n  a:\n    colour: red\n").find("unknown key 'colour'") != std::string::npos);
-  CHECK(error_of("excluded-namespaces: kube-system\n").find("expected a list") != std::string::npos);
-  CHECK(error_of("findings: [a, b\n").find("invalid YAML") != std::string::npos);
-  CHECK(error_of("- a\n- b\n").find("expected a map") != std::string::npos);
+  CHECK_THAT(error_of("findings:\n  process-too-big: deny\n"), Catch::Contains("unknown finding code 'process-too-big'"));
+  CHECK_THAT(error_of("findings:\n  process-exceeds-limit: block\n"), Catch::Contains("unknown action 'block'"));
+  CHECK_THAT(error_of("rules: {}\n"), Catch::Contains("unknown key 'rules'"));
+  CHECK_THAT(error_of("mutations:\n  everything: true\n"), Catch::Contains("unknown key 'everything'"));
+  CHECK_THAT(error_of("mutations:\n  tuning: maybe\n"), Catch::Contains("expected true or false"));
+  CHECK_THAT(error_of("thresholds:\n  limit-headroom: lots\n"), Catch::Contains("not a memory size"));
+  CHECK_THAT(error_of("namespaces:\n  a:\n    colour: red\n"), Catch::Contains("unknown key 'colour'"));
+  CHECK_THAT(error_of("excluded-namespaces: kube-system\n"), Catch::Contains("expected a list"));
+  CHECK_THAT(error_of("findings: [a, b\n"), Catch::Contains("invalid YAML"));
+  CHECK_THAT(error_of("- a\n- b\n"), Catch::Contains("expected a map"));
 }

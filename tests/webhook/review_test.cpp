@@ -66,11 +66,11 @@ TEST_CASE("Bodies that are not an AdmissionReview v1 are rejected with a reason"
     REQUIRE_FALSE(r);
     return r.error().message;
   };
-  CHECK(error_of("").find("empty body") != std::string::npos);
-  CHECK(error_of("not json").find("not valid JSON") != std::string::npos);
-  CHECK(error_of("{\"kind\": \"AdmissionReview\"").find("not valid JSON") != std::string::npos);
-  CHECK(error_of("[1,2]").find("expected a JSON object") != std::string::npos);
-  CHECK(error_of(R"({"apiVersion":"v1","kind":"ConfigMap"})").find("not an AdmissionReview") != std::string::npos);
+  CHECK_THAT(error_of(""), Catch::Contains("empty body"));
+  CHECK_THAT(error_of("not json"), Catch::Contains("not valid JSON"));
+  CHECK_THAT(error_of("{\"kind\": \"AdmissionReview\""), Catch::Contains("not valid JSON"));
+  CHECK_THAT(error_of("[1,2]"), Catch::Contains("expected a JSON object"));
+  CHECK_THAT(error_of(R"({"apiVersion":"v1","kind":"ConfigMap"})"), Catch::Contains("not an AdmissionReview"));
   CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u"}})")
             .find("only admission.k8s.io/v1") != std::string::npos);
   CHECK(error_of(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"})").find("no request") !=
@@ -92,7 +92,7 @@ TEST_CASE("Invalid UTF-8 and out-of-range numbers are rejected, not crashed on",
   std::string huge = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","n":123456789012345678901234567890}})";
   auto h = decode_review(huge);
   REQUIRE_FALSE(h);
-  CHECK(h.error().message.find("not valid JSON") != std::string::npos);
+  CHECK_THAT(h.error().message, Catch::Contains("not valid JSON"));
 }
 
 TEST_CASE("An object of the wrong shape is reported in-band, with the uid kept", "[admission][review]") {

@@ -38,13 +38,13 @@ TEST_CASE("Streaming is the default runtime mode, batch and automatic are not st
 }
 
 TEST_CASE("The breakdown lists the process layer and each role's components", "[engine][rules]") {
-  auto tm = derive_role(FlinkConfig{{"taskmanager.memory.process.size", "1728m"}}, {}, Role::kTaskManager);
+  auto tm = derive_memory(Role::kTaskManager, FlinkConfig{{"taskmanager.memory.process.size", "1728m"}}, {});
   REQUIRE(tm);
   CHECK(breakdown(*tm) ==
         "total process 1728 MiB = total Flink 1280 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB (total Flink = "
         "framework heap 128 MiB + task heap 384 MiB + framework off-heap 128 MiB + task off-heap 0 MiB + network 128 MiB "
         "+ managed 512 MiB)");
-  auto jm = derive_role(FlinkConfig{{"jobmanager.memory.process.size", "1600m"}}, {}, Role::kJobManager);
+  auto jm = derive_memory(Role::kJobManager, FlinkConfig{{"jobmanager.memory.process.size", "1600m"}}, {});
   REQUIRE(jm);
   // Flink's documented JobManager default: 1600m gives a 1024 MiB heap (overhead 160 MiB raised to its 192 MiB minimum).
   CHECK(breakdown(*jm) == "total process 1600 MiB = total Flink 1152 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB "
@@ -76,8 +76,8 @@ TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[eng
   auto findings = evaluate_role(eff, in, headroom);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
-  CHECK(findings[0].message.find("plus the required headroom of 128 MiB") != std::string::npos);
-  CHECK(findings[0].message.find("at least 1728Mi") != std::string::npos);
+  CHECK_THAT(findings[0].message, Catch::Contains("plus the required headroom of 128 MiB"));
+  CHECK_THAT(findings[0].message, Catch::Contains("at least 1728Mi"));
 }
 
 TEST_CASE("A limit Flink sets is quoted with the request and factor it comes from", "[engine][rules]") {
@@ -95,7 +95,7 @@ TEST_CASE("A limit Flink sets is quoted with the request and factor it comes fro
   auto findings = evaluate_role(eff, in, settings);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
-  CHECK(findings[0].message.find("the limit Flink sets: 1600Mi x limit factor 1.5") != std::string::npos);
+  CHECK_THAT(findings[0].message, Catch::Contains("the limit Flink sets: 1600Mi x limit factor 1.5"));
 }
 
 TEST_CASE("Rounding the process size down to whole MiB is not a limit violation", "[engine][rules]") {

@@ -104,3 +104,67 @@ TEST_CASE("serve --kube-api KUBECONFIG judges a workload against the ConfigMap t
   CHECK_THAT(unchecked, Catch::Contains(R"("uid":"u-kube-api","allowed":true)"));
   CHECK_THAT(unchecked, Catch::Contains("ConfigMap flink-config not checked: no Kubernetes API access configured"));
 }
+
+TEST_CASE("serve --kube-watch-timeout sets the informers' watch timeoutSeconds, and /metrics counts the cache's work",
+          "[cli][serve][kube]") {
+  Pki pki;
+  FakeCluster cluster;
+  FakeApiServer api(cluster.server_cert, cluster.token, cluster_api);
+  const std::string kubeconfig = cluster.dir.write("kubeconfig", "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+                                                                 "clusters:\n- name: fake\n  cluster:\n    server: " +
+                                                                     api.url() + "\n    certificate-authority: " +
+                                                                     cluster.ca_file +
+                                                                     "\ncontexts:\n- name: test\n  context: {cluster: fake, "
+                                                                     "user: webhook}\nusers:\n- name: webhook\n  user:\n"
+                                                                     "    tokenFile: " + cluster.token_file + "\n");
+  ChildProcess proc({"serve", "--listen", "127.0.0.1:0", "--tls-cert", pki.server.cert.string(), "--tls-key",
+                     pki.server.key.string(), "--kube-api", kubeconfig, "--kube-watch-timeout", "7"});
+  auto ready = proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  TlsClient client(port_from_line(*ready), pki.client());
+  REQUIRE_FALSE(client.connect());
+  // The four informers (Deployments, StatefulSets, Jobs, Pods) list at least once each, then watch
+  // (a failed watch relists, so "at least"); polled until a watch was sent too, since they start in the background (a deadline
+  // 50x what they take).
+  auto counter = [](const std::string& text, const std::string& name) -> long {
+    const auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stol(text.substr(at + name.size() + 2));
+  };
+  std::string metrics;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto watched = [&api] {
+    for (const auto& r : api.requests()) {
+      if (r.is_watch()) return true;
+    }
+    return false;
+  };
+  while ((counter(metrics, "memguard_kube_cache_lists_total") < 4 || !watched()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    Reply r = client.request(http::verb::get, "/metrics", "", "");
+    REQUIRE_FALSE(r.ec);
+    metrics = r.response.body();
+  }
+  CHECK_THAT(metrics, Catch::Contains("# TYPE memguard_kube_cache_lists_total counter\n"));
+  CHECK(counter(metrics, "memguard_kube_cache_lists_total") >= 4);
+  CHECK(counter(metrics, "memguard_kube_cache_relists_after_gone_total") == 0);  // the fake never answers 410
+  CHECK(counter(metrics, "memguard_kube_cache_watch_events_total") == 0);         // nor sends an event
+  CHECK(counter(metrics, "memguard_kube_cache_fetches_total") == 0);
+  client.close();
+  proc.signal(SIGTERM);
+  CHECK(proc.wait(std::chrono::seconds(30)) == 0);
+  size_t watches = 0;
+  for (const auto& r : api.requests()) {
+    if (!r.is_watch()) continue;
+    ++watches;
+    CHECK(r.param("timeoutSeconds") == "7");
+  }
+  CHECK(watches >= 1);
+}
+
+TEST_CASE("serve refuses a --kube-watch-timeout outside 1 to 3600 seconds", "[cli][serve][kube]") {
+  for (const char* bad : {"0", "3601", "x"}) {
+    ChildProcess proc({"serve", "--tls-cert", "c", "--tls-key", "k", "--kube-watch-timeout", bad});
+    CHECK(proc.wait(std::chrono::seconds(30)) == 2);
+  }
+}

@@ -102,6 +102,9 @@ TEST_CASE("During the shutdown drain /readyz answers 503 to a request that had s
   TlsClient client(srv.port(), pki.client());
   REQUIRE_FALSE(client.connect());
   REQUIRE(client.request(http::verb::get, "/readyz", "", "").status() == 200);
+  // The first request leaves the gauge only when the server's write handler runs, which can be just
+  // after the client has read the reply; wait for it, or the next wait could see its stale count.
+  REQUIRE(eventually([&] { return srv.server().metrics().inflight() == 0; }));
   // Its first bytes have arrived, so the drain lets it finish (README: Shutdown, step 3).
   REQUIRE_FALSE(client.write_raw("GET /readyz HTTP/1.1\r\nHost: localhost\r\n"));
   REQUIRE(eventually([&] { return srv.server().metrics().inflight() == 1; }));

@@ -127,8 +127,8 @@ TEST_CASE("each workload kind running a TaskManager over its limit is denied", "
   CHECK(has(d, "process-exceeds-limit"));
   CHECK(d.message.find("container taskmanager: TaskManager: total process memory exceeds the container memory "
                        "limit 1536 MiB (resources.limits.memory: 1536Mi of container taskmanager)") != std::string::npos);
-  CHECK(d.message.find("total process 1728 MiB") != std::string::npos);
-  CHECK(d.message.find("raise the container memory limit to at least 1728Mi") != std::string::npos);
+  CHECK_THAT(d.message, Catch::Contains("total process 1728 MiB"));
+  CHECK_THAT(d.message, Catch::Contains("raise the container memory limit to at least 1728Mi"));
 }
 
 TEST_CASE("a workload whose limit holds the process is allowed, and warnings name missing limits and low requests",
@@ -239,8 +239,8 @@ TEST_CASE("FLINK_PROPERTIES and -D arguments override the mounted file in the en
                                                                         env + limits("1536Mi")))),
         &counterparts);
     CHECK(d.outcome == Decision::Outcome::kDenied);
-    CHECK(d.message.find("-Dtaskmanager.memory.process.size in the args of container taskmanager") != std::string::npos);
-    CHECK(d.message.find("total process 2048 MiB") != std::string::npos);
+    CHECK_THAT(d.message, Catch::Contains("-Dtaskmanager.memory.process.size in the args of container taskmanager"));
+    CHECK_THAT(d.message, Catch::Contains("total process 2048 MiB"));
   }
   SECTION("the separate '-D key=value' spelling") {
     Decision d = decide_create(
@@ -456,8 +456,8 @@ TEST_CASE("at most 32 Flink containers of one workload are judged, the rest are 
   }
   Decision d = decide_create(decode(workload_json("Deployment", containers)), &counterparts);
   CHECK(d.outcome == Decision::Outcome::kDenied);
-  CHECK(d.message.find("container taskmanager-31: TaskManager") != std::string::npos);
-  CHECK(d.message.find("container taskmanager-32: TaskManager") == std::string::npos);
+  CHECK_THAT(d.message, Catch::Contains("container taskmanager-31: TaskManager"));
+  CHECK_THAT(d.message, !Catch::Contains("container taskmanager-32: TaskManager"));
   CHECK(any_warning_contains(d, "8 more Flink container(s) not judged: flink-memguard judges at most 32 per review "
                                 "(README: Limits); allowed without checking"));
 }

@@ -37,13 +37,11 @@ std::string_view op_name(PatchOperation::Op op) {
   return "replace";
 }
 
-std::string json_pointer(const Pointer& pointer) { return pointer.encoded(); }
-
 std::string encode_patch(const std::vector<PatchOperation>& patch) {
   json::Writer w;
   w.begin_array();
   for (const auto& op : patch) {
-    w.begin_object().member("op", op_name(op.op)).member("path", json_pointer(op.path));
+    w.begin_object().member("op", op_name(op.op)).member("path", op.path.encoded());
     if (op.op != PatchOperation::Op::kRemove) w.key("value").raw(op.value_json);
     w.end_object();
   }

@@ -1,5 +1,5 @@
-// RFC 6902 JSON Patch operations built structurally (never as hand-written strings), with RFC 6901
-// pointer escaping in one place, and the base64 the AdmissionReview response carries them in.
+// RFC 6902 JSON Patch operations built structurally (never as hand-written strings), and the base64
+// the AdmissionReview response carries them in. RFC 6901 escaping lives in pointer.h (Pointer).
 #pragma once
 
 #include <string>
@@ -24,9 +24,6 @@ struct PatchOperation {
 };
 
 std::string_view op_name(PatchOperation::Op op);
-
-// "/spec/flinkConfiguration/taskmanager.memory.process.size"; '~' -> "~0", '/' -> "~1".
-std::string json_pointer(const Pointer& pointer);
 
 // The patch document: a JSON array of operations.
 std::string encode_patch(const std::vector<PatchOperation>& patch);

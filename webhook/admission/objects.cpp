@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "memmodel/flink_version.h"
 #include "memmodel/input_limits.h"
 #include "memmodel/java_text.h"
 
@@ -241,6 +242,27 @@ Expected<void> crd_typed(object parent, std::string_view name, const Pointer& at
   return {};
 }
 
+// spec.flinkVersion is an enum in the operator's CRD (its Java FlinkVersion: v1_13 to v1_20, then
+// v2_0, v2_1, ... as operator releases add them), so the API server refuses any other value before
+// the operator or this webhook could read it. A value outside that spelling is unreadable, not the
+// default version; a v2_<n> a newer operator lists is accepted (the project targets the newest).
+Expected<void> operator_flink_version(const FieldText& version) {
+  auto refuse = [&] {
+    return make_error(ErrorCode::kInvalidArgument,
+                      field_path(version.pointer) + ": '" + version.text +
+                          "' is not a value of the operator CRD's enum (v1_13 to v1_20, v2_0, v2_1, ...)");
+  };
+  const std::string& text = version.text;
+  if (!version.from_string || text.size() < 4 || text[0] != 'v' || text.find('_') == std::string::npos) return refuse();
+  if (text.find('x') != std::string::npos || text.find('X') != std::string::npos) return refuse();
+  auto parsed = memmodel::FlinkVersion::parse(text);
+  if (!parsed || parsed->patch != 0 || std::count(text.begin(), text.end(), '_') != 1) return refuse();
+  if (parsed->major == 1 && (parsed->minor < 13 || parsed->minor > 20)) return refuse();
+  // No leading zeros ("v1_020" parses as 1.20 but is no enum constant).
+  if (text != "v" + std::to_string(parsed->major) + "_" + std::to_string(parsed->minor)) return refuse();
+  return {};
+}
+
 Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name) {
   FlinkDeploymentSpecRole role;
   Pointer at{"spec", std::string(name)};
@@ -394,6 +416,10 @@ Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
   object spec = **spec_member;
   auto version = optional_scalar(spec, "flinkVersion", {"spec"});
   if (!version) return Unexpected{version.error()};
+  if (*version) {
+    auto readable = operator_flink_version(**version);
+    if (!readable) return Unexpected{readable.error()};
+  }
   out.flink_version = std::move(*version);
   auto config = optional_object(spec, "flinkConfiguration", {"spec"});
   if (!config) return Unexpected{config.error()};

@@ -34,7 +34,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: flink-memguard audit [--namespace NS]... [--output text|json] [--policy FILE]\n"
     "                            [--kubeconfig FILE | --in-cluster | --server URL --token-file F --ca-file F]\n"
-    "                            [--flink-version X.Y] [--interval SECONDS --listen ADDR:PORT]\n"
+    "                            [--flink-version X.Y] [--page-size N] [--interval SECONDS --listen ADDR:PORT]\n"
     "\n"
     "Lists FlinkDeployments, ConfigMaps, Deployments, StatefulSets, Jobs and Pods (all namespaces, or\n"
     "those given) and reports what the webhook would deny or warn about if they were created now.\n"
@@ -48,6 +48,8 @@ constexpr const char* kUsage =
     "  --in-cluster          the pod's service account\n"
     "  --server URL --token-file F --ca-file F   explicit API server, bearer token and CA\n"
     "  --flink-version X.Y   Flink version of objects that declare none\n"
+    "  --page-size N         objects per list request, the rest follow by continue token\n"
+    "                        (1 to 10000; default 500, client-go's pager default)\n"
     "  --interval SECONDS    audit again every SECONDS until stopped, serving metrics on --listen\n"
     "  --listen ADDR:PORT    where GET /metrics answers (plain HTTP; default 127.0.0.1:9090)\n";
 
@@ -92,12 +94,15 @@ struct AuditRun {
   std::vector<std::string> notes;
 };
 
-AuditRun run_audit(const kube::KubeClient& client, const std::vector<std::string>& namespaces, const JudgeOptions& judge) {
+AuditRun run_audit(const kube::KubeClient& client, const std::vector<std::string>& namespaces, int64_t page_size,
+                   const JudgeOptions& judge) {
   AuditRun run;
   std::vector<ManifestObject> objects;
   for (const auto& ns : namespaces) {
     for (const auto& r : kAudited) {
-      auto list = client.list(r, ns);
+      kube::ListOptions list_options;
+      list_options.limit = page_size;
+      auto list = client.list(r, ns, list_options);
       if (!list) {
         if (r == kube::kFlinkDeployments && list.error().code == ErrorCode::kNotFound) {
           run.notes.push_back("FlinkDeployments not audited: the flink.apache.org CRD is not installed");
@@ -243,6 +248,7 @@ int audit_command(Args args) {
   std::string listen = "127.0.0.1:9090";
   bool in_cluster = false;
   unsigned interval = 0;
+  int64_t page_size = kube::ListOptions{}.limit;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     bool has_value = i + 1 < args.size();
@@ -274,6 +280,17 @@ int audit_command(Args args) {
       auto parsed = memmodel::FlinkVersion::parse(flink_version);
       if (!parsed) return usage_error("--flink-version: " + parsed.error().message);
       flink_version = parsed->to_string();
+    } else if (a == "--page-size") {
+      std::string text;
+      take(text);
+      try {
+        size_t used = 0;
+        unsigned long value = std::stoul(text, &used);
+        if (used != text.size() || value == 0 || value > 10000) throw std::out_of_range("page size");
+        page_size = static_cast<int64_t>(value);
+      } catch (const std::exception&) {
+        return usage_error("--page-size needs a number of objects from 1 to 10000");
+      }
     } else if (a == "--interval") {
       std::string text;
       take(text);
@@ -337,7 +354,7 @@ int audit_command(Args args) {
     return run.report.exit_code();
   };
 
-  if (interval == 0) return print(run_audit(client, namespaces, judge));
+  if (interval == 0) return print(run_audit(client, namespaces, page_size, judge));
 
   auto colon = listen.rfind(':');
   boost::system::error_code ec;
@@ -362,7 +379,7 @@ int audit_command(Args args) {
   double last_run = 0;
   AuditRun last;
   for (;;) {
-    AuditRun run = run_audit(client, namespaces, judge);
+    AuditRun run = run_audit(client, namespaces, page_size, judge);
     ++runs;
     if (run.error.empty()) {
       last = run;

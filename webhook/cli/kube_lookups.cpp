@@ -35,7 +35,25 @@ Expected<KubeLookups> make_kube_lookups(const KubeLookupOptions& options) {
   // A request slower than this is useless to a pending admission anyway; informers retry.
   client_options.request_timeout = std::max<std::chrono::milliseconds>(options.timeout * 5, std::chrono::seconds(5));
   auto client = std::make_shared<const kube::KubeClient>(std::move(*config), client_options);
-  return make_kube_lookups(std::move(client), options.timeout);
+  kube::CacheOptions cache_options;
+  cache_options.watch_timeout_seconds = options.watch_timeout_seconds;
+  return make_kube_lookups(std::move(client), options.timeout, cache_options);
+}
+
+std::string cache_metrics_text(const kube::CacheStats& stats) {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, int64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  counter("memguard_kube_cache_lists_total", "Lists made by the workload informers (first lists and relists).",
+          stats.lists);
+  counter("memguard_kube_cache_relists_after_gone_total",
+          "Relists after the API server answered a watch with 410 Gone (its resourceVersion compacted away).",
+          stats.relists_after_gone);
+  counter("memguard_kube_cache_watch_events_total", "Watch events applied to the cache.", stats.watch_events);
+  counter("memguard_kube_cache_fetches_total", "On-demand gets sent to the API server.", stats.fetches);
+  return out;
 }
 
 }  // namespace memguard::cli

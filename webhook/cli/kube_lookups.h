@@ -20,6 +20,9 @@ struct KubeLookupOptions {
   // Each admission lookup waits at most this long, then falls back (allow + warning). Keep it well
   // under the webhook configuration's timeoutSeconds.
   std::chrono::milliseconds timeout{1000};
+  // The timeoutSeconds of each informer watch: when it ends the watch resumes from the last
+  // resourceVersion seen, or relists if the API server answers 410 Gone (etcd compacted it).
+  int watch_timeout_seconds = kube::CacheOptions{}.watch_timeout_seconds;
 };
 
 // The cluster configuration `api` names ("in-cluster" or a kubeconfig path).
@@ -33,6 +36,8 @@ struct KubeLookups {
   std::shared_ptr<const engine::Counterparts> counterparts;
 };
 [[nodiscard]] Expected<KubeLookups> make_kube_lookups(const KubeLookupOptions& options);
+// The object cache's counters in Prometheus text format (serve's /metrics).
+std::string cache_metrics_text(const kube::CacheStats& stats);
 // The same over an existing client (tests point it at a fake API server).
 KubeLookups make_kube_lookups(std::shared_ptr<const kube::KubeClient> client, std::chrono::milliseconds timeout,
                               kube::CacheOptions cache_options = {});

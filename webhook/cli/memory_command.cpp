@@ -145,8 +145,6 @@ std::string_view provenance_name(Provenance p) {
   return "";
 }
 
-std::string_view role_title(Role role) { return role == Role::kTaskManager ? "TaskManager" : "JobManager"; }
-
 // A fixed-width row: label, human size, bytes, source.
 void row(std::string& out, std::string_view label, MemorySize size, std::string_view source = {},
          std::string_view key = {}) {
@@ -155,10 +153,6 @@ void row(std::string& out, std::string_view label, MemorySize size, std::string_
                 size.to_human().c_str(), static_cast<long long>(size.bytes()), static_cast<int>(source.size()),
                 source.data(), static_cast<int>(key.size()), key.data());
   out += buf;
-}
-
-void component_row(std::string& out, std::string_view label, const Component& c) {
-  row(out, label, c.size, provenance_name(c.provenance), c.key);
 }
 
 std::string total_source(const FlinkConfig& config, std::string_view key) {
@@ -175,39 +169,29 @@ std::string render_table(const RoleReport& r, const FlinkConfig& config, const F
   char header[160];
   std::snprintf(header, sizeof header, "  %-24s %14s %20s  %-10s %s\n", "Component", "Size", "Bytes", "Source", "Key");
   out += header;
-  std::vector<std::string> notes;
+  // The Flink parts, Total Flink, the JVM parts, Total Process: the rows in Flink's order.
+  const std::string flink_key = std::string(role_name(r.role)) + ".memory.flink.size";
+  const std::string process_key = std::string(role_name(r.role)) + ".memory.process.size";
+  bool flink_total_shown = false;
+  for (const ComponentRow& c : r.components()) {
+    if (c.kind == ComponentRow::Kind::kJvmPart && !flink_total_shown) {
+      row(out, "Total Flink Memory", r.flink_total(), total_source(config, flink_key), flink_key);
+      flink_total_shown = true;
+    }
+    row(out, c.name, c.size, provenance_name(c.provenance), c.key);
+  }
+  row(out, "Total Process Memory", r.process_total(), total_source(config, process_key), process_key);
   if (r.taskmanager) {
     const TaskManagerMemory& m = *r.taskmanager;
-    component_row(out, "Framework Heap", m.framework_heap);
-    component_row(out, "Task Heap", m.task_heap);
-    component_row(out, "Framework Off-Heap", m.framework_off_heap);
-    component_row(out, "Task Off-Heap", m.task_off_heap);
-    component_row(out, "Network", m.network);
-    component_row(out, "Managed", m.managed);
-    row(out, "Total Flink Memory", m.flink_total(), total_source(config, "taskmanager.memory.flink.size"),
-        "taskmanager.memory.flink.size");
-    component_row(out, "JVM Metaspace", m.jvm.metaspace);
-    component_row(out, "JVM Overhead", m.jvm.overhead);
-    row(out, "Total Process Memory", m.process_total(), total_source(config, "taskmanager.memory.process.size"),
-        "taskmanager.memory.process.size");
     row(out, "JVM Heap (-Xmx)", m.jvm_heap(), "", "framework heap + task heap");
     row(out, "JVM Direct", m.jvm_direct(), "", "framework off-heap + task off-heap + network");
     out += "  CPU cores " + java::double_to_string(m.cpu_cores) + ", task slots " + std::to_string(m.num_slots) + "\n";
-    notes = m.notes;
   } else {
     const JobManagerMemory& m = *r.jobmanager;
-    component_row(out, "JVM Heap", m.jvm_heap);
-    component_row(out, "Off-Heap", m.off_heap);
-    row(out, "Total Flink Memory", m.flink_total(), total_source(config, "jobmanager.memory.flink.size"),
-        "jobmanager.memory.flink.size");
-    component_row(out, "JVM Metaspace", m.jvm.metaspace);
-    component_row(out, "JVM Overhead", m.jvm.overhead);
-    row(out, "Total Process Memory", m.process_total(), total_source(config, "jobmanager.memory.process.size"),
-        "jobmanager.memory.process.size");
     row(out, "JVM Direct limit", m.jvm_direct(), m.direct_memory_limit ? "enabled" : "not set",
         "jobmanager.memory.enable-jvm-direct-memory-limit");
-    notes = m.notes;
   }
+  const std::vector<std::string>& notes = r.notes();
   out += "  JVM flags: " + r.jvm_args + "\n";
   if (!r.dynamic.empty()) {
     out += "  Dynamic properties (in Flink's order):\n";
@@ -231,29 +215,12 @@ void write_json_role(json::Writer& w, const RoleReport& r, const FlinkVersion& v
     write_vector_members(w, r);
     w.member("dynamicConfigsString", dynamic_properties_string(r.dynamic, version));
     w.key("sources").begin_object();
-    auto source = [&w](std::string_view name, const Component& c) {
-      w.key(name).begin_object().member("provenance", provenance_name(c.provenance)).member("key", c.key).end_object();
-    };
-    if (r.taskmanager) {
-      const TaskManagerMemory& m = *r.taskmanager;
-      source("frameworkHeap", m.framework_heap);
-      source("taskHeap", m.task_heap);
-      source("frameworkOffHeap", m.framework_off_heap);
-      source("taskOffHeap", m.task_off_heap);
-      source("network", m.network);
-      source("managed", m.managed);
-      source("jvmMetaspace", m.jvm.metaspace);
-      source("jvmOverhead", m.jvm.overhead);
-    } else {
-      const JobManagerMemory& m = *r.jobmanager;
-      source("jvmHeap", m.jvm_heap);
-      source("offHeap", m.off_heap);
-      source("jvmMetaspace", m.jvm.metaspace);
-      source("jvmOverhead", m.jvm.overhead);
+    for (const ComponentRow& c : r.components()) {
+      w.key(c.field).begin_object().member("provenance", provenance_name(c.provenance)).member("key", c.key).end_object();
     }
     w.end_object();
     w.key("notes").begin_array();
-    for (const std::string& note : r.taskmanager ? r.taskmanager->notes : r.jobmanager->notes) w.string(note);
+    for (const std::string& note : r.notes()) w.string(note);
     w.end_array();
   }
   if (r.container) {

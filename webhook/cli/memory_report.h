@@ -8,15 +8,14 @@
 #include <vector>
 
 #include "memmodel/derivation.h"
+#include "memmodel/derived_memory.h"
 #include "webhook/json/json_writer.h"
 
 namespace memguard::cli {
 
-// One role's derivation and what follows from it (flags, -D properties, container).
-struct RoleReport {
-  memmodel::Role role = memmodel::Role::kTaskManager;
-  std::optional<memmodel::TaskManagerMemory> taskmanager;
-  std::optional<memmodel::JobManagerMemory> jobmanager;
+// One role's derivation (its components as rows) and what follows from it (flags, -D properties,
+// container).
+struct RoleReport : memmodel::DerivedMemory {
   std::optional<memmodel::ContainerMemory> container;
   std::string jvm_args;
   std::vector<std::pair<std::string, std::string>> dynamic;

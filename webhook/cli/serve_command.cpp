@@ -36,6 +36,8 @@ constexpr const char* kUsage =
     "                            service account; or a kubeconfig file\n"
     "  --kube-timeout-ms MS      how long one admission waits for a lookup before allowing with a warning\n"
     "                            (default 1000)\n"
+    "  --kube-watch-timeout SEC  timeoutSeconds of each informer watch; it then resumes, or relists after\n"
+    "                            410 Gone (default 300)\n"
     "  --max-heap-mb N|auto      cap the heap so that running out fails one request with a 500 instead of\n"
     "                            the OOM killer ending the process (auto: half the cgroup memory limit;\n"
     "                            default: no cap)\n"
@@ -159,6 +161,12 @@ int serve_command(Args args) {
         return usage_error("--kube-timeout-ms needs a number of milliseconds from 1 to 30000");
       }
       kube_options.timeout = std::chrono::milliseconds(ms);
+    } else if (flag == "--kube-watch-timeout") {
+      unsigned seconds = 0;
+      if (!take(text) || !parse_unsigned(text, seconds) || seconds == 0 || seconds > 3600) {
+        return usage_error("--kube-watch-timeout needs a number of seconds from 1 to 3600");
+      }
+      kube_options.watch_timeout_seconds = static_cast<int>(seconds);
     } else if (flag == "--max-heap-mb") {
       unsigned mb = 0;
       if (take(text) && text == "auto") {
@@ -233,6 +241,9 @@ int serve_command(Args args) {
   if (!server) {
     log.warn("cannot start", {{"error", server.error().message}});
     return server.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  if (auto cache = admission->lookups.cache) {
+    (*server)->add_metrics_source([cache] { return cache_metrics_text(cache->stats()); });
   }
   if (!options.policy_file.empty()) {
     // The policy ConfigMap is a mounted file that kubelet swaps atomically: poll it like the cert.

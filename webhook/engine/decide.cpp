@@ -162,12 +162,12 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
     d.findings.push_back({f.code, action, f.role, f.message});
     if (mode == admission::Mode::kMutate) {
       bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
-        return patched_paths.count(admission::json_pointer(op.path)) != 0;
+        return patched_paths.count(op.path.encoded()) != 0;
       });
       if (fix_allowed(f, settings)) {
         if (conflict) continue;  // an earlier fix already rewrote this field
         for (const auto& op : f.fix) {
-          patched_paths.insert(admission::json_pointer(op.path));
+          patched_paths.insert(op.path.encoded());
           d.patch.push_back(op);
         }
         d.warnings.push_back(f.fix_warning);

@@ -5,16 +5,9 @@
 
 namespace memguard::engine {
 
-std::string_view role_title(memmodel::Role role) {
-  return role == memmodel::Role::kJobManager ? "JobManager" : "TaskManager";
-}
-
-std::string role_prefix(memmodel::Role role) {
-  return role == memmodel::Role::kJobManager ? "jobmanager" : "taskmanager";
-}
+std::string role_prefix(memmodel::Role role) { return std::string(memmodel::role_name(role)); }
 
 std::string format_mib(int64_t bytes) {
-  constexpr int64_t kMiB = int64_t{1} << 20;
   if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
   if (bytes < kMiB) return std::to_string(bytes) + " bytes";
   char buf[64];

@@ -61,9 +61,9 @@ std::optional<admission::PatchOperation> set_config_option(const EffectiveConfig
                                                            const std::string& value);
 
 // Display helpers shared by builders and rules.
-std::string_view role_title(memmodel::Role role);  // "JobManager" / "TaskManager"
-std::string role_prefix(memmodel::Role role);      // "jobmanager" / "taskmanager"
+std::string role_prefix(memmodel::Role role);  // "jobmanager" / "taskmanager" (memmodel::role_title for "JobManager")
 // "4096 MiB", "1430.5 MiB", "512 bytes": sizes as people compare them with Kubernetes limits.
+inline constexpr int64_t kMiB = int64_t{1} << 20;
 std::string format_mib(int64_t bytes);
 
 }  // namespace memguard::engine

@@ -16,8 +16,6 @@ using admission::FieldText;
 using admission::field_path;
 using memmodel::Role;
 
-constexpr int64_t kMiB = int64_t{1} << 20;
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

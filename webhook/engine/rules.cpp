@@ -14,8 +14,6 @@ using memmodel::FlinkConfig;
 using memmodel::MemorySize;
 using memmodel::Role;
 
-constexpr int64_t kMiB = int64_t{1} << 20;
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -49,7 +47,7 @@ std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const m
   memmodel::DerivationContext probe_context = context;
   auto accepted = [&](int64_t mib) {
     config.set(key, std::to_string(mib) + "m");
-    return derive_role(config, probe_context, role).has_value();
+    return memmodel::derive_memory(role, config, probe_context).has_value();
   };
   constexpr int64_t kSearchCeilingMib = int64_t{1} << 22;  // 4 TiB: beyond any real container
   // A rejection that not even the ceiling cures (an inverted range, a fraction out of bounds, a
@@ -119,7 +117,7 @@ Finding rule_limit_factor(const EffectiveConfig& eff, const RoleInput& in, const
 Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived,
                                    int64_t limit_bytes, const std::string& limit_source, const Settings& settings) {
   Finding f = make(FindingCode::kProcessExceedsLimit, in.role);
-  int64_t process = derived.process_total.bytes();
+  int64_t process = derived.process_total().bytes();
   int64_t headroom = settings.limit_headroom.bytes();
   int64_t needed_mib = (process + headroom + kMiB - 1) / kMiB;
   std::string what = headroom > 0 ? "total process memory plus the required headroom of " + format_mib(headroom)
@@ -130,7 +128,7 @@ Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& 
   if (fitting_mib > 0) {
     FlinkConfig lowered = eff.config;
     lowered.set(process_key(in.role), std::to_string(fitting_mib) + "m");
-    if (derive_role(lowered, eff.context, in.role)) {
+    if (memmodel::derive_memory(in.role, lowered, eff.context)) {
       fix += ", or set " + process_key(in.role) + " to " + std::to_string(fitting_mib) + "m";
     }
   }
@@ -145,7 +143,7 @@ Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& 
 
 Finding rule_process_not_whole_mib(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived) {
   Finding f = make(FindingCode::kProcessSizeNotWholeMib, in.role);
-  int64_t process = derived.process_total.bytes();
+  int64_t process = derived.process_total().bytes();
   int64_t floor_mib = process / kMiB;
   std::string shortfall = format_mib(process - floor_mib * kMiB);
   f.message = title(in) + ": " + in.process_field + " gives a process size of " + format_mib(process) +
@@ -158,7 +156,7 @@ Finding rule_process_not_whole_mib(const EffectiveConfig& eff, const RoleInput& 
     // still accepts the configuration at the rounded size.
     FlinkConfig rounded = eff.config;
     rounded.set(process_key(in.role), std::to_string(floor_mib) + "m");
-    if (derive_role(rounded, eff.context, in.role)) {
+    if (memmodel::derive_memory(in.role, rounded, eff.context)) {
       std::string value = size_in_field(in, floor_mib);
       f.fix.push_back(admission::PatchOperation::replace_string(*in.process_pointer, value));
       if (in.process_twin_pointer) f.fix.push_back(admission::PatchOperation::replace_string(*in.process_twin_pointer, value));
@@ -232,9 +230,9 @@ std::optional<Finding> rule_heap_backend_managed(const EffectiveConfig& eff, con
   if (patch) {
     FlinkConfig tuned = eff.config;
     tuned.set("taskmanager.memory.managed.size", "0");
-    auto after = derive_role(tuned, eff.context, Role::kTaskManager);
+    auto after = memmodel::derive_memory(Role::kTaskManager, tuned, eff.context);
     // Only when Flink accepts the tuned configuration and the process does not grow.
-    if (after && after->process_total <= derived.process_total) {
+    if (after && after->process_total() <= derived.process_total()) {
       f.fix.push_back(*patch);
       f.fix_kind = FixKind::kTuning;
       f.fix_warning = "spec.flinkConfiguration.taskmanager.memory.managed.size: set to 0 (heap state backend in "
@@ -247,58 +245,33 @@ std::optional<Finding> rule_heap_backend_managed(const EffectiveConfig& eff, con
 
 std::optional<Finding> rule_jvm_overhead(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived,
                                          const Settings& settings) {
-  if (derived.overhead >= settings.jvm_overhead_minimum) return std::nullopt;
+  if (derived.overhead() >= settings.jvm_overhead_minimum) return std::nullopt;
   Finding f = make(FindingCode::kJvmOverheadBelowDefault, in.role);
   std::string key = role_prefix(in.role) + ".memory.jvm-overhead.min";
   std::string minimum = format_mib(settings.jvm_overhead_minimum.bytes());
-  f.message = title(in) + ": JVM overhead is " + format_mib(derived.overhead.bytes()) + ", below " + minimum +
+  f.message = title(in) + ": JVM overhead is " + format_mib(derived.overhead().bytes()) + ", below " + minimum +
               " (Flink's default minimum): thread stacks, code cache, GC and native libraries have little room, a "
               "common cause of OOM kills (" + breakdown(derived) + "). Fix: remove the lower " + key +
               " or raise the process size.";
-  f.warning = title(in) + ": JVM overhead " + format_mib(derived.overhead.bytes()) + " is below " + minimum +
+  f.warning = title(in) + ": JVM overhead " + format_mib(derived.overhead().bytes()) + " is below " + minimum +
               " (Flink's default minimum); raise " + key + " in " + eff.config_origin;
   return f;
 }
 
 }  // namespace
 
-Expected<DerivedRole> derive_role(const FlinkConfig& config, const memmodel::DerivationContext& context, Role role) {
-  DerivedRole out;
-  out.role = role;
-  if (role == Role::kTaskManager) {
-    auto tm = memmodel::derive_taskmanager(config, context);
-    if (!tm) return Unexpected{tm.error()};
-    out.process_total = tm->process_total();
-    out.flink_total = tm->flink_total();
-    out.metaspace = tm->jvm.metaspace.size;
-    out.overhead = tm->jvm.overhead.size;
-    out.taskmanager = std::move(*tm);
-  } else {
-    auto jm = memmodel::derive_jobmanager(config, context);
-    if (!jm) return Unexpected{jm.error()};
-    out.process_total = jm->process_total();
-    out.flink_total = jm->flink_total();
-    out.metaspace = jm->jvm.metaspace.size;
-    out.overhead = jm->jvm.overhead.size;
-    out.jobmanager = std::move(*jm);
-  }
-  return out;
-}
-
 std::string breakdown(const DerivedRole& d) {
-  std::string out = "total process " + format_mib(d.process_total.bytes()) + " = total Flink " +
-                    format_mib(d.flink_total.bytes()) + " + JVM metaspace " + format_mib(d.metaspace.bytes()) +
-                    " + JVM overhead " + format_mib(d.overhead.bytes());
-  if (d.taskmanager) {
-    const auto& t = *d.taskmanager;
-    out += " (total Flink = framework heap " + format_mib(t.framework_heap.size.bytes()) + " + task heap " +
-           format_mib(t.task_heap.size.bytes()) + " + framework off-heap " + format_mib(t.framework_off_heap.size.bytes()) +
-           " + task off-heap " + format_mib(t.task_off_heap.size.bytes()) + " + network " +
-           format_mib(t.network.size.bytes()) + " + managed " + format_mib(t.managed.size.bytes()) + ")";
-  } else if (d.jobmanager) {
-    out += " (total Flink = JVM heap " + format_mib(d.jobmanager->jvm_heap.size.bytes()) + " + off-heap " +
-           format_mib(d.jobmanager->off_heap.size.bytes()) + ")";
+  std::string out = "total process " + format_mib(d.process_total().bytes()) + " = total Flink " +
+                    format_mib(d.flink_total().bytes()) + " + JVM metaspace " + format_mib(d.metaspace().bytes()) +
+                    " + JVM overhead " + format_mib(d.overhead().bytes());
+  bool first = true;
+  for (const memmodel::ComponentRow& row : d.components()) {
+    if (row.kind != memmodel::ComponentRow::Kind::kFlinkPart) continue;
+    out += first ? " (total Flink = " : " + ";
+    first = false;
+    out.append(row.phrase).append(" ").append(format_mib(row.size.bytes()));
   }
+  if (!first) out += ")";
   return out;
 }
 
@@ -325,8 +298,12 @@ bool streaming_mode(const FlinkConfig& config) {
 }
 
 std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& in, const Settings& settings) {
+  return evaluate_role(eff, in, memmodel::derive_memory(in.role, eff.config, eff.context), settings);
+}
+
+std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& in, const Expected<DerivedRole>& derived,
+                                   const Settings& settings) {
   std::vector<Finding> out;
-  auto derived = derive_role(eff.config, eff.context, in.role);
   if (!derived) {
     out.push_back(rule_memory_config_rejected(eff, in, derived.error()));
     return out;
@@ -340,8 +317,8 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     limit_bytes = in.declared_limit_bytes;
     limit_source = in.declared_limit_source;
   } else if (in.flink_sizes_container) {
-    auto container = memmodel::container_memory(in.role, derived->process_total, eff.config, eff.context.version);
-    if (!container && derived->process_total.mebibytes() > INT32_MAX) {
+    auto container = memmodel::container_memory(in.role, derived->process_total(), eff.config, eff.context.version);
+    if (!container && derived->process_total().mebibytes() > INT32_MAX) {
       // Flink's checked int cast of the MiB count fails before any factor is looked at.
       out.push_back(rule_memory_config_rejected(eff, in, container.error(), false));
       return out;
@@ -355,12 +332,12 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
       limit_bytes = container->limit_mib * kMiB;
       flink_sized = *container;
     }
-    if (derived->process_total.bytes() % kMiB != 0) out.push_back(rule_process_not_whole_mib(eff, in, *derived));
+    if (derived->process_total().bytes() % kMiB != 0) out.push_back(rule_process_not_whole_mib(eff, in, *derived));
   }
   if (limit_bytes) {
     // Compare the whole MiB of the process: a container cut to the floor MiB by Flink is the
     // not-whole-MiB finding, not this one.
-    int64_t process_floor = derived->process_total.bytes() / kMiB * kMiB;
+    int64_t process_floor = derived->process_total().bytes() / kMiB * kMiB;
     if (process_floor + settings.limit_headroom.bytes() > *limit_bytes) {
       if (flink_sized) {
         char factor[32];

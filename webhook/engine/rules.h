@@ -6,22 +6,15 @@
 #include <vector>
 
 #include "memmodel/derivation.h"
+#include "memmodel/derived_memory.h"
 #include "webhook/engine/effective_config.h"
 #include "webhook/engine/finding.h"
 #include "webhook/engine/policy.h"
 
 namespace memguard::engine {
 
-// What Flink derives for one role: the process layer common to both, plus the role's own parts.
-struct DerivedRole {
-  memmodel::Role role = memmodel::Role::kTaskManager;
-  memmodel::MemorySize process_total, flink_total, metaspace, overhead;
-  std::optional<memmodel::TaskManagerMemory> taskmanager;
-  std::optional<memmodel::JobManagerMemory> jobmanager;
-};
-
-[[nodiscard]] Expected<DerivedRole> derive_role(const memmodel::FlinkConfig& config,
-                                                const memmodel::DerivationContext& context, memmodel::Role role);
+// What Flink derives for one role: its components as rows, and the totals of the process layer.
+using DerivedRole = memmodel::DerivedMemory;
 
 // "total process 4096 MiB = total Flink 3456 MiB + JVM metaspace 256 MiB + JVM overhead 384 MiB
 // (total Flink = framework heap 128 MiB + ...)".
@@ -29,6 +22,10 @@ std::string breakdown(const DerivedRole& derived);
 
 // All findings for one role of `effective` under `settings` (thresholds; actions are applied later).
 std::vector<Finding> evaluate_role(const EffectiveConfig& effective, const RoleInput& input, const Settings& settings);
+// The same over a derivation the caller already has (a failed one is the memory-config-rejected finding),
+// so a caller that also uses the derived memory derives it once.
+std::vector<Finding> evaluate_role(const EffectiveConfig& effective, const RoleInput& input,
+                                   const Expected<DerivedRole>& derived, const Settings& settings);
 
 // The state backend Flink will use, per version (spec memory-model §10).
 enum class StateBackend { kHeap, kRocksdb, kForst, kUnknown };

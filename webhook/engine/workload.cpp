@@ -20,8 +20,6 @@ using admission::ContainerSpec;
 using admission::WorkloadObject;
 using memmodel::Role;
 
-constexpr int64_t kMiB = int64_t{1} << 20;
-
 std::string trim(std::string_view text) {
   size_t begin = 0, end = text.size();
   while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
@@ -151,7 +149,8 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
     for (auto& n : eff.notes) notes->push_back("container " + c.name + ": " + n);
   }
   for (const auto& role : eff.roles) {
-    auto more = evaluate_role(eff, role, settings);
+    const auto derived = memmodel::derive_memory(role.role, eff.config, eff.context);
+    auto more = evaluate_role(eff, role, derived, settings);
     bool exceeds = std::any_of(more.begin(), more.end(),
                                [](const Finding& f) { return f.code == FindingCode::kProcessExceedsLimit; });
     for (auto& f : more) {
@@ -161,9 +160,8 @@ std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkCont
       }
       out.push_back(std::move(f));
     }
-    auto derived = derive_role(eff.config, eff.context, role.role);
     if (!derived) continue;
-    int64_t process = derived->process_total.bytes();
+    int64_t process = derived->process_total().bytes();
     std::string needed = std::to_string((process + kMiB - 1) / kMiB) + "Mi";
     std::string title(role_title(role.role));
     if (!role.declared_limit_bytes) {

@@ -182,6 +182,7 @@ std::string Metrics::render() const {
   append_header(out, "memguard_tls_reloads_total", "counter",
                 "Attempts to load a changed certificate/key pair from disk, by result.");
   tls_reloads_.render(out, "memguard_tls_reloads_total");
+  if (extra_) out += extra_();
   return out;
 }
 

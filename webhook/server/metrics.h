@@ -74,6 +74,9 @@ class Metrics {
   void record_session_exception() { session_exceptions_.fetch_add(1, std::memory_order_relaxed); }
   // Body bytes in flight, rendered from the server's budget (null: not rendered).
   void set_body_bytes_source(std::function<std::size_t()> source) { body_bytes_ = std::move(source); }
+  // Exposition text of a part of the process the server does not own (the Kubernetes object
+  // cache's counters), appended to the server's own. Set before the server runs.
+  void set_extra_source(std::function<std::string()> source) { extra_ = std::move(source); }
   const LabeledCounter& refused() const { return refused_; }
   uint64_t session_exceptions() const { return session_exceptions_.load(std::memory_order_relaxed); }
   uint64_t connections_evicted() const { return connections_evicted_.load(std::memory_order_relaxed); }
@@ -98,6 +101,7 @@ class Metrics {
   std::atomic<uint64_t> connections_evicted_{0};
   std::atomic<uint64_t> session_exceptions_{0};
   std::function<std::size_t()> body_bytes_;
+  std::function<std::string()> extra_;
   Histogram duration_;
   std::atomic<int64_t> inflight_{0};
   std::atomic<int64_t> connections_{0};

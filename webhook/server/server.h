@@ -45,6 +45,8 @@ class Server {
   void shutdown();
   bool ready() const;
   const Metrics& metrics() const { return metrics_; }
+  // More /metrics text from outside the server (see Metrics::set_extra_source). Call before run().
+  void add_metrics_source(std::function<std::string()> source) { metrics_.set_extra_source(std::move(source)); }
   // Reviews waiting for a decision thread (for tests and the queue-full answer's log line).
   std::size_t queued_decisions() const { return decisions_.queued(); }
   // Runs `task` on the server's control strand every `interval` until shutdown begins (for
