@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/flink_config.h"
 #include "memmodel/flink_version.h"
 #include "memmodel/memory_size.h"

@@ -11,7 +11,7 @@
 
 #include "memmodel/config_options.h"
 #include "memmodel/derivation.h"
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/memory_size.h"
 
 namespace memguard::memmodel {

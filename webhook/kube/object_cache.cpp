@@ -11,6 +11,8 @@
 #include <set>
 #include <thread>
 
+#include "webhook/kube/api_error.h"
+
 namespace memguard::kube {
 
 namespace {
@@ -182,7 +184,7 @@ struct ObjectCache::State {
           if (end->events == 0) pause(stop, options.initial_backoff);
           continue;
         }
-        if (end.error().code == ErrorCode::kGone) {
+        if (end.error().code == kube::kGone) {
           std::lock_guard lock(mu);
           ++stats.relists_after_gone;
         } else {
