@@ -3,11 +3,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <new>
 #include <string>
+#include <utility>
 
+#include "support/read_file.h"
 #include "webhook/engine/handle_review.h"
 
 // Every heap allocation of this thread is counted, so the table can show allocations per review:
@@ -31,13 +31,13 @@ namespace {
 
 using memguard::admission::Mode;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "engine_bench: cannot read %s\n", path.c_str());
+std::string read_fixture(const std::string& path) {
+  auto text = memguard::read_file(path, size_t{16} << 20, "fixture");
+  if (!text) {
+    std::fprintf(stderr, "engine_bench: %s\n", text.error().message.c_str());
     std::exit(1);
   }
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return std::move(*text);
 }
 
 struct Case {
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   const auto& policy = memguard::engine::default_policy();
   size_t checksum = 0;
   for (const auto& c : kCases) {
-    const std::string body = read_file(source + "/" + c.path);
+    const std::string body = read_fixture(source + "/" + c.path);
     for (Mode mode : {Mode::kValidate, Mode::kMutate}) {
       const std::string label = std::string(mode == Mode::kValidate ? "validate " : "mutate ") + c.name;
       if (label.find(filter) == std::string::npos) continue;

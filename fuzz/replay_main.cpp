@@ -10,17 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "support/read_file.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
 int replay(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", file.c_str());
+  // Fuzz inputs are bounded by -max_len (a few KiB); the cap is far above any of them.
+  auto text = memguard::read_file(file.string(), size_t{64} << 20, "fuzz input");
+  if (!text) {
+    std::fprintf(stderr, "%s\n", text.error().message.c_str());
     return 1;
   }
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string& bytes = *text;
   std::printf("replaying %s (%zu bytes)\n", file.c_str(), bytes.size());
   std::fflush(stdout);  // so a crash names the input
   // Like libFuzzer, hand the target an exactly-sized heap copy, so reads past the end are visible

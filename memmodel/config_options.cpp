@@ -12,7 +12,7 @@ namespace {
 
 constexpr MemorySize mib(int64_t n) { return MemorySize::of_mebibytes(n); }
 
-Unexpected unreadable(const Lookup& found, std::string_view type, std::string_view reason, std::string_view fix) {
+Unexpected unreadable(const OptionLookup& found, std::string_view type, std::string_view reason, std::string_view fix) {
   // The value is quoted so that the user sees what Flink would reject. The memory-model options
   // hold no secrets, but every read goes through here: a sensitive key never has its value (nor
   // the parser's reason, which may quote it) in a message.
@@ -81,7 +81,7 @@ JobManagerOptions jobmanager_options(const FlinkVersion&) {
   return o;
 }
 
-Lookup ConfigReader::lookup(const OptionName& name) const {
+OptionLookup ConfigReader::lookup(const OptionName& name) const {
   if (const ConfigValue* v = config_.find(name.key)) return {v, name.key};
   for (std::string_view fallback : name.fallback_keys) {
     if (fallback.empty()) continue;
@@ -91,7 +91,7 @@ Lookup ConfigReader::lookup(const OptionName& name) const {
 }
 
 Expected<MemorySize> ConfigReader::read(const MemoryOption& option) const {
-  const Lookup found = lookup(option.name);
+  const OptionLookup found = lookup(option.name);
   if (found.value == nullptr) {
     if (option.default_value) return *option.default_value;
     return missing(option.name);
@@ -128,7 +128,7 @@ Expected<float> convert_to_float(const ConfigValue& value) {
 }
 
 Expected<float> ConfigReader::read(const FloatOption& option) const {
-  const Lookup found = lookup(option.name);
+  const OptionLookup found = lookup(option.name);
   if (found.value == nullptr) {
     if (option.default_value) return *option.default_value;
     return missing(option.name);
@@ -139,7 +139,7 @@ Expected<float> ConfigReader::read(const FloatOption& option) const {
 }
 
 Expected<double> ConfigReader::read(const DoubleOption& option) const {
-  const Lookup found = lookup(option.name);
+  const OptionLookup found = lookup(option.name);
   if (found.value == nullptr) {
     if (option.default_value) return *option.default_value;
     return missing(option.name);
@@ -155,7 +155,7 @@ Expected<double> ConfigReader::read(const DoubleOption& option) const {
 }
 
 Expected<int> ConfigReader::read(const IntOption& option) const {
-  const Lookup found = lookup(option.name);
+  const OptionLookup found = lookup(option.name);
   if (found.value == nullptr) {
     if (option.default_value) return *option.default_value;
     return missing(option.name);
@@ -169,7 +169,7 @@ Expected<int> ConfigReader::read(const IntOption& option) const {
 }
 
 Expected<bool> ConfigReader::read(const BoolOption& option) const {
-  const Lookup found = lookup(option.name);
+  const OptionLookup found = lookup(option.name);
   if (found.value == nullptr) {
     if (option.default_value) return *option.default_value;
     return missing(option.name);

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/flink_config.h"
 #include "memmodel/flink_version.h"
 #include "memmodel/memory_size.h"
@@ -57,7 +57,7 @@ struct JobManagerOptions {
 JobManagerOptions jobmanager_options(const FlinkVersion& version);
 
 // Where an option's value came from.
-struct Lookup {
+struct OptionLookup {
   const ConfigValue* value = nullptr;  // null: not configured
   std::string_view key;                // the key found (or the option's own key)
 };
@@ -67,7 +67,7 @@ class ConfigReader {
   explicit ConfigReader(const FlinkConfig& config) : config_(config) {}
 
   const FlinkConfig& config() const { return config_; }
-  Lookup lookup(const OptionName& name) const;
+  OptionLookup lookup(const OptionName& name) const;
   bool contains(const OptionName& name) const { return lookup(name).value != nullptr; }
   template <class T>
   bool contains(const Option<T>& option) const { return contains(option.name); }

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/flink_config.h"
 #include "memmodel/flink_version.h"
 #include "memmodel/memory_size.h"

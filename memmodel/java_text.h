@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 namespace memguard::memmodel::java {
 

@@ -12,11 +12,7 @@ namespace memguard::memmodel {
 
 namespace {
 
-Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalConfiguration, std::move(message)); }
-
-Unexpected fail(const Error& e) {
-  return Unexpected{role_failure("JobManager", e)};
-}
+Unexpected jobmanager_failure(const Error& e) { return Unexpected{role_failure("JobManager", e)}; }
 
 // Flink 1.10: jobmanager.heap.size (or .mb) is the JVM heap for the start scripts, or the container
 // size for YARN/Kubernetes, from which the containerized cut-off is subtracted.
@@ -28,13 +24,13 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
   std::string key(heap_option.name.key);
   if (reader.contains(heap_option) || !reader.contains(heap_mb_option)) {
     auto h = reader.read(heap_option);
-    if (!h) return fail(h.error());
+    if (!h) return jobmanager_failure(h.error());
     heap = *h;
   } else {
     auto mb = reader.read(heap_mb_option);
-    if (!mb) return fail(mb.error());
+    if (!mb) return jobmanager_failure(mb.error());
     auto h = MemorySize::parse(std::to_string(*mb) + "m");
-    if (!h) return fail(Error{ErrorCode::kIllegalConfiguration, "jobmanager.heap.mb = " + std::to_string(*mb) +
+    if (!h) return jobmanager_failure(Error{ErrorCode::kIllegalConfiguration, "jobmanager.heap.mb = " + std::to_string(*mb) +
                                                                      " is not a valid size; set a positive number of MiB"});
     heap = *h;
     key = heap_mb_option.name.key;
@@ -54,18 +50,18 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
   const FloatOption ratio_option{{"containerized.heap-cutoff-ratio", {"yarn.heap-cutoff-ratio"}}, 0.25f};
   const IntOption min_option{{"containerized.heap-cutoff-min", {"yarn.heap-cutoff-min"}}, 600};
   auto ratio = reader.read(ratio_option);
-  if (!ratio) return fail(ratio.error());
+  if (!ratio) return jobmanager_failure(ratio.error());
   // BootstrapTools.calculateHeapSize accepts 0 and 1 (a cut-off of everything leaves a 0 MiB heap),
   // and a minimum equal to the container (Flink 1.10.3's own code, run by the oracle).
   if (*ratio > 1 || *ratio < 0) {
-    return fail(Error{ErrorCode::kIllegalConfiguration,
+    return jobmanager_failure(Error{ErrorCode::kIllegalConfiguration,
                       std::string(reader.lookup(ratio_option.name).key) + " = " +
                           java::double_to_string(*ratio) + " must be between 0 and 1; use e.g. 0.25"});
   }
   auto min_cutoff = reader.read(min_option);
-  if (!min_cutoff) return fail(min_cutoff.error());
+  if (!min_cutoff) return jobmanager_failure(min_cutoff.error());
   if (*min_cutoff > container_mb) {
-    return fail(Error{ErrorCode::kIllegalConfiguration,
+    return jobmanager_failure(Error{ErrorCode::kIllegalConfiguration,
                       std::string(reader.lookup(min_option.name).key) + " = " + std::to_string(*min_cutoff) +
                           " MiB is larger than the JobManager container (" + std::to_string(container_mb) +
                           " MiB from " + key + "); increase " + key + " or lower the cut-off minimum"});
@@ -117,7 +113,7 @@ class JobManagerDerivation {
         const bool buggy = v_.major == 1 && v_.minor == 11 && v_.patch < 2;
         auto derived = heap->size.add(buggy ? *flink_total : off_heap->size);
         if (!derived || *derived != *flink_total) {
-          return reject("the configured " +
+          return illegal_configuration("the configured " +
                         describe_sum({{"JVM Heap", heap->size, heap->key},
                                       {"Off-Heap Memory", off_heap->size, off_heap->key}}) +
                         " does not add up to the configured " +
@@ -129,7 +125,7 @@ class JobManagerDerivation {
         }
       } else {
         if (*flink_total < heap->size) {
-          return reject("the configured " + describe(Part{"JVM Heap", heap->size, heap->key}) +
+          return illegal_configuration("the configured " + describe(Part{"JVM Heap", heap->size, heap->key}) +
                         " exceeds the configured " +
                         describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
                         "; lower the heap or raise the total");
@@ -147,7 +143,7 @@ class JobManagerDerivation {
     auto off_heap = read_component(r_, o_.off_heap);
     if (!off_heap) return Unexpected{off_heap.error()};
     if (flink_total <= off_heap->size) {
-      return reject(std::string("the ") + (from_flink ? "configured " : "derived ") +
+      return illegal_configuration(std::string("the ") + (from_flink ? "configured " : "derived ") +
                     describe(Part{"Total Flink Memory", flink_total,
                                   from_flink ? o_.flink_size.name.key : std::string_view()}) +
                     " is less than or equal to the " +
@@ -176,14 +172,14 @@ Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config, const De
   const JobManagerOptions o = jobmanager_options(version);
   const ProcessMemoryOptions process_options = process_memory_options(o);
   JobManagerMemory result;
-  auto fail = [&process_options](const Error& e) { return Unexpected{role_failure(process_options.role, e)}; };
+  auto role_failed = [&process_options](const Error& e) { return Unexpected{role_failure(process_options.role, e)}; };
 
   auto mapped = map_legacy_heap(config, context, process_options, result.notes);
-  if (!mapped) return fail(mapped.error());
+  if (!mapped) return role_failed(mapped.error());
   const ConfigReader reader(*mapped ? **mapped : config);
   const JobManagerDerivation derivation(reader, version, o, result.notes);
   auto process = derive_process_memory(reader, process_options, derivation, version, result.notes);
-  if (!process) return fail(process.error());
+  if (!process) return role_failed(process.error());
   result.jvm_heap = std::move(process->flink.jvm_heap);
   result.off_heap = std::move(process->flink.off_heap);
   result.jvm = std::move(process->jvm);
@@ -192,7 +188,7 @@ Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config, const De
                            " is below the recommended minimum of 128 MiB; Flink only warns");
   }
   auto direct = reader.read(o.direct_memory_limit);
-  if (!direct) return fail(direct.error());
+  if (!direct) return role_failed(direct.error());
   result.direct_memory_limit = *direct;
   return result;
 }

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 namespace memguard::memmodel {
 

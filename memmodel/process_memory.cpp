@@ -6,20 +6,18 @@
 
 namespace memguard::memmodel {
 
-namespace {
-
-Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalConfiguration, std::move(message)); }
-
-}  // namespace
+Unexpected illegal_configuration(std::string message) {
+  return make_error(ErrorCode::kIllegalConfiguration, std::move(message));
+}
 
 Expected<RangeFraction> RangeFraction::create(MemorySize min, MemorySize max, double fraction, std::string_view what) {
   if (min > max) {
-    return reject("inconsistently configured " + std::string(what) + ": the minimum (" + min.to_human() + ", " +
+    return illegal_configuration("inconsistently configured " + std::string(what) + ": the minimum (" + min.to_human() + ", " +
                   std::to_string(min.bytes()) + " bytes) is larger than the maximum (" + max.to_human() + ", " +
                   std::to_string(max.bytes()) + " bytes); make the minimum at most the maximum");
   }
   if (!(fraction >= 0 && fraction < 1)) {
-    return reject("inconsistently configured " + std::string(what) + ": the fraction " +
+    return illegal_configuration("inconsistently configured " + std::string(what) + ": the fraction " +
                   java::double_to_string(fraction) + " must be at least 0 and less than 1; use for example 0.1");
   }
   return RangeFraction(min, max, fraction);
@@ -121,7 +119,7 @@ Expected<RangeFraction> read_range_fraction(const ConfigReader& reader, const Me
 }
 
 Expected<Component> read_component(const ConfigReader& reader, const MemoryOption& option) {
-  const Lookup found = reader.lookup(option.name);
+  const OptionLookup found = reader.lookup(option.name);
   auto size = reader.read(option);
   if (!size) return Unexpected{size.error()};
   return Component{*size, found.value != nullptr ? Provenance::kConfigured : Provenance::kDefault,
@@ -142,7 +140,7 @@ Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, con
     if (*process < *flink_and_metaspace) {
       // 1.10 has no explicit check; its negative MemorySize fails the same configurations (E9/E16).
       (void)version;
-      return reject("the configured Total Process Memory " + describe(Part{"", *process, o.process_size.name.key}) +
+      return illegal_configuration("the configured Total Process Memory " + describe(Part{"", *process, o.process_size.name.key}) +
                     " is less than the sum of the derived Total Flink Memory and the JVM Metaspace: " +
                     describe_sum({{"Total Flink Memory", flink_total, ""},
                                   {"JVM Metaspace", metaspace->size, metaspace->key}}) +
@@ -153,7 +151,7 @@ Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, con
     auto range = read_range_fraction(reader, o.overhead_min, o.overhead_max, o.overhead_fraction, "JVM Overhead");
     if (!range) return Unexpected{range.error()};
     if (overhead > range->max() || overhead < range->min()) {
-      return reject("the derived JVM Overhead " + overhead.to_human() + " (" + std::to_string(overhead.bytes()) +
+      return illegal_configuration("the derived JVM Overhead " + overhead.to_human() + " (" + std::to_string(overhead.bytes()) +
                     " bytes) is not in the configured JVM Overhead range [" + range->min().to_human() + ", " +
                     range->max().to_human() + "] (" + std::string(o.overhead_min.name.key) + ", " +
                     std::string(o.overhead_max.name.key) + "). With " + std::string(o.process_size.name.key) +
@@ -187,7 +185,7 @@ Expected<JvmMetaspaceAndOverhead> jvm_from_process(const ConfigReader& reader, c
   const std::string overhead_key(o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.')));
   auto jvm_total = metaspace->size.add(*overhead);
   if (!jvm_total || *jvm_total > process_total) {
-    return reject("the sum of " +
+    return illegal_configuration("the sum of " +
                   describe({{"JVM Metaspace", metaspace->size, metaspace->key},
                             {"JVM Overhead", *overhead, o.overhead_fraction.name.key}}) +
                   " exceeds the configured " + describe(Part{"Total Process Memory", process_total,

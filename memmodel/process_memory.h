@@ -11,7 +11,7 @@
 
 #include "memmodel/config_options.h"
 #include "memmodel/derivation.h"
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/memory_size.h"
 
 namespace memguard::memmodel {
@@ -82,6 +82,9 @@ ProcessMemoryOptions process_memory_options(const JobManagerOptions& options);
 
 // Adds sizes as Flink does when it builds a spec: an overflow is an error, not a wrap.
 [[nodiscard]] Expected<MemorySize> checked_sum(std::initializer_list<MemorySize> sizes);
+
+// kIllegalConfiguration with `message`: what Flink throws as IllegalConfigurationException.
+[[nodiscard]] Unexpected illegal_configuration(std::string message);
 
 // "TaskManager memory configuration failed: <message>": every rejection of a role, worded once.
 Error role_failure(std::string_view role, const Error& error);

@@ -141,14 +141,14 @@ constexpr std::string_view kSuffixChars = "eEinumkKMGTP";
 }  // namespace
 
 Expected<Quantity> Quantity::parse(std::string_view text) {
-  const auto fail = [&](std::string_view why) {
+  const auto invalid = [&](std::string_view why) {
     return make_error(ErrorCode::kInvalidArgument,
                       quoted(text) + " is not a Kubernetes quantity: " + std::string(why));
   };
   constexpr std::string_view kShape =
       "it must be a number (optionally signed, with an optional fraction) followed by one of the "
       "suffixes Ki Mi Gi Ti Pi Ei, n u m k M G T P E, or e<exponent>, with no spaces";
-  if (text.empty()) return fail("it is empty");
+  if (text.empty()) return invalid("it is empty");
 
   Quantity q;
   q.text = std::string(text);
@@ -180,10 +180,10 @@ Expected<Quantity> Quantity::parse(std::string_view text) {
   while (pos < end && kSuffixChars.find(text[pos]) != std::string_view::npos) ++pos;
   if (pos < end && (text[pos] == '-' || text[pos] == '+')) ++pos;
   while (pos < end && is_digit(text[pos])) ++pos;
-  if (pos != end) return fail(kShape);
+  if (pos != end) return invalid(kShape);
 
   const auto suffix = interpret_suffix(text.substr(suffix_start));
-  if (!suffix) return fail("unknown suffix " + quoted(text.substr(suffix_start)) + "; " + std::string(kShape));
+  if (!suffix) return invalid("unknown suffix " + quoted(text.substr(suffix_start)) + "; " + std::string(kShape));
   q.format = suffix->format;
 
   // Kubernetes takes an int64 fast path or an arbitrary-precision slow path. Both give the same
@@ -203,7 +203,7 @@ Expected<Quantity> Quantity::parse(std::string_view text) {
     slow = 15 - num_len - approx_digits - 1 < 0;
   }
   const bool digitless = !had_zeros && num.empty() && denom.empty();
-  if (slow && digitless) return fail("unable to parse numeric part of quantity");
+  if (slow && digitless) return invalid("unable to parse numeric part of quantity");
 
   // Exact value = digits * 10^exp10 (binary suffixes multiplied out), as a magnitude plus sign.
   std::string digits = strip_leading_zeros(std::string(num) + std::string(denom));
@@ -301,26 +301,26 @@ JavaDecimal pow10_decimal64(int64_t n) {
 
 // fabric8 Quantity.getAmountInBytes for the operator's normalised string; the error says why not.
 Expected<JavaDecimal> fabric8_amount(const std::string& s, std::string_view original) {
-  const auto fail = [&](std::string_view why) {
+  const auto invalid = [&](std::string_view why) {
     return make_error(ErrorCode::kInvalidArgument,
                       quoted(original) + " is not a memory size the Flink Kubernetes Operator accepts: " +
                           "Flink's MemorySize rejects it and its Kubernetes-quantity fallback (reading " +
                           quoted(s) + ") " + std::string(why));
   };
-  if (s.empty()) return fail("is empty");
+  if (s.empty()) return invalid("is empty");
   const size_t unit = s.find_first_of(kSuffixChars);
   std::string amount = s.substr(0, unit == std::string::npos ? s.size() : unit);
   const std::string format = unit == std::string::npos ? std::string() : s.substr(unit);
   const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  if (contains_digit(format) && alpha(format.back())) return fail("has an invalid exponent suffix");
+  if (contains_digit(format) && alpha(format.back())) return invalid("has an invalid exponent suffix");
   if (!amount.empty() && amount[0] == '.') amount = "0" + amount;
   auto digit = java_big_decimal(amount);
-  if (!digit) return fail("has no valid number before its unit");
+  if (!digit) return invalid("has no valid number before its unit");
 
   JavaDecimal multiple{false, "1", 0};
   if (contains_digit(format) && format.size() > 1) {
     auto exponent = go_parse_int64(format.substr(1));  // Java Integer.parseInt: same grammar
-    if (!exponent || *exponent < -999'999'999 || *exponent > 999'999'999) return fail("has an invalid exponent");
+    if (!exponent || *exponent < -999'999'999 || *exponent > 999'999'999) return invalid("has an invalid exponent");
     multiple = pow10_decimal64(*exponent);
   } else if (!format.empty()) {
     struct Entry {
@@ -345,7 +345,7 @@ Expected<JavaDecimal> fabric8_amount(const std::string& s, std::string_view orig
         found = true;
       }
     }
-    if (!found) return fail("has the unknown unit " + quoted(format));
+    if (!found) return invalid("has the unknown unit " + quoted(format));
   }
   JavaDecimal product;
   product.negative = digit->negative;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/memory_size.h"
 
 namespace memguard::memmodel {

@@ -15,8 +15,6 @@ namespace memguard::memmodel {
 
 namespace {
 
-Unexpected reject(std::string message) { return make_error(ErrorCode::kIllegalConfiguration, std::move(message)); }
-
 // The six Total Flink components while they are being derived.
 struct FlinkParts {
   Component framework_heap, task_heap, framework_off_heap, task_off_heap, network, managed;
@@ -50,13 +48,13 @@ class TaskManagerDerivation {
     const int64_t p = page->bytes();
     const std::string key(o_.segment_size.name.key);
     if (p > std::numeric_limits<int32_t>::max()) {
-      return reject(key + " = " + page->to_human() + " does not fit a 32-bit page size; use a power of two such as 32kb");
+      return illegal_configuration(key + " = " + page->to_human() + " does not fit a 32-bit page size; use a power of two such as 32kb");
     }
-    if (p < 4096) return reject(key + " = " + std::to_string(p) + " bytes is below the minimum page size of 4096 bytes; use a power of two such as 32kb");
-    if ((p & (p - 1)) != 0) return reject(key + " = " + std::to_string(p) + " bytes is not a power of two; use for example 32kb");
+    if (p < 4096) return illegal_configuration(key + " = " + std::to_string(p) + " bytes is below the minimum page size of 4096 bytes; use a power of two such as 32kb");
+    if ((p & (p - 1)) != 0) return illegal_configuration(key + " = " + std::to_string(p) + " bytes is not a power of two; use for example 32kb");
     const int64_t bytes = static_cast<int64_t>(*buffers) * p;
     if (bytes < 0) {
-      return reject(std::string(o_.network_buffers.name.key) + " = " + std::to_string(*buffers) +
+      return illegal_configuration(std::string(o_.network_buffers.name.key) + " = " + std::to_string(*buffers) +
                     " is negative; set a positive number of buffers or configure taskmanager.memory.network.* instead");
     }
     return MemorySize::of_bytes(bytes);
@@ -103,7 +101,7 @@ class TaskManagerDerivation {
       auto legacy = legacy_network_size();
       if (!legacy) return Unexpected{legacy.error()};
       if (*legacy != network) {
-        return reject("the derived Network Memory " + describe(Part{"", network, ""}) +
+        return illegal_configuration("the derived Network Memory " + describe(Part{"", network, ""}) +
                       " differs from the legacy network buffer size " +
                       describe(Part{"numberOfBuffers x segment-size", *legacy, o_.network_buffers.name.key}) + "." +
                       why + "Adjust the configured sizes, or replace " + std::string(o_.network_buffers.name.key) +
@@ -114,7 +112,7 @@ class TaskManagerDerivation {
     auto range = network_range();
     if (!range) return Unexpected{range.error()};
     if (network > range->max() || network < range->min()) {
-      return reject("the derived Network Memory " + network.to_human() + " (" + std::to_string(network.bytes()) +
+      return illegal_configuration("the derived Network Memory " + network.to_human() + " (" + std::to_string(network.bytes()) +
                     " bytes) is not in the configured Network Memory range [" + range->min().to_human() + ", " +
                     range->max().to_human() + "] (" + std::string(r_.lookup(o_.network_min.name).key) + ", " +
                     std::string(r_.lookup(o_.network_max.name).key) + ")." + why +
@@ -178,7 +176,7 @@ class TaskManagerDerivation {
       auto without_network = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_heap.size,
                                           p.task_off_heap.size, p.managed.size});
       if (!without_network || *without_network > flink_total) {
-        return reject("the sum of the configured " +
+        return illegal_configuration("the sum of the configured " +
                       configured_without_network(p) +
                       " exceeds " + describe(Part{"Total Flink Memory", flink_total, total_flink_source()}) +
                       "; reduce these components or increase the total");
@@ -196,7 +194,7 @@ class TaskManagerDerivation {
       auto without_heap = checked_sum({p.framework_heap.size, p.framework_off_heap.size, p.task_off_heap.size,
                                        p.managed.size, p.network.size});
       if (!without_heap || *without_heap > flink_total) {
-        return reject("the sum of " +
+        return illegal_configuration("the sum of " +
                       describe_sum({{"Framework Heap", p.framework_heap.size, p.framework_heap.key},
                                     {"Framework Off-Heap", p.framework_off_heap.size, p.framework_off_heap.key},
                                     {"Task Off-Heap", p.task_off_heap.size, p.task_off_heap.key},
@@ -230,7 +228,7 @@ class TaskManagerDerivation {
       auto flink_total = r_.read(o_.flink_size);
       if (!flink_total) return Unexpected{flink_total.error()};
       if (*without_network > *flink_total) {
-        return reject("the sum of the configured " +
+        return illegal_configuration("the sum of the configured " +
                       configured_without_network(p) +
                       " exceeds the configured " +
                       describe(Part{"Total Flink Memory", *flink_total, o_.flink_size.name.key}) +
@@ -314,7 +312,7 @@ Expected<std::vector<std::pair<std::string, int64_t>>> read_external_resources(c
     if (!value) {
       // A resource named like a secret ("external-resource.api-key.amount") keeps its value out.
       const std::string shown = is_sensitive_key(key) ? "" : " = '" + amount->text + "'";
-      return reject("cannot read " + key + shown + " as a whole number; write the amount, e.g. 1");
+      return illegal_configuration("cannot read " + key + shown + " as a whole number; write the amount, e.g. 1");
     }
     if (*value > 0) resources.emplace_back(std::string(name), *value);
   }
@@ -332,14 +330,14 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
   const TaskManagerOptions options = taskmanager_options(version);
   const ProcessMemoryOptions process_options = process_memory_options(options);
   TaskManagerMemory result;
-  auto fail = [&process_options](const Error& e) { return Unexpected{role_failure(process_options.role, e)}; };
+  auto role_failed = [&process_options](const Error& e) { return Unexpected{role_failure(process_options.role, e)}; };
 
   auto mapped = map_legacy_heap(config, context, process_options, result.notes);
-  if (!mapped) return fail(mapped.error());
+  if (!mapped) return role_failed(mapped.error());
   const ConfigReader reader(*mapped ? **mapped : config);
   const TaskManagerDerivation derivation(reader, version, options, result.notes);
   auto process = derive_process_memory(reader, process_options, derivation, version, result.notes);
-  if (!process) return fail(process.error());
+  if (!process) return role_failed(process.error());
   const FlinkParts& parts = process->flink;
   result.framework_heap = parts.framework_heap;
   result.task_heap = parts.task_heap;
@@ -353,25 +351,25 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
   double cpu = 0;
   if (reader.contains(options.cpu_cores)) {
     auto c = reader.read(options.cpu_cores);
-    if (!c) return fail(c.error());
+    if (!c) return role_failed(c.error());
     cpu = *c;
   } else {
     double fallback = -1.0;
     if (context.kubernetes_cpu_fallback) {
       auto k = reader.read(options.kubernetes_cpu);
-      if (!k) return fail(k.error());
+      if (!k) return role_failed(k.error());
       fallback = *k;
     }
     if (fallback > 0.0) {
       cpu = fallback;
     } else {
       auto slots = reader.read(options.num_slots);
-      if (!slots) return fail(slots.error());
+      if (!slots) return role_failed(slots.error());
       cpu = *slots;
     }
   }
   if (!(cpu > 0) || std::isinf(cpu)) {
-    return fail(Error{ErrorCode::kIllegalConfiguration,
+    return role_failed(Error{ErrorCode::kIllegalConfiguration,
                       "TaskManagers need a positive, finite number of CPU cores, but " +
                           std::string(reader.contains(options.cpu_cores) ? options.cpu_cores.name.key
                                                                          : options.num_slots.name.key) +
@@ -379,11 +377,11 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
   }
   result.cpu_cores = version.at_least(1, 14) ? round_cpu_down(cpu) : cpu;
   auto slots = reader.read(options.num_slots);
-  if (!slots) return fail(slots.error());
+  if (!slots) return role_failed(slots.error());
   result.num_slots = *slots;
   if (version.at_least(1, 13) && context.external_resources) {
     auto resources = read_external_resources(reader.config());
-    if (!resources) return fail(resources.error());
+    if (!resources) return role_failed(resources.error());
     result.external_resources = std::move(*resources);
   }
   return result;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "support/size_text.h"
+
 namespace memguard::memmodel {
 namespace {
 
@@ -30,11 +32,6 @@ struct LimitCrossed {
   std::string message;
 };
 
-std::string byte_text(size_t bytes) {
-  constexpr size_t kMiB = 1024 * 1024;
-  if (bytes >= kMiB && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
-  return std::to_string(bytes) + " bytes";
-}
 
 std::string at_line(const YAML::Mark& mark) { return "line " + std::to_string(mark.line + 1); }
 
@@ -141,7 +138,7 @@ class BoundedEvents final : public YAML::EventHandler {
                       " YAML nodes in one document (counting alias expansions) at " + at_line(mark));
     }
     if (bytes_ > limits_.max_scalar_bytes) {
-      cross(mark, "more than " + byte_text(limits_.max_scalar_bytes) +
+      cross(mark, "more than " + size_text(limits_.max_scalar_bytes) +
                       " of scalar text in one YAML document (counting alias expansions) at " + at_line(mark));
     }
   }

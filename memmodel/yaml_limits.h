@@ -12,7 +12,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 namespace memguard::memmodel {
 

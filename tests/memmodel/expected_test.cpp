@@ -1,7 +1,7 @@
 // Expected<T>: the error-as-value type every fallible memmodel call returns.
 #include <catch2/catch.hpp>
 #include <string>
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 using memguard::ErrorCode;
 using memguard::Expected;

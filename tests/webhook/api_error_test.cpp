@@ -20,10 +20,10 @@ TEST_CASE("A Status object is decoded and anything else is not taken for one", "
 TEST_CASE("HTTP failures map to error codes that tell the caller what to do", "[kube][errors]") {
   RequestDescription get{"get", kConfigMaps, "flink", "flink-config"};
   RequestDescription list_all{"list", kFlinkDeployments, "", ""};
-  CHECK(status_error(401, "", get).code == ErrorCode::kUnauthenticated);
-  CHECK(status_error(403, "", get).code == ErrorCode::kPermissionDenied);
+  CHECK(status_error(401, "", get).code == kube::kUnauthenticated);
+  CHECK(status_error(403, "", get).code == kube::kPermissionDenied);
   CHECK(status_error(404, "", get).code == ErrorCode::kNotFound);
-  CHECK(status_error(410, "", get).code == ErrorCode::kGone);
+  CHECK(status_error(410, "", get).code == kube::kGone);
   CHECK(status_error(504, "", get).code == ErrorCode::kTimeout);
   CHECK(status_error(429, "", get).code == ErrorCode::kUnavailable);
   CHECK(status_error(503, "", get).code == ErrorCode::kUnavailable);

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "support/read_file.h"
 #include "tests/webhook/cli_test_support.h"
 
 namespace {
@@ -65,9 +66,9 @@ TEST_CASE("check skips a YAML document without kind with a note instead of abort
   // A second document without kind next to one that is judged: the judgement stands.
   const std::string configmap = kManifests + "/standalone-session/flink-configuration-configmap.yaml";
   const std::string tm = kManifests + "/standalone-session/taskmanager-session-deployment.yaml";
-  std::ifstream in(tm);
-  const std::string tm_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string both = temp_file("tm-and-values.yaml", tm_text + "\n---\nfoo: bar\n");
+  const auto tm_text = memguard::read_file(tm, size_t{1} << 20, "manifest");
+  REQUIRE(tm_text);
+  const std::string both = temp_file("tm-and-values.yaml", *tm_text + "\n---\nfoo: bar\n");
   CliRun r = run("check -f '" + both + "' -f '" + configmap + "'");
   CHECK(r.exit_code == 1);
   CHECK(contains(r.out, "Deployment default/flink-taskmanager: denied"));

@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/read_file.h"
+
 namespace memguard::kubetest {
 
 // --- throwaway PKI ---------------------------------------------------------------------------------
@@ -123,11 +125,9 @@ class TempDir {
 };
 
 inline std::string kube_fixture(const std::string& name) {
-  std::ifstream in(std::string(MEMGUARD_TEST_DATA) + "/kube/" + name, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = read_file(std::string(MEMGUARD_TEST_DATA) + "/kube/" + name, size_t{16} << 20, "fixture");
+  if (!text) throw std::runtime_error(text.error().message);
+  return std::move(*text);
 }
 
 // --- the server ------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ TEST_CASE("a 403 names the RBAC rule the service account is missing", "[kube][cl
   auto client = client_for(cluster, server);
   auto list = client.list(kDeployments, "flink");
   REQUIRE_FALSE(list);
-  CHECK(list.error().code == ErrorCode::kPermissionDenied);
+  CHECK(list.error().code == kube::kPermissionDenied);
   const std::string& m = list.error().message;
   CHECK_THAT(m, Catch::Contains("cannot list deployments.apps in namespace \"flink\": 403 Forbidden"));
   CHECK_THAT(m, Catch::Contains("{apiGroups: [\"apps\"], resources: [\"deployments\"], verbs: [\"list\"]}"));
@@ -146,7 +146,7 @@ TEST_CASE("a wrong token is a 401 error that blames the token", "[kube][client][
   auto client = client_for(cluster, server);
   auto cm = client.get(kConfigMaps, "flink", "flink-config");
   REQUIRE_FALSE(cm);
-  CHECK(cm.error().code == ErrorCode::kUnauthenticated);
+  CHECK(cm.error().code == kube::kUnauthenticated);
   CHECK_THAT(cm.error().message, Catch::Contains("401 Unauthorized, the bearer token was rejected"));
 }
 
@@ -267,7 +267,7 @@ TEST_CASE("watch reports a too-old resourceVersion as kGone so the caller relist
   auto client = client_for(cluster, server);
   auto end = client.watch(kConfigMaps, "flink", WatchOptions{"5120", {}, 60, true}, [](const WatchEvent&) {});
   REQUIRE_FALSE(end);
-  CHECK(end.error().code == ErrorCode::kGone);
+  CHECK(end.error().code == kube::kGone);
   CHECK_THAT(end.error().message, Catch::Contains("a fresh list is needed"));
 }
 

@@ -55,7 +55,7 @@ std::vector<std::string> configmap_volumes(std::string_view json) {
   return names;
 }
 
-std::string data_of(const Lookup& l) {
+std::string data_of(const ObjectLookup& l) {
   simdjson::dom::parser parser;
   std::string_view conf;
   if (parser.parse(l.object)["data"]["flink-conf.yaml"].get(conf) != simdjson::SUCCESS) return "?";

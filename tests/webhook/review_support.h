@@ -14,6 +14,8 @@
 
 #include <simdjson.h>
 
+#include "support/read_file.h"
+
 #include "webhook/admission/review_outcome.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/json/json_writer.h"
@@ -21,11 +23,9 @@
 namespace memguard::testing {
 
 inline std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(MEMGUARD_TEST_DATA) + "/reviews/" + name, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + name);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  auto text = read_file(std::string(MEMGUARD_TEST_DATA) + "/reviews/" + name, size_t{16} << 20, "fixture");
+  if (!text) throw std::runtime_error(text.error().message);
+  return std::move(*text);
 }
 
 // A mutable JSON value with ordered object members.

@@ -21,6 +21,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "support/read_file.h"
+
 extern char** environ;
 
 namespace memguard::testing {
@@ -95,11 +97,13 @@ KeyPair make_leaf(const fs::path& dir, const std::string& name, const KeyPair& c
   return leaf;
 }
 
+// Test files are certificates and review fixtures of a few KiB.
+constexpr size_t kMaxTestFileBytes = size_t{16} << 20;
+
 std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_file(file.string(), kMaxTestFileBytes, "test file");
+  if (!text) throw std::runtime_error(text.error().message);
+  return std::move(*text);
 }
 
 void write_text(const fs::path& file, const std::string& text) {

@@ -11,7 +11,7 @@
 
 #include <simdjson.h>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/admission/pointer.h"
 
 namespace memguard::admission {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/admission/objects.h"
 
 namespace memguard::admission {

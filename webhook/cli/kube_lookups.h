@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/engine/counterparts.h"
 #include "webhook/kube/kube_client.h"
 #include "webhook/kube/object_cache.h"

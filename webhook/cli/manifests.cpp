@@ -17,7 +17,7 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 
-#include "webhook/cli/input_file.h"
+#include "support/read_file.h"
 #include "webhook/json/json_writer.h"
 
 namespace memguard::cli {

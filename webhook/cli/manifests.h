@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/yaml_limits.h"
 
 namespace memguard::cli {

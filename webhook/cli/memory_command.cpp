@@ -7,7 +7,7 @@
 
 #include "memmodel/java_text.h"
 #include "webhook/cli/commands.h"
-#include "webhook/cli/input_file.h"
+#include "support/read_file.h"
 #include "webhook/cli/memory_report.h"
 
 namespace memguard::cli {

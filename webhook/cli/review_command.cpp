@@ -10,7 +10,7 @@
 
 #include "webhook/admission/objects.h"
 #include "webhook/cli/commands.h"
-#include "webhook/cli/input_file.h"
+#include "support/read_file.h"
 #include "webhook/cli/manifests.h"
 #include "webhook/cli/policy_file.h"
 #include "webhook/engine/counterparts.h"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/cli/kube_lookups.h"
 #include "webhook/server/policy_store.h"
 #include "webhook/server/routes.h"

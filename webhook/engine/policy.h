@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "memmodel/memory_size.h"
 #include "webhook/engine/finding.h"
 

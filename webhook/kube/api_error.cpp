@@ -53,10 +53,10 @@ Error status_error(int http_status, std::string_view body, const RequestDescript
 
   switch (http_status) {
     case 401:
-      return {ErrorCode::kUnauthenticated, "cannot " + target + ": 401 Unauthorized, the bearer token was rejected "
+      return {kube::kUnauthenticated, "cannot " + target + ": 401 Unauthorized, the bearer token was rejected "
                                            "(missing, wrong or expired service-account token)" + server_said};
     case 403:
-      return {ErrorCode::kPermissionDenied, "cannot " + target + ": 403 Forbidden, RBAC does not allow it; " +
+      return {kube::kPermissionDenied, "cannot " + target + ": 403 Forbidden, RBAC does not allow it; " +
                                             missing_rule(request) + server_said};
     case 404:
       if (request.name.empty()) {
@@ -67,7 +67,7 @@ Error status_error(int http_status, std::string_view body, const RequestDescript
       return {ErrorCode::kNotFound, std::string(request.resource.kind) + " \"" + std::string(request.name) +
                                     "\" not found in namespace \"" + std::string(request.ns) + "\""};
     case 410:
-      return {ErrorCode::kGone, "cannot " + target + ": 410" + (reason.empty() ? " Gone" : reason) +
+      return {kube::kGone, "cannot " + target + ": 410" + (reason.empty() ? " Gone" : reason) +
                                 ", the resourceVersion or continue token is too old; a fresh list is needed" + server_said};
     case 504:
       return {ErrorCode::kTimeout, "cannot " + target + ": 504 the API server timed out" + server_said};

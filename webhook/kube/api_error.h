@@ -5,10 +5,16 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/kube/resource.h"
 
 namespace memguard::kube {
+
+// The API server's refusals that each ask the caller for a different reaction: error codes owned
+// by kube/ (support/expected.h leaves the codes from kFirstModuleCode on to their module).
+inline constexpr ErrorCode kUnauthenticated{static_cast<int>(ErrorCode::kFirstModuleCode) + 0};  // 401: token missing, wrong or expired
+inline constexpr ErrorCode kPermissionDenied{static_cast<int>(ErrorCode::kFirstModuleCode) + 1};  // 403: RBAC does not grant the verb
+inline constexpr ErrorCode kGone{static_cast<int>(ErrorCode::kFirstModuleCode) + 2};  // 410: resourceVersion too old; relist
 
 // A decoded metav1.Status: what the API server sends with every failure and in watch ERROR events.
 struct ApiStatus {
@@ -31,7 +37,7 @@ struct RequestDescription {
 // "get configmaps \"x\" in namespace \"flink\"": the request in words, for every message.
 std::string describe_request(const RequestDescription& r);
 
-// Maps an HTTP failure to an error value: 401 kUnauthenticated, 403 kPermissionDenied (naming the
+// Maps an HTTP failure to an error value: 401 kube::kUnauthenticated, 403 kube::kPermissionDenied (naming the
 // verb, resource and API group to grant), 404 kNotFound, 410 kGone, 504 kTimeout, 429/5xx
 // kUnavailable, other 4xx kInvalidArgument. `body` may be a Status, other text, or empty.
 Error status_error(int http_status, std::string_view body, const RequestDescription& request);

@@ -43,7 +43,7 @@ std::vector<std::string> workload_configmaps(std::string_view object_json) {
 
 engine::ConfigMapAnswer CacheCounterparts::configmap(std::string_view namespace_, std::string_view name) const {
   engine::ConfigMapAnswer answer;
-  Lookup lookup = cache_->get(kConfigMaps, namespace_, name, deadline_);
+  ObjectLookup lookup = cache_->get(kConfigMaps, namespace_, name, deadline_);
   switch (lookup.presence) {
     case Presence::kUnknown:
       answer.state = engine::ConfigMapAnswer::State::kUnknown;

@@ -12,18 +12,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "memmodel/java_text.h"
+#include "support/read_file.h"
 
 namespace memguard::kube {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  size_t b = s.find_first_not_of(kSpace);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(kSpace) - b + 1);
+using memmodel::java::trim;  // a token or namespace file's surrounding whitespace and newline
+
+// Kubeconfigs with many contexts and embedded certificates run to a few hundred KiB; the bound
+// stops a wrong path (a log, /dev/zero) from being read without end.
+constexpr size_t kMaxClusterFileBytes = size_t{4} << 20;
+
+Expected<std::string> read_cluster_file(const std::string& path, std::string_view what) {
+  return read_file(path, kMaxClusterFileBytes, what);
 }
 
 // Counts the certificates in a PEM bundle; a CA file with none would make every TLS handshake
@@ -85,15 +89,6 @@ std::optional<std::string> base64_decode(std::string_view in) {
 
 }  // namespace
 
-Expected<std::string> read_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return make_error(ErrorCode::kNotFound, "cannot read " + std::string(what) + " " + path + ": " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::optional<std::string> process_env(const char* name) {
   const char* v = std::getenv(name);
@@ -125,7 +120,7 @@ Expected<void> BearerToken::reload_locked() {
                   static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec};
   checked_at_ = std::chrono::steady_clock::now();
   if (stamp == stamp_ && !token_.empty()) return {};
-  auto text = read_file(path_, "token file");
+  auto text = read_cluster_file(path_, "token file");
   if (!text) return Unexpected{text.error()};
   std::string_view value = trim(*text);
   if (value.empty()) return make_error(ErrorCode::kInvalidArgument, origin_ + " is empty");
@@ -166,11 +161,11 @@ Expected<ClusterConfig> in_cluster_config(std::string_view sa_dir, const EnvLook
   if (!server) return Unexpected{server.error()};
   auto token = BearerToken::from_file(dir + "/token");
   if (!token) return Unexpected{token.error()};
-  auto ca_text = read_file(dir + "/ca.crt", "service-account CA");
+  auto ca_text = read_cluster_file(dir + "/ca.crt", "service-account CA");
   if (!ca_text) return Unexpected{ca_text.error()};
   auto ca = checked_ca(std::move(*ca_text), dir + "/ca.crt");
   if (!ca) return Unexpected{ca.error()};
-  auto ns = read_file(dir + "/namespace", "service-account namespace");
+  auto ns = read_cluster_file(dir + "/namespace", "service-account namespace");
   return ClusterConfig{std::move(*server), std::move(*ca), dir + "/ca.crt", std::move(*token),
                        ns ? std::string(trim(*ns)) : std::string()};
 }
@@ -180,7 +175,7 @@ Expected<ClusterConfig> explicit_config(std::string server_url, const std::strin
   if (!server) return Unexpected{server.error()};
   auto token = BearerToken::from_file(token_file);
   if (!token) return Unexpected{token.error()};
-  auto ca_text = read_file(ca_file, "CA file");
+  auto ca_text = read_cluster_file(ca_file, "CA file");
   if (!ca_text) return Unexpected{ca_text.error()};
   auto ca = checked_ca(std::move(*ca_text), ca_file);
   if (!ca) return Unexpected{ca.error()};
@@ -235,7 +230,7 @@ Expected<ClusterConfig> kubeconfig_from_yaml(const YAML::Node& root, const std::
     ca_pem = std::move(*decoded);
     ca_origin = "certificate-authority-data of kubeconfig cluster \"" + cluster_name + "\"";
   } else if (std::string file = scalar(cluster, "certificate-authority"); !file.empty()) {
-    auto text = read_file(resolve(file), "kubeconfig certificate-authority");
+    auto text = read_cluster_file(resolve(file), "kubeconfig certificate-authority");
     if (!text) return Unexpected{text.error()};
     ca_pem = std::move(*text);
     ca_origin = resolve(file);
@@ -266,7 +261,7 @@ Expected<ClusterConfig> kubeconfig_from_yaml(const YAML::Node& root, const std::
 }  // namespace
 
 Expected<ClusterConfig> kubeconfig_config(const std::string& path, std::string_view context) {
-  auto text = read_file(path, "kubeconfig");
+  auto text = read_cluster_file(path, "kubeconfig");
   if (!text) return Unexpected{text.error()};
   try {
     YAML::Node root = YAML::Load(*text);

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 namespace memguard::kube {
 
@@ -71,8 +71,5 @@ Expected<ClusterConfig> explicit_config(std::string server, const std::string& t
 // certificate-authority(-data), user token or tokenFile. Client certificates and exec plugins are
 // refused with a message, since the webhook authenticates with bearer tokens only.
 Expected<ClusterConfig> kubeconfig_config(const std::string& path, std::string_view context = {});
-
-// Reads a whole file; errors name the file and what it was for.
-Expected<std::string> read_file(const std::string& path, std::string_view what);
 
 }  // namespace memguard::kube

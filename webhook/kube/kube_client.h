@@ -12,7 +12,8 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
+#include "webhook/kube/api_error.h"  // the error codes its calls return (kGone, ...)
 #include "webhook/kube/cluster_config.h"
 #include "webhook/kube/resource.h"
 

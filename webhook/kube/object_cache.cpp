@@ -11,6 +11,8 @@
 #include <set>
 #include <thread>
 
+#include "webhook/kube/api_error.h"
+
 namespace memguard::kube {
 
 namespace {
@@ -182,7 +184,7 @@ struct ObjectCache::State {
           if (end->events == 0) pause(stop, options.initial_backoff);
           continue;
         }
-        if (end.error().code == ErrorCode::kGone) {
+        if (end.error().code == kube::kGone) {
           std::lock_guard lock(mu);
           ++stats.relists_after_gone;
         } else {
@@ -197,8 +199,8 @@ struct ObjectCache::State {
     }
   }
 
-  Lookup answer(const Entry& e, bool stale, std::string reason) const {
-    Lookup out;
+  ObjectLookup answer(const Entry& e, bool stale, std::string reason) const {
+    ObjectLookup out;
     out.presence = e.absent ? Presence::kAbsent : Presence::kFound;
     if (!e.absent) out.object = e.object.json;
     out.stale = stale;
@@ -251,7 +253,7 @@ bool ObjectCache::wait_synced(std::chrono::milliseconds deadline) {
   });
 }
 
-Lookup ObjectCache::get(const ApiResource& r, std::string_view ns, std::string_view name, std::chrono::milliseconds deadline) {
+ObjectLookup ObjectCache::get(const ApiResource& r, std::string_view ns, std::string_view name, std::chrono::milliseconds deadline) {
   State& s = *state_;
   const auto until = Clock::now() + deadline;
   const std::string key = object_key(r, ns, name);
@@ -263,12 +265,12 @@ Lookup ObjectCache::get(const ApiResource& r, std::string_view ns, std::string_v
   if (covering != s.informers.end()) {
     const State::Informer& inf = **covering;
     if (!s.cv.wait_until(lock, until, [&] { return inf.synced; })) {
-      return Lookup{Presence::kUnknown, {}, false,
+      return ObjectLookup{Presence::kUnknown, {}, false,
                     "the " + r.qualified_name() + " cache has not completed its first list within " + ms(deadline) +
                         (inf.last_error.empty() ? std::string() : ": " + inf.last_error)};
     }
     auto it = s.objects.find(key);
-    if (it == s.objects.end()) return Lookup{Presence::kAbsent, {}, false, {}};
+    if (it == s.objects.end()) return ObjectLookup{Presence::kAbsent, {}, false, {}};
     return s.answer(it->second, false, {});
   }
 
@@ -313,12 +315,12 @@ Lookup ObjectCache::get(const ApiResource& r, std::string_view ns, std::string_v
     auto err = s.fetch_errors.find(key);
     std::string why = err != s.fetch_errors.end() ? err->second.message : "the object changed while it was fetched";
     if (it != s.objects.end()) return s.answer(it->second, true, "serving a copy older than the TTL: " + why);
-    return Lookup{Presence::kUnknown, {}, false, why};
+    return ObjectLookup{Presence::kUnknown, {}, false, why};
   }
   std::string why = "no answer from the Kubernetes API within " + ms(deadline) + " for " + r.qualified_name() + " \"" +
                     std::string(ns) + "/" + std::string(name) + "\" (the lookup goes on in the background)";
   if (it != s.objects.end()) return s.answer(it->second, true, "serving a copy older than the TTL: " + why);
-  return Lookup{Presence::kUnknown, {}, false, why};
+  return ObjectLookup{Presence::kUnknown, {}, false, why};
 }
 
 MountersLookup ObjectCache::mounting(std::string_view ns, std::string_view configmap, std::chrono::milliseconds deadline) {

@@ -17,7 +17,7 @@ namespace memguard::kube {
 // yet synced): the admission path then falls back and says so in a warning, instead of waiting.
 enum class Presence { kFound, kAbsent, kUnknown };
 
-struct Lookup {
+struct ObjectLookup {
   Presence presence = Presence::kUnknown;
   std::string object;  // minified JSON when found
   bool stale = false;  // found, but older than the TTL because the refresh did not finish in time
@@ -80,7 +80,7 @@ class ObjectCache {
   // One object. Served from an informer that covers it (without a label selector), else from an
   // on-demand entry younger than the TTL, else fetched; never waits longer than `deadline`. A fetch
   // that misses the deadline goes on in the background and fills the cache for the next lookup.
-  Lookup get(const ApiResource& r, std::string_view ns, std::string_view name, std::chrono::milliseconds deadline);
+  ObjectLookup get(const ApiResource& r, std::string_view ns, std::string_view name, std::chrono::milliseconds deadline);
 
   // The workloads (from informers with an extractor) that mount ConfigMap `ns`/`configmap`.
   MountersLookup mounting(std::string_view ns, std::string_view configmap, std::chrono::milliseconds deadline);

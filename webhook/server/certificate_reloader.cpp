@@ -3,12 +3,11 @@
 
 #include <openssl/evp.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <string_view>
 
 #include <boost/asio/post.hpp>
+
+#include "support/read_file.h"
 
 namespace memguard::server {
 namespace {
@@ -16,18 +15,7 @@ namespace {
 // PEM files are a few KiB; the cap only guards against pointing the flag at something huge.
 constexpr std::size_t kMaxPemBytes = 1024 * 1024;
 
-Expected<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kNotFound, "cannot read " + path + ": " + std::strerror(errno));
-  std::string data;
-  char buf[8192];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    data.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (data.size() > kMaxPemBytes) return make_error(ErrorCode::kInvalidArgument, path + " is larger than 1 MiB");
-  }
-  if (in.bad()) return make_error(ErrorCode::kNotFound, "cannot read " + path);
-  return data;
-}
+Expected<std::string> read_pem(const std::string& path, std::string_view what) { return read_file(path, kMaxPemBytes, what); }
 
 std::array<unsigned char, 32> digest_of(const TlsMaterial& m) {
   std::array<unsigned char, 32> out{};
@@ -88,21 +76,21 @@ CertificateReloader::PollResult CertificateReloader::poll() {
   // Read the certificate again after the key: kubelet and cert-manager replace the files together
   // by renaming a symlinked directory, so if the certificate is the same before and after, the key
   // came from the same generation. Otherwise we caught a swap half way; the next poll sees it whole.
-  auto cert = read_file(files_.cert_file);
-  auto key = cert ? read_file(files_.key_file) : Expected<std::string>(Unexpected{cert.error()});
+  auto cert = read_pem(files_.cert_file, "certificate file");
+  auto key = cert ? read_pem(files_.key_file, "key file") : Expected<std::string>(Unexpected{cert.error()});
   if (!cert || !key) {
     report_failure((!cert ? cert : key).error().message, nullptr);
     return PollResult::kFailed;
   }
   if (!files_.client_ca_file.empty()) {
-    auto ca = read_file(files_.client_ca_file);
+    auto ca = read_pem(files_.client_ca_file, "client CA file");
     if (!ca) {
       report_failure(ca.error().message, nullptr);
       return PollResult::kFailed;
     }
     material.client_ca_pem = std::move(*ca);
   }
-  auto cert_again = read_file(files_.cert_file);
+  auto cert_again = read_pem(files_.cert_file, "certificate file");
   if (!cert_again || *cert_again != *cert) return PollResult::kInFlux;
   material.cert_pem = std::move(*cert);
   material.key_pem = std::move(*key);

@@ -6,7 +6,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 namespace memguard::server {
 

@@ -10,7 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/server/certificate_reloader.h"
 #include "webhook/server/http_session.h"
 #include "webhook/server/io_context_pool.h"

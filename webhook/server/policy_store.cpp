@@ -1,37 +1,34 @@
 // Policy file polling and hot swap (the certwatcher pattern applied to the policy file).
 #include "webhook/server/policy_store.h"
 
-#include <fstream>
-#include <sstream>
+#include <utility>
+
+#include "support/read_file.h"
 
 namespace memguard::server {
 
 namespace {
 // A policy is a few hundred bytes; anything near this is not a policy file (e.g. a wrong mount).
-constexpr std::streamsize kMaxPolicyBytes = 1 << 20;
+constexpr size_t kMaxPolicyBytes = size_t{1} << 20;
 }  // namespace
 
 PolicyStore::PolicyStore(std::string path)
     : path_(std::move(path)), policy_(std::make_shared<const engine::Policy>(engine::default_policy())) {}
 
-Expected<std::string> PolicyStore::read_file() const {
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kNotFound, "policy file " + path_ + ": cannot be opened");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string bytes = buffer.str();
-  if (static_cast<std::streamsize>(bytes.size()) > kMaxPolicyBytes) {
-    return make_error(ErrorCode::kInvalidArgument, "policy file " + path_ + ": larger than 1 MiB");
-  }
-  return bytes;
+Expected<std::string> read_policy_bytes(const std::string& path) { return read_file(path, kMaxPolicyBytes, "policy file"); }
+
+Expected<engine::Policy> parse_policy_file(const std::string& path, std::string_view bytes) {
+  auto parsed = engine::parse_policy(bytes);
+  if (!parsed) return make_error(ErrorCode::kInvalidArgument, path + ": " + parsed.error().message);
+  return std::move(*parsed);
 }
 
 Expected<void> PolicyStore::load() {
   if (path_.empty()) return {};
-  auto bytes = read_file();
+  auto bytes = read_policy_bytes(path_);
   if (!bytes) return Unexpected{bytes.error()};
-  auto parsed = engine::parse_policy(*bytes);
-  if (!parsed) return make_error(parsed.error().code, path_ + ": " + parsed.error().message);
+  auto parsed = parse_policy_file(path_, *bytes);
+  if (!parsed) return Unexpected{parsed.error()};
   std::lock_guard lock(mutex_);
   policy_ = std::make_shared<const engine::Policy>(std::move(*parsed));
   loaded_bytes_ = std::move(*bytes);
@@ -41,7 +38,7 @@ Expected<void> PolicyStore::load() {
 
 bool PolicyStore::poll() {
   if (path_.empty()) return false;
-  auto bytes = read_file();
+  auto bytes = read_policy_bytes(path_);
   std::lock_guard lock(mutex_);
   if (!bytes) {
     // A file briefly missing during a ConfigMap update (symlink swap) is not a new policy.
@@ -53,11 +50,11 @@ bool PolicyStore::poll() {
     return false;
   }
   if (*bytes == failed_bytes_) return false;  // already reported
-  auto parsed = engine::parse_policy(*bytes);
+  auto parsed = parse_policy_file(path_, *bytes);
   if (!parsed) {
     ++failures_;
     failed_bytes_ = std::move(*bytes);
-    last_error_ = path_ + ": " + parsed.error().message + " (keeping the previous policy)";
+    last_error_ = parsed.error().message + " (keeping the previous policy)";
     return false;
   }
   policy_ = std::make_shared<const engine::Policy>(std::move(*parsed));

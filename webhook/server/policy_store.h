@@ -7,11 +7,18 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/engine/policy.h"
 
 namespace memguard::server {
+
+// The one way a policy file is read and parsed, for the server's store and the offline commands'
+// --policy: bounded (a policy is a few dozen lines; the bound stops a wrong path such as /dev/zero),
+// and every error names the path.
+[[nodiscard]] Expected<std::string> read_policy_bytes(const std::string& path);
+[[nodiscard]] Expected<engine::Policy> parse_policy_file(const std::string& path, std::string_view bytes);
 
 class PolicyStore {
  public:
@@ -34,8 +41,6 @@ class PolicyStore {
   std::string last_error() const;    // "" after a successful (re)load
 
  private:
-  Expected<std::string> read_file() const;
-
   std::string path_;
   mutable std::mutex mutex_;
   std::shared_ptr<const engine::Policy> policy_;

@@ -16,7 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 #include "webhook/server/certificate_reloader.h"
 #include "webhook/server/connection_tracker.h"
 #include "webhook/server/http_session.h"

@@ -9,7 +9,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "memmodel/expected.h"
+#include "support/expected.h"
 
 namespace memguard::server {
 

@@ -1,4 +1,5 @@
-// Errors as values: a small expected<T, Error> for every fallible call (no exceptions from the model).
+// Errors as values: a small expected<T, Error> for every fallible call (no exceptions from the model),
+// shared by memmodel and webhook; support/ holds what both use and neither owns.
 #pragma once
 
 #include <cassert>
@@ -9,21 +10,20 @@
 namespace memguard {
 
 // What went wrong, coarsely; the message says it precisely, for a person.
-enum class ErrorCode {
+enum class ErrorCode : int {
   kInvalidArgument,     // malformed input: a size, a quantity, a number, a YAML document
   kIllegalConfiguration,  // Flink would reject the configuration (IllegalConfigurationException)
   kOverflow,            // 64-bit arithmetic overflow (Flink's ArithmeticException)
   kUnsupported,         // a version, kind or option we do not handle
   kNotFound,
   kInternal,
-  // Talking to the Kubernetes API (webhook/kube): each asks the caller for a different reaction.
-  kUnauthenticated,     // 401: the bearer token is missing, wrong or expired
-  kPermissionDenied,    // 403: RBAC does not grant the verb on the resource
-  kGone,                // 410: resourceVersion or continue token too old; relist
   kTimeout,             // no answer within the deadline
-  kUnavailable,         // transport or TLS failure, or a 5xx from the API server
+  kUnavailable,         // a transport or TLS failure, or a remote service that could not answer
   // Input beyond flink-memguard's documented work budget (memmodel/input_limits.h): not judged.
   kLimitExceeded,
+  // Values from here on belong to the module that names them, for outcomes only its callers react
+  // to (kube/api_error.h: the API server's 401, 403 and 410), so this header stays domain-free.
+  kFirstModuleCode = 100,
 };
 
 struct Error {

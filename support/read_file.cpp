@@ -1,5 +1,5 @@
-// Bounded reads of input files and stdin.
-#include "webhook/cli/input_file.h"
+// Bounded reads of files and stdin.
+#include "support/read_file.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -8,8 +8,9 @@
 #include <filesystem>
 #include <memory>
 #include <system_error>
+#include <utility>
 
-namespace memguard::cli {
+namespace memguard {
 
 namespace {
 
@@ -44,9 +45,19 @@ Expected<InputText> read_input(const std::string& path, size_t max_bytes) {
   return read_stream(file.get(), max_bytes);
 }
 
-std::string size_text(size_t bytes) {
-  constexpr size_t kMiB = 1024 * 1024;
-  return bytes >= kMiB && bytes % kMiB == 0 ? std::to_string(bytes / kMiB) + " MiB" : std::to_string(bytes) + " bytes";
+Expected<std::string> read_file(const std::string& path, size_t max_bytes, std::string_view what) {
+  const std::string named = std::string(what) + " " + path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return make_error(ErrorCode::kInvalidArgument, named + ": is a directory");
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return make_error(ErrorCode::kNotFound, named + " cannot be opened: " + std::strerror(errno));
+  auto input = read_stream(file.get(), max_bytes);
+  if (!input) return make_error(input.error().code, named + ": " + input.error().message);
+  if (input->too_large) {
+    return make_error(ErrorCode::kLimitExceeded,
+                      path + ": larger than " + size_text(max_bytes) + ", the limit for a " + std::string(what));
+  }
+  return std::move(input->text);
 }
 
-}  // namespace memguard::cli
+}  // namespace memguard
