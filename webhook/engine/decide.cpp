@@ -71,12 +71,14 @@ std::vector<Finding> findings_for(const admission::KubeObject& object, const Set
     return {};
   }
   std::vector<Finding> findings = std::move(effective.findings);
+  std::vector<std::string> derivation_notes;
   for (const auto& role : effective.roles) {
-    auto more = evaluate_role(effective, role, settings);
+    auto more = evaluate_role(effective, role, settings, &derivation_notes);
     for (auto& f : more) findings.push_back(std::move(f));
   }
   if (notes != nullptr) {
     for (auto& n : effective.notes) notes->push_back(std::move(n));
+    for (auto& n : derivation_notes) notes->push_back(std::move(n));
   }
   const auto* cm = std::get_if<admission::ConfigMapObject>(&object);
   if (cm != nullptr && counterparts != nullptr) {
@@ -144,10 +146,13 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
   Settings settings = policy.settings_for(namespace_);
   std::vector<std::string> notes;
   std::vector<Finding> findings = findings_for(object, settings, &notes, counterparts, namespace_);
-  // A whole-MiB fix also settles the unit of the same field, so it claims the field first.
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    return a.code == FindingCode::kProcessSizeNotWholeMib && b.code != FindingCode::kProcessSizeNotWholeMib;
-  });
+  // A whole-MiB fix also settles the unit of the same field, so it claims the field first (an order
+  // of references: a finding carries its words, which need not move).
+  std::vector<const Finding*> order;
+  order.reserve(findings.size());
+  for (const auto& f : findings) order.push_back(&f);
+  std::stable_partition(order.begin(), order.end(),
+                        [](const Finding* f) { return f->code == FindingCode::kProcessSizeNotWholeMib; });
 
   // An UPDATE that leaves everything we read unchanged (the operator adding a finalizer, a label
   // edit) is not denied for problems the object already had: that would wedge the object.
@@ -155,11 +160,12 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
   std::vector<std::string> denials;
   std::set<std::string> patched_paths;
-  for (const auto& f : findings) {
+  for (const Finding* finding : order) {
+    const Finding& f = *finding;
     Action action = settings.action(f.code);
     if (action == Action::kOff) continue;
     d.finding_codes.emplace_back(finding_code_name(f.code));
-    d.findings.push_back({f.code, action, f.role, f.message});
+    d.findings.push_back({f.code, action, f.role, f.message()});
     if (mode == admission::Mode::kMutate) {
       bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
         return patched_paths.count(op.path.encoded()) != 0;
@@ -170,19 +176,19 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
           patched_paths.insert(op.path.encoded());
           d.patch.push_back(op);
         }
-        d.warnings.push_back(f.fix_warning);
+        d.warnings.push_back(f.fix_warning());
         continue;
       }
       // Denials are /validate's to give, on the object as it is after every mutation.
-      if (action == Action::kWarn) d.warnings.push_back(f.warning);
+      if (action == Action::kWarn) d.warnings.push_back(f.warning());
       continue;
     }
     if (action == Action::kDeny && !unchanged) {
-      denials.push_back(f.message);
+      denials.push_back(d.findings.back().message);
     } else if (action == Action::kDeny) {
-      d.warnings.push_back("not denied, unchanged by this update: " + f.warning);
+      d.warnings.push_back("not denied, unchanged by this update: " + f.warning());
     } else {
-      d.warnings.push_back(f.warning);
+      d.warnings.push_back(f.warning());
     }
   }
   d.notes = notes;
