@@ -36,6 +36,64 @@ bool fix_allowed(const Finding& f, const Settings& settings) {
   return false;
 }
 
+// The objects the gate lets pass unjudged, one row each: whether the row applies, and the reason
+// written to the audit annotation ("" : none, the object is simply none of our business).
+struct Gated {
+  const admission::KubeObject& object;
+  const admission::ObjectMeta& meta;
+  const Policy& policy;
+  std::string_view namespace_;
+};
+struct GateRow {
+  bool (*applies)(const Gated&);
+  std::string (*reason)(const Gated&);  // nullptr: no reason worth recording
+};
+
+bool configmap_without_flink(const Gated& g) {
+  const auto* cm = std::get_if<admission::ConfigMapObject>(&g.object);
+  return cm != nullptr && !cm->holds_flink_configuration;
+}
+// High-availability ConfigMaps are rewritten constantly for leader election; never in their way.
+bool high_availability_configmap(const Gated& g) {
+  if (!std::holds_alternative<admission::ConfigMapObject>(g.object)) return false;
+  auto type = g.meta.labels.find("configmap-type");
+  return type != g.meta.labels.end() && type->second == "high-availability";
+}
+// Workloads that run no Flink with a mounted configuration are none of our business (and cost no lookup).
+bool workload_without_flink(const Gated& g) {
+  const auto* w = std::get_if<admission::WorkloadObject>(&g.object);
+  return w != nullptr && flink_containers(*w).empty();
+}
+bool namespace_excluded(const Gated& g) { return g.policy.excluded(g.namespace_); }
+std::string namespace_excluded_reason(const Gated& g) {
+  return "namespace " + std::string(g.namespace_) + " is excluded by policy";
+}
+bool opted_out(const Gated& g) {
+  if (!g.policy.honour_skip_annotation) return false;
+  auto opt_out = g.meta.annotations.find(kSkipAnnotation);
+  return opt_out != g.meta.annotations.end() && opt_out->second == "true";
+}
+std::string opted_out_reason(const Gated&) { return "object annotation " + std::string(kSkipAnnotation) + "=true"; }
+// An object being deleted only waits for finalizers to go; blocking that leaves it stuck.
+bool being_deleted(const Gated& g) { return g.meta.being_deleted; }
+
+constexpr GateRow kGate[] = {
+    {configmap_without_flink, nullptr},
+    {high_availability_configmap, nullptr},
+    {workload_without_flink, nullptr},
+    {namespace_excluded, namespace_excluded_reason},
+    {opted_out, opted_out_reason},
+    {being_deleted, nullptr},
+};
+
+// The first row that lets the object pass unjudged, as its reason; nullopt: judge it.
+std::optional<std::string> gate(const Gated& g) {
+  for (const GateRow& row : kGate) {
+    if (row.applies(g)) return row.reason != nullptr ? row.reason(g) : std::string();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view outcome_name(Decision::Outcome outcome) {
@@ -122,26 +180,9 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
   if (!request.object || std::holds_alternative<admission::OtherObject>(*request.object)) return skip("");
   const admission::KubeObject& object = *request.object;
   const admission::ObjectMeta& meta = *metadata_of(object);
-  if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) {
-    if (!cm->holds_flink_configuration) return skip("");
-    // High-availability ConfigMaps are rewritten constantly for leader election; never in their way.
-    auto type = cm->metadata.labels.find("configmap-type");
-    if (type != cm->metadata.labels.end() && type->second == "high-availability") return skip("");
-  }
-  // Workloads that run no Flink with a mounted configuration are none of our business (and cost no lookup).
-  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) {
-    if (flink_containers(*w).empty()) return skip("");
-  }
-  std::string namespace_ = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
-  if (policy.excluded(namespace_)) return skip("namespace " + namespace_ + " is excluded by policy");
-  if (policy.honour_skip_annotation) {
-    auto opt_out = meta.annotations.find(kSkipAnnotation);
-    if (opt_out != meta.annotations.end() && opt_out->second == "true") {
-      return skip("object annotation " + std::string(kSkipAnnotation) + "=true");
-    }
-  }
-  // An object being deleted only waits for finalizers to go; blocking that leaves it stuck.
-  if (meta.being_deleted) return skip("");
+  std::string_view request_namespace = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
+  if (auto reason = gate(Gated{object, meta, policy, request_namespace})) return skip(std::move(*reason));
+  std::string namespace_(request_namespace);
 
   Settings settings = policy.settings_for(namespace_);
   std::vector<std::string> notes;
