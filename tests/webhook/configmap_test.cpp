@@ -37,10 +37,10 @@ TEST_CASE("A file the declared version cannot read at all is config-file-invalid
   auto v2_legacy = build_configmap(configmap("a: b\n", std::nullopt, {{std::string(kFlinkVersionAnnotation), "2.1"}}));
   REQUIRE(v2_legacy.findings.size() == 1);
   CHECK(v2_legacy.findings[0].code == FindingCode::kConfigFileInvalid);
-  CHECK_THAT(v2_legacy.findings[0].message, Catch::Contains("reads only config.yaml"));
+  CHECK_THAT(v2_legacy.findings[0].message(), Catch::Contains("reads only config.yaml"));
   auto v118_standard = build_configmap(configmap(std::nullopt, "a: b\n", {{std::string(kFlinkVersionAnnotation), "1.18"}}));
   REQUIRE(v118_standard.findings.size() == 1);
-  CHECK_THAT(v118_standard.findings[0].message, Catch::Contains("reads only flink-conf.yaml"));
+  CHECK_THAT(v118_standard.findings[0].message(), Catch::Contains("reads only flink-conf.yaml"));
 }
 
 TEST_CASE("Only roles the file sizes (or an annotation limits) are judged", "[engine][configmap]") {

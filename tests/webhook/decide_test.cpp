@@ -418,3 +418,23 @@ TEST_CASE("A rejection that no process size cures suggests changing the options,
   CHECK_THAT(a.message, Catch::Contains("Fix: change the options named above in spec.flinkConfiguration."));
   CHECK_THAT(a.message, !Catch::Contains("at least"));
 }
+
+TEST_CASE("What Flink only logs about a derivation reaches the admission warnings", "[engine][decide]") {
+  std::string body = read_fixture("fd-valid.json");
+  CHECK(review(Mode::kValidate, body).warnings.empty());
+  // A JobManager of 600 MiB leaves the JVM heap 24 MiB (600 - 256 metaspace - 192 overhead - 128 off-heap).
+  std::string small_heap = replace_once(body, "\"memory\": \"2048Mi\"", "\"memory\": \"600Mi\"");
+  Answer a = review(Mode::kValidate, small_heap);
+  CHECK(a.allowed);
+  CHECK(a.outcome.finding_codes.empty());
+  CHECK(any_contains(a.warnings, "JobManager: the derived JVM heap"));
+  CHECK(any_contains(a.warnings, "is below the recommended minimum of 128 MiB; Flink only warns"));
+  // A TaskManager of 16 GiB: JVM overhead from its fraction 0.1 would pass its 1 GiB maximum.
+  std::string big_network = replace_once(body, "\"memory\": \"4096Mi\"", "\"memory\": \"16384Mi\"");
+  Answer b = review(Mode::kValidate, big_network);
+  CHECK(b.allowed);
+  CAPTURE(b.warnings);
+  CHECK(b.outcome.finding_codes.empty());
+  CHECK(any_contains(b.warnings, "TaskManager: JVM Overhead from its fraction 0.1"));
+  CHECK(any_contains(b.warnings, "Flink uses the maximum 1 GiB (1073741824 bytes) instead"));
+}

@@ -41,7 +41,7 @@ TEST_CASE("resource.memory overwrites the process size from flinkConfiguration, 
   CHECK(eff.context.version.minor == 18);
   CHECK(eff.context.legacy_heap == memguard::memmodel::LegacyHeapTarget::kProcessTotal);
   REQUIRE(eff.roles.size() == 2);
-  CHECK(eff.roles[1].process_field == "spec.taskManager.resource.memory");
+  CHECK(describe(eff.roles[1].process_source) == "spec.taskManager.resource.memory");
 }
 
 TEST_CASE("A flinkConfiguration key spelled both flat and nested is noted once", "[engine][flinkdeployment]") {
@@ -58,7 +58,7 @@ TEST_CASE("Without resource memory, the flinkConfiguration process size stands",
   auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.memory.process.size":"3g"},
     "taskManager":{"resource":{"cpu":2}}})");
   CHECK(value(eff, "taskmanager.memory.process.size") == "3g");
-  CHECK(eff.roles[1].process_field == "taskmanager.memory.process.size in spec.flinkConfiguration");
+  CHECK(describe(eff.roles[1].process_source) == "taskmanager.memory.process.size in spec.flinkConfiguration");
   REQUIRE(eff.roles[1].process_pointer);
   CHECK(eff.roles[1].process_pointer->back() == "taskmanager.memory.process.size");
 }
@@ -80,7 +80,7 @@ TEST_CASE("resources requests and limits give the process size and the limit fac
 TEST_CASE("A memory string the operator cannot read is a rejection naming the field", "[engine][flinkdeployment]") {
   auto eff = build(R"({"taskManager":{"resource":{"memory":"lots"}}})");
   REQUIRE(has(eff, FindingCode::kMemoryConfigRejected));
-  CHECK_THAT(eff.findings[0].message, Catch::Contains("spec.taskManager.resource.memory: 'lots'"));
+  CHECK_THAT(eff.findings[0].message(), Catch::Contains("spec.taskManager.resource.memory: 'lots'"));
   auto zero = build(R"({"taskManager":{"resource":{"memory":"0"}}})");
   CHECK(has(zero, FindingCode::kMemoryConfigRejected));
 }

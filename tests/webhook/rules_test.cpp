@@ -57,9 +57,9 @@ TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[eng
   eff.config_origin = "data.config.yaml";
   RoleInput in;
   in.role = Role::kJobManager;
-  in.process_field = "jobmanager.memory.process.size in data.config.yaml";
+  in.process_source = Source::option("jobmanager.memory.process.size", "data.config.yaml");
   in.declared_limit_bytes = int64_t{1700} << 20;
-  in.declared_limit_source = "annotation";
+  in.declared_limit_source = Source::annotation("flink-memguard.io/jobmanager-memory-limit", "1700Mi");
   in.flink_sizes_container = false;
   Settings settings = default_policy().defaults;
   auto codes = [&](const Settings& s) {
@@ -76,8 +76,8 @@ TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[eng
   auto findings = evaluate_role(eff, in, headroom);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
-  CHECK_THAT(findings[0].message, Catch::Contains("plus the required headroom of 128 MiB"));
-  CHECK_THAT(findings[0].message, Catch::Contains("at least 1728Mi"));
+  CHECK_THAT(findings[0].message(), Catch::Contains("plus the required headroom of 128 MiB"));
+  CHECK_THAT(findings[0].message(), Catch::Contains("at least 1728Mi"));
 }
 
 TEST_CASE("A limit Flink sets is quoted with the request and factor it comes from", "[engine][rules]") {
@@ -87,7 +87,7 @@ TEST_CASE("A limit Flink sets is quoted with the request and factor it comes fro
   eff.config_origin = "spec.flinkConfiguration";
   RoleInput in;
   in.role = Role::kJobManager;
-  in.process_field = "jobmanager.memory.process.size in spec.flinkConfiguration";
+  in.process_source = Source::option("jobmanager.memory.process.size", "spec.flinkConfiguration");
   in.flink_sizes_container = true;
   Settings settings = default_policy().defaults;
   CHECK(evaluate_role(eff, in, settings).empty());  // 1600Mi inside a 2400Mi limit
@@ -95,7 +95,7 @@ TEST_CASE("A limit Flink sets is quoted with the request and factor it comes fro
   auto findings = evaluate_role(eff, in, settings);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == FindingCode::kProcessExceedsLimit);
-  CHECK_THAT(findings[0].message, Catch::Contains("the limit Flink sets: 1600Mi x limit factor 1.5"));
+  CHECK_THAT(findings[0].message(), Catch::Contains("the limit Flink sets: 1600Mi x limit factor 1.5"));
 }
 
 TEST_CASE("Rounding the process size down to whole MiB is not a limit violation", "[engine][rules]") {
@@ -105,8 +105,7 @@ TEST_CASE("Rounding the process size down to whole MiB is not a limit violation"
   eff.config_origin = "spec.flinkConfiguration";
   RoleInput in;
   in.role = Role::kTaskManager;
-  in.process_field = "spec.taskManager.resource.memory";
-  in.process_field_is_kubernetes = true;
+  in.process_source = Source::field("spec.taskManager.resource.memory");
   auto findings = evaluate_role(eff, in, default_policy().defaults);
   std::vector<FindingCode> codes;
   for (const auto& f : findings) codes.push_back(f.code);

@@ -20,14 +20,6 @@ bool configures_role(const memmodel::FlinkConfig& config, Role role) {
   return false;
 }
 
-Finding file_finding(const std::string& message) {
-  Finding f;
-  f.code = FindingCode::kConfigFileInvalid;
-  f.message = message;
-  f.warning = message;
-  return f;
-}
-
 }  // namespace
 
 EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
@@ -51,10 +43,7 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
   std::string_view chosen;
   if (version.at_least(2, 0)) {
     if (!has_standard) {
-      eff.findings.push_back(file_finding(
-          "data: Flink " + version.to_string() + " reads only config.yaml, and this ConfigMap has only flink-conf.yaml, "
-          "so Flink fails at start (config file does not exist). Fix: rename the key to config.yaml "
-          "(bin/migrate-config-file.sh converts the format)."));
+      eff.findings.push_back(make_finding(facts::ConfigFileNotRead{version.to_string(), admission::kConfigYaml}));
       return eff;
     }
     chosen = admission::kConfigYaml;
@@ -67,9 +56,7 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
     }
   } else {
     if (!has_legacy) {
-      eff.findings.push_back(file_finding(
-          "data: Flink " + version.to_string() + " reads only flink-conf.yaml, and this ConfigMap has only "
-          "config.yaml, so Flink fails at start. Fix: use the key flink-conf.yaml with flat 'key: value' lines."));
+      eff.findings.push_back(make_finding(facts::ConfigFileNotRead{version.to_string(), admission::kFlinkConfYaml}));
       return eff;
     }
     chosen = admission::kFlinkConfYaml;
@@ -85,8 +72,7 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
     return eff;
   }
   if (!parsed) {
-    eff.findings.push_back(file_finding(eff.config_origin + ": Flink cannot load this file (" + parsed.error().message +
-                                        "), so every Flink process using it fails at start. Fix the file."));
+    eff.findings.push_back(make_finding(facts::ConfigFileInvalid{eff.config_origin, parsed.error().message}));
     return eff;
   }
   eff.config = std::move(parsed->config);
@@ -108,12 +94,12 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
     RoleInput in;
     in.role = role;
     std::string process_key = role_prefix(role) + ".memory.process.size";
-    in.process_field = process_key + " in " + eff.config_origin;
+    in.process_source = Source::option(process_key, eff.config_origin);
     if (auto it = annotations.find(annotation); it != annotations.end()) {
       auto quantity = memmodel::Quantity::parse(it->second);
       if (quantity && quantity->ceil_value > 0) {
         in.declared_limit_bytes = quantity->ceil_value;
-        in.declared_limit_source = "annotation " + std::string(annotation) + ": " + it->second;
+        in.declared_limit_source = Source::annotation(std::string(annotation), it->second);
       } else {
         eff.notes.push_back("metadata.annotations." + std::string(annotation) + ": '" + it->second +
                             "' is not a positive Kubernetes quantity; ignored");
@@ -124,7 +110,7 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
     if (!in.declared_limit_bytes && !configures_role(eff.config, role)) continue;
     in.flink_sizes_container = !in.declared_limit_bytes && (native || eff.config.contains(process_key));
     std::string factor_key = "kubernetes." + role_prefix(role) + ".memory.limit-factor";
-    if (eff.config.contains(factor_key)) in.limit_factor_source = factor_key + " in " + eff.config_origin;
+    if (eff.config.contains(factor_key)) in.limit_factor_source = Source::option(factor_key, eff.config_origin);
     eff.roles.push_back(std::move(in));
   }
   return eff;

@@ -36,6 +36,64 @@ bool fix_allowed(const Finding& f, const Settings& settings) {
   return false;
 }
 
+// The objects the gate lets pass unjudged, one row each: whether the row applies, and the reason
+// written to the audit annotation ("" : none, the object is simply none of our business).
+struct Gated {
+  const admission::KubeObject& object;
+  const admission::ObjectMeta& meta;
+  const Policy& policy;
+  std::string_view namespace_;
+};
+struct GateRow {
+  bool (*applies)(const Gated&);
+  std::string (*reason)(const Gated&);  // nullptr: no reason worth recording
+};
+
+bool configmap_without_flink(const Gated& g) {
+  const auto* cm = std::get_if<admission::ConfigMapObject>(&g.object);
+  return cm != nullptr && !cm->holds_flink_configuration;
+}
+// High-availability ConfigMaps are rewritten constantly for leader election; never in their way.
+bool high_availability_configmap(const Gated& g) {
+  if (!std::holds_alternative<admission::ConfigMapObject>(g.object)) return false;
+  auto type = g.meta.labels.find("configmap-type");
+  return type != g.meta.labels.end() && type->second == "high-availability";
+}
+// Workloads that run no Flink with a mounted configuration are none of our business (and cost no lookup).
+bool workload_without_flink(const Gated& g) {
+  const auto* w = std::get_if<admission::WorkloadObject>(&g.object);
+  return w != nullptr && flink_containers(*w).empty();
+}
+bool namespace_excluded(const Gated& g) { return g.policy.excluded(g.namespace_); }
+std::string namespace_excluded_reason(const Gated& g) {
+  return "namespace " + std::string(g.namespace_) + " is excluded by policy";
+}
+bool opted_out(const Gated& g) {
+  if (!g.policy.honour_skip_annotation) return false;
+  auto opt_out = g.meta.annotations.find(kSkipAnnotation);
+  return opt_out != g.meta.annotations.end() && opt_out->second == "true";
+}
+std::string opted_out_reason(const Gated&) { return "object annotation " + std::string(kSkipAnnotation) + "=true"; }
+// An object being deleted only waits for finalizers to go; blocking that leaves it stuck.
+bool being_deleted(const Gated& g) { return g.meta.being_deleted; }
+
+constexpr GateRow kGate[] = {
+    {configmap_without_flink, nullptr},
+    {high_availability_configmap, nullptr},
+    {workload_without_flink, nullptr},
+    {namespace_excluded, namespace_excluded_reason},
+    {opted_out, opted_out_reason},
+    {being_deleted, nullptr},
+};
+
+// The first row that lets the object pass unjudged, as its reason; nullopt: judge it.
+std::optional<std::string> gate(const Gated& g) {
+  for (const GateRow& row : kGate) {
+    if (row.applies(g)) return row.reason != nullptr ? row.reason(g) : std::string();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view outcome_name(Decision::Outcome outcome) {
@@ -71,12 +129,14 @@ std::vector<Finding> findings_for(const admission::KubeObject& object, const Set
     return {};
   }
   std::vector<Finding> findings = std::move(effective.findings);
+  std::vector<std::string> derivation_notes;
   for (const auto& role : effective.roles) {
-    auto more = evaluate_role(effective, role, settings);
+    auto more = evaluate_role(effective, role, settings, &derivation_notes);
     for (auto& f : more) findings.push_back(std::move(f));
   }
   if (notes != nullptr) {
     for (auto& n : effective.notes) notes->push_back(std::move(n));
+    for (auto& n : derivation_notes) notes->push_back(std::move(n));
   }
   const auto* cm = std::get_if<admission::ConfigMapObject>(&object);
   if (cm != nullptr && counterparts != nullptr) {
@@ -120,34 +180,20 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
   if (!request.object || std::holds_alternative<admission::OtherObject>(*request.object)) return skip("");
   const admission::KubeObject& object = *request.object;
   const admission::ObjectMeta& meta = *metadata_of(object);
-  if (const auto* cm = std::get_if<admission::ConfigMapObject>(&object)) {
-    if (!cm->holds_flink_configuration) return skip("");
-    // High-availability ConfigMaps are rewritten constantly for leader election; never in their way.
-    auto type = cm->metadata.labels.find("configmap-type");
-    if (type != cm->metadata.labels.end() && type->second == "high-availability") return skip("");
-  }
-  // Workloads that run no Flink with a mounted configuration are none of our business (and cost no lookup).
-  if (const auto* w = std::get_if<admission::WorkloadObject>(&object)) {
-    if (flink_containers(*w).empty()) return skip("");
-  }
-  std::string namespace_ = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
-  if (policy.excluded(namespace_)) return skip("namespace " + namespace_ + " is excluded by policy");
-  if (policy.honour_skip_annotation) {
-    auto opt_out = meta.annotations.find(kSkipAnnotation);
-    if (opt_out != meta.annotations.end() && opt_out->second == "true") {
-      return skip("object annotation " + std::string(kSkipAnnotation) + "=true");
-    }
-  }
-  // An object being deleted only waits for finalizers to go; blocking that leaves it stuck.
-  if (meta.being_deleted) return skip("");
+  std::string_view request_namespace = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
+  if (auto reason = gate(Gated{object, meta, policy, request_namespace})) return skip(std::move(*reason));
+  std::string namespace_(request_namespace);
 
   Settings settings = policy.settings_for(namespace_);
   std::vector<std::string> notes;
   std::vector<Finding> findings = findings_for(object, settings, &notes, counterparts, namespace_);
-  // A whole-MiB fix also settles the unit of the same field, so it claims the field first.
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    return a.code == FindingCode::kProcessSizeNotWholeMib && b.code != FindingCode::kProcessSizeNotWholeMib;
-  });
+  // A whole-MiB fix also settles the unit of the same field, so it claims the field first (an order
+  // of references: a finding carries its words, which need not move).
+  std::vector<const Finding*> order;
+  order.reserve(findings.size());
+  for (const auto& f : findings) order.push_back(&f);
+  std::stable_partition(order.begin(), order.end(),
+                        [](const Finding* f) { return f->code == FindingCode::kProcessSizeNotWholeMib; });
 
   // An UPDATE that leaves everything we read unchanged (the operator adding a finalizer, a label
   // edit) is not denied for problems the object already had: that would wedge the object.
@@ -155,11 +201,12 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
   std::vector<std::string> denials;
   std::set<std::string> patched_paths;
-  for (const auto& f : findings) {
+  for (const Finding* finding : order) {
+    const Finding& f = *finding;
     Action action = settings.action(f.code);
     if (action == Action::kOff) continue;
     d.finding_codes.emplace_back(finding_code_name(f.code));
-    d.findings.push_back({f.code, action, f.role, f.message});
+    d.findings.push_back({f.code, action, f.role, f.message()});
     if (mode == admission::Mode::kMutate) {
       bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
         return patched_paths.count(op.path.encoded()) != 0;
@@ -170,19 +217,19 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
           patched_paths.insert(op.path.encoded());
           d.patch.push_back(op);
         }
-        d.warnings.push_back(f.fix_warning);
+        d.warnings.push_back(f.fix_warning());
         continue;
       }
       // Denials are /validate's to give, on the object as it is after every mutation.
-      if (action == Action::kWarn) d.warnings.push_back(f.warning);
+      if (action == Action::kWarn) d.warnings.push_back(f.warning());
       continue;
     }
     if (action == Action::kDeny && !unchanged) {
-      denials.push_back(f.message);
+      denials.push_back(d.findings.back().message);
     } else if (action == Action::kDeny) {
-      d.warnings.push_back("not denied, unchanged by this update: " + f.warning);
+      d.warnings.push_back("not denied, unchanged by this update: " + f.warning());
     } else {
-      d.warnings.push_back(f.warning);
+      d.warnings.push_back(f.warning());
     }
   }
   d.notes = notes;

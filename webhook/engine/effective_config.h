@@ -11,16 +11,19 @@
 #include "memmodel/derivation.h"
 #include "webhook/admission/objects.h"
 #include "webhook/engine/finding.h"
+#include "webhook/engine/finding_texts.h"
 
 namespace memguard::engine {
 
-// One role (JobManager or TaskManager) as the rules see it.
+// One role (JobManager or TaskManager) as the rules see it: facts only, worded by finding_texts.
 struct RoleInput {
   memmodel::Role role = memmodel::Role::kTaskManager;
-  // Where the process size is set, for messages ("spec.taskManager.resource.memory",
-  // "taskmanager.memory.process.size in data.config.yaml"), and how a size is written there.
-  std::string process_field;
-  bool process_field_is_kubernetes = false;  // a Kubernetes quantity field ("2048Mi") vs a Flink option ("2048m")
+  // Where the process size is set ("spec.taskManager.resource.memory", "taskmanager.memory.process.size
+  // in data.config.yaml"); a Source::Kind::kField holds a Kubernetes quantity ("2048Mi"), the others a Flink size ("2048m").
+  Source process_source;
+  // The process size comes from one of several places (a standalone container's file, FLINK_PROPERTIES,
+  // -D arguments): findings about it name which.
+  bool process_source_named = false;
   // The string value a whole-MiB fix may replace (nullopt: not safely patchable).
   std::optional<admission::Pointer> process_pointer;
   // The memory limit field when it holds the same text as the request it pairs with: a fix rewrites both.
@@ -28,11 +31,15 @@ struct RoleInput {
   // Flink sizes the container itself (native Kubernetes, the operator): request = floor MiB of the
   // process size, limit = request x limit-factor. False when the container is sized elsewhere.
   bool flink_sizes_container = true;
-  // A container memory limit declared for the role (ConfigMap annotation), in bytes.
+  // A container memory limit declared for the role (ConfigMap annotation, a workload's container), in bytes.
   std::optional<int64_t> declared_limit_bytes;
-  std::string declared_limit_source;  // "annotation flink-memguard.io/taskmanager-memory-limit: 4Gi"
-  // Where the limit factor came from, for messages ("spec.taskManager.resources limits/requests").
-  std::string limit_factor_source;
+  Source declared_limit_source;
+  // Where the limit factor came from (nullopt: Flink's default or nowhere we can name).
+  std::optional<Source> limit_factor_source;
+  // A workload's own container (not a file's declared role): it must have a memory limit, and its
+  // request (the text of resources.requests.memory, if any) must cover the process.
+  bool workload_container = false;
+  std::optional<std::string> container_request;
 };
 
 struct EffectiveConfig {

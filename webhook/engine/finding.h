@@ -43,20 +43,37 @@ inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
 std::string_view finding_code_name(FindingCode code);  // "process-exceeds-limit"
 std::optional<FindingCode> parse_finding_code(std::string_view name);
 
+// The parts of one finding's text. The message reads "<scope><subject>: <problem><consequence> Fix: <fix>.";
+// the warning "<scope><subject>: <brief>; <brief fix>" in at most a line.
+struct FindingParts {
+  std::string scope;        // where the object holds the subject: "container flink: ", "Deployment ns/x container flink: "
+  std::string subject;      // the role or the field it is about
+  std::string problem;      // what is wrong
+  std::string consequence;  // what then happens, continuing the problem (with its own joining words)
+  std::string fix;          // the smallest fix, imperative, without the final stop
+  std::string brief;        // the problem and consequence for the warning
+  std::optional<std::string> brief_subject;  // the warning's subject, when not `subject` ("" : none)
+  std::optional<std::string> brief_fix;      // the warning's fix, when not `fix` ("" : none)
+  std::string applied;      // what the patch did, for the warning of /mutate ("" : no patch)
+};
 // Which mutation switch a finding's patch needs: unit/rounding fixes, or opt-in memory tuning.
 enum class FixKind { kNone, kCorrection, kTuning };
 
 struct Finding {
   FindingCode code = FindingCode::kMemoryConfigRejected;
   std::optional<memmodel::Role> role;
-  // The full explanation for a denial: which role, what would happen, the breakdown, the fix.
-  std::string message;
-  // The short form for a warning ("field: what; fix"), at most 256 characters.
-  std::string warning;
+  // The words, as parts (finding_texts.h); rendered only where a text is needed.
+  FindingParts parts;
   // A safe, unambiguous fix (applied by /mutate when the policy allows), and the warning explaining it.
   std::vector<admission::PatchOperation> fix;
   FixKind fix_kind = FixKind::kNone;
-  std::string fix_warning;
+
+  // The full explanation for a denial: which role, what would happen, the breakdown, the fix.
+  std::string message() const;
+  // The short form for a warning ("field: what; fix").
+  std::string warning() const;
+  // What the applied fix did ("" without one).
+  std::string fix_warning() const;
 };
 
 }  // namespace memguard::engine

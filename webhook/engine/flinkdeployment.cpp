@@ -128,17 +128,8 @@ class Builder {
     if (!field) return std::nullopt;
     auto parsed = memmodel::parse_operator_memory(field->text);
     if (!parsed || parsed->size.bytes() <= 0) {
-      std::string path = field_path(field->pointer);
-      Finding f;
-      f.code = FindingCode::kMemoryConfigRejected;
-      f.role = role;
       std::string why = parsed ? "it must be positive" : parsed.error().message;
-      f.message = std::string(role_title(role)) + ": " + path + ": '" + field->text +
-                  "' is not a memory size the Flink operator accepts (" + why +
-                  "), so the operator rejects the FlinkDeployment and deploys nothing. Fix: write a size such as "
-                  "2048Mi or 2Gi.";
-      f.warning = path + ": '" + field->text + "' is not a memory size the operator accepts; write e.g. 2048Mi";
-      eff_.findings.push_back(std::move(f));
+      eff_.findings.push_back(make_finding(facts::FieldNotAMemorySize{role, field_path(field->pointer), field->text, why}));
       return std::nullopt;
     }
     ParsedField out{*field, *parsed};
@@ -149,25 +140,13 @@ class Builder {
   }
 
   void add_unit_finding(Role role, const ParsedField& parsed) {
-    std::string path = field_path(parsed.field.pointer);
-    std::string flink = format_mib(parsed.memory.size.bytes());
-    std::string k8s = kubernetes_reading(parsed.field.text);
-    std::string k8s_part = k8s.empty() ? "not a quantity Kubernetes can read" : k8s + " to Kubernetes";
-    Finding f;
-    f.code = FindingCode::kAmbiguousMemoryUnit;
-    f.role = role;
     auto fixed = unambiguous_text(parsed.field.text, parsed.memory);
-    std::string advice = fixed ? "write '" + *fixed + "'" : "write a binary quantity such as 1536Mi";
-    f.message = std::string(role_title(role)) + ": " + path + ": '" + parsed.field.text + "' is " + flink +
-                " to the Flink operator but " + k8s_part +
-                "; tools and people reading it as a Kubernetes quantity get a different size. Fix: " + advice + ".";
-    f.warning = path + ": '" + parsed.field.text + "' is " + flink + " to the Flink operator but " + k8s_part +
-                "; " + advice;
+    Finding f = make_finding(facts::AmbiguousFieldUnit{role, field_path(parsed.field.pointer), parsed.field.text,
+                                                       parsed.memory.size.bytes(), kubernetes_reading(parsed.field.text),
+                                                       fixed});
     if (fixed) {
       f.fix.push_back(admission::PatchOperation::replace_string(parsed.field.pointer, *fixed));
       f.fix_kind = FixKind::kCorrection;
-      f.fix_warning = path + ": rewrote '" + parsed.field.text + "' as '" + *fixed + "' (" + flink +
-                      " for the operator as before, and now the same for Kubernetes)";
     }
     eff_.findings.push_back(std::move(f));
   }
@@ -202,15 +181,14 @@ class Builder {
     if (process) {
       // The operator overwrites whatever flinkConfiguration says about the process size.
       eff_.config.set(process_key, std::to_string(process->memory.size.bytes()));
-      in.process_field = field_path(process->field.pointer);
-      in.process_field_is_kubernetes = true;
+      in.process_source = Source::field(field_path(process->field.pointer));
       in.process_pointer = process->field.pointer;
       if (process_from_request_ && r.limit_memory && r.limit_memory->text == process->field.text &&
           r.limit_memory->pointer != process->field.pointer) {
         in.process_twin_pointer = r.limit_memory->pointer;
       }
     } else if (eff_.config.contains(process_key)) {
-      in.process_field = process_key + " in spec.flinkConfiguration";
+      in.process_source = Source::option(process_key, "spec.flinkConfiguration");
       for (const auto& entry : eff_.config_entries) {
         if (entry.key == process_key && !entry.nested) in.process_pointer = entry.pointer;
         if (entry.key == process_key && entry.nested) {
@@ -219,13 +197,12 @@ class Builder {
         }
       }
     } else {
-      in.process_field = base + ".resource.memory";
-      in.process_field_is_kubernetes = true;
+      in.process_source = Source::field(base + ".resource.memory");
     }
     bool memory_field_set = resources_used ? (r.request_memory || r.limit_memory) : r.resource_memory.has_value();
     if (!process && !memory_field_set) check_validator_derivation(role, base);
-    if (in.limit_factor_source.empty() && eff_.config.contains(factor_key)) {
-      in.limit_factor_source = factor_key + " in spec.flinkConfiguration";
+    if (!in.limit_factor_source && eff_.config.contains(factor_key)) {
+      in.limit_factor_source = Source::option(factor_key, "spec.flinkConfiguration");
     }
     for (const auto& found : spec.pod_template) add_pod_template_finding(role, found, base);
     eff_.roles.push_back(std::move(in));
@@ -257,17 +234,7 @@ class Builder {
       if (checked) return;
       reason = checked.error().message;
     }
-    std::string title(role_title(role));
-    Finding f;
-    f.code = FindingCode::kMemoryConfigRejected;
-    f.role = role;
-    f.message = title + ": " + base + ".resource.memory is not set, and the Flink operator's validator derives the " +
-                title + "'s memory from spec.flinkConfiguration without mapping the legacy heap keys: " + reason +
-                ". It rejects the FlinkDeployment (\"" + title + " resource memory must be defined using `" + base +
-                ".resource.memory`\") and deploys nothing. Fix: set " + base + ".resource.memory (for example 2048Mi).";
-    f.warning = base + ".resource.memory: not set and the operator cannot derive the " + title +
-                " memory from spec.flinkConfiguration; it rejects the FlinkDeployment";
-    eff_.findings.push_back(std::move(f));
+    eff_.findings.push_back(make_finding(facts::ValidatorCannotDerive{role, base, reason}));
   }
 
   void apply_request_and_limit(Role role, const std::string& base, const std::string& factor_key,
@@ -275,61 +242,37 @@ class Builder {
     std::string req_path = field_path(request.field.pointer), lim_path = field_path(limit.field.pointer);
     // The operator's validator compares in Flink-first units and rejects a request above its limit.
     if (request.memory.size > limit.memory.size) {
-      Finding f;
-      f.code = FindingCode::kLimitBelowRequest;
-      f.role = role;
-      f.message = std::string(role_title(role)) + ": " + base + ".resources: memory limit '" + limit.field.text +
-                  "' (" + format_mib(limit.memory.size.bytes()) + ") is below the request '" + request.field.text +
-                  "' (" + format_mib(request.memory.size.bytes()) +
-                  "); the Flink operator rejects this (request must not exceed its limit) and deploys nothing. "
-                  "Fix: set " + lim_path + " to at least " + std::to_string((request.memory.size.bytes() + kMiB - 1) / kMiB) +
-                  "Mi, or lower " + req_path + ".";
-      f.warning = lim_path + ": '" + limit.field.text + "' is below the request '" + request.field.text +
-                  "'; the operator rejects it";
-      eff_.findings.push_back(std::move(f));
+      eff_.findings.push_back(make_finding(facts::LimitBelowRequest{
+          role, base, lim_path, limit.field.text, req_path, request.field.text, limit.memory.size.bytes(),
+          request.memory.size.bytes()}));
       return;
     }
     // The factor itself is computed from Kubernetes quantities (ResourceConfigUtils.computeLimitFactor).
     auto req_q = memmodel::Quantity::parse(request.field.text);
     auto lim_q = memmodel::Quantity::parse(limit.field.text);
     if (!req_q || !lim_q || req_q->milli_value <= 0) {
-      Finding f;
-      f.code = FindingCode::kAmbiguousMemoryUnit;
-      f.role = role;
       std::string bad = !req_q || (req_q && req_q->milli_value <= 0) ? request.field.text : limit.field.text;
-      f.message = std::string(role_title(role)) + ": " + base + ".resources: the operator computes the memory "
-                  "limit factor from Kubernetes quantities, and '" + bad +
-                  "' is not one, so the deployment fails. Fix: write both as Kubernetes quantities such as 2048Mi.";
-      f.warning = base + ".resources: '" + bad + "' is not a Kubernetes quantity; the operator cannot compute the limit factor";
-      eff_.findings.push_back(std::move(f));
+      eff_.findings.push_back(make_finding(facts::NotAKubernetesQuantity{role, base, bad}));
       return;
     }
     double factor = static_cast<double>(lim_q->milli_value) / static_cast<double>(req_q->milli_value);
     eff_.config.set(factor_key, shortest_double(factor));
-    in.limit_factor_source = base + ".resources (limits.memory / requests.memory as Kubernetes quantities)";
+    in.limit_factor_source = Source::resources_ratio(base + ".resources");
     double flink_ratio = static_cast<double>(limit.memory.size.bytes()) / static_cast<double>(request.memory.size.bytes());
     if (std::fabs(factor - flink_ratio) > 1e-9 * std::max(1.0, flink_ratio)) {
-      Finding f;
-      f.code = FindingCode::kAmbiguousMemoryUnit;
-      f.role = role;
-      f.message = std::string(role_title(role)) + ": " + base + ".resources: request '" + request.field.text +
-                  "' and limit '" + limit.field.text + "' use different unit systems: the operator sizes the process "
-                  "from Flink units (" + format_mib(request.memory.size.bytes()) + ") but computes the limit factor "
-                  "from Kubernetes units (" + shortest_double(factor) + " instead of " + shortest_double(flink_ratio) +
-                  "). Fix: write both with Kubernetes binary suffixes (Mi, Gi).";
-      f.warning = base + ".resources: request '" + request.field.text + "' and limit '" + limit.field.text +
-                  "' mix units; limit factor becomes " + shortest_double(factor) + ", not " + shortest_double(flink_ratio);
       // The per-field unit fixes settle this too; carried here so it holds when that finding is off.
+      std::vector<admission::PatchOperation> fix;
       for (const ParsedField* side : {&request, &limit}) {
         auto fixed = unambiguous_text(side->field.text, side->memory);
         if (fixed && *fixed != side->field.text) {
-          f.fix.push_back(admission::PatchOperation::replace_string(side->field.pointer, *fixed));
+          fix.push_back(admission::PatchOperation::replace_string(side->field.pointer, *fixed));
         }
       }
-      if (!f.fix.empty()) {
+      Finding f = make_finding(facts::MixedUnitSystems{role, base, request.field.text, limit.field.text,
+                                                       request.memory.size.bytes(), factor, flink_ratio, !fix.empty()});
+      if (!fix.empty()) {
+        f.fix = std::move(fix);
         f.fix_kind = FixKind::kCorrection;
-        f.fix_warning = base + ".resources: rewrote the memory request and limit in Kubernetes binary units, so the "
-                        "limit factor is " + shortest_double(flink_ratio);
       }
       eff_.findings.push_back(std::move(f));
     }
@@ -341,15 +284,7 @@ class Builder {
     std::string entries;
     for (const auto& e : found.entries) entries += (entries.empty() ? "" : ", ") + e;
     std::string sized_by = role ? base + ".resource(s)" : "spec.jobManager/taskManager.resource(s)";
-    Finding f;
-    f.code = FindingCode::kPodTemplateResourcesOverwritten;
-    f.role = role;
-    f.message = (role ? std::string(role_title(*role)) + ": " : std::string()) + path + ": " + entries +
-                " on flink-main-container have no effect: Flink overwrites memory and cpu with the sizes it derives "
-                "from " + sized_by + ". Fix: remove them and size the container through " + sized_by + ".";
-    f.warning = path + ": " + entries + " of flink-main-container are overwritten by Flink; set " + sized_by +
-                " instead";
-    eff_.findings.push_back(std::move(f));
+    eff_.findings.push_back(make_finding(facts::PodTemplateResourcesOverwritten{role, path, entries, sized_by}));
   }
 
   const admission::FlinkDeploymentObject& object_;

@@ -131,65 +131,18 @@ std::string describe(const WorkloadObject& w) {
   return out + w.metadata.name;
 }
 
-void prefix_finding(Finding& f, const std::string& prefix) {
-  f.message = prefix + f.message;
-  f.warning = prefix + f.warning;
-  if (!f.fix_warning.empty()) f.fix_warning = prefix + f.fix_warning;
-  // Fixes point into a ConfigMap or FlinkDeployment; on a workload they would patch the wrong object.
-  f.fix.clear();
-  f.fix_kind = FixKind::kNone;
-}
-
 std::vector<Finding> container_findings(const WorkloadObject& w, const FlinkContainer& fc, const ConfigMapObject& cm,
                                         const Settings& settings, std::vector<std::string>* notes) {
   const ContainerSpec& c = w.containers[fc.index];
   EffectiveConfig eff = build_workload_container(w, fc, cm);
   std::vector<Finding> out = std::move(eff.findings);
+  std::vector<std::string> derivation_notes;
+  for (const auto& role : eff.roles) {
+    for (auto& f : evaluate_role(eff, role, settings, &derivation_notes)) out.push_back(std::move(f));
+  }
   if (notes != nullptr) {
     for (auto& n : eff.notes) notes->push_back("container " + c.name + ": " + n);
-  }
-  for (const auto& role : eff.roles) {
-    const auto derived = memmodel::derive_memory(role.role, eff.config, eff.context);
-    auto more = evaluate_role(eff, role, derived, settings);
-    bool exceeds = std::any_of(more.begin(), more.end(),
-                               [](const Finding& f) { return f.code == FindingCode::kProcessExceedsLimit; });
-    for (auto& f : more) {
-      // Standalone sizes come from three places; say which one set this container's process size.
-      if (f.code == FindingCode::kProcessExceedsLimit && eff.config.contains(role_prefix(role.role) + ".memory.process.size")) {
-        f.message += " The process size is set by " + role.process_field + ".";
-      }
-      out.push_back(std::move(f));
-    }
-    if (!derived) continue;
-    int64_t process = derived->process_total().bytes();
-    std::string needed = std::to_string((process + kMiB - 1) / kMiB) + "Mi";
-    std::string title(role_title(role.role));
-    if (!role.declared_limit_bytes) {
-      Finding f;
-      f.code = FindingCode::kWorkloadNoMemoryLimit;
-      f.role = role.role;
-      f.message = title + ": the container has no memory limit, so nothing bounds it: the pod competes for the "
-                  "node's memory and the node's OOM killer chooses among pods (" + breakdown(*derived) +
-                  "). Fix: set resources.limits.memory to at least " + needed + ".";
-      f.warning = title + ": no memory limit; set resources.limits.memory to at least " + needed;
-      out.push_back(std::move(f));
-    }
-    // A limit below the process is the finding; the request (usually equal to it) is fixed with it.
-    if (c.request_memory && !exceeds) {
-      auto request = memmodel::Quantity::parse(c.request_memory->text);
-      if (request && request->ceil_value < process / kMiB * kMiB) {
-        Finding f;
-        f.code = FindingCode::kMemoryRequestBelowProcess;
-        f.role = role.role;
-        f.message = title + ": the memory request " + format_mib(request->ceil_value) + " (resources.requests.memory: " +
-                    c.request_memory->text + ") is below the process size (" + breakdown(*derived) +
-                    "), so the scheduler overcommits the node and this pod is among the first evicted or OOM-killed "
-                    "under memory pressure. Fix: set resources.requests.memory to " + needed + ".";
-        f.warning = title + ": memory request " + format_mib(request->ceil_value) + " below process " +
-                    format_mib(process) + "; set resources.requests.memory to " + needed;
-        out.push_back(std::move(f));
-      }
-    }
+    for (auto& n : derivation_notes) notes->push_back("container " + c.name + ": " + n);
   }
   return out;
 }
@@ -352,11 +305,11 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
   eff.config_origin = file_origin;
 
   std::string process_key = role_prefix(fc.role) + ".memory.process.size";
-  std::string process_field = process_key + " in " + file_origin;
+  Source process_source = Source::option(process_key, file_origin);
   // FLINK_PROPERTIES: appended to the configuration by docker-entrypoint.sh, so later lines win.
   if (const std::string* properties = env_value(c, "FLINK_PROPERTIES")) {
     for (auto& [key, value] : parse_flink_properties(*properties)) {
-      if (key == process_key) process_field = process_key + " in FLINK_PROPERTIES of container " + c.name;
+      if (key == process_key) process_source = Source::option(process_key, "FLINK_PROPERTIES of container " + c.name);
       eff.config.set(key, value);
     }
   } else if (env_from_source(c, "FLINK_PROPERTIES")) {
@@ -365,7 +318,7 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
   }
   // -D arguments: dynamic properties, applied over everything else.
   for (const auto& [key, value] : fc.dynamic_properties) {
-    if (key == process_key) process_field = "-D" + process_key + " in the args of container " + c.name;
+    if (key == process_key) process_source = Source::dynamic_property(process_key, c.name);
     eff.config.set(key, value);
   }
   // FLINK_PROPERTIES and -D come from the request: the file's option limit holds for the sum.
@@ -382,13 +335,16 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
 
   RoleInput in;
   in.role = fc.role;
-  in.process_field = process_field;
+  in.process_source = std::move(process_source);
+  in.process_source_named = true;
   in.flink_sizes_container = false;
+  in.workload_container = true;
+  if (c.request_memory) in.container_request = c.request_memory->text;
   if (c.limit_memory) {
     auto limit = memmodel::Quantity::parse(c.limit_memory->text);
     if (limit && limit->ceil_value > 0) {
       in.declared_limit_bytes = limit->ceil_value;
-      in.declared_limit_source = "resources.limits.memory: " + c.limit_memory->text + " of container " + c.name;
+      in.declared_limit_source = Source::container_limit(c.limit_memory->text, c.name);
     } else {
       eff.notes.push_back("resources.limits.memory '" + c.limit_memory->text +
                           "' is not a positive Kubernetes quantity; judged as if there were no limit");
@@ -431,7 +387,7 @@ std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view
       continue;
     }
     for (auto& f : container_findings(w, fc, answer.configmap, settings, notes)) {
-      prefix_finding(f, who + ": ");
+      in_scope(f, who + ": ");
       out.push_back(std::move(f));
     }
   }
@@ -466,7 +422,7 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
       ++judged;
       std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";
       for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
-        prefix_finding(f, who);
+        in_scope(f, who);
         out.push_back(std::move(f));
       }
     }

@@ -1,0 +1,398 @@
+// Every finding's words: the parts of each, and the one renderer of denial and warning.
+#include "webhook/engine/finding_texts.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "webhook/engine/effective_config.h"
+
+namespace memguard::engine {
+
+namespace {
+
+using memmodel::Role;
+
+std::string title(std::optional<Role> role) { return role ? std::string(memmodel::role_title(*role)) : std::string(); }
+
+std::string shortest_double(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  (void)ec;
+  return std::string(buf, end);
+}
+
+std::string needed_mib(int64_t bytes) { return std::to_string((bytes + kMiB - 1) / kMiB) + "Mi"; }
+
+}  // namespace
+
+Source Source::flink_set_limit(int64_t request_mib, double factor) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", factor);
+  return {Kind::kFlinkSetLimit, std::to_string(request_mib) + "Mi", text, {}};
+}
+
+std::string describe(const Source& s) {
+  switch (s.kind) {
+    case Source::Kind::kField: return s.name;
+    case Source::Kind::kOption: return s.name + " in " + s.where;
+    case Source::Kind::kDynamicProperty: return "-D" + s.name + " in the args of container " + s.where;
+    case Source::Kind::kAnnotation: return "annotation " + s.name + ": " + s.value;
+    case Source::Kind::kContainerLimit: return s.name + ": " + s.value + " of container " + s.where;
+    case Source::Kind::kResourcesRatio:
+      return s.name + " (limits.memory / requests.memory as Kubernetes quantities)";
+    case Source::Kind::kFlinkSetLimit: return "the limit Flink sets: " + s.name + " x limit factor " + s.where;
+  }
+  return s.name;
+}
+
+std::string size_in(const Source& source, int64_t mib) {
+  return std::to_string(mib) + (source.kind == Source::Kind::kField ? "Mi" : "m");
+}
+
+std::string breakdown(const memmodel::DerivedMemory& d) {
+  std::string out = "total process " + format_mib(d.process_total().bytes()) + " = total Flink " +
+                    format_mib(d.flink_total().bytes()) + " + JVM metaspace " + format_mib(d.metaspace().bytes()) +
+                    " + JVM overhead " + format_mib(d.overhead().bytes());
+  bool first = true;
+  for (const memmodel::ComponentRow& row : d.components()) {
+    if (row.kind != memmodel::ComponentRow::Kind::kFlinkPart) continue;
+    out += first ? " (total Flink = " : " + ";
+    first = false;
+    out.append(row.phrase).append(" ").append(format_mib(row.size.bytes()));
+  }
+  if (!first) out += ")";
+  return out;
+}
+
+std::string render_message(const FindingParts& p) {
+  std::string out = p.scope;
+  if (!p.subject.empty()) out.append(p.subject).append(": ");
+  out.append(p.problem).append(p.consequence);
+  if (!p.fix.empty()) out.append(" Fix: ").append(p.fix).append(".");
+  return out;
+}
+
+std::string render_warning(const FindingParts& p) {
+  const std::string& subject = p.brief_subject ? *p.brief_subject : p.subject;
+  const std::string& fix = p.brief_fix ? *p.brief_fix : p.fix;
+  std::string out = p.scope;
+  if (!subject.empty()) out.append(subject).append(": ");
+  out.append(p.brief);
+  if (!fix.empty()) out.append("; ").append(fix);
+  return out;
+}
+
+std::string render_fix_warning(const FindingParts& p) { return p.applied.empty() ? std::string() : p.scope + p.applied; }
+
+std::string Finding::message() const { return render_message(parts); }
+std::string Finding::warning() const { return render_warning(parts); }
+std::string Finding::fix_warning() const { return render_fix_warning(parts); }
+
+Finding make_finding(FindingCode code, std::optional<Role> role, FindingParts parts) {
+  Finding f;
+  f.code = code;
+  f.role = role;
+  f.parts = std::move(parts);
+  return f;
+}
+
+void in_scope(Finding& f, const std::string& scope) {
+  f.parts.scope = scope + f.parts.scope;
+  // Fixes point into a ConfigMap or FlinkDeployment; on a workload they would patch the wrong object.
+  f.fix.clear();
+  f.fix_kind = FixKind::kNone;
+}
+
+std::vector<std::string> derivation_notes(const memmodel::DerivedMemory& derived) {
+  std::vector<std::string> out;
+  for (const auto& note : derived.notes()) out.push_back(title(derived.role) + ": " + note);
+  return out;
+}
+
+// ---- One text per finding ----
+
+FindingParts text(const facts::RejectedByFlink& f) {
+  FindingParts p;
+  p.subject = title(f.role);
+  std::string consequence = f.role == Role::kJobManager
+                                ? "the JobManager fails at start and the deployment never comes up"
+                                : "every TaskManager fails at start (crash loop) and the job never runs";
+  std::string flink_error = f.flink_error;
+  if (!flink_error.empty() && flink_error.back() != '.') flink_error += '.';
+  p.problem = "Flink rejects this memory configuration";
+  p.consequence = ", so " + consequence + ": " + flink_error;
+  switch (f.fix) {
+    case facts::RejectedByFlink::Fix::kLowerProcess: p.fix = "lower " + describe(f.process); break;
+    case facts::RejectedByFlink::Fix::kRaiseProcessTo:
+      p.fix = "set " + describe(f.process) + " to at least " + size_in(f.process, f.accepted_process_mib);
+      break;
+    case facts::RejectedByFlink::Fix::kChangeOptions: p.fix = "change the options named above in " + f.config_origin; break;
+  }
+  p.brief_subject = "";
+  p.brief = p.subject + " memory rejected by Flink (fails at start)";
+  return p;
+}
+
+FindingParts text(const facts::FieldNotAMemorySize& f) {
+  FindingParts p;
+  p.subject = title(f.role) + ": " + f.path;
+  p.problem = "'" + f.text + "' is not a memory size the Flink operator accepts (" + f.why + ")";
+  p.consequence = ", so the operator rejects the FlinkDeployment and deploys nothing.";
+  p.fix = "write a size such as 2048Mi or 2Gi";
+  p.brief_subject = f.path;
+  p.brief = "'" + f.text + "' is not a memory size the operator accepts";
+  p.brief_fix = "write e.g. 2048Mi";
+  return p;
+}
+
+FindingParts text(const facts::ValidatorCannotDerive& f) {
+  FindingParts p;
+  const std::string role = title(f.role), field = f.base + ".resource.memory";
+  p.subject = role;
+  p.problem = field + " is not set, and the Flink operator's validator derives the " + role +
+              "'s memory from spec.flinkConfiguration without mapping the legacy heap keys: " + f.flink_error;
+  p.consequence = ". It rejects the FlinkDeployment (\"" + role + " resource memory must be defined using `" + field +
+                  "`\") and deploys nothing.";
+  p.fix = "set " + field + " (for example 2048Mi)";
+  p.brief_subject = field;
+  p.brief = "not set and the operator cannot derive the " + role +
+            " memory from spec.flinkConfiguration; it rejects the FlinkDeployment";
+  p.brief_fix = "";
+  return p;
+}
+
+FindingParts text(const facts::LimitFactorBelowOne& f) {
+  FindingParts p;
+  std::string source = f.factor ? describe(*f.factor) : "the configuration";
+  p.subject = title(f.role);
+  p.problem = "the container memory limit factor from " + source + " is below 1 (limit below request)";
+  p.consequence = ", which Flink refuses when it creates the pod, so the " + title(f.role) + " is never started (" +
+                  f.flink_error + ").";
+  p.fix = "make the memory limit at least the request (factor >= 1)";
+  p.brief = "memory limit factor below 1 (from " + source + "); Flink refuses to create the pod";
+  p.brief_fix = "";
+  return p;
+}
+
+FindingParts text(const facts::LimitBelowRequest& f) {
+  FindingParts p;
+  p.subject = title(f.role) + ": " + f.base + ".resources";
+  p.problem = "memory limit '" + f.limit_text + "' (" + format_mib(f.limit_bytes) + ") is below the request '" +
+              f.request_text + "' (" + format_mib(f.request_bytes) + ")";
+  p.consequence = "; the Flink operator rejects this (request must not exceed its limit) and deploys nothing.";
+  p.fix = "set " + f.limit_path + " to at least " + needed_mib(f.request_bytes) + ", or lower " + f.request_path;
+  p.brief_subject = f.limit_path;
+  p.brief = "'" + f.limit_text + "' is below the request '" + f.request_text + "'; the operator rejects it";
+  p.brief_fix = "";
+  return p;
+}
+
+FindingParts text(const facts::ProcessExceedsLimit& f) {
+  FindingParts p;
+  int64_t process = f.derived->process_total().bytes();
+  p.subject = title(f.role);
+  std::string what = f.headroom_bytes > 0
+                         ? "total process memory plus the required headroom of " + format_mib(f.headroom_bytes)
+                         : "total process memory";
+  p.problem = what + " exceeds the container memory limit " + format_mib(f.limit_bytes) + " (" + describe(f.limit) +
+              "): " + breakdown(*f.derived);
+  p.consequence = ". The JVM will use memory the container does not have, and the kernel OOM-kills it (exit 137).";
+  p.fix = "raise the container memory limit to at least " + needed_mib(process + f.headroom_bytes);
+  if (f.accepted_lower_process_mib) {
+    p.fix += ", or set " + role_prefix(f.role) + ".memory.process.size to " +
+             std::to_string(*f.accepted_lower_process_mib) + "m";
+  }
+  p.brief = "process " + format_mib(process) + " exceeds container limit " + format_mib(f.limit_bytes);
+  p.brief_fix = p.fix;
+  if (f.process_set_by) p.fix += ". The process size is set by " + describe(*f.process_set_by);
+  return p;
+}
+
+FindingParts text(const facts::ProcessSizeNotWholeMib& f) {
+  FindingParts p;
+  int64_t floor_mib = f.process_bytes / kMiB;
+  std::string field = describe(f.process);
+  p.subject = title(f.role);
+  p.problem = field + " gives a process size of " + format_mib(f.process_bytes) + ", not a whole MiB";
+  p.consequence = "; Flink sizes the container to " + std::to_string(floor_mib) + "Mi, " +
+                  format_mib(f.process_bytes - floor_mib * kMiB) + " less than the JVM plans to use.";
+  p.fix = "set it to " + size_in(f.process, floor_mib);
+  p.brief_subject = field;
+  p.brief = "process size " + format_mib(f.process_bytes) + " is not a whole MiB; the container gets " +
+            std::to_string(floor_mib) + "Mi";
+  p.brief_fix = "use " + size_in(f.process, floor_mib);
+  if (f.patched) p.applied = field + ": rounded down to " + size_in(f.process, floor_mib) + ", the container size Flink creates";
+  return p;
+}
+
+FindingParts text(const facts::RocksdbUnmanagedMemory& f) {
+  FindingParts p;
+  p.subject = "TaskManager";
+  p.problem = f.managed_key + " is false, so RocksDB allocates native memory outside Flink's budget with no bound";
+  p.consequence = "; the container (" + breakdown(*f.derived) + ") is then exceeded under state growth and OOM-killed.";
+  p.fix = "remove " + f.managed_key + " (default true) or set " + f.fixed_per_slot_key;
+  p.brief_subject = f.config_origin + "." + f.managed_key;
+  p.brief = "false leaves RocksDB native memory unbounded (OOM kills)";
+  p.brief_fix = "remove it or set " + f.fixed_per_slot_key;
+  return p;
+}
+
+FindingParts text(const facts::RocksdbZeroManagedMemory& f) {
+  FindingParts p;
+  p.subject = "TaskManager";
+  p.problem = "RocksDB takes its memory from managed memory, which is 0 here (" + breakdown(*f.derived) + ")";
+  p.consequence = ", so its block cache and write buffers get no budget and state access crawls or fails.";
+  p.fix = "give managed memory a size (taskmanager.memory.managed.fraction, default 0.4, or "
+          "taskmanager.memory.managed.size)";
+  p.brief = "RocksDB state backend with 0 managed memory";
+  p.brief_fix = "set taskmanager.memory.managed.fraction or .size";
+  return p;
+}
+
+FindingParts text(const facts::HeapBackendManagedMemory& f) {
+  FindingParts p;
+  std::string managed = format_mib(f.derived->taskmanager->managed.size.bytes());
+  p.subject = "TaskManager";
+  p.problem = "the heap (hashmap) state backend in streaming mode does not use managed memory";
+  p.consequence = ", so " + managed + " of the container stay unused (" + breakdown(*f.derived) + ").";
+  p.fix = "set taskmanager.memory.managed.size: 0 to give it to the task heap (unless the job runs Python UDFs, "
+          "which use managed memory)";
+  p.brief = "heap state backend in streaming mode leaves " + managed + " managed memory unused";
+  p.brief_fix = "set taskmanager.memory.managed.size: 0";
+  if (f.patched) {
+    p.applied = "spec.flinkConfiguration.taskmanager.memory.managed.size: set to 0 (heap state backend in streaming "
+                "mode); " + managed + " move to the task heap";
+  }
+  return p;
+}
+
+FindingParts text(const facts::JvmOverheadBelowDefault& f) {
+  FindingParts p;
+  std::string key = role_prefix(f.role) + ".memory.jvm-overhead.min";
+  std::string overhead = format_mib(f.derived->overhead().bytes());
+  std::string minimum = format_mib(f.minimum_bytes);
+  p.subject = title(f.role);
+  p.problem = "JVM overhead is " + overhead + ", below " + minimum + " (Flink's default minimum)";
+  p.consequence = ": thread stacks, code cache, GC and native libraries have little room, a common cause of OOM "
+                  "kills (" + breakdown(*f.derived) + ").";
+  p.fix = "remove the lower " + key + " or raise the process size";
+  p.brief = "JVM overhead " + overhead + " is below " + minimum + " (Flink's default minimum)";
+  p.brief_fix = "raise " + key + " in " + f.config_origin;
+  return p;
+}
+
+FindingParts text(const facts::AmbiguousFieldUnit& f) {
+  FindingParts p;
+  std::string flink = format_mib(f.flink_bytes);
+  std::string k8s_part = f.kubernetes_reading.empty() ? "not a quantity Kubernetes can read"
+                                                      : f.kubernetes_reading + " to Kubernetes";
+  p.subject = title(f.role) + ": " + f.path;
+  p.problem = "'" + f.text + "' is " + flink + " to the Flink operator but " + k8s_part;
+  p.consequence = "; tools and people reading it as a Kubernetes quantity get a different size.";
+  p.fix = f.unambiguous ? "write '" + *f.unambiguous + "'" : "write a binary quantity such as 1536Mi";
+  p.brief_subject = f.path;
+  p.brief = p.problem;
+  if (f.unambiguous) {
+    p.applied = f.path + ": rewrote '" + f.text + "' as '" + *f.unambiguous + "' (" + flink +
+                " for the operator as before, and now the same for Kubernetes)";
+  }
+  return p;
+}
+
+FindingParts text(const facts::NotAKubernetesQuantity& f) {
+  FindingParts p;
+  p.subject = title(f.role) + ": " + f.base + ".resources";
+  p.problem = "the operator computes the memory limit factor from Kubernetes quantities, and '" + f.text + "' is not one";
+  p.consequence = ", so the deployment fails.";
+  p.fix = "write both as Kubernetes quantities such as 2048Mi";
+  p.brief_subject = f.base + ".resources";
+  p.brief = "'" + f.text + "' is not a Kubernetes quantity; the operator cannot compute the limit factor";
+  p.brief_fix = "";
+  return p;
+}
+
+FindingParts text(const facts::MixedUnitSystems& f) {
+  FindingParts p;
+  std::string factor = shortest_double(f.kubernetes_factor), ratio = shortest_double(f.flink_ratio);
+  p.subject = title(f.role) + ": " + f.base + ".resources";
+  p.problem = "request '" + f.request_text + "' and limit '" + f.limit_text + "' use different unit systems";
+  p.consequence = ": the operator sizes the process from Flink units (" + format_mib(f.request_bytes) +
+                  ") but computes the limit factor from Kubernetes units (" + factor + " instead of " + ratio + ").";
+  p.fix = "write both with Kubernetes binary suffixes (Mi, Gi)";
+  p.brief_subject = f.base + ".resources";
+  p.brief = "request '" + f.request_text + "' and limit '" + f.limit_text + "' mix units; limit factor becomes " +
+            factor + ", not " + ratio;
+  p.brief_fix = "";
+  if (f.patched) {
+    p.applied = f.base + ".resources: rewrote the memory request and limit in Kubernetes binary units, so the limit "
+                "factor is " + ratio;
+  }
+  return p;
+}
+
+FindingParts text(const facts::PodTemplateResourcesOverwritten& f) {
+  FindingParts p;
+  p.subject = f.role ? title(f.role) + ": " + f.path : f.path;
+  p.problem = f.entries + " on flink-main-container have no effect";
+  p.consequence = ": Flink overwrites memory and cpu with the sizes it derives from " + f.sized_by + ".";
+  p.fix = "remove them and size the container through " + f.sized_by;
+  p.brief_subject = f.path;
+  p.brief = f.entries + " of flink-main-container are overwritten by Flink";
+  p.brief_fix = "set " + f.sized_by + " instead";
+  return p;
+}
+
+FindingParts text(const facts::ConfigFileInvalid& f) {
+  FindingParts p;
+  p.subject = f.config_origin;
+  p.problem = "Flink cannot load this file (" + f.flink_error + ")";
+  p.consequence = ", so every Flink process using it fails at start. Fix the file.";
+  p.brief = p.problem + p.consequence;
+  return p;
+}
+
+FindingParts text(const facts::ConfigFileNotRead& f) {
+  FindingParts p;
+  p.subject = "data";
+  if (f.file_read == admission::kConfigYaml) {
+    p.problem = "Flink " + f.version + " reads only config.yaml, and this ConfigMap has only flink-conf.yaml";
+    p.consequence = ", so Flink fails at start (config file does not exist).";
+    p.fix = "rename the key to config.yaml (bin/migrate-config-file.sh converts the format)";
+  } else {
+    p.problem = "Flink " + f.version + " reads only flink-conf.yaml, and this ConfigMap has only config.yaml";
+    p.consequence = ", so Flink fails at start.";
+    p.fix = "use the key flink-conf.yaml with flat 'key: value' lines";
+  }
+  // Short enough to be its own warning.
+  p.brief = p.problem + p.consequence + " Fix: " + p.fix + ".";
+  p.brief_fix = "";
+  return p;
+}
+
+FindingParts text(const facts::WorkloadNoMemoryLimit& f) {
+  FindingParts p;
+  std::string needed = needed_mib(f.derived->process_total().bytes());
+  p.subject = title(f.role);
+  p.problem = "the container has no memory limit, so nothing bounds it";
+  p.consequence = ": the pod competes for the node's memory and the node's OOM killer chooses among pods (" +
+                  breakdown(*f.derived) + ").";
+  p.fix = "set resources.limits.memory to at least " + needed;
+  p.brief = "no memory limit";
+  return p;
+}
+
+FindingParts text(const facts::MemoryRequestBelowProcess& f) {
+  FindingParts p;
+  int64_t process = f.derived->process_total().bytes();
+  std::string needed = needed_mib(process);
+  p.subject = title(f.role);
+  p.problem = "the memory request " + format_mib(f.request_bytes) + " (resources.requests.memory: " + f.request_text +
+              ") is below the process size (" + breakdown(*f.derived) + ")";
+  p.consequence = ", so the scheduler overcommits the node and this pod is among the first evicted or OOM-killed "
+                  "under memory pressure.";
+  p.fix = "set resources.requests.memory to " + needed;
+  p.brief = "memory request " + format_mib(f.request_bytes) + " below process " + format_mib(process);
+  return p;
+}
+
+}  // namespace memguard::engine
