@@ -79,9 +79,19 @@ Finding make(FindingCode code, Role role) {
 Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput& in, const Error& error,
                                     bool search_fix = true) {
   Finding f = make(FindingCode::kMemoryConfigRejected, in.role);
-  std::string consequence = in.role == Role::kJobManager
-                                ? "the JobManager fails at start and the deployment never comes up"
-                                : "every TaskManager fails at start (crash loop) and the job never runs";
+  // Native Kubernetes (the operator): the JobManager's resource manager derives the TaskManager
+  // memory from this configuration when it starts (ResourceManagerRuntimeServicesConfiguration ->
+  // createDefaultWorkerResourceSpec), so a TaskManager configuration Flink rejects stops the
+  // JobManager and no TaskManager pod is ever created. Standalone: each TaskManager derives its own.
+  std::string consequence;
+  if (in.role == Role::kJobManager) {
+    consequence = "the JobManager fails at start and the deployment never comes up";
+  } else if (in.flink_sizes_container) {
+    consequence = "the JobManager fails at start when its resource manager computes the TaskManager memory "
+                  "(its pod crash-loops and the deployment is reported failed), and no TaskManager is ever created";
+  } else {
+    consequence = "every TaskManager fails at start (crash loop) and the job never runs";
+  }
   int64_t current_mib = 0;
   if (auto text = option(eff.config, process_key(in.role))) {
     if (auto size = MemorySize::parse(*text)) current_mib = size->mebibytes();
