@@ -114,9 +114,19 @@ std::vector<std::string> derivation_notes(const memmodel::DerivedMemory& derived
 FindingParts text(const facts::RejectedByFlink& f) {
   FindingParts p;
   p.subject = title(f.role);
-  std::string consequence = f.role == Role::kJobManager
-                                ? "the JobManager fails at start and the deployment never comes up"
-                                : "every TaskManager fails at start (crash loop) and the job never runs";
+  // Native Kubernetes (the operator): the JobManager's resource manager derives the TaskManager
+  // memory from this configuration when it starts (ResourceManagerRuntimeServicesConfiguration ->
+  // createDefaultWorkerResourceSpec), so a TaskManager configuration Flink rejects stops the
+  // JobManager and no TaskManager pod is ever created. Standalone: each TaskManager derives its own.
+  std::string consequence;
+  if (f.role == Role::kJobManager) {
+    consequence = "the JobManager fails at start and the deployment never comes up";
+  } else if (f.flink_sizes_container) {
+    consequence = "the JobManager fails at start when its resource manager computes the TaskManager memory "
+                  "(its pod crash-loops and the deployment is reported failed), and no TaskManager is ever created";
+  } else {
+    consequence = "every TaskManager fails at start (crash loop) and the job never runs";
+  }
   std::string flink_error = f.flink_error;
   if (!flink_error.empty() && flink_error.back() != '.') flink_error += '.';
   p.problem = "Flink rejects this memory configuration";

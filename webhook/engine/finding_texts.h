@@ -78,6 +78,9 @@ struct RejectedByFlink {
   Role role;
   std::string flink_error;
   Source process;                      // where the process size is set
+  // Native Kubernetes: the JobManager's resource manager derives the TaskManager memory when it
+  // starts, so a TaskManager configuration Flink rejects stops the JobManager.
+  bool flink_sizes_container = false;
   enum class Fix { kLowerProcess, kRaiseProcessTo, kChangeOptions } fix = Fix::kChangeOptions;
   int64_t accepted_process_mib = 0;    // kRaiseProcessTo
   std::string config_origin{};         // kChangeOptions

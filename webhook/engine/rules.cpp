@@ -67,7 +67,8 @@ std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const m
 // memory-config-rejected: Flink's own error, and the smallest process size that works.
 Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput& in, const Error& error,
                                     bool search_fix = true) {
-  facts::RejectedByFlink f{.role = in.role, .flink_error = error.message, .process = in.process_source};
+  facts::RejectedByFlink f{.role = in.role, .flink_error = error.message, .process = in.process_source,
+                          .flink_sizes_container = in.flink_sizes_container};
   int64_t current_mib = 0;
   if (auto text = option(eff.config, process_key(in.role))) {
     if (auto size = MemorySize::parse(*text)) current_mib = size->mebibytes();
