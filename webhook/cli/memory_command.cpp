@@ -9,6 +9,8 @@
 #include "webhook/cli/commands.h"
 #include "webhook/cli/input_file.h"
 #include "webhook/cli/memory_report.h"
+#include "webhook/cli/memory_rows.h"
+#include "webhook/cli/memory_svg.h"
 
 namespace memguard::cli {
 
@@ -22,7 +24,7 @@ constexpr int kUsage = 2;
 
 constexpr std::string_view kUsageText =
     "usage: flink-memguard memory [-f FILE]... [-D key=value]... [--flink-version X.Y]\n"
-    "                             [--role taskmanager|jobmanager|both] [--output table|json]\n"
+    "                             [--role taskmanager|jobmanager|both] [--output table|json|svg|html]\n"
     "                             [--legacy-heap start-scripts|process-total]\n"
     "       flink-memguard memory --batch < requests.jsonl\n"
     "\n"
@@ -31,7 +33,8 @@ constexpr std::string_view kUsageText =
     "  -D key=value       a dynamic property, applied after the files (repeatable)\n"
     "  --flink-version    1.10 ... 2.x (default 1.20)\n"
     "  --role             taskmanager, jobmanager or both (default both)\n"
-    "  --output           table (default) or json\n"
+    "  --output           table (default), json, svg (Flink's memory diagram with these sizes) or html\n"
+    "                     (the diagram and the table in one page, no script or external files)\n"
     "  --legacy-heap      what taskmanager.heap.size / jobmanager.heap.size stand for (1.x): start-scripts\n"
     "                     (default: TM total Flink memory, JM heap) or process-total (Kubernetes, YARN)\n"
     "  --batch            read vector-format request lines on stdin, answer one JSON line each\n"
@@ -43,7 +46,7 @@ struct CommandLine {
   DerivationContext context;
   bool taskmanager = true;
   bool jobmanager = true;
-  bool json = false;
+  enum class Output { kTable, kJson, kSvg, kHtml } output = Output::kTable;
   bool batch = false;
   bool help = false;
 };
@@ -92,8 +95,12 @@ Expected<CommandLine> parse_command_line(Args args) {
       cl.jobmanager = *v != "taskmanager";
     } else if (arg == "--output") {
       const auto* v = value(arg);
-      if (!v || (*v != "table" && *v != "json")) return usage("--output must be table or json");
-      cl.json = *v == "json";
+      if (!v || (*v != "table" && *v != "json" && *v != "svg" && *v != "html"))
+        return usage("--output must be table, json, svg or html");
+      cl.output = *v == "json"   ? CommandLine::Output::kJson
+                  : *v == "svg"  ? CommandLine::Output::kSvg
+                  : *v == "html" ? CommandLine::Output::kHtml
+                                 : CommandLine::Output::kTable;
     } else if (arg == "--legacy-heap") {
       const auto* v = value(arg);
       if (!v || (*v != "start-scripts" && *v != "process-total"))
@@ -134,15 +141,6 @@ Expected<FlinkConfig> load_config(const CommandLine& cl) {
   for (const auto& [key, value] : cl.properties) dynamic.set(key, value);
   config.merge(dynamic);
   return config;
-}
-
-std::string_view provenance_name(Provenance p) {
-  switch (p) {
-    case Provenance::kConfigured: return "configured";
-    case Provenance::kDefault: return "default";
-    case Provenance::kDerived: return "derived";
-  }
-  return "";
 }
 
 // A fixed-width row: label, human size, bytes, source.
@@ -260,7 +258,14 @@ int memory_command(Args args) {
   bool all_ok = true;
   for (const auto& r : reports) all_ok = all_ok && r.ok();
 
-  if (cl->json) {
+  if (cl->output == CommandLine::Output::kSvg || cl->output == CommandLine::Output::kHtml) {
+    std::vector<RoleRows> rows;
+    for (const auto& r : reports) rows.push_back(memory_rows(r, *config));
+    const std::string version = cl->context.version.to_string();
+    const std::string out =
+        cl->output == CommandLine::Output::kSvg ? render_svg(rows, version) : render_html(rows, version);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  } else if (cl->output == CommandLine::Output::kJson) {
     json::Writer w;
     w.begin_object().member("flinkVersion", cl->context.version.to_string()).member("ok", all_ok);
     for (const auto& r : reports) write_json_role(w, r, cl->context.version);
