@@ -24,7 +24,7 @@ std::string xml_text(std::string_view text, size_t max_chars) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      default: out += (c < 0x20 || c >= 0x7f) ? '?' : ch;
+      default: out += ((c < 0x20 && ch != '\n' && ch != '\t') || c >= 0x7f) ? '?' : ch;
     }
   }
   if (cut) out += "...";
