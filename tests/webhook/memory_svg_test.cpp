@@ -96,3 +96,18 @@ TEST_CASE("xml_text escapes markup and replaces bytes XML cannot hold", "[webhoo
   CHECK(xml_text(std::string("a\x01\xff", 3)) == "a??");
   CHECK(xml_text(std::string(1000, 'x'), 10).size() <= 13);  // cut, with at most an ellipsis
 }
+
+TEST_CASE("memory --output json gives the totals' provenance, the JVM flags and the JobManager's direct-memory limit", "[webhook][cli][memory][svg]") {
+  const auto run = run_cli(
+      "memory -D taskmanager.memory.flink.size=2g -D jobmanager.memory.process.size=2g "
+      "-D jobmanager.memory.enable-jvm-direct-memory-limit=true --output json");
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("\"flinkTotal\":{\"provenance\":\"configured\",\"key\":\"taskmanager.memory.flink.size\"}") !=
+        std::string::npos);
+  CHECK(run.out.find("\"processTotal\":{\"provenance\":\"derived\",\"key\":\"taskmanager.memory.process.size\"}") !=
+        std::string::npos);
+  CHECK(run.out.find("\"processTotal\":{\"provenance\":\"configured\",\"key\":\"jobmanager.memory.process.size\"}") !=
+        std::string::npos);
+  CHECK(run.out.find("\"jvmDirectMemoryLimit\":true") != std::string::npos);
+  CHECK(run.out.find("{\"flag\":\"-XX:MaxDirectMemorySize\",\"bytes\":") != std::string::npos);
+}

@@ -205,7 +205,11 @@ std::string render_table(const RoleReport& r, const FlinkConfig& config, const F
   return out;
 }
 
-void write_json_role(json::Writer& w, const RoleReport& r, const FlinkVersion& version) {
+std::string role_prefix_key(Role role, std::string_view suffix) {
+  return std::string(role == Role::kTaskManager ? "taskmanager" : "jobmanager") + std::string(suffix);
+}
+
+void write_json_role(json::Writer& w, const RoleReport& r, const FlinkConfig& config, const FlinkVersion& version) {
   w.key(role_name(r.role)).begin_object();
   w.member("ok", r.ok());
   if (r.error) w.member("error", r.error->message);
@@ -216,7 +220,17 @@ void write_json_role(json::Writer& w, const RoleReport& r, const FlinkVersion& v
     for (const ComponentRow& c : r.components()) {
       w.key(c.field).begin_object().member("provenance", provenance_name(c.provenance)).member("key", c.key).end_object();
     }
+    // The totals too: configured when their key is set, derived otherwise (the diagram's rows).
+    const RoleRows rows = memory_rows(r, config);
+    w.key("flinkTotal").begin_object().member("provenance", rows.flink_total.provenance);
+    w.member("key", role_prefix_key(r.role, ".memory.flink.size")).end_object();
+    w.key("processTotal").begin_object().member("provenance", rows.process_total.provenance);
+    w.member("key", role_prefix_key(r.role, ".memory.process.size")).end_object();
     w.end_object();
+    w.key("jvmFlags").begin_array();
+    for (const JvmFlag& f : rows.flags) w.begin_object().member("flag", f.flag).member("bytes", f.bytes).end_object();
+    w.end_array();
+    if (r.jobmanager) w.member("jvmDirectMemoryLimit", r.jobmanager->direct_memory_limit);
     w.key("notes").begin_array();
     for (const std::string& note : r.notes()) w.string(note);
     w.end_array();
@@ -268,7 +282,7 @@ int memory_command(Args args) {
   } else if (cl->output == CommandLine::Output::kJson) {
     json::Writer w;
     w.begin_object().member("flinkVersion", cl->context.version.to_string()).member("ok", all_ok);
-    for (const auto& r : reports) write_json_role(w, r, cl->context.version);
+    for (const auto& r : reports) write_json_role(w, r, *config, cl->context.version);
     w.end_object();
     std::printf("%s\n", w.str().c_str());
   } else {
