@@ -13,6 +13,8 @@ packages=(
   libsimdjson-dev catch2 libmimalloc-dev
   # JSON libraries the JSON-choice benchmark compares simdjson with
   rapidjson-dev nlohmann-json3-dev
+  # the tests render `memory --output svg` with a real SVG renderer and read reports with xmllint
+  librsvg2-bin libxml2-utils
 )
 # Callers add what only they need (the Makefile's fuzz and valgrind targets, the bench), so the
 # image's build stage installs just the compiler and the libraries.

@@ -11,6 +11,7 @@
 #include "webhook/cli/manifests.h"
 #include "webhook/cli/policy_file.h"
 #include "webhook/cli/report.h"
+#include "webhook/cli/report_formats.h"
 #include "webhook/engine/policy.h"
 
 namespace memguard::cli {
@@ -18,7 +19,7 @@ namespace memguard::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: flink-memguard check -f FILE_OR_DIR... [--policy FILE] [--output text|json]\n"
+    "usage: flink-memguard check -f FILE_OR_DIR... [--policy FILE] [--output text|json|sarif|junit]\n"
     "                            [--flink-version X.Y] [--namespace NS]\n"
     "\n"
     "Judges Kubernetes manifests (multi-document YAML or JSON, kind: List, directories walked for\n"
@@ -32,7 +33,8 @@ constexpr const char* kUsage =
     "\n"
     "  -f FILE_OR_DIR       manifests to read (repeatable; '-' reads stdin)\n"
     "  --policy FILE        decision policy (default: the embedded policy)\n"
-    "  --output text|json   report format (default text)\n"
+    "  --output FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning) or junit\n"
+    "                       (JUnit XML: a test case per object, denied ones fail)\n"
     "  --flink-version X.Y  the Flink version for objects that do not declare one (as the\n"
     "                       flink-memguard.io/flink-version annotation would)\n"
     "  --namespace NS       namespace of objects without metadata.namespace (default: default)\n";
@@ -59,7 +61,8 @@ int check_command(Args args) {
       policy_file = std::string(args[++i]);
     } else if (a == "--output" && has_value) {
       output = std::string(args[++i]);
-      if (output != "text" && output != "json") return usage_error("--output must be text or json");
+      if (output != "text" && output != "json" && output != "sarif" && output != "junit")
+        return usage_error("--output must be text, json, sarif or junit");
     } else if (a == "--flink-version" && has_value) {
       flink_version = std::string(args[++i]);
       auto parsed = memmodel::FlinkVersion::parse(flink_version);
@@ -88,7 +91,11 @@ int check_command(Args args) {
   judge.flink_version = flink_version;
   Report report = judge_objects(manifests.objects, judge);
   report.skipped = std::move(manifests.skipped);
-  std::fputs((output == "json" ? report_json(report) : report_text(report)).c_str(), stdout);
+  const std::string out = output == "json"    ? report_json(report)
+                          : output == "sarif" ? report_sarif(report)
+                          : output == "junit" ? report_junit(report)
+                                              : report_text(report);
+  std::fputs(out.c_str(), stdout);
   return report.exit_code();
 }
 

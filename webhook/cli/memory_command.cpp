@@ -9,6 +9,8 @@
 #include "webhook/cli/commands.h"
 #include "support/read_file.h"
 #include "webhook/cli/memory_report.h"
+#include "webhook/cli/memory_rows.h"
+#include "webhook/cli/memory_svg.h"
 
 namespace memguard::cli {
 
@@ -22,7 +24,7 @@ constexpr int kUsage = 2;
 
 constexpr std::string_view kUsageText =
     "usage: flink-memguard memory [-f FILE]... [-D key=value]... [--flink-version X.Y]\n"
-    "                             [--role taskmanager|jobmanager|both] [--output table|json]\n"
+    "                             [--role taskmanager|jobmanager|both] [--output table|json|svg|html]\n"
     "                             [--legacy-heap start-scripts|process-total]\n"
     "       flink-memguard memory --batch < requests.jsonl\n"
     "\n"
@@ -31,7 +33,8 @@ constexpr std::string_view kUsageText =
     "  -D key=value       a dynamic property, applied after the files (repeatable)\n"
     "  --flink-version    1.10 ... 2.x (default 1.20)\n"
     "  --role             taskmanager, jobmanager or both (default both)\n"
-    "  --output           table (default) or json\n"
+    "  --output           table (default), json, svg (Flink's memory diagram with these sizes) or html\n"
+    "                     (the diagram and the table in one page, no script or external files)\n"
     "  --legacy-heap      what taskmanager.heap.size / jobmanager.heap.size stand for (1.x): start-scripts\n"
     "                     (default: TM total Flink memory, JM heap) or process-total (Kubernetes, YARN)\n"
     "  --batch            read vector-format request lines on stdin, answer one JSON line each\n"
@@ -43,7 +46,7 @@ struct CommandLine {
   DerivationContext context;
   bool taskmanager = true;
   bool jobmanager = true;
-  bool json = false;
+  enum class Output { kTable, kJson, kSvg, kHtml } output = Output::kTable;
   bool batch = false;
   bool help = false;
 };
@@ -92,8 +95,12 @@ Expected<CommandLine> parse_command_line(Args args) {
       cl.jobmanager = *v != "taskmanager";
     } else if (arg == "--output") {
       const auto* v = value(arg);
-      if (!v || (*v != "table" && *v != "json")) return usage("--output must be table or json");
-      cl.json = *v == "json";
+      if (!v || (*v != "table" && *v != "json" && *v != "svg" && *v != "html"))
+        return usage("--output must be table, json, svg or html");
+      cl.output = *v == "json"   ? CommandLine::Output::kJson
+                  : *v == "svg"  ? CommandLine::Output::kSvg
+                  : *v == "html" ? CommandLine::Output::kHtml
+                                 : CommandLine::Output::kTable;
     } else if (arg == "--legacy-heap") {
       const auto* v = value(arg);
       if (!v || (*v != "start-scripts" && *v != "process-total"))
@@ -134,15 +141,6 @@ Expected<FlinkConfig> load_config(const CommandLine& cl) {
   for (const auto& [key, value] : cl.properties) dynamic.set(key, value);
   config.merge(dynamic);
   return config;
-}
-
-std::string_view provenance_name(Provenance p) {
-  switch (p) {
-    case Provenance::kConfigured: return "configured";
-    case Provenance::kDefault: return "default";
-    case Provenance::kDerived: return "derived";
-  }
-  return "";
 }
 
 // A fixed-width row: label, human size, bytes, source.
@@ -207,7 +205,11 @@ std::string render_table(const RoleReport& r, const FlinkConfig& config, const F
   return out;
 }
 
-void write_json_role(json::Writer& w, const RoleReport& r, const FlinkVersion& version) {
+std::string role_prefix_key(Role role, std::string_view suffix) {
+  return std::string(role == Role::kTaskManager ? "taskmanager" : "jobmanager") + std::string(suffix);
+}
+
+void write_json_role(json::Writer& w, const RoleReport& r, const FlinkConfig& config, const FlinkVersion& version) {
   w.key(role_name(r.role)).begin_object();
   w.member("ok", r.ok());
   if (r.error) w.member("error", r.error->message);
@@ -218,7 +220,17 @@ void write_json_role(json::Writer& w, const RoleReport& r, const FlinkVersion& v
     for (const ComponentRow& c : r.components()) {
       w.key(c.field).begin_object().member("provenance", provenance_name(c.provenance)).member("key", c.key).end_object();
     }
+    // The totals too: configured when their key is set, derived otherwise (the diagram's rows).
+    const RoleRows rows = memory_rows(r, config);
+    w.key("flinkTotal").begin_object().member("provenance", rows.flink_total.provenance);
+    w.member("key", role_prefix_key(r.role, ".memory.flink.size")).end_object();
+    w.key("processTotal").begin_object().member("provenance", rows.process_total.provenance);
+    w.member("key", role_prefix_key(r.role, ".memory.process.size")).end_object();
     w.end_object();
+    w.key("jvmFlags").begin_array();
+    for (const JvmFlag& f : rows.flags) w.begin_object().member("flag", f.flag).member("bytes", f.bytes).end_object();
+    w.end_array();
+    if (r.jobmanager) w.member("jvmDirectMemoryLimit", r.jobmanager->direct_memory_limit);
     w.key("notes").begin_array();
     for (const std::string& note : r.notes()) w.string(note);
     w.end_array();
@@ -260,10 +272,17 @@ int memory_command(Args args) {
   bool all_ok = true;
   for (const auto& r : reports) all_ok = all_ok && r.ok();
 
-  if (cl->json) {
+  if (cl->output == CommandLine::Output::kSvg || cl->output == CommandLine::Output::kHtml) {
+    std::vector<RoleRows> rows;
+    for (const auto& r : reports) rows.push_back(memory_rows(r, *config));
+    const std::string version = cl->context.version.to_string();
+    const std::string out =
+        cl->output == CommandLine::Output::kSvg ? render_svg(rows, version) : render_html(rows, version);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  } else if (cl->output == CommandLine::Output::kJson) {
     json::Writer w;
     w.begin_object().member("flinkVersion", cl->context.version.to_string()).member("ok", all_ok);
-    for (const auto& r : reports) write_json_role(w, r, cl->context.version);
+    for (const auto& r : reports) write_json_role(w, r, *config, cl->context.version);
     w.end_object();
     std::printf("%s\n", w.str().c_str());
   } else {
