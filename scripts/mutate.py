@@ -98,6 +98,8 @@ def main():
     entries = parse(args.catalogue)
     if args.only:
         entries = [e for e in entries if re.search(args.only, e["id"])]
+    if not entries:
+        sys.exit(f"no catalogue entry matches --only '{args.only}'")
 
     errors = []
     for e in entries:
