@@ -24,7 +24,8 @@ VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kind
   --num-callers=50 --suppressions=tests/valgrind-cpprest.supp --soname-synonyms=somalloc=libmimalloc.so.2
 
 .PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
-        fuzz-build fuzz test-asan test-valgrind oracle-deps oracle control-plane cluster cluster-stop test-debug
+        fuzz-build fuzz test-asan test-valgrind oracle-deps oracle control-plane cluster cluster-stop test-debug \
+        mutate coverage
 
 all: build
 
@@ -107,6 +108,23 @@ test-debug: deps
 	@cmake -S . -B $(DEBUG_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DMEMGUARD_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(DEBUG_BUILD_DIR) -j $(JOBS)
 	@cd $(DEBUG_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Mutation testing (README: Mutation score): each one-line mistake of tests/mutate/catalogue.txt is
+# applied to a scratch copy outside the clone (kept between runs: incremental builds, ccache hits),
+# built, and run against its suites; prints the score and the survivors. Too slow for `make test`.
+MUTATE_DIR ?= $(abspath $(CURDIR)/..)/$(notdir $(CURDIR))-mutate
+MUTATE_TIMEOUT ?= 600
+MUTATE_ONLY ?=
+mutate: deps
+	@python3 scripts/mutate.py --scratch $(MUTATE_DIR) --jobs $(JOBS) --timeout $(MUTATE_TIMEOUT) --only '$(MUTATE_ONLY)'
+
+# Line and branch coverage per folder from a GCC --coverage build of its own (README: Coverage);
+# the cluster and oracle labels are left out unless COVERAGE_CTEST_ARGS says otherwise.
+COVERAGE_BUILD_DIR ?= build-coverage
+COVERAGE_CTEST_ARGS ?= -LE 'cluster|oracle'
+coverage: deps
+	@bash scripts/install-deps.sh gcovr
+	@bash scripts/coverage.sh $(COVERAGE_BUILD_DIR) $(JOBS) $(COVERAGE_CTEST_ARGS)
 
 # The test binaries (and the flink-memguard processes they start) under valgrind's memcheck.
 test-valgrind: build

@@ -1,6 +1,9 @@
 // JobManager derivation: spec examples, the 1.11.0/1.11.1 bug, legacy heap and 1.10's JobManager.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <string>
+
 #include "memmodel/derivation.h"
 
 using namespace memguard::memmodel;
@@ -119,4 +122,25 @@ TEST_CASE("oracle 1.10.3: the JobManager cut-off accepts ratios 0 and 1 and a mi
   CHECK(equal->jvm_heap.size.bytes() == 0);
   require_rejected({{"jobmanager.heap.size", "599m"}}, k8s, {"containerized.heap-cutoff-min"});
   require_rejected({{"containerized.heap-cutoff-ratio", "-0.1"}}, k8s, {"containerized.heap-cutoff-ratio"});
+}
+
+TEST_CASE("A JobManager heap below 128 MiB is noted, derived or set by hand, one at 128 MiB is not",
+          "[memmodel][jobmanager]") {
+  auto has_heap_note = [](const auto& m) {
+    return std::any_of(m.notes.begin(), m.notes.end(),
+                       [](const std::string& n) { return n.find("recommended minimum of 128 MiB") != std::string::npos; });
+  };
+  // 700m - metaspace 256m - overhead 192m (the minimum) - off-heap 128m leaves a 124 MiB heap.
+  auto small = derive_jobmanager({{"jobmanager.memory.process.size", "700m"}}, at("1.20"));
+  REQUIRE(small);
+  CHECK(small->jvm_heap.size == MemorySize::of_mebibytes(124));
+  CHECK(has_heap_note(*small));
+  auto exact = derive_jobmanager({{"jobmanager.memory.process.size", "704m"}}, at("1.20"));
+  REQUIRE(exact);
+  CHECK(exact->jvm_heap.size == MemorySize::of_mebibytes(128));
+  CHECK_FALSE(has_heap_note(*exact));
+  // Flink warns about a configured heap below the minimum too (deriveFromRequiredFineGrainedOptions).
+  auto explicit_heap = derive_jobmanager({{"jobmanager.memory.heap.size", "100m"}}, at("1.20"));
+  REQUIRE(explicit_heap);
+  CHECK(has_heap_note(*explicit_heap));
 }

@@ -131,3 +131,13 @@ TEST_CASE("memory exits 1 when Flink would reject and 2 for bad usage", "[webhoo
   CHECK(run("memory -f /nonexistent/flink-conf.yaml").exit_code == 2);
   CHECK(run("memory --help").exit_code == 0);
 }
+
+TEST_CASE("memory refuses a -D property without a key, attached or as the next argument", "[webhook][cli][memory]") {
+  // "=4g" would otherwise set the empty option, which Flink never reads: the user's size is lost.
+  for (const char* arguments : {"memory --role taskmanager -D=4g", "memory --role taskmanager -D =4g"}) {
+    Run r = memguard::testing::run_cli(arguments, memguard::testing::Stderr::kMerge);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out, Catch::Contains("is not key=value"));
+  }
+  CHECK(run("memory --role taskmanager -D taskmanager.memory.process.size=4g").exit_code == 0);
+}
