@@ -121,8 +121,8 @@ TEST_CASE("oracle operator 1.7.0: without resource.memory the validator ignores 
   REQUIRE(has(legacy, FindingCode::kMemoryConfigRejected));
   const Finding& f = legacy.findings.back();
   CHECK(f.role == memguard::memmodel::Role::kTaskManager);
-  CHECK_THAT(f.message, Catch::Contains("spec.taskManager.resource.memory is not set"));
-  CHECK_THAT(f.message, Catch::Contains("Fix: set spec.taskManager.resource.memory"));
+  CHECK_THAT(f.message(), Catch::Contains("spec.taskManager.resource.memory is not set"));
+  CHECK_THAT(f.message(), Catch::Contains("Fix: set spec.taskManager.resource.memory"));
   // The fix works: with resource.memory set, nothing is rejected.
   auto fixed = build(R"({"flinkVersion":"v1_14","flinkConfiguration":{"taskmanager.heap.size":"4096 m"},
     "jobManager":{"resource":{"memory":"2048Mi","cpu":1}},"taskManager":{"resource":{"memory":"2048Mi"}}})");

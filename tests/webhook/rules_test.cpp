@@ -122,19 +122,18 @@ TEST_CASE("A TaskManager memory configuration Flink rejects stops the JobManager
   eff.config_origin = "spec.flinkConfiguration";
   RoleInput in;
   in.role = Role::kTaskManager;
-  in.process_field = "spec.taskManager.resource.memory";
-  in.process_field_is_kubernetes = true;
+  in.process_source = Source::field("spec.taskManager.resource.memory");
   in.flink_sizes_container = true;
   auto native = evaluate_role(eff, in, default_policy().defaults);
   REQUIRE(native.size() == 1);
   CHECK(native[0].code == FindingCode::kMemoryConfigRejected);
-  CHECK_THAT(native[0].message, Catch::Contains("the JobManager fails at start when its resource manager computes "
+  CHECK_THAT(native[0].message(), Catch::Contains("the JobManager fails at start when its resource manager computes "
                                                 "the TaskManager memory"));
-  CHECK_THAT(native[0].message, Catch::Contains("no TaskManager is ever created"));
-  CHECK_THAT(native[0].message, !Catch::Contains("every TaskManager fails at start"));
+  CHECK_THAT(native[0].message(), Catch::Contains("no TaskManager is ever created"));
+  CHECK_THAT(native[0].message(), !Catch::Contains("every TaskManager fails at start"));
 
   in.flink_sizes_container = false;  // standalone: each TaskManager derives its own memory at start
   auto standalone = evaluate_role(eff, in, default_policy().defaults);
   REQUIRE(standalone.size() == 1);
-  CHECK_THAT(standalone[0].message, Catch::Contains("every TaskManager fails at start (crash loop)"));
+  CHECK_THAT(standalone[0].message(), Catch::Contains("every TaskManager fails at start (crash loop)"));
 }
