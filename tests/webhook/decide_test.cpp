@@ -144,7 +144,8 @@ TEST_CASE("RocksDB outside managed memory warns", "[engine][decide]") {
   CHECK(any_contains(a.warnings, "state.backend.rocksdb.memory.managed: false"));
 }
 
-TEST_CASE("RocksDB outside managed memory with a fixed budget is bounded and does not warn", "[engine][decide]") {
+TEST_CASE("RocksDB outside managed memory with a fixed budget is bounded, and warned until task off-heap reserves it",
+          "[engine][decide]") {
   const std::string body = read_fixture("fd-rocksdb-unmanaged.json");
   auto with = [&](const std::string& extra, const char* version = "v1_20") {
     std::string b = replace_once(body, R"("state.backend.rocksdb.memory.managed": "false")",
@@ -152,15 +153,23 @@ TEST_CASE("RocksDB outside managed memory with a fixed budget is bounded and doe
     return review(Mode::kValidate, replace_once(b, R"("flinkVersion": "v1_20")",
                                                 std::string(R"("flinkVersion": ")") + version + "\""));
   };
-  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-slot": "256m")").outcome.finding_codes.empty());
-  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g")").outcome.finding_codes.empty());
+  // Bounded, so not unmanaged; but Flink allocates a fixed budget outside every component of the
+  // process size, and without task off-heap nothing leaves room for it.
+  const std::vector<std::string> unbudgeted{"rocksdb-fixed-memory-unbudgeted"};
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-slot": "256m")").outcome.finding_codes == unbudgeted);
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g")").outcome.finding_codes == unbudgeted);
+  // Reserved in task off-heap (2 slots x 256m, or 1g per TaskManager): nothing to say.
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-slot": "256m", "taskmanager.memory.task.off-heap.size": "512m")")
+            .outcome.finding_codes.empty());
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g", "taskmanager.memory.task.off-heap.size": "1g")")
+            .outcome.finding_codes.empty());
   // A zero budget bounds nothing, and fixed-per-tm only exists since Flink 1.17.
   CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "0")").outcome.finding_codes ==
         std::vector<std::string>{"rocksdb-unmanaged-memory"});
   // (Flink 1.16 names the backend with state.backend only.)
   CHECK(with(R"("state.backend": "rocksdb", "state.backend.rocksdb.memory.fixed-per-tm": "1g")", "v1_16")
             .outcome.finding_codes == std::vector<std::string>{"rocksdb-unmanaged-memory"});
-  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g")", "v1_17").outcome.finding_codes.empty());
+  CHECK(with(R"("state.backend.rocksdb.memory.fixed-per-tm": "1g")", "v1_17").outcome.finding_codes == unbudgeted);
 }
 
 TEST_CASE("RocksDB with zero managed memory warns", "[engine][decide]") {

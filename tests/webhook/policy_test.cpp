@@ -15,12 +15,13 @@ TEST_CASE("The embedded policy sets every finding: deny for what breaks, warn fo
                            FindingCode::kProcessSizeNotWholeMib, FindingCode::kRocksdbUnmanagedMemory,
                            FindingCode::kRocksdbZeroManagedMemory, FindingCode::kHeapBackendManagedMemory,
                            FindingCode::kJvmOverheadBelowDefault, FindingCode::kWorkloadNoMemoryLimit,
-                           FindingCode::kMemoryRequestBelowProcess}) {
+                           FindingCode::kMemoryRequestBelowProcess, FindingCode::kFlinkSizeInContainer,
+                           FindingCode::kBatchManagedMemoryTooSmall, FindingCode::kRocksdbFixedMemoryUnbudgeted}) {
     CAPTURE(finding_code_name(code));
     CHECK(p.defaults.action(code) == Action::kWarn);
   }
   // The two lists above name every code: a finding added later must be given its default here too.
-  CHECK(4 + 9 == kFindingCodeCount);
+  CHECK(4 + 12 == kFindingCodeCount);
   CHECK(p.defaults.mutations);
   CHECK_FALSE(p.defaults.tuning);
   CHECK(p.defaults.jvm_overhead_minimum.bytes() == 192 << 20);

@@ -18,6 +18,9 @@ std::string_view finding_code_name(FindingCode code) {
     case FindingCode::kJvmOverheadBelowDefault: return "jvm-overhead-below-default";
     case FindingCode::kWorkloadNoMemoryLimit: return "workload-no-memory-limit";
     case FindingCode::kMemoryRequestBelowProcess: return "memory-request-below-process";
+    case FindingCode::kFlinkSizeInContainer: return "flink-size-in-container";
+    case FindingCode::kBatchManagedMemoryTooSmall: return "batch-managed-memory-too-small";
+    case FindingCode::kRocksdbFixedMemoryUnbudgeted: return "rocksdb-fixed-memory-unbudgeted";
   }
   return "unknown";
 }

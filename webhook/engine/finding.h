@@ -27,8 +27,11 @@ enum class FindingCode {
   kJvmOverheadBelowDefault,         // JVM overhead below Flink's default minimum
   kWorkloadNoMemoryLimit,           // a Flink container (standalone workload) without a memory limit
   kMemoryRequestBelowProcess,       // a Flink container's memory request below its process size
+  kFlinkSizeInContainer,            // a Flink-sized container set by *.memory.flink.size, not the process size
+  kBatchManagedMemoryTooSmall,      // BATCH mode with less managed memory per slot than a hash join needs
+  kRocksdbFixedMemoryUnbudgeted,    // RocksDB fixed-per-slot/-per-tm memory above the task off-heap budget
 };
-inline constexpr size_t kFindingCodeCount = 13;
+inline constexpr size_t kFindingCodeCount = 16;
 
 inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
     FindingCode::kMemoryConfigRejected,     FindingCode::kConfigFileInvalid,
@@ -37,7 +40,8 @@ inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
     FindingCode::kProcessSizeNotWholeMib,   FindingCode::kRocksdbUnmanagedMemory,
     FindingCode::kRocksdbZeroManagedMemory, FindingCode::kHeapBackendManagedMemory,
     FindingCode::kJvmOverheadBelowDefault,  FindingCode::kWorkloadNoMemoryLimit,
-    FindingCode::kMemoryRequestBelowProcess,
+    FindingCode::kMemoryRequestBelowProcess, FindingCode::kFlinkSizeInContainer,
+    FindingCode::kBatchManagedMemoryTooSmall, FindingCode::kRocksdbFixedMemoryUnbudgeted,
 };
 
 std::string_view finding_code_name(FindingCode code);  // "process-exceeds-limit"

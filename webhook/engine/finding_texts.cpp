@@ -211,6 +211,11 @@ FindingParts text(const facts::ProcessExceedsLimit& f) {
   if (f.accepted_lower_process_mib) {
     p.fix += ", or set " + role_prefix(f.role) + ".memory.process.size to " +
              std::to_string(*f.accepted_lower_process_mib) + "m";
+  } else if (f.process_instead_of_flink_size_mib) {
+    // The tuning guide: in containers configure the total process memory, not total Flink memory.
+    std::string prefix = role_prefix(f.role);
+    p.fix += ", or configure " + prefix + ".memory.process.size: " + std::to_string(*f.process_instead_of_flink_size_mib) +
+             "m instead of " + prefix + ".memory.flink.size";
   }
   p.brief = "process " + format_mib(process) + " exceeds container limit " + format_mib(f.limit_bytes);
   p.brief_fix = p.fix;
@@ -240,10 +245,11 @@ FindingParts text(const facts::RocksdbUnmanagedMemory& f) {
   p.subject = "TaskManager";
   p.problem = f.managed_key + " is false, so RocksDB allocates native memory outside Flink's budget with no bound";
   p.consequence = "; the container (" + breakdown(*f.derived) + ") is then exceeded under state growth and OOM-killed.";
-  p.fix = "remove " + f.managed_key + " (default true) or set " + f.fixed_per_slot_key;
+  // Not fixed-per-slot: Flink allocates that outside every budget too (rocksdb-fixed-memory-unbudgeted).
+  p.fix = "remove " + f.managed_key + " (default true: RocksDB then stays within managed memory)";
   p.brief_subject = f.config_origin + "." + f.managed_key;
   p.brief = "false leaves RocksDB native memory unbounded (OOM kills)";
-  p.brief_fix = "remove it or set " + f.fixed_per_slot_key;
+  p.brief_fix = "remove it";
   return p;
 }
 
@@ -402,6 +408,104 @@ FindingParts text(const facts::MemoryRequestBelowProcess& f) {
                   "under memory pressure.";
   p.fix = "set resources.requests.memory to " + needed;
   p.brief = "memory request " + format_mib(f.request_bytes) + " below process " + format_mib(process);
+  return p;
+}
+
+std::string facts::describe(const std::vector<OptionEdit>& edits) {
+  std::string out;
+  for (const auto& e : edits) {
+    if (!out.empty()) out += " and ";
+    out += e.value ? "set " + e.key + ": " + *e.value : "remove " + e.key;
+  }
+  return out;
+}
+
+FindingParts text(const facts::FlinkSizeInContainer& f) {
+  FindingParts p;
+  std::string process = format_mib(f.derived->process_total().bytes());
+  p.subject = title(f.role);
+  p.problem = f.flink_size_key + " sizes the " + title(f.role) + " and no process size is configured, so Flink adds "
+              "JVM metaspace and overhead and requests a container of the derived total process memory (" +
+              breakdown(*f.derived) + ")";
+  p.consequence = ". Flink's memory tuning guide recommends configuring the total process memory in containers: it is "
+                  "the container size, so what you write is what the pod gets.";
+  if (f.process_mib && f.process_field) {
+    p.fix = "set " + *f.process_field + ": " + std::to_string(*f.process_mib) + "Mi (the container Flink requests now) "
+            "and remove " + f.flink_size_key + " from " + f.config_origin;
+  } else if (f.process_mib) {
+    p.fix = "replace " + f.flink_size_key + " with " + f.process_key + ": " + std::to_string(*f.process_mib) +
+            "m (the container Flink requests now) in " + f.config_origin;
+  } else {
+    p.fix = "configure " + (f.process_field ? *f.process_field : f.process_key) + " instead of " + f.flink_size_key;
+  }
+  p.brief = f.flink_size_key + " sizes the container (" + process + ") instead of the process size";
+  if (f.process_mib) {
+    p.brief_fix = f.process_field ? "set " + *f.process_field + ": " + std::to_string(*f.process_mib) + "Mi and remove " +
+                                        f.flink_size_key
+                                  : "write " + f.process_key + ": " + std::to_string(*f.process_mib) + "m instead";
+  }
+  return p;
+}
+
+FindingParts text(const facts::BatchManagedMemoryTooSmall& f) {
+  FindingParts p;
+  std::string page = std::to_string(f.page_bytes);
+  std::string slots = std::to_string(f.slots) + (f.slots == 1 ? " slot" : " slots");
+  p.subject = "TaskManager";
+  if (f.per_slot_bytes == 0) {
+    p.problem = "execution.runtime-mode is BATCH and managed memory is 0 (" + breakdown(*f.derived) + ")";
+    p.consequence = ", but batch sort and hash operators run on managed memory only: a sort fails with \"Too little "
+                    "memory provided to sorter to perform task. Required are at least 12 pages. Current page size is " +
+                    page + " bytes.\", and a hash join or aggregation needs at least 33 pages (\"Hash Join needs at "
+                    "least 33 memory segments.\").";
+  } else {
+    p.problem = "execution.runtime-mode is BATCH and each of the " + slots + " gets " + format_mib(f.per_slot_bytes) +
+                " of managed memory (" + std::to_string(f.per_slot_bytes / f.page_bytes) + " pages of " + page +
+                " bytes)";
+    p.consequence = ", fewer than the 33 pages a hash join needs (\"Hash Join needs at least 33 memory segments.\"), "
+                    "and every operator sharing the slot gets only its share of that, so batch joins and sorts fail "
+                    "or spill nearly everything.";
+  }
+  if (!f.fix.empty()) {
+    p.fix = describe(f.fix) + " in " + f.config_origin + " (managed memory " + format_mib(f.managed_after_fix_bytes) +
+            ", " + format_mib(f.managed_after_fix_bytes / f.slots) + " per slot)";
+  } else {
+    p.fix = "give each slot at least " + format_mib(f.needed_per_slot_bytes) + " of managed memory "
+            "(taskmanager.memory.managed.size, or .fraction) and raise the process size with it";
+  }
+  p.brief_fix = f.fix.empty() ? "give each slot at least " + format_mib(f.needed_per_slot_bytes) + " of managed memory"
+                              : describe(f.fix);
+  p.brief = f.per_slot_bytes == 0 ? "BATCH mode with 0 managed memory: sorts and hash joins fail"
+                                  : "BATCH mode with " + format_mib(f.per_slot_bytes) +
+                                        " managed memory per slot, below a hash join's 33 pages";
+  return p;
+}
+
+FindingParts text(const facts::RocksdbFixedMemoryUnbudgeted& f) {
+  FindingParts p;
+  std::string total = format_mib(f.fixed_total_bytes);
+  std::string amount = f.per_slot ? f.fixed_key + ": " + f.fixed_text + " x " + std::to_string(f.slots) +
+                                        (f.slots == 1 ? " slot" : " slots") + " = " + total
+                                  : f.fixed_key + ": " + f.fixed_text;
+  p.subject = "TaskManager";
+  p.problem = "RocksDB gets " + amount + " of native memory, which Flink allocates as an external shared resource "
+              "outside managed memory and outside every other part of the process size; only task off-heap (" +
+              format_mib(f.task_off_heap_bytes) + ") leaves room for it (" + breakdown(*f.derived) + ")";
+  p.consequence = ", so under state growth the process exceeds its container and is OOM-killed (exit 137).";
+  std::string reserve = f.reserve ? describe(*f.reserve) + " (Flink then counts it in the process size)"
+                                  : "raise taskmanager.memory.task.off-heap.size by " + total + " and the process size "
+                                    "with it";
+  if (!f.fix.empty()) {
+    p.fix = describe(f.fix) + " in " + f.config_origin + " (RocksDB then stays within managed memory, " +
+            format_mib(f.managed_per_slot_bytes) + " per slot, as Flink's tuning guide recommends), or reserve it: " +
+            reserve;
+    p.brief_fix = describe(f.fix);
+  } else {
+    p.fix = "reserve it: " + reserve;
+    p.brief_fix = "reserve it in taskmanager.memory.task.off-heap.size";
+  }
+  p.brief = "RocksDB fixed memory " + total + " is outside Flink's budget (task off-heap " +
+            format_mib(f.task_off_heap_bytes) + ")";
   return p;
 }
 

@@ -121,6 +121,9 @@ struct ProcessExceedsLimit {
   Source limit;
   std::optional<int64_t> accepted_lower_process_mib{};  // a process size inside the limit that Flink accepts
   std::optional<Source> process_set_by{};             // named where the process size comes from several places
+  // Sized by *.memory.flink.size (kept as it is, no process size inside the limit works): the process
+  // size inside the limit that Flink accepts once flink.size is removed, as the tuning guide advises.
+  std::optional<int64_t> process_instead_of_flink_size_mib{};
 };
 struct ProcessSizeNotWholeMib {
   static constexpr FindingCode kCode = FindingCode::kProcessSizeNotWholeMib;
@@ -207,6 +210,54 @@ struct MemoryRequestBelowProcess {
   std::string request_text;
 };
 
+// One change to a Flink option that a fix asks for: set `key` to `value`, or remove it (no value).
+// Fixes given as edits are applied by the tests as written, and the object reviewed again.
+struct OptionEdit {
+  std::string key;
+  std::optional<std::string> value;
+};
+// "remove a and set b: 0.4"
+std::string describe(const std::vector<OptionEdit>& edits);
+
+// flink-size-in-container: a container Flink sizes (native Kubernetes, the operator) whose role is
+// sized by *.memory.flink.size alone; Flink adds metaspace and overhead and requests that container.
+struct FlinkSizeInContainer {
+  static constexpr FindingCode kCode = FindingCode::kFlinkSizeInContainer;
+  Role role;
+  const DerivedMemory* derived = nullptr;
+  std::string flink_size_key, process_key;
+  std::string config_origin;                 // where the options live
+  std::optional<std::string> process_field{};  // a FlinkDeployment's resource.memory field
+  std::optional<int64_t> process_mib{};      // what to configure instead (Flink accepts it without flink.size)
+};
+// batch-managed-memory-too-small: BATCH mode, and a slot's managed memory holds fewer pages than a
+// hash join needs (0 for none at all).
+struct BatchManagedMemoryTooSmall {
+  static constexpr FindingCode kCode = FindingCode::kBatchManagedMemoryTooSmall;
+  static constexpr Role role = Role::kTaskManager;
+  const DerivedMemory* derived = nullptr;
+  int slots = 1;
+  int64_t page_bytes = 0, per_slot_bytes = 0, needed_per_slot_bytes = 0;
+  std::string config_origin;
+  std::vector<OptionEdit> fix{};  // empty: no option change alone works (the process size must grow)
+  int64_t managed_after_fix_bytes = 0;
+};
+// rocksdb-fixed-memory-unbudgeted: RocksDB's fixed-per-slot (or fixed-per-tm) memory, which Flink
+// allocates outside managed memory and every other component, above the task off-heap memory.
+struct RocksdbFixedMemoryUnbudgeted {
+  static constexpr FindingCode kCode = FindingCode::kRocksdbFixedMemoryUnbudgeted;
+  static constexpr Role role = Role::kTaskManager;
+  const DerivedMemory* derived = nullptr;
+  std::string fixed_key{}, fixed_text{};
+  bool per_slot = true;
+  int slots = 1;
+  int64_t fixed_total_bytes = 0, task_off_heap_bytes = 0;
+  std::string config_origin;
+  std::vector<OptionEdit> fix{};               // back to managed memory
+  int64_t managed_per_slot_bytes = 0;          // what RocksDB then gets per slot
+  std::optional<std::vector<OptionEdit>> reserve{};  // or: reserve the fixed memory in task off-heap
+};
+
 }  // namespace facts
 
 FindingParts text(const facts::RejectedByFlink& f);
@@ -228,6 +279,9 @@ FindingParts text(const facts::ConfigFileInvalid& f);
 FindingParts text(const facts::ConfigFileNotRead& f);
 FindingParts text(const facts::WorkloadNoMemoryLimit& f);
 FindingParts text(const facts::MemoryRequestBelowProcess& f);
+FindingParts text(const facts::FlinkSizeInContainer& f);
+FindingParts text(const facts::BatchManagedMemoryTooSmall& f);
+FindingParts text(const facts::RocksdbFixedMemoryUnbudgeted& f);
 
 // The finding for one rule's facts: its code, its role, its words.
 template <class Facts>

@@ -22,6 +22,9 @@ findings:
   jvm-overhead-below-default: warn
   workload-no-memory-limit: warn
   memory-request-below-process: warn
+  flink-size-in-container: warn
+  batch-managed-memory-too-small: warn
+  rocksdb-fixed-memory-unbudgeted: warn
 mutations:
   corrections: true   # /mutate rewrites ambiguous memory units and rounds process sizes to whole MiB
   tuning: false       # /mutate also sets managed memory to 0 for heap state backends in streaming mode

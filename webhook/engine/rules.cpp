@@ -32,6 +32,26 @@ std::optional<std::string> option(const FlinkConfig& config, std::string_view ke
 }
 
 std::string process_key(Role role) { return role_prefix(role) + ".memory.process.size"; }
+std::string flink_size_key(Role role) { return role_prefix(role) + ".memory.flink.size"; }
+
+// Flink accepts `mib` as the process size once *.memory.flink.size is removed (the tuning guide's
+// advice for containers).
+bool accepted_without_flink_size(FlinkConfig config, const memmodel::DerivationContext& context, Role role,
+                                 int64_t mib) {
+  config.erase(flink_size_key(role));
+  config.set(process_key(role), std::to_string(mib) + "m");
+  return memmodel::derive_memory(role, config, context).has_value();
+}
+
+FlinkConfig with_edits(FlinkConfig config, const std::vector<facts::OptionEdit>& edits) {
+  for (const auto& e : edits) {
+    if (e.value) config.set(e.key, *e.value);
+    else config.erase(e.key);
+  }
+  return config;
+}
+
+std::string ceil_mib_option(int64_t bytes) { return std::to_string((bytes + kMiB - 1) / kMiB) + "m"; }
 
 // The smallest whole-MiB process size above `from_mib` that Flink accepts with everything else
 // unchanged, if raising the process size fixes the configuration at all.
@@ -99,7 +119,12 @@ Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& 
   if (fitting_mib > 0) {
     FlinkConfig lowered = eff.config;
     lowered.set(process_key(in.role), std::to_string(fitting_mib) + "m");
-    if (memmodel::derive_memory(in.role, lowered, eff.context)) f.accepted_lower_process_mib = fitting_mib;
+    if (memmodel::derive_memory(in.role, lowered, eff.context)) {
+      f.accepted_lower_process_mib = fitting_mib;
+    } else if (eff.config.contains(flink_size_key(in.role)) &&
+               accepted_without_flink_size(eff.config, eff.context, in.role, fitting_mib)) {
+      f.process_instead_of_flink_size_mib = fitting_mib;
+    }
   }
   // Standalone sizes come from three places; say which one set this container's process size.
   if (in.process_source_named && eff.config.contains(process_key(in.role))) f.process_set_by = in.process_source;
@@ -189,6 +214,144 @@ std::optional<Finding> rule_jvm_overhead(const EffectiveConfig& eff, const RoleI
   if (derived.overhead() >= settings.jvm_overhead_minimum) return std::nullopt;
   return make_finding(facts::JvmOverheadBelowDefault{in.role, &derived, settings.jvm_overhead_minimum.bytes(),
                                                      eff.config_origin});
+}
+
+// Flink's tuning guide, "Configure memory for containers": configure the total process memory; with
+// total Flink memory, Flink adds the JVM parts and requests a container of the derived size. Judged
+// where Flink sizes the container (the operator, native Kubernetes); a standalone container's limit
+// is judged by process-exceeds-limit, whose fix names the process size instead.
+std::optional<Finding> rule_flink_size_in_container(const EffectiveConfig& eff, const RoleInput& in,
+                                                    const DerivedRole& derived) {
+  if (!in.flink_sizes_container || in.declared_limit_bytes) return std::nullopt;
+  if (!eff.config.contains(flink_size_key(in.role)) || eff.config.contains(process_key(in.role))) return std::nullopt;
+  facts::FlinkSizeInContainer f{.role = in.role, .derived = &derived, .flink_size_key = flink_size_key(in.role),
+                                .process_key = process_key(in.role), .config_origin = eff.config_origin};
+  // The operator writes spec.<role>.resource.memory to the process size (FlinkConfigBuilder).
+  if (eff.config_patchable) {
+    f.process_field = std::string(in.role == Role::kJobManager ? "spec.jobManager" : "spec.taskManager") +
+                      ".resource.memory";
+  }
+  // The container Flink requests now: the floor MiB of the derived process size.
+  int64_t mib = derived.process_total().bytes() / kMiB;
+  if (mib > 0 && accepted_without_flink_size(eff.config, eff.context, in.role, mib)) f.process_mib = mib;
+  return make_finding(f);
+}
+
+// The fewest pages a batch operator runs with: a hash join's 33 (MIN_NUM_MEMORY_SEGMENTS of
+// BaseHybridHashTable and MutableHashTable); a sort needs 12 (ExternalSorterBuilder: 2 write + 10 sort).
+constexpr int64_t kHashJoinMinPages = 33;
+
+// taskmanager.memory.segment-size, the managed memory page size (default 32 KiB).
+int64_t page_bytes(const FlinkConfig& config) {
+  if (auto text = option(config, "taskmanager.memory.segment-size")) {
+    if (auto size = MemorySize::parse(*text); size && size->bytes() > 0) return size->bytes();
+  }
+  return 32 * 1024;
+}
+
+bool batch_mode(const FlinkConfig& config) {
+  auto mode = option(config, "execution.runtime-mode");
+  return mode && lower(*mode) == "batch";
+}
+
+// Edits that give managed memory Flink's default again (managed.fraction 0.4 of total Flink memory):
+// an explicit size (or its deprecated key) removed, a configured fraction reset.
+std::vector<facts::OptionEdit> default_managed_edits(const FlinkConfig& config) {
+  std::vector<facts::OptionEdit> edits;
+  for (const char* key : {"taskmanager.memory.managed.size", "taskmanager.memory.size"}) {
+    if (config.contains(key)) edits.push_back({key, std::nullopt});
+  }
+  if (config.contains("taskmanager.memory.managed.fraction")) edits.push_back({"taskmanager.memory.managed.fraction", "0.4"});
+  return edits;
+}
+
+// Flink's tuning guide, "Configure memory for batch jobs": batch operators run on managed memory.
+// Below a hash join's minimum per slot (0 included), they fail with Flink's own errors.
+std::optional<Finding> rule_batch_managed(const EffectiveConfig& eff, const DerivedRole& derived) {
+  if (!derived.taskmanager || !batch_mode(eff.config)) return std::nullopt;
+  const auto& tm = *derived.taskmanager;
+  int slots = std::max(tm.num_slots, 1);
+  int64_t page = page_bytes(eff.config);
+  int64_t needed = kHashJoinMinPages * page;
+  int64_t per_slot = tm.managed.size.bytes() / slots;
+  if (per_slot >= needed) return std::nullopt;
+  facts::BatchManagedMemoryTooSmall f{.derived = &derived, .slots = slots, .page_bytes = page,
+                                      .per_slot_bytes = per_slot, .needed_per_slot_bytes = needed,
+                                      .config_origin = eff.config_origin};
+  // First Flink's default managed memory, then the minimum as an explicit size; offered only if Flink
+  // accepts it and every slot then has what a hash join needs.
+  std::vector<std::vector<facts::OptionEdit>> candidates;
+  if (auto defaults = default_managed_edits(eff.config); !defaults.empty()) candidates.push_back(std::move(defaults));
+  candidates.push_back({{"taskmanager.memory.managed.size", ceil_mib_option(needed * slots)}});
+  for (auto& edits : candidates) {
+    auto after = memmodel::derive_memory(Role::kTaskManager, with_edits(eff.config, edits), eff.context);
+    if (!after || after->taskmanager->managed.size.bytes() / slots < needed) continue;
+    f.fix = std::move(edits);
+    f.managed_after_fix_bytes = after->taskmanager->managed.size.bytes();
+    break;
+  }
+  return make_finding(f);
+}
+
+// Flink's tuning guide, "RocksDB state backend", and the state backend docs' expert mode: with
+// fixed-per-slot (or, managed off, fixed-per-tm since 1.17) Flink allocates RocksDB's cache and
+// write buffers through MemoryManager.getExternalSharedMemoryResource (RocksDBSharedResourcesFactory
+// SLOT_SHARED_UNMANAGED / TM_SHARED_UNMANAGED): not from managed memory, and in no other component
+// of the process size, so "users need to ensure on their own that enough memory is available outside
+// the JVM". Task off-heap is the component that reserves native memory for tasks: compare with it.
+std::optional<Finding> rule_rocksdb_fixed(const EffectiveConfig& eff, const DerivedRole& derived,
+                                          StateBackend backend) {
+  if (!derived.taskmanager) return std::nullopt;
+  const auto& tm = *derived.taskmanager;
+  auto keys = rocksdb_keys(backend);
+  auto managed = option(eff.config, keys.managed);
+  bool managed_off = managed && lower(*managed) == "false";
+  facts::RocksdbFixedMemoryUnbudgeted f{.derived = &derived, .slots = std::max(tm.num_slots, 1),
+                                        .config_origin = eff.config_origin};
+  if (auto per_slot = option(eff.config, keys.fixed_per_slot)) {
+    auto size = MemorySize::parse(*per_slot);
+    if (!size || size->bytes() <= 0) return std::nullopt;
+    f.fixed_key = keys.fixed_per_slot;
+    f.fixed_text = *per_slot;
+    f.per_slot = true;
+    f.fixed_total_bytes = size->bytes() > INT64_MAX / f.slots ? INT64_MAX : size->bytes() * f.slots;
+  } else if (managed_off && eff.context.version.at_least(1, 17)) {
+    auto per_tm = option(eff.config, keys.fixed_per_tm);
+    if (!per_tm) return std::nullopt;
+    auto size = MemorySize::parse(*per_tm);
+    if (!size || size->bytes() <= 0) return std::nullopt;
+    f.fixed_key = keys.fixed_per_tm;
+    f.fixed_text = *per_tm;
+    f.per_slot = false;
+    f.fixed_total_bytes = size->bytes();
+  } else {
+    return std::nullopt;
+  }
+  f.task_off_heap_bytes = tm.task_off_heap.size.bytes();
+  if (f.fixed_total_bytes <= f.task_off_heap_bytes) return std::nullopt;
+
+  // Back to managed memory: the fixed budgets and managed: false removed, and managed memory given
+  // Flink's default size if it is 0 (RocksDB would have none).
+  std::vector<facts::OptionEdit> edits;
+  for (const auto& key : {keys.fixed_per_slot, keys.fixed_per_tm, keys.managed}) {
+    if (key == keys.managed ? managed_off : eff.config.contains(key)) edits.push_back({key, std::nullopt});
+  }
+  if (tm.managed.size.bytes() == 0) {
+    for (auto& e : default_managed_edits(eff.config)) edits.push_back(std::move(e));
+  }
+  auto after = memmodel::derive_memory(Role::kTaskManager, with_edits(eff.config, edits), eff.context);
+  if (after && after->taskmanager->managed.size.bytes() > 0) {
+    f.fix = std::move(edits);
+    f.managed_per_slot_bytes = after->taskmanager->managed.size.bytes() / f.slots;
+  }
+  // Or keep the fixed budget and reserve it in task off-heap, if Flink accepts that as configured.
+  int64_t reserved = f.fixed_total_bytes > INT64_MAX - f.task_off_heap_bytes ? INT64_MAX
+                                                                            : f.fixed_total_bytes + f.task_off_heap_bytes;
+  std::vector<facts::OptionEdit> reserve{{"taskmanager.memory.task.off-heap.size", ceil_mib_option(reserved)}};
+  if (reserved < INT64_MAX && memmodel::derive_memory(Role::kTaskManager, with_edits(eff.config, reserve), eff.context)) {
+    f.reserve = std::move(reserve);
+  }
+  return make_finding(f);
 }
 
 // A workload's own container: a limit must bound it (the process-exceeds-limit rule judges the limit).
@@ -288,10 +451,15 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     if (backend == StateBackend::kRocksdb || backend == StateBackend::kForst) {
       if (auto f = rule_rocksdb_unmanaged(eff, *derived, backend)) out.push_back(std::move(*f));
       if (auto f = rule_rocksdb_zero_managed(eff, *derived, backend)) out.push_back(std::move(*f));
+      if (auto f = rule_rocksdb_fixed(eff, *derived, backend)) out.push_back(std::move(*f));
     } else if (backend == StateBackend::kHeap && streaming_mode(eff.config)) {
       if (auto f = rule_heap_backend_managed(eff, *derived)) out.push_back(std::move(*f));
     }
   }
+  if (in.role == Role::kTaskManager) {
+    if (auto f = rule_batch_managed(eff, *derived)) out.push_back(std::move(*f));
+  }
+  if (auto f = rule_flink_size_in_container(eff, in, *derived)) out.push_back(std::move(*f));
   if (auto f = rule_jvm_overhead(eff, in, *derived, settings)) out.push_back(std::move(*f));
   if (auto f = rule_workload_no_limit(in, *derived)) out.push_back(std::move(*f));
   if (auto f = rule_request_below_process(in, *derived, exceeds)) out.push_back(std::move(*f));
