@@ -144,7 +144,7 @@ TEST_CASE("RocksDB outside managed memory warns", "[engine][decide]") {
   CHECK(any_contains(a.warnings, "state.backend.rocksdb.memory.managed: false"));
 }
 
-TEST_CASE("RocksDB outside managed memory with a fixed budget is bounded, and warned until task off-heap reserves it",
+TEST_CASE("RocksDB outside managed memory with a fixed budget is bounded and warned until task off-heap reserves it",
           "[engine][decide]") {
   const std::string body = read_fixture("fd-rocksdb-unmanaged.json");
   auto with = [&](const std::string& extra, const char* version = "v1_20") {

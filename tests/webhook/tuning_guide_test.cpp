@@ -228,7 +228,7 @@ TEST_CASE("A BATCH job without managed memory is warned with the sorter error Fl
   }
 }
 
-TEST_CASE("A BATCH slot with fewer managed pages than a hash join needs is warned, in the configured page size",
+TEST_CASE("A BATCH slot with fewer managed pages than a hash join needs is warned in the configured page size",
           "[engine][tuning-guide]") {
   Deployment d;
   d.tm_memory = "4096Mi";
