@@ -424,7 +424,10 @@ TEST_CASE("A rejection that no process size cures suggests changing the options,
   Answer a = review(Mode::kValidate, body);
   CHECK_FALSE(a.allowed);
   CHECK_THAT(a.message, Catch::Contains("the minimum (200 MiB, 209715200 bytes) is larger than the maximum"));
-  CHECK_THAT(a.message, Catch::Contains("Fix: change the options named above in spec.flinkConfiguration."));
+  // Named in the message and in the warning (which has no Flink error above it to refer to).
+  CHECK_THAT(a.message, Catch::Contains("Fix: change taskmanager.memory.jvm-overhead.max, "
+                                        "taskmanager.memory.jvm-overhead.min in spec.flinkConfiguration so that Flink "
+                                        "accepts them."));
   CHECK_THAT(a.message, !Catch::Contains("at least"));
 }
 

@@ -345,6 +345,7 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
     if (limit && limit->ceil_value > 0) {
       in.declared_limit_bytes = limit->ceil_value;
       in.declared_limit_source = Source::container_limit(c.limit_memory->text, c.name);
+      in.declared_limit_pointer = c.limit_memory->pointer;
     } else {
       eff.notes.push_back("resources.limits.memory '" + c.limit_memory->text +
                           "' is not a positive Kubernetes quantity; judged as if there were no limit");
@@ -387,7 +388,14 @@ std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view
       continue;
     }
     for (auto& f : container_findings(w, fc, answer.configmap, settings, notes)) {
+      auto suggested = std::move(f.suggested);
       in_scope(f, who + ": ");
+      // The edits of this workload's own fields stay machine-applicable; the ConfigMap's are another object's.
+      for (auto& fix : suggested) {
+        if (std::all_of(fix.begin(), fix.end(), [](const SuggestedEdit& e) { return e.kind == SuggestedEdit::Kind::kField; })) {
+          f.suggested.push_back(std::move(fix));
+        }
+      }
       out.push_back(std::move(f));
     }
   }
@@ -421,8 +429,20 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
       }
       ++judged;
       std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";
+      const std::string of_configmap = " of ConfigMap " + cm.metadata.name;
       for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
+        auto suggested = std::move(f.suggested);
         in_scope(f, who);
+        // Edits of this ConfigMap's file stay machine-applicable; the workload's fields are another object's.
+        for (auto& fix : suggested) {
+          bool own = std::all_of(fix.begin(), fix.end(), [&](const SuggestedEdit& e) {
+            return e.kind == SuggestedEdit::Kind::kOption && e.file.size() > of_configmap.size() &&
+                   e.file.compare(e.file.size() - of_configmap.size(), of_configmap.size(), of_configmap) == 0;
+          });
+          if (!own) continue;
+          for (auto& e : fix) e.file.resize(e.file.size() - of_configmap.size());
+          f.suggested.push_back(std::move(fix));
+        }
         out.push_back(std::move(f));
       }
     }
