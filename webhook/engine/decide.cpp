@@ -7,6 +7,7 @@
 
 #include "webhook/engine/effective_config.h"
 #include "webhook/engine/rules.h"
+#include "webhook/engine/update_rule.h"
 #include "webhook/engine/workload.h"
 
 namespace memguard::engine {
@@ -201,6 +202,8 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
   std::vector<std::string> denials;
   std::set<std::string> patched_paths;
+  FindingsBefore before(request, settings, counterparts, namespace_);  // update_rule.h
+  std::string not_denied;
   for (const Finding* finding : order) {
     const Finding& f = *finding;
     Action action = settings.action(f.code);
@@ -224,10 +227,13 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
       if (action == Action::kWarn) d.warnings.push_back(f.warning());
       continue;
     }
-    if (action == Action::kDeny && !unchanged) {
-      denials.push_back(d.findings.back().message);
-    } else if (action == Action::kDeny) {
-      d.warnings.push_back("not denied, unchanged by this update: " + f.warning());
+    if (action == Action::kDeny) {
+      if (auto because = not_denied_because(request, f, unchanged, before)) {
+        d.warnings.push_back(*because + ": " + f.warning());
+        if (!unchanged) not_denied = *because;
+      } else {
+        denials.push_back(d.findings.back().message);
+      }
     } else {
       d.warnings.push_back(f.warning());
     }
@@ -240,6 +246,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
                                   [&](const Finding& f) { return settings.action(f.code) == Action::kDeny; });
     if (had_denial) d.audit_annotations.emplace_back("not-denied", "memory settings unchanged by this update");
   }
+  if (!not_denied.empty()) d.audit_annotations.emplace_back("not-denied", not_denied);
   if (!denials.empty()) {
     d.outcome = Decision::Outcome::kDenied;
     d.message = join(denials, "\n");

@@ -100,6 +100,9 @@ struct Finding {
   // The alternatives the fix text names, as data (none: the fix is not machine-applicable). Fields
   // point into this object; options live in the named file of this object.
   std::vector<SuggestedFix> suggested;
+  // Why this object cannot fix the finding ("" : it can): a ConfigMap judged with a workload whose
+  // own FLINK_PROPERTIES or -D arguments set the process size. Such a finding warns, never denies.
+  std::string outside_this_object;
 
   // The full explanation for a denial: which role, what would happen, the breakdown, the fix.
   std::string message() const;

@@ -402,6 +402,22 @@ std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view
   return out;
 }
 
+// Where the workload itself sets the process size of `fc` (FLINK_PROPERTIES, -D arguments), over
+// whatever the mounted file says; nullopt: the file decides it.
+static std::optional<std::string> process_size_set_by_workload(const WorkloadObject& w, const FlinkContainer& fc) {
+  const ContainerSpec& c = w.containers[fc.index];
+  const std::string key = role_prefix(fc.role) + ".memory.process.size";
+  for (const auto& [k, v] : fc.dynamic_properties) {
+    if (k == key) return "-D" + key + " in the args of container " + c.name;
+  }
+  if (const std::string* properties = env_value(c, "FLINK_PROPERTIES")) {
+    for (const auto& [k, v] : parse_flink_properties(*properties)) {
+      if (k == key) return key + " in FLINK_PROPERTIES of container " + c.name;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std::string_view namespace_,
                                                  const Counterparts& counterparts, const Settings& settings,
                                                  std::vector<std::string>* notes) {
@@ -429,6 +445,7 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
       }
       ++judged;
       std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";
+      std::optional<std::string> own_process = process_size_set_by_workload(w, fc);
       const std::string of_configmap = " of ConfigMap " + cm.metadata.name;
       for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
         auto suggested = std::move(f.suggested);
@@ -442,6 +459,13 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
           if (!own) continue;
           for (auto& e : fix) e.file.resize(e.file.size() - of_configmap.size());
           f.suggested.push_back(std::move(fix));
+        }
+        // The container's own process size against its own limit and request: no ConfigMap edit changes it.
+        bool container_only = f.code == FindingCode::kProcessExceedsLimit ||
+                              f.code == FindingCode::kMemoryRequestBelowProcess ||
+                              f.code == FindingCode::kWorkloadNoMemoryLimit;
+        if (own_process && container_only) {
+          f.outside_this_object = "the process size comes from " + *own_process + ", which no edit of this ConfigMap changes";
         }
         out.push_back(std::move(f));
       }
