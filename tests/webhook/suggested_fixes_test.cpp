@@ -256,6 +256,11 @@ std::vector<Subject> generated() {
       {{"taskmanager.memory.task.heap.size", "1g"}, {"taskmanager.memory.managed.size", "1g"}},
       {{"taskmanager.memory.task.heap.size", "3g"}, {"taskmanager.memory.managed.size", "2g"}},
       {{"taskmanager.memory.jvm-overhead.min", "2g"}, {"taskmanager.memory.jvm-overhead.max", "2g"}},
+      // The tuning guide's findings (denied under the deny-everything policy): batch without managed
+      // memory, RocksDB's fixed memory outside every budget, a role sized by flink.size.
+      {{"execution.runtime-mode", "BATCH"}, {"taskmanager.memory.managed.size", "0"}},
+      {{"state.backend.type", "rocksdb"}, {"state.backend.rocksdb.memory.fixed-per-slot", "512m"},
+       {"taskmanager.numberOfTaskSlots", "4"}},
   };
   for (const std::string version : {"v1_13", "v1_15", "v1_17", "v1_20", "v2_0"}) {
     for (const auto& config : configs) {
@@ -274,6 +279,9 @@ std::vector<Subject> generated() {
   for (const std::string version : {"1.14", "1.17", "1.20", "2.0"}) {
     for (const std::string process : {"1g", "1728m", "2048m", "4g"}) {
       for (const auto& sizing : std::vector<Options>{{{"taskmanager.memory.process.size", process}},
+                                                     {{"taskmanager.memory.process.size", process},
+                                                      {"execution.runtime-mode", "BATCH"},
+                                                      {"taskmanager.memory.managed.fraction", "0.01"}},
                                                      {{"taskmanager.memory.flink.size", process}},
                                                      {{"taskmanager.memory.process.size", process},
                                                       {"kubernetes.taskmanager.memory.limit-factor", "1.2"}}}) {
