@@ -53,9 +53,10 @@ FlinkConfig with_edits(FlinkConfig config, const std::vector<facts::OptionEdit>&
 
 std::string ceil_mib_option(int64_t bytes) { return std::to_string((bytes + kMiB - 1) / kMiB) + "m"; }
 
-// Acceptance is not monotonic in the process size when fine-grained components are pinned: the
-// network memory takes what they leave of total Flink memory and must stay within its min/max, so
-// only a window of sizes works and the ceiling is rejected. Walk up in steps of 1/16 (narrower than
+// Acceptance is not monotonic in the process size when fine-grained components are pinned (a
+// TaskManager's task heap and managed sizes, a JobManager's heap): the network memory (or the JVM
+// overhead) takes what they leave and must stay within its min/max, so only a window of sizes works
+// and the ceiling is rejected. Walk up in steps of 1/16 (narrower than
 // any such window, which is network max - min wide) for its first accepted size, then bisect to its
 // lower edge. The walk skips the external resources (read once, by the final check).
 std::optional<int64_t> accepted_window_start(FlinkConfig config, const memmodel::DerivationContext& context, Role role,
@@ -103,7 +104,15 @@ std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const m
   // so, where doubling up to the ceiling would derive the role, and word Flink's rejection, nine
   // times or more.
   if (from_mib >= kSearchCeilingMib) return std::nullopt;
-  if (!accepted(kSearchCeilingMib)) return accepted_window_start(config, context, role, from_mib, kSearchCeilingMib);
+  if (!accepted(kSearchCeilingMib)) {
+    // Only pinned sizes make a window; any other rejection at the ceiling is one no size cures, and
+    // is answered without the walk's hundred-odd derivations.
+    bool pinned = role == Role::kTaskManager ? config.contains("taskmanager.memory.task.heap.size") &&
+                                                   config.contains("taskmanager.memory.managed.size")
+                                             : config.contains("jobmanager.memory.heap.size");
+    if (!pinned) return std::nullopt;
+    return accepted_window_start(config, context, role, from_mib, kSearchCeilingMib);
+  }
   probe_context.external_resources = false;
   int64_t hi = std::max<int64_t>(from_mib * 2, 1024);
   while (hi < kSearchCeilingMib && !accepted(hi)) hi *= 2;
