@@ -116,9 +116,9 @@ TEST_CASE("A ConfigMap change is not denied for a violation the mounting Deploym
   SECTION("an UPDATE") {
     Decision d = decide(review("ConfigMap", "UPDATE", after, before), &workloads);
     CHECK(d.outcome == Decision::Outcome::kAllowed);
-    CHECK(any_contains(d.warnings, "not denied, the process size comes from taskmanager.memory.process.size in "
-                                   "FLINK_PROPERTIES of container taskmanager, which no edit of this ConfigMap changes: "
-                                   "Deployment flink/flink-taskmanager container taskmanager: TaskManager: process 3072 MiB"));
+    CHECK(any_contains(d.warnings, "not denied, the workload sets the process size (its FLINK_PROPERTIES), no ConfigMap "
+                                   "edit fixes it: Deployment flink/flink-taskmanager container taskmanager: TaskManager: "
+                                   "process 3072 MiB"));
   }
   SECTION("a CREATE") {
     Decision d = decide(review("ConfigMap", "CREATE", after, std::nullopt), &workloads);

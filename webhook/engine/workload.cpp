@@ -408,11 +408,11 @@ static std::optional<std::string> process_size_set_by_workload(const WorkloadObj
   const ContainerSpec& c = w.containers[fc.index];
   const std::string key = role_prefix(fc.role) + ".memory.process.size";
   for (const auto& [k, v] : fc.dynamic_properties) {
-    if (k == key) return "-D" + key + " in the args of container " + c.name;
+    if (k == key) return std::string("its -D argument");
   }
   if (const std::string* properties = env_value(c, "FLINK_PROPERTIES")) {
     for (const auto& [k, v] : parse_flink_properties(*properties)) {
-      if (k == key) return key + " in FLINK_PROPERTIES of container " + c.name;
+      if (k == key) return std::string("its FLINK_PROPERTIES");
     }
   }
   return std::nullopt;
@@ -465,7 +465,8 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
                               f.code == FindingCode::kMemoryRequestBelowProcess ||
                               f.code == FindingCode::kWorkloadNoMemoryLimit;
         if (own_process && container_only) {
-          f.outside_this_object = "the process size comes from " + *own_process + ", which no edit of this ConfigMap changes";
+          // Short: it prefixes a warning that already names the container.
+          f.outside_this_object = "the workload sets the process size (" + *own_process + "), no ConfigMap edit fixes it";
         }
         out.push_back(std::move(f));
       }
