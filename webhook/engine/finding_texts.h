@@ -5,8 +5,8 @@
 // derived memory's component rows.
 //
 // Adding a finding: a FindingCode (finding.h, finding.cpp), a facts struct and its text() here and
-// in finding_texts.cpp, the rule that returns the facts (rules.cpp), its default action (policy.cpp)
-// and its row in README's findings table.
+// in finding_texts.cpp (with its fix's edits as FindingParts::suggested), the rule (rules.cpp), its
+// default action (policy.cpp) and its row in README's findings table.
 #pragma once
 
 #include <optional>
@@ -66,8 +66,8 @@ std::string render_warning(const FindingParts& parts);
 // "<scope><applied>", "" when nothing was applied.
 std::string render_fix_warning(const FindingParts& parts);
 
-// The finding for `parts`; in_scope() places it in a container of a workload (and drops its fix,
-// which points into another object).
+// The finding for `parts`; in_scope() places it in a container of a workload (and drops its fix and
+// suggested edits, which may point into another object: callers keep those of their own object).
 Finding make_finding(FindingCode code, std::optional<memmodel::Role> role, FindingParts parts);
 void in_scope(Finding& finding, const std::string& scope);
 

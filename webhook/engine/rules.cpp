@@ -56,9 +56,10 @@ std::string ceil_mib_option(int64_t bytes) { return std::to_string((bytes + kMiB
 // Acceptance is not monotonic in the process size when fine-grained components are pinned (a
 // TaskManager's task heap and managed sizes, a JobManager's heap): the network memory (or the JVM
 // overhead) takes what they leave and must stay within its min/max, so only a window of sizes works
-// and the ceiling is rejected. Walk up in steps of 1/16 (narrower than
-// any such window, which is network max - min wide) for its first accepted size, then bisect to its
-// lower edge. The walk skips the external resources (read once, by the final check).
+// and the ceiling is rejected. Walk up in steps of 1/16 for its first accepted size, then bisect to
+// its lower edge. The window is that range wide (1g - 64m by default for network, 1g - 192m for
+// overhead), so the steps cannot jump over it below ~13 GiB. The walk skips the external resources
+// (read once, by the final check).
 std::optional<int64_t> accepted_window_start(FlinkConfig config, const memmodel::DerivationContext& context, Role role,
                                              int64_t from_mib, int64_t ceiling_mib) {
   const std::string key = process_key(role);
