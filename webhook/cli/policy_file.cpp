@@ -7,9 +7,9 @@ namespace memguard::cli {
 
 Expected<engine::Policy> policy_from_file(const std::string& path) {
   if (path.empty()) return engine::default_policy();
-  auto bytes = server::read_policy_bytes(path);
-  if (!bytes) return Unexpected{bytes.error()};
-  return server::parse_policy_file(path, *bytes);
+  server::PolicyStore store(path);  // the server's first load: the same reader and parser
+  if (auto loaded = store.load(); !loaded) return Unexpected{loaded.error()};
+  return *store.current();
 }
 
 }  // namespace memguard::cli

@@ -247,15 +247,9 @@ int serve_command(Args args) {
   }
   if (!options.policy_file.empty()) {
     // The policy ConfigMap is a mounted file that kubelet swaps atomically: poll it like the cert.
-    (*server)->every(options.cert_poll_interval, [policy = admission->policy, &log, failures = uint64_t{0}]() mutable {
-      if (policy->poll()) {
-        log.event("policy reloaded", {{"file", policy->path()}, {"reloads", std::to_string(policy->reloads())}});
-      } else if (policy->reload_failures() != failures) {
-        failures = policy->reload_failures();
-        log.warn("policy file rejected; keeping the previous policy",
-                 {{"file", policy->path()}, {"error", policy->last_error()}});
-      }
-    });
+    // The store logs a reload and a rejected file (once per file).
+    admission->policy->report_to(log);
+    (*server)->every(options.cert_poll_interval, [policy = admission->policy] { policy->poll(); });
   }
   return (*server)->run();
 }

@@ -1,24 +1,22 @@
 // Keeps the server's TLS context current: polls the certificate, key and client-CA files, and
 // when their bytes change builds a new context and swaps it in. New connections take the current
 // context; existing ones keep the one they started with. A pair that fails to load is logged and
-// the previous one stays in use (certwatcher / FileCertificateSource style).
+// the previous one stays in use (certwatcher / FileCertificateSource style). A WatchedFile over
+// the three files read as one version.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "webhook/server/metrics.h"
 #include "webhook/server/structured_log.h"
 #include "webhook/server/tls_context.h"
+#include "webhook/server/watched_file.h"
 
 namespace memguard::server {
 
@@ -30,7 +28,7 @@ struct TlsFiles {
 
 class CertificateReloader : public std::enable_shared_from_this<CertificateReloader> {
  public:
-  enum class PollResult { kInstalled, kUnchanged, kInFlux, kFailed };
+  using PollResult = server::PollResult;
 
   CertificateReloader(boost::asio::any_io_executor executor, TlsFiles files, std::chrono::milliseconds interval,
                       Metrics& metrics, Log& log);
@@ -50,26 +48,16 @@ class CertificateReloader : public std::enable_shared_from_this<CertificateReloa
   void on_installed(std::function<void(const CertificateInfo&)> callback) { on_installed_ = std::move(callback); }
 
  private:
-  using Digest = std::array<unsigned char, 32>;
-  void schedule();
-  void report_failure(const std::string& message, const Digest* rejected);
+  void installed(const CertificateInfo& certificate);
 
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
-  boost::asio::steady_timer timer_;
+  boost::asio::any_io_executor executor_;
   TlsFiles files_;
   std::chrono::milliseconds interval_;
   Metrics& metrics_;
   Log& log_;
   std::function<void(const CertificateInfo&)> on_installed_;
-
-  mutable std::mutex mu_;  // guards everything below
-  std::shared_ptr<boost::asio::ssl::context> current_;
-  std::optional<CertificateInfo> info_;
-  std::optional<Digest> installed_digest_;
-  std::optional<Digest> rejected_digest_;  // so a bad pair is reported once, not every poll
-  std::string last_error_;                 // likewise for unreadable files
-  bool stopped_ = false;
-  std::mutex poll_mu_;  // one poll at a time
+  WatchedFile<LoadedTls> watched_;
+  std::shared_ptr<PollTimer> timer_;  // from start()
 };
 
 }  // namespace memguard::server

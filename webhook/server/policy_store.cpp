@@ -12,9 +12,6 @@ namespace {
 constexpr size_t kMaxPolicyBytes = size_t{1} << 20;
 }  // namespace
 
-PolicyStore::PolicyStore(std::string path)
-    : path_(std::move(path)), policy_(std::make_shared<const engine::Policy>(engine::default_policy())) {}
-
 Expected<std::string> read_policy_bytes(const std::string& path) { return read_file(path, kMaxPolicyBytes, "policy file"); }
 
 Expected<engine::Policy> parse_policy_file(const std::string& path, std::string_view bytes) {
@@ -23,51 +20,55 @@ Expected<engine::Policy> parse_policy_file(const std::string& path, std::string_
   return std::move(*parsed);
 }
 
+PolicyStore::PolicyStore(std::string path)
+    : path_(std::move(path)),
+      default_(std::make_shared<const engine::Policy>(engine::default_policy())),
+      watched_(
+          [path = path_]() -> Expected<FileVersion> {
+            auto bytes = read_policy_bytes(path);
+            if (!bytes) return Unexpected{bytes.error()};
+            return FileVersion{{std::move(*bytes)}};
+          },
+          [path = path_](const FileVersion& version) { return parse_policy_file(path, version.parts[0]); }) {}
+
 Expected<void> PolicyStore::load() {
   if (path_.empty()) return {};
-  auto bytes = read_policy_bytes(path_);
-  if (!bytes) return Unexpected{bytes.error()};
-  auto parsed = parse_policy_file(path_, *bytes);
-  if (!parsed) return Unexpected{parsed.error()};
+  if (auto loaded = watched_.load(); !loaded) return loaded;
   std::lock_guard lock(mutex_);
-  policy_ = std::make_shared<const engine::Policy>(std::move(*parsed));
-  loaded_bytes_ = std::move(*bytes);
   last_error_.clear();
   return {};
 }
 
 bool PolicyStore::poll() {
   if (path_.empty()) return false;
-  auto bytes = read_policy_bytes(path_);
+  auto polled = watched_.poll();
   std::lock_guard lock(mutex_);
-  if (!bytes) {
-    // A file briefly missing during a ConfigMap update (symlink swap) is not a new policy.
-    last_error_ = bytes.error().message;
-    return false;
+  switch (polled.result) {
+    case PollResult::kInstalled:
+      ++reloads_;
+      last_error_.clear();
+      if (log_) log_->event("policy reloaded", {{"file", path_}, {"reloads", std::to_string(reloads_)}});
+      return true;
+    case PollResult::kUnchanged: last_error_.clear(); return false;
+    case PollResult::kInFlux: return false;
+    case PollResult::kFailed: break;
   }
-  if (*bytes == loaded_bytes_) {
-    last_error_.clear();
-    return false;
-  }
-  if (*bytes == failed_bytes_) return false;  // already reported
-  auto parsed = parse_policy_file(path_, *bytes);
-  if (!parsed) {
+  // A file briefly missing during a ConfigMap update (symlink swap) is not a new policy: recorded,
+  // not reported. A changed file that does not parse is counted and reported once.
+  if (polled.failure == WatchedFile<engine::Policy>::Failure::kUnreadable) {
+    last_error_ = polled.error;
+  } else if (polled.first_report) {
     ++failures_;
-    failed_bytes_ = std::move(*bytes);
-    last_error_ = parsed.error().message + " (keeping the previous policy)";
-    return false;
+    last_error_ = polled.error + " (keeping the previous policy)";
+    if (log_) log_->warn("policy file rejected; keeping the previous policy", {{"file", path_}, {"error", last_error_}});
   }
-  policy_ = std::make_shared<const engine::Policy>(std::move(*parsed));
-  loaded_bytes_ = std::move(*bytes);
-  failed_bytes_.clear();
-  last_error_.clear();
-  ++reloads_;
-  return true;
+  return false;
 }
 
 std::shared_ptr<const engine::Policy> PolicyStore::current() const {
   std::lock_guard lock(mutex_);
-  return policy_;
+  auto loaded = watched_.current();
+  return loaded ? loaded : default_;  // before the first load, and without a file
 }
 
 uint64_t PolicyStore::reloads() const {

@@ -1,6 +1,6 @@
 // The policy the server decides with, reloaded when its file changes: poll, compare bytes, parse,
 // swap a shared_ptr under a mutex (each review holds the policy it started with); a bad file keeps
-// the previous policy and is reported, never applied.
+// the previous policy and is reported once, never applied. A WatchedFile over the one file.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,8 @@
 
 #include "support/expected.h"
 #include "webhook/engine/policy.h"
+#include "webhook/server/structured_log.h"
+#include "webhook/server/watched_file.h"
 
 namespace memguard::server {
 
@@ -29,8 +31,10 @@ class PolicyStore {
   [[nodiscard]] Expected<void> load();
 
   // Re-reads the file; when its bytes changed and parse, swaps the policy in and returns true.
-  // A changed but invalid (or unreadable) file keeps the current policy and records the error.
+  // A changed but invalid (or unreadable) file keeps the current policy and records the error; a
+  // reload and a newly rejected file are logged to the log given to report_to.
   bool poll();
+  void report_to(Log& log) { log_ = &log; }
 
   // The policy to decide one review with; cheap (a shared_ptr copy under the lock).
   std::shared_ptr<const engine::Policy> current() const;
@@ -42,10 +46,10 @@ class PolicyStore {
 
  private:
   std::string path_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const engine::Policy> policy_;
-  std::string loaded_bytes_;  // the bytes of the last file that parsed
-  std::string failed_bytes_;  // the bytes of the last file that did not (not re-reported every poll)
+  std::shared_ptr<const engine::Policy> default_;  // when path_ is empty
+  WatchedFile<engine::Policy> watched_;
+  Log* log_ = nullptr;
+  mutable std::mutex mutex_;  // guards the counters and the error
   uint64_t reloads_ = 0;
   uint64_t failures_ = 0;
   std::string last_error_;
