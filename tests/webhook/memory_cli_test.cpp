@@ -231,6 +231,14 @@ TEST_CASE("memory names the smallest accepted size of a rejected total where one
                                      "  Smallest accepted: jobmanager.memory.process.size = 577m (577 MiB, everything else unchanged)\n"));
   Run tm = run("memory --role taskmanager -D taskmanager.memory.process.size=900m");
   CHECK_THAT(tm.out, Catch::Contains("  Smallest accepted: taskmanager.memory.process.size = 982m (982 MiB"));
+  // The HTML page says the same under its table.
+  Run html = run("memory --role jobmanager --output html -D jobmanager.memory.process.size=500m");
+  CHECK_THAT(html.out, Catch::Contains("<p>Sized from: jobmanager.memory.process.size (derivation path: total-process)</p>\n"
+                                       "<p>Smallest accepted: jobmanager.memory.process.size = 577m (577 MiB, everything "
+                                       "else unchanged)</p>\n"));
+  Run html_ok = run("memory --role jobmanager --output html -D jobmanager.memory.process.size=2g");
+  CHECK_THAT(html_ok.out, Catch::Contains("<p>Where it goes: process 2 GiB = JVM heap 71% + off-heap 6% + JVM metaspace 13% + "
+                                          "JVM overhead 10%</p>\n"));
   // A fraction out of range rejects every size: nothing to suggest.
   Run fraction = run("memory --role taskmanager -D taskmanager.memory.process.size=4g -D taskmanager.memory.managed.fraction=1.5");
   CHECK(fraction.exit_code == 1);

@@ -94,4 +94,20 @@ std::string where_it_goes(const RoleReport& report) {
   return out;
 }
 
+std::vector<std::string> summary_lines(const RoleReport& r) {
+  std::vector<std::string> lines;
+  if (r.taskmanager || r.jobmanager) lines.push_back("Where it goes: " + where_it_goes(r));
+  if (r.derivation) {
+    std::string keys;
+    for (const std::string& key : r.sized_from) keys += (keys.empty() ? "" : ", ") + key;
+    lines.push_back("Sized from: " + keys + " (derivation path: " + std::string(derivation_path_name(*r.derivation)) + ")");
+  }
+  if (r.smallest_accepted) {
+    lines.push_back("Smallest accepted: " + r.smallest_accepted->key + " = " +
+                    std::to_string(r.smallest_accepted->size.mebibytes()) + "m (" +
+                    r.smallest_accepted->size.to_human() + ", everything else unchanged)");
+  }
+  return lines;
+}
+
 }  // namespace memguard::cli

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "webhook/cli/memory_report.h"
 
@@ -25,5 +26,10 @@ std::string bar(int64_t part, int64_t whole, BarStyle style, int width = kBarWid
 // "process 1728 MiB = framework heap 7% + task heap 22% + ... + JVM overhead 11%": each non-zero
 // component's share in Flink's order, whole percents that add up to 100 (largest remainders).
 std::string where_it_goes(const RoleReport& report);
+
+// The lines under the table, without indentation, shared by the table and the HTML page:
+// "Where it goes: ..." (derived roles), "Sized from: ... (derivation path: ...)" (when a size is
+// configured) and "Smallest accepted: <key> = <n>m (...)" (a rejection that a total fixes).
+std::vector<std::string> summary_lines(const RoleReport& report);
 
 }  // namespace memguard::cli

@@ -164,29 +164,6 @@ void row(std::string& out, std::string_view label, MemorySize size, std::string_
   out += "\n";
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += separator;
-    out += p;
-  }
-  return out;
-}
-
-// "Sized from: taskmanager.memory.process.size (derivation path: total-process)"
-std::string sized_from_line(const RoleReport& r) {
-  if (!r.derivation) return "";
-  return "  Sized from: " + join(r.sized_from, ", ") + " (derivation path: " +
-         std::string(derivation_path_name(*r.derivation)) + ")\n";
-}
-
-std::string smallest_accepted_line(const RoleReport& r) {
-  if (!r.smallest_accepted) return "";
-  return "  Smallest accepted: " + r.smallest_accepted->key + " = " +
-         std::to_string(r.smallest_accepted->size.mebibytes()) + "m (" + r.smallest_accepted->size.to_human() +
-         ", everything else unchanged)\n";
-}
-
 std::string total_source(const FlinkConfig& config, std::string_view key) {
   return config.contains(key) ? "configured" : "derived";
 }
@@ -196,8 +173,7 @@ std::string render_table(const RoleReport& r, const FlinkConfig& config, const F
   out += std::string(role_title(r.role)) + " memory (Flink " + version.to_string() + ")\n";
   if (r.derivation_rejected()) {
     out += "  REJECTED: Flink would refuse to start with this configuration.\n  " + r.error->message + "\n";
-    out += sized_from_line(r);
-    out += smallest_accepted_line(r);
+    for (const std::string& line : summary_lines(r)) out += "  " + line + "\n";
     return out;
   }
   char header[200];
@@ -229,8 +205,7 @@ std::string render_table(const RoleReport& r, const FlinkConfig& config, const F
     row(out, "JVM Direct limit", m.jvm_direct(), no_bar, m.direct_memory_limit ? "enabled" : "not set",
         "jobmanager.memory.enable-jvm-direct-memory-limit");
   }
-  out += "  Where it goes: " + where_it_goes(r) + "\n";
-  out += sized_from_line(r);
+  for (const std::string& line : summary_lines(r)) out += "  " + line + "\n";
   if (r.taskmanager) {
     const TaskManagerMemory& m = *r.taskmanager;
     out += "  CPU cores " + java::double_to_string(m.cpu_cores) + ", task slots " + std::to_string(m.num_slots) + "\n";
@@ -281,7 +256,7 @@ int memory_command(Args args) {
   std::vector<RoleReport> reports;
   if (cl->taskmanager) reports.push_back(derive_role(Role::kTaskManager, *config, cl->context));
   if (cl->jobmanager) reports.push_back(derive_role(Role::kJobManager, *config, cl->context));
-  for (RoleReport& r : reports) explain_rejection(r, *config, cl->context);
+  for (RoleReport& r : reports) explain_role(r, *config, cl->context);
   bool all_ok = true;
   for (const auto& r : reports) all_ok = all_ok && r.ok();
 

@@ -12,8 +12,6 @@ using namespace memguard::memmodel;
 RoleReport derive_role(Role role, const FlinkConfig& config, const DerivationContext& context) {
   RoleReport report;
   report.role = role;
-  report.derivation = derivation_path(role, config, context);
-  report.sized_from = sized_from_keys(role, report.derivation, config, context.version);
   auto memory = derive_memory(role, config, context);
   if (!memory) {
     report.error = memory.error();
@@ -72,9 +70,10 @@ std::vector<std::string> sized_from_keys(Role role, std::optional<DerivationPath
   return keys;
 }
 
-void explain_rejection(RoleReport& report, const FlinkConfig& config, const DerivationContext& context) {
-  if (!report.derivation_rejected()) return;
-  report.smallest_accepted = smallest_accepted_size(report.role, config, context);
+void explain_role(RoleReport& report, const FlinkConfig& config, const DerivationContext& context) {
+  report.derivation = derivation_path(report.role, config, context);
+  report.sized_from = sized_from_keys(report.role, report.derivation, config, context.version);
+  if (report.derivation_rejected()) report.smallest_accepted = smallest_accepted_size(report.role, config, context);
 }
 
 void write_vector_members(json::Writer& w, const RoleReport& r) {

@@ -21,12 +21,13 @@ struct RoleReport : memmodel::DerivedMemory {
   std::string jvm_args;
   std::vector<std::pair<std::string, std::string>> dynamic;
   std::optional<Error> error;  // set when Flink would reject the configuration
-  // The path Flink takes (for a rejection too, from the same selection); nullopt: no size configured.
+  // Filled by explain_role, not by derive_role (--batch does without them):
+  // the path Flink takes (for a rejection too, from the same selection); nullopt: no size configured;
   std::optional<memmodel::DerivationPath> derivation;
-  // The configured options the totals come from, for the path taken (see sized_from_keys).
+  // the configured options the totals come from, for the path taken (see sized_from_keys);
   std::vector<std::string> sized_from;
-  // A rejection by the derivation: the smallest accepted size of the configured total, if any.
-  // Filled only by explain_rejection (a search of about 60 derivations), not by derive_role.
+  // for a rejection by the derivation, the smallest accepted size of the configured total, if any
+  // (a search of about 60 derivations).
   std::optional<memmodel::AcceptedSize> smallest_accepted;
 
   bool ok() const { return !error.has_value(); }
@@ -43,8 +44,8 @@ RoleReport derive_role(memmodel::Role role, const memmodel::FlinkConfig& config,
 std::vector<std::string> sized_from_keys(memmodel::Role role, std::optional<memmodel::DerivationPath> path,
                                          const memmodel::FlinkConfig& config, const memmodel::FlinkVersion& version);
 
-// Fills smallest_accepted for a role its derivation rejects.
-void explain_rejection(RoleReport& report, const memmodel::FlinkConfig& config,
+// Fills derivation, sized_from and, for a role its derivation rejects, smallest_accepted.
+void explain_role(RoleReport& report, const memmodel::FlinkConfig& config,
                        const memmodel::DerivationContext& context);
 
 // Writes "components", "jvmArgs" and "dynamicConfigs" members (field names of shared/vectors).

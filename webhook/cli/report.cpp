@@ -64,7 +64,7 @@ std::vector<JudgedMemory> judged_memory(const admission::KubeObject& object, con
       m.report.container.reset();
       if (m.report.taskmanager || m.report.jobmanager) m.report.error.reset();
     }
-    explain_rejection(m.report, role.config, role.context);
+    explain_role(m.report, role.config, role.context);
     if (m.report.taskmanager || m.report.jobmanager) m.limit_bytes = engine::judged_limit_bytes(role, m.report.process_total());
     m.version = role.context.version;
     m.config = std::move(role.config);
