@@ -230,3 +230,21 @@ TEST_CASE("check --output json carries the derived memory of every judged role",
   CHECK(int64_t(sts["components"]["managed"]) == 0);
   CHECK(std::string_view(sts["source"]).find("application-list.yaml:") != std::string_view::npos);
 }
+
+TEST_CASE("check -v names the same smallest process size as the rejection finding's fix", "[cli][check]") {
+  // Two searches, one over the memory model (memmodel/accepted_size.h), one in the finding's fix: a
+  // 600m TaskManager needs 982 MiB (Flink 534 MiB after 256 MiB metaspace and 192 MiB overhead, for
+  // 128 + 128 MiB framework memory, 64 MiB network and 40% managed memory).
+  const std::string file = temp_file("small-tm.yaml",
+                                     "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n"
+                                     "  name: wordcount\nspec:\n  flinkVersion: v1_20\n  jobManager:\n    resource:\n"
+                                     "      memory: \"2048m\"\n      cpu: 1\n  taskManager:\n    resource:\n"
+                                     "      memory: \"600m\"\n      cpu: 1\n");
+  Run r = run("check -v -f '" + file + "'");
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "Fix: set spec.taskManager.resource.memory to at least 982Mi."));
+  CHECK(contains(r.out, "FlinkDeployment/wordcount taskmanager: rejected by Flink (illegal-configuration), smallest "
+                        "accepted taskmanager.memory.process.size = 982m\n"));
+  CHECK(contains(r.out, "FlinkDeployment/wordcount jobmanager: process 2 GiB = flink ~1.55 GiB + metaspace 256 MiB + "
+                        "overhead ~204.80 MiB, container limit 2 GiB\n"));
+}
