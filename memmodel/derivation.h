@@ -45,6 +45,17 @@ struct DerivationContext {
   bool external_resources = true;
 };
 
+// Which of Flink's three derivation paths sized the process (spec §4.1, §5.1), in Flink's order of
+// preference: the fine-grained options (TaskManager task heap and managed memory, JobManager heap),
+// else the Total Flink size, else the Total Process size.
+enum class DerivationPath { kFineGrained, kTotalFlink, kTotalProcess };
+// "fine-grained", "total-flink", "total-process" (JSON values).
+constexpr std::string_view derivation_path_name(DerivationPath path) {
+  return path == DerivationPath::kFineGrained ? "fine-grained"
+         : path == DerivationPath::kTotalFlink ? "total-flink"
+                                               : "total-process";
+}
+
 // How a component got its size, for explanations.
 enum class Provenance { kConfigured, kDefault, kDerived };
 
@@ -63,6 +74,7 @@ struct JvmMetaspaceAndOverhead {
 struct TaskManagerMemory {
   Component framework_heap, task_heap, framework_off_heap, task_off_heap, network, managed;
   JvmMetaspaceAndOverhead jvm;
+  DerivationPath path = DerivationPath::kTotalProcess;  // the path the derivation took
   double cpu_cores = 1.0;
   int num_slots = 1;
   // External resources with a positive amount (1.13+), in Flink's (HashMap) order.
@@ -79,6 +91,8 @@ struct TaskManagerMemory {
 struct JobManagerMemory {
   Component jvm_heap, off_heap;
   JvmMetaspaceAndOverhead jvm;
+  // Flink 1.10's JobManager: the heap (start scripts) is kFineGrained, a container size kTotalProcess.
+  DerivationPath path = DerivationPath::kTotalProcess;
   bool direct_memory_limit = false;  // jobmanager.memory.enable-jvm-direct-memory-limit
   std::vector<std::string> notes;    // things Flink only logs (heap below 128 MiB, capping, ...)
   // Flink 1.10's JobManager predates FLIP-116: a heap size (and a container cut-off), JVM flags in
@@ -95,6 +109,14 @@ struct JobManagerMemory {
                                                              const DerivationContext& context);
 [[nodiscard]] Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config,
                                                            const DerivationContext& context);
+
+// The path the role's derivation takes for `config` (after the legacy heap remap), chosen by the
+// same selection the derivation runs, so it names the path of a rejected configuration too.
+// nullopt: none of the three is configured (that rejection), or the legacy heap cannot be read.
+[[nodiscard]] std::optional<DerivationPath> derivation_path(Role role, const FlinkConfig& config,
+                                                            const DerivationContext& context);
+std::optional<DerivationPath> taskmanager_derivation_path(const FlinkConfig& config, const DerivationContext& context);
+std::optional<DerivationPath> jobmanager_derivation_path(const FlinkConfig& config, const DerivationContext& context);
 
 // What Flink hands the JVM and the process (§6): `-Xmx... -Xms... [-XX:MaxDirectMemorySize=...]
 // -XX:MaxMetaspaceSize=...`, and the `-D` dynamic properties in Flink's (Java HashMap) order.

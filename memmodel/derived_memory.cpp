@@ -100,4 +100,13 @@ Expected<DerivedMemory> derive_memory(Role role, const FlinkConfig& config, cons
   return out;
 }
 
+std::optional<DerivationPath> derivation_path(Role role, const FlinkConfig& config, const DerivationContext& context) {
+  return role == Role::kTaskManager ? taskmanager_derivation_path(config, context)
+                                    : jobmanager_derivation_path(config, context);
+}
+
+DerivationPath DerivedMemory::path() const {
+  return taskmanager ? taskmanager->path : jobmanager ? jobmanager->path : DerivationPath::kTotalProcess;
+}
+
 }  // namespace memguard::memmodel

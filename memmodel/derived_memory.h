@@ -57,6 +57,7 @@ struct DerivedMemory {
 
   MemorySize flink_total() const;
   MemorySize process_total() const;
+  DerivationPath path() const;  // the path the derivation took
   MemorySize metaspace() const;
   MemorySize overhead() const;
   const std::vector<std::string>& notes() const;

@@ -37,6 +37,8 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
   }
   JobManagerMemory result;
   result.pre_flip116 = true;
+  result.path = context.legacy_heap == LegacyHeapTarget::kProcessTotal ? DerivationPath::kTotalProcess
+                                                                       : DerivationPath::kFineGrained;
   const Provenance provenance = reader.contains(heap_option) || reader.contains(heap_mb_option)
                                     ? Provenance::kConfigured
                                     : Provenance::kDefault;
@@ -183,6 +185,7 @@ Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config, const De
   result.jvm_heap = std::move(process->flink.jvm_heap);
   result.off_heap = std::move(process->flink.off_heap);
   result.jvm = std::move(process->jvm);
+  result.path = process->path;
   if (result.jvm_heap.size < MemorySize::of_mebibytes(128) && !reader.contains(o.heap)) {
     result.notes.push_back("the derived JVM heap " + result.jvm_heap.size.to_human() +
                            " is below the recommended minimum of 128 MiB; Flink only warns");
@@ -191,6 +194,20 @@ Expected<JobManagerMemory> derive_jobmanager(const FlinkConfig& config, const De
   if (!direct) return role_failed(direct.error());
   result.direct_memory_limit = *direct;
   return result;
+}
+
+std::optional<DerivationPath> jobmanager_derivation_path(const FlinkConfig& config, const DerivationContext& context) {
+  if (!context.version.at_least(1, 11)) {
+    return context.legacy_heap == LegacyHeapTarget::kProcessTotal ? DerivationPath::kTotalProcess
+                                                                  : DerivationPath::kFineGrained;
+  }
+  const JobManagerOptions o = jobmanager_options(context.version);
+  const ProcessMemoryOptions process_options = process_memory_options(o);
+  std::vector<std::string> notes;
+  auto mapped = map_legacy_heap(config, context, process_options, notes);
+  if (!mapped) return std::nullopt;
+  const ConfigReader reader(*mapped ? **mapped : config);
+  return select_path(reader, process_options, JobManagerDerivation(reader, context.version, o, notes));
 }
 
 MemorySize JobManagerMemory::flink_total() const {

@@ -101,7 +101,19 @@ template <class FlinkParts>
 struct ProcessParts {
   FlinkParts flink;
   JvmMetaspaceAndOverhead jvm;
+  DerivationPath path = DerivationPath::kTotalProcess;
 };
+
+// Flink's order of the three paths: fine-grained options, else the Total Flink size, else the Total
+// Process size; nullopt when none is configured. derive_process_memory dispatches on exactly this.
+template <class Strategy>
+std::optional<DerivationPath> select_path(const ConfigReader& reader, const ProcessMemoryOptions& o,
+                                          const Strategy& strategy) {
+  if (strategy.has_fine_grained()) return DerivationPath::kFineGrained;
+  if (reader.contains(o.flink_size)) return DerivationPath::kTotalFlink;
+  if (reader.contains(o.process_size)) return DerivationPath::kTotalProcess;
+  return std::nullopt;
+}
 
 // Flink's ProcessMemoryUtils.memoryProcessSpecFromConfig over a role strategy with Flink's two entry
 // points: the fine-grained options when the role has them, else Total Flink memory (configured, or
@@ -123,7 +135,9 @@ template <class Strategy>
     }
     return total;
   };
-  if (strategy.has_fine_grained()) {
+  const std::optional<DerivationPath> path = select_path(reader, o, strategy);
+  if (path) out.path = *path;
+  if (path == DerivationPath::kFineGrained) {
     auto parts = strategy.derive_from_fine_grained();
     if (!parts) return Unexpected{parts.error()};
     out.flink = std::move(*parts);
@@ -132,7 +146,7 @@ template <class Strategy>
     auto jvm = jvm_from_flink(reader, o, *flink_total, version, notes);
     if (!jvm) return Unexpected{jvm.error()};
     out.jvm = std::move(*jvm);
-  } else if (reader.contains(o.flink_size)) {
+  } else if (path == DerivationPath::kTotalFlink) {
     auto flink_total = reader.read(o.flink_size);
     if (!flink_total) return Unexpected{flink_total.error()};
     auto parts = strategy.derive_from_total_flink(*flink_total);
@@ -141,7 +155,7 @@ template <class Strategy>
     auto jvm = jvm_from_flink(reader, o, *flink_total, version, notes);
     if (!jvm) return Unexpected{jvm.error()};
     out.jvm = std::move(*jvm);
-  } else if (reader.contains(o.process_size)) {
+  } else if (path == DerivationPath::kTotalProcess) {
     auto process_total = reader.read(o.process_size);
     if (!process_total) return Unexpected{process_total.error()};
     auto jvm = jvm_from_process(reader, o, *process_total, notes);

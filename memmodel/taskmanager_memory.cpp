@@ -346,6 +346,7 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
   result.network = parts.network;
   result.managed = parts.managed;
   result.jvm = process->jvm;
+  result.path = process->path;
 
   // CPU cores (§4.5): explicit, else the deployment's fallback, else the number of slots.
   double cpu = 0;
@@ -385,6 +386,16 @@ Expected<TaskManagerMemory> derive_taskmanager(const FlinkConfig& config, const 
     result.external_resources = std::move(*resources);
   }
   return result;
+}
+
+std::optional<DerivationPath> taskmanager_derivation_path(const FlinkConfig& config, const DerivationContext& context) {
+  const TaskManagerOptions options = taskmanager_options(context.version);
+  const ProcessMemoryOptions process_options = process_memory_options(options);
+  std::vector<std::string> notes;
+  auto mapped = map_legacy_heap(config, context, process_options, notes);
+  if (!mapped) return std::nullopt;
+  const ConfigReader reader(*mapped ? **mapped : config);
+  return select_path(reader, process_options, TaskManagerDerivation(reader, context.version, options, notes));
 }
 
 MemorySize TaskManagerMemory::jvm_heap() const { return MemorySize::of_bytes(framework_heap.size.bytes() + task_heap.size.bytes()); }

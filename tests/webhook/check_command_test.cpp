@@ -162,3 +162,91 @@ TEST_CASE("check and review --with give the same decision for the same object", 
   CHECK(alone.exit_code == 0);
   CHECK(contains(alone.out, "ConfigMap flink-config not checked"));
 }
+
+TEST_CASE("check -v prints each judged role's memory for admitted objects too", "[cli][check]") {
+  const std::string dir = kManifests + "/standalone-fits";
+  Run r = run("check -v -f '" + dir + "'");
+  CHECK(r.exit_code == 0);
+  // config.yaml: JobManager process 1600m = 1152 MiB Flink (1024 MiB heap + 128 MiB off-heap) + 256 MiB
+  // metaspace + 192 MiB overhead (10% of 1600 MiB is 160 MiB, below the 192 MiB minimum); the
+  // TaskManager's 1728m = 1280 + 256 + 192. The Deployments' containers have limits of the same size.
+  CHECK(contains(r.out, "  " + dir + "/jobmanager-session-deployment.yaml:3 Deployment/flink-jobmanager jobmanager "
+                        "(container jobmanager): process 1600 MiB = flink 1152 MiB + metaspace 256 MiB + overhead "
+                        "192 MiB, container limit 1600 MiB\n"));
+  CHECK(contains(r.out, "  " + dir + "/taskmanager-session-deployment.yaml:2 Deployment/flink-taskmanager taskmanager "
+                        "(container taskmanager): process 1728 MiB = flink 1280 MiB + metaspace 256 MiB + overhead "
+                        "192 MiB, container limit 1728 MiB\n"));
+  CHECK(contains(r.out, "  " + dir + "/flink-configuration-configmap.yaml:3 ConfigMap/flink-config taskmanager: process "
+                        "1728 MiB = flink 1280 MiB + metaspace 256 MiB + overhead 192 MiB, container limit 1728 MiB\n"));
+  Run quiet = run("check -f '" + dir + "'");
+  CHECK_FALSE(contains(quiet.out, "= flink "));
+  // The denied layout: the same process against a 1 GiB limit.
+  Run denied = run("check --verbose -f '" + kManifests + "/standalone-session'");
+  CHECK(denied.exit_code == 1);
+  CHECK(contains(denied.out, "Deployment/flink-jobmanager jobmanager (container jobmanager): process 1600 MiB = flink "
+                             "1152 MiB + metaspace 256 MiB + overhead 192 MiB, container limit 1 GiB\n"));
+}
+
+TEST_CASE("check -v says a role Flink rejects and its smallest accepted process size", "[cli][check]") {
+  const std::string file = temp_file("rejected-jm.yaml",
+                                     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flink-config\ndata:\n"
+                                     "  config.yaml: |\n    jobmanager.memory.process.size: 500m\n"
+                                     "    taskmanager.memory.process.size: 2g\n");
+  Run r = run("check -v -f '" + file + "'");
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "ConfigMap/flink-config jobmanager: rejected by Flink (illegal-configuration), smallest accepted "
+                        "jobmanager.memory.process.size = 577m\n"));
+  // 2 GiB: overhead 2 GiB x the float 0.1 = 214748368 bytes (~204.80 MiB); Flink the rest after 256 MiB
+  // metaspace: 1664299824 bytes = ~1587.20 MiB, printed as ~1.55 GiB.
+  CHECK(contains(r.out, "ConfigMap/flink-config taskmanager: process 2 GiB = flink ~1.55 GiB + metaspace 256 MiB + "
+                        "overhead ~204.80 MiB, container limit 2 GiB\n"));
+}
+
+TEST_CASE("check --output json carries the derived memory of every judged role", "[cli][check]") {
+  Run r = run("check --output json -f '" + kManifests + "/application-list.yaml'");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  REQUIRE(parser.parse(r.out).get(root) == simdjson::SUCCESS);
+  std::map<std::string, simdjson::dom::element> by_role;
+  for (simdjson::dom::element m : simdjson::dom::array(root["memory"])) {
+    by_role[std::string(std::string_view(m["kind"])) + " " + std::string(std::string_view(m["role"]))] = m;
+  }
+  REQUIRE(by_role.size() == 4);
+  // The ConfigMap's roles: Flink sizes their containers at the process size (limit-factor 1).
+  simdjson::dom::element cm_tm = by_role.at("ConfigMap taskmanager");
+  CHECK(std::string_view(cm_tm["derivationPath"]) == "total-process");
+  CHECK(int64_t(cm_tm["components"]["processTotal"]) == 2048LL << 20);
+  CHECK(int64_t(cm_tm["components"]["jvmOverhead"]) == 214748368);
+  CHECK(int64_t(cm_tm["components"]["flinkTotal"]) == (2048LL << 20) - 268435456 - 214748368);
+  CHECK(int64_t(cm_tm["containerLimitBytes"]) == 2048LL << 20);
+  // The Job's -D sets 2048m against its container's 1Gi: the engine's limit, not Flink's sizing.
+  simdjson::dom::element job = by_role.at("Job jobmanager");
+  CHECK(std::string_view(job["container"]) == "jobmanager");
+  CHECK(int64_t(job["components"]["processTotal"]) == 2048LL << 20);
+  CHECK(int64_t(job["containerLimitBytes"]) == 1LL << 30);
+  simdjson::dom::element ignored;
+  CHECK(job["kubernetes"].get(ignored) == simdjson::NO_SUCH_FIELD);
+  // FLINK_PROPERTIES: 4096m with no managed memory.
+  simdjson::dom::element sts = by_role.at("StatefulSet taskmanager");
+  CHECK(int64_t(sts["components"]["processTotal"]) == 4096LL << 20);
+  CHECK(int64_t(sts["components"]["managed"]) == 0);
+  CHECK(std::string_view(sts["source"]).find("application-list.yaml:") != std::string_view::npos);
+}
+
+TEST_CASE("check -v names the same smallest process size as the rejection finding's fix", "[cli][check]") {
+  // Two searches, one over the memory model (memmodel/accepted_size.h), one in the finding's fix: a
+  // 600m TaskManager needs 982 MiB (Flink 534 MiB after 256 MiB metaspace and 192 MiB overhead, for
+  // 128 + 128 MiB framework memory, 64 MiB network and 40% managed memory).
+  const std::string file = temp_file("small-tm.yaml",
+                                     "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n"
+                                     "  name: wordcount\nspec:\n  flinkVersion: v1_20\n  jobManager:\n    resource:\n"
+                                     "      memory: \"2048m\"\n      cpu: 1\n  taskManager:\n    resource:\n"
+                                     "      memory: \"600m\"\n      cpu: 1\n");
+  Run r = run("check -v -f '" + file + "'");
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.out, "Fix: set spec.taskManager.resource.memory to at least 982Mi."));
+  CHECK(contains(r.out, "FlinkDeployment/wordcount taskmanager: rejected by Flink (illegal-configuration), smallest "
+                        "accepted taskmanager.memory.process.size = 982m\n"));
+  CHECK(contains(r.out, "FlinkDeployment/wordcount jobmanager: process 2 GiB = flink ~1.55 GiB + metaspace 256 MiB + "
+                        "overhead ~204.80 MiB, container limit 2 GiB\n"));
+}

@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: flink-memguard check -f FILE_OR_DIR... [--policy FILE] [--output text|json|sarif|junit]\n"
-    "                            [--flink-version X.Y] [--namespace NS]\n"
+    "                            [--flink-version X.Y] [--namespace NS] [-v|--verbose]\n"
     "\n"
     "Judges Kubernetes manifests (multi-document YAML or JSON, kind: List, directories walked for\n"
     "*.yaml, *.yml, *.json) as the admission webhook would judge their creation: FlinkDeployments,\n"
@@ -37,7 +37,10 @@ constexpr const char* kUsage =
     "                       (JUnit XML: a test case per object, denied ones fail)\n"
     "  --flink-version X.Y  the Flink version for objects that do not declare one (as the\n"
     "                       flink-memguard.io/flink-version annotation would)\n"
-    "  --namespace NS       namespace of objects without metadata.namespace (default: default)\n";
+    "  --namespace NS       namespace of objects without metadata.namespace (default: default)\n"
+    "  -v, --verbose        text: a line per judged role, admitted ones too: process = flink +\n"
+    "                       metaspace + overhead, container limit (the JSON report always has\n"
+    "                       every judged role's memory, under \"memory\")\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "flink-memguard check: %s\n\n%s", message.c_str(), kUsage);
@@ -49,12 +52,15 @@ int usage_error(const std::string& message) {
 int check_command(Args args) {
   std::vector<std::string> paths;
   std::string policy_file, output = "text", flink_version, default_namespace = "default";
+  bool verbose = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     bool has_value = i + 1 < args.size();
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    } else if (a == "-v" || a == "--verbose") {
+      verbose = true;
     } else if ((a == "-f" || a == "--filename") && has_value) {
       paths.emplace_back(args[++i]);
     } else if (a == "--policy" && has_value) {
@@ -89,12 +95,13 @@ int check_command(Args args) {
   judge.policy = std::move(*policy);
   judge.default_namespace = default_namespace;
   judge.flink_version = flink_version;
+  judge.with_memory = output == "json" || (output == "text" && verbose);
   Report report = judge_objects(manifests.objects, judge);
   report.skipped = std::move(manifests.skipped);
   const std::string out = output == "json"    ? report_json(report)
                           : output == "sarif" ? report_sarif(report)
                           : output == "junit" ? report_junit(report)
-                                              : report_text(report);
+                                              : report_text(report, verbose);
   std::fputs(out.c_str(), stdout);
   return report.exit_code();
 }

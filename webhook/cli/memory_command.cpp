@@ -8,6 +8,7 @@
 #include "memmodel/java_text.h"
 #include "webhook/cli/commands.h"
 #include "support/read_file.h"
+#include "webhook/cli/memory_bars.h"
 #include "webhook/cli/memory_report.h"
 #include "webhook/cli/memory_rows.h"
 #include "webhook/cli/memory_svg.h"
@@ -25,7 +26,7 @@ constexpr int kUsage = 2;
 constexpr std::string_view kUsageText =
     "usage: flink-memguard memory [-f FILE]... [-D key=value]... [--flink-version X.Y]\n"
     "                             [--role taskmanager|jobmanager|both] [--output table|json|svg|html]\n"
-    "                             [--legacy-heap start-scripts|process-total]\n"
+    "                             [--legacy-heap start-scripts|process-total] [--ascii]\n"
     "       flink-memguard memory --batch < requests.jsonl\n"
     "\n"
     "Derives TaskManager and JobManager memory exactly as Flink does.\n"
@@ -37,6 +38,8 @@ constexpr std::string_view kUsageText =
     "                     (the diagram and the table in one page, no script or external files)\n"
     "  --legacy-heap      what taskmanager.heap.size / jobmanager.heap.size stand for (1.x): start-scripts\n"
     "                     (default: TM total Flink memory, JM heap) or process-total (Kubernetes, YARN)\n"
+    "  --ascii            the table's bars in '#' (default: Unicode blocks on a UTF-8 terminal, '#' otherwise;\n"
+    "                     FLINK_MEMGUARD_BARS=unicode|ascii overrides the terminal test)\n"
     "  --batch            read vector-format request lines on stdin, answer one JSON line each\n"
     "Exit codes: 0 accepted, 1 Flink would reject the configuration, 2 bad usage or unreadable input.\n";
 
@@ -49,6 +52,7 @@ struct CommandLine {
   enum class Output { kTable, kJson, kSvg, kHtml } output = Output::kTable;
   bool batch = false;
   bool help = false;
+  bool ascii = false;
 };
 
 Expected<CommandLine> parse_command_line(Args args) {
@@ -65,6 +69,8 @@ Expected<CommandLine> parse_command_line(Args args) {
       cl.help = true;
     } else if (arg == "--batch") {
       cl.batch = true;
+    } else if (arg == "--ascii") {
+      cl.ascii = true;
     } else if (arg == "-f" || arg == "--file") {
       const auto* v = value(arg);
       if (!v) return usage("-f needs a file name");
@@ -143,51 +149,66 @@ Expected<FlinkConfig> load_config(const CommandLine& cl) {
   return config;
 }
 
-// A fixed-width row: label, human size, bytes, source.
-void row(std::string& out, std::string_view label, MemorySize size, std::string_view source = {},
-         std::string_view key = {}) {
+// A fixed-width row: label, human size, bytes, the share bar (already padded), source, key.
+void row(std::string& out, std::string_view label, MemorySize size, std::string_view bar_text,
+         std::string_view source = {}, std::string_view key = {}) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "  %-24.*s %14s %20lld  %-10.*s %.*s\n", static_cast<int>(label.size()), label.data(),
-                size.to_human().c_str(), static_cast<long long>(size.bytes()), static_cast<int>(source.size()),
-                source.data(), static_cast<int>(key.size()), key.data());
+  std::snprintf(buf, sizeof buf, "  %-24.*s %14s %20lld  ", static_cast<int>(label.size()), label.data(),
+                size.to_human().c_str(), static_cast<long long>(size.bytes()));
   out += buf;
+  out += bar_text;
+  std::snprintf(buf, sizeof buf, "  %-10.*s %.*s", static_cast<int>(source.size()), source.data(),
+                static_cast<int>(key.size()), key.data());
+  out += buf;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  out += "\n";
 }
 
 std::string total_source(const FlinkConfig& config, std::string_view key) {
   return config.contains(key) ? "configured" : "derived";
 }
 
-std::string render_table(const RoleReport& r, const FlinkConfig& config, const FlinkVersion& version) {
+std::string render_table(const RoleReport& r, const FlinkConfig& config, const FlinkVersion& version, BarStyle style) {
   std::string out;
   out += std::string(role_title(r.role)) + " memory (Flink " + version.to_string() + ")\n";
-  if (!r.ok() && !r.taskmanager && !r.jobmanager) {
+  if (r.derivation_rejected()) {
     out += "  REJECTED: Flink would refuse to start with this configuration.\n  " + r.error->message + "\n";
+    for (const std::string& line : summary_lines(r)) out += "  " + line + "\n";
     return out;
   }
-  char header[160];
-  std::snprintf(header, sizeof header, "  %-24s %14s %20s  %-10s %s\n", "Component", "Size", "Bytes", "Source", "Key");
+  char header[200];
+  std::snprintf(header, sizeof header, "  %-24s %14s %20s  %-*s  %-10s %s\n", "Component", "Size", "Bytes", kBarWidth,
+                "Share of process", "Source", "Key");
   out += header;
   // The Flink parts, Total Flink, the JVM parts, Total Process: the rows in Flink's order.
   const std::string flink_key = std::string(role_name(r.role)) + ".memory.flink.size";
   const std::string process_key = std::string(role_name(r.role)) + ".memory.process.size";
+  const int64_t process = r.process_total().bytes();
+  const std::string no_bar(kBarWidth, ' ');
   bool flink_total_shown = false;
   for (const ComponentRow& c : r.components()) {
     if (c.kind == ComponentRow::Kind::kJvmPart && !flink_total_shown) {
-      row(out, "Total Flink Memory", r.flink_total(), total_source(config, flink_key), flink_key);
+      row(out, "Total Flink Memory", r.flink_total(), bar(r.flink_total().bytes(), process, style),
+          total_source(config, flink_key), flink_key);
       flink_total_shown = true;
     }
-    row(out, c.name, c.size, provenance_name(c.provenance), c.key);
+    row(out, c.name, c.size, bar(c.size.bytes(), process, style), provenance_name(c.provenance), c.key);
   }
-  row(out, "Total Process Memory", r.process_total(), total_source(config, process_key), process_key);
+  row(out, "Total Process Memory", r.process_total(), bar(process, process, style), total_source(config, process_key),
+      process_key);
   if (r.taskmanager) {
     const TaskManagerMemory& m = *r.taskmanager;
-    row(out, "JVM Heap (-Xmx)", m.jvm_heap(), "", "framework heap + task heap");
-    row(out, "JVM Direct", m.jvm_direct(), "", "framework off-heap + task off-heap + network");
-    out += "  CPU cores " + java::double_to_string(m.cpu_cores) + ", task slots " + std::to_string(m.num_slots) + "\n";
+    row(out, "JVM Heap (-Xmx)", m.jvm_heap(), no_bar, "", "framework heap + task heap");
+    row(out, "JVM Direct", m.jvm_direct(), no_bar, "", "framework off-heap + task off-heap + network");
   } else {
     const JobManagerMemory& m = *r.jobmanager;
-    row(out, "JVM Direct limit", m.jvm_direct(), m.direct_memory_limit ? "enabled" : "not set",
+    row(out, "JVM Direct limit", m.jvm_direct(), no_bar, m.direct_memory_limit ? "enabled" : "not set",
         "jobmanager.memory.enable-jvm-direct-memory-limit");
+  }
+  for (const std::string& line : summary_lines(r)) out += "  " + line + "\n";
+  if (r.taskmanager) {
+    const TaskManagerMemory& m = *r.taskmanager;
+    out += "  CPU cores " + java::double_to_string(m.cpu_cores) + ", task slots " + std::to_string(m.num_slots) + "\n";
   }
   const std::vector<std::string>& notes = r.notes();
   out += "  JVM flags: " + r.jvm_args + "\n";
@@ -205,43 +226,9 @@ std::string render_table(const RoleReport& r, const FlinkConfig& config, const F
   return out;
 }
 
-std::string role_prefix_key(Role role, std::string_view suffix) {
-  return std::string(role == Role::kTaskManager ? "taskmanager" : "jobmanager") + std::string(suffix);
-}
-
 void write_json_role(json::Writer& w, const RoleReport& r, const FlinkConfig& config, const FlinkVersion& version) {
   w.key(role_name(r.role)).begin_object();
-  w.member("ok", r.ok());
-  if (r.error) w.member("error", r.error->message);
-  if (r.taskmanager || r.jobmanager) {
-    write_vector_members(w, r);
-    w.member("dynamicConfigsString", dynamic_properties_string(r.dynamic, version));
-    w.key("sources").begin_object();
-    for (const ComponentRow& c : r.components()) {
-      w.key(c.field).begin_object().member("provenance", provenance_name(c.provenance)).member("key", c.key).end_object();
-    }
-    // The totals too: configured when their key is set, derived otherwise (the diagram's rows).
-    const RoleRows rows = memory_rows(r, config);
-    w.key("flinkTotal").begin_object().member("provenance", rows.flink_total.provenance);
-    w.member("key", role_prefix_key(r.role, ".memory.flink.size")).end_object();
-    w.key("processTotal").begin_object().member("provenance", rows.process_total.provenance);
-    w.member("key", role_prefix_key(r.role, ".memory.process.size")).end_object();
-    w.end_object();
-    w.key("jvmFlags").begin_array();
-    for (const JvmFlag& f : rows.flags) w.begin_object().member("flag", f.flag).member("bytes", f.bytes).end_object();
-    w.end_array();
-    if (r.jobmanager) w.member("jvmDirectMemoryLimit", r.jobmanager->direct_memory_limit);
-    w.key("notes").begin_array();
-    for (const std::string& note : r.notes()) w.string(note);
-    w.end_array();
-  }
-  if (r.container) {
-    w.key("kubernetes").begin_object();
-    w.member("memoryRequest", std::to_string(r.container->request_mib) + "Mi");
-    w.member("memoryLimit", std::to_string(r.container->limit_mib) + "Mi");
-    w.key("limitFactor").number(r.container->limit_factor);
-    w.end_object();
-  }
+  write_role_members(w, r, config, version);
   w.end_object();
 }
 
@@ -269,6 +256,7 @@ int memory_command(Args args) {
   std::vector<RoleReport> reports;
   if (cl->taskmanager) reports.push_back(derive_role(Role::kTaskManager, *config, cl->context));
   if (cl->jobmanager) reports.push_back(derive_role(Role::kJobManager, *config, cl->context));
+  for (RoleReport& r : reports) explain_role(r, *config, cl->context);
   bool all_ok = true;
   for (const auto& r : reports) all_ok = all_ok && r.ok();
 
@@ -286,10 +274,11 @@ int memory_command(Args args) {
     w.end_object();
     std::printf("%s\n", w.str().c_str());
   } else {
+    const BarStyle style = bar_style(cl->ascii);
     std::string out;
     for (const auto& r : reports) {
       if (!out.empty()) out += "\n";
-      out += render_table(r, *config, cl->context.version);
+      out += render_table(r, *config, cl->context.version, style);
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
   }

@@ -2,6 +2,8 @@
 // of table, JSON, SVG and HTML) only what the picture needs: which JVM flag bounds each box.
 #include "webhook/cli/memory_rows.h"
 
+#include "webhook/cli/memory_bars.h"
+
 namespace memguard::cli {
 
 using namespace memguard::memmodel;
@@ -60,6 +62,7 @@ RoleRows memory_rows(const RoleReport& r, const FlinkConfig& config) {
   if (config.contains(prefix + ".memory.flink.size")) rows.flink_total.provenance = "configured";
   if (config.contains(prefix + ".memory.process.size")) rows.process_total.provenance = "configured";
   if (r.container) rows.container_limit_bytes = r.container->limit_mib * 1024 * 1024;
+  rows.summary = summary_lines(r);
   return rows;
 }
 

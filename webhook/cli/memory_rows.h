@@ -38,6 +38,7 @@ struct RoleRows {
   std::vector<JvmFlag> flags;    // only the flags the JVM is started with
   std::optional<int64_t> container_limit_bytes;
   std::optional<std::string> rejection;  // Flink's reason, when it would refuse to start
+  std::vector<std::string> summary;      // the table's lines under it (memory_bars.h: summary_lines)
 };
 
 std::string_view provenance_name(memmodel::Provenance p);

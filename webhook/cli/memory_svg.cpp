@@ -216,7 +216,10 @@ std::string render_html(const std::vector<RoleRows>& roles, std::string_view fli
   for (const RoleRows& role : roles) {
     out += "<h2>" + std::string(memmodel::role_title(role.role)) + "</h2>\n";
     if (role.rejection) out += "<p class=\"rejected\">REJECTED: " + xml_text(*role.rejection, 4096) + "</p>\n";
-    if (!role.derived) continue;
+    if (!role.derived) {
+      for (const std::string& line : role.summary) out += "<p>" + xml_text(line, 4096) + "</p>\n";
+      continue;
+    }
     out += "<table>\n<tr><th>Component</th><th>Size</th><th>Bytes</th><th>Provenance</th><th>Flink key</th></tr>\n";
     auto row = [&out](const MemoryRow& r) {
       out += "<tr><td>" + xml_text(r.name) + "</td><td class=\"n\">" + human(r.bytes) + "</td><td class=\"n\">" +
@@ -233,6 +236,7 @@ std::string render_html(const std::vector<RoleRows>& roles, std::string_view fli
     for (const JvmFlag& f : role.flags) out += " " + f.flag + "=" + std::to_string(f.bytes);
     out += "</p>\n";
     if (role.container_limit_bytes) out += "<p>Container limit: " + human(*role.container_limit_bytes) + "</p>\n";
+    for (const std::string& line : role.summary) out += "<p>" + xml_text(line, 4096) + "</p>\n";
   }
   out += "</body>\n</html>\n";
   return out;

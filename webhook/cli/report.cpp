@@ -9,6 +9,7 @@
 #include "webhook/admission/review.h"
 #include "webhook/engine/counterparts.h"
 #include "webhook/engine/effective_config.h"
+#include "webhook/engine/judged_roles.h"
 #include "webhook/json/json_writer.h"
 
 namespace memguard::cli {
@@ -50,10 +51,36 @@ std::vector<std::pair<std::string, std::string>> effective_memory_configuration(
   return out;
 }
 
+// The memory of each role the engine judges in `object`, derived as the memory command derives it.
+std::vector<JudgedMemory> judged_memory(const admission::KubeObject& object, const engine::Counterparts& counterparts,
+                                        std::string_view namespace_) {
+  std::vector<JudgedMemory> out;
+  for (engine::JudgedRole& role : engine::judged_roles(object, &counterparts, namespace_)) {
+    JudgedMemory m;
+    m.container = role.container;
+    m.report = derive_role(role.role, role.config, role.context);
+    if (!role.flink_sizes_container) {
+      // Flink does not size this container: its sizing (and a limit factor it would refuse) is not judged.
+      m.report.container.reset();
+      if (m.report.taskmanager || m.report.jobmanager) m.report.error.reset();
+    }
+    explain_role(m.report, role.config, role.context);
+    if (m.report.taskmanager || m.report.jobmanager) m.limit_bytes = engine::judged_limit_bytes(role, m.report.process_total());
+    m.version = role.context.version;
+    m.config = std::move(role.config);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// "2 GiB", "~384.00 MiB": MemorySize's human form.
+std::string human(int64_t bytes) { return memmodel::MemorySize::of_bytes(bytes).to_human(); }
+
 }  // namespace
 
 Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOptions& options) {
   Report report;
+  report.with_memory = options.with_memory;
   // Decode everything first: the counterparts of one object are the others.
   std::vector<std::optional<admission::KubeObject>> objects;
   engine::StaticCounterparts counterparts;
@@ -111,8 +138,13 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
     request.kind.group = slash == std::string::npos ? "" : j.api_version.substr(0, slash);
     request.kind.version = slash == std::string::npos ? j.api_version : j.api_version.substr(slash + 1);
     request.kind.kind = j.kind;
+    std::vector<JudgedMemory> memory;
+    if (options.with_memory) memory = judged_memory(*objects[i], counterparts, j.namespace_);
     request.object = std::move(*objects[i]);
     engine::Decision d = engine::decide(request, admission::Mode::kValidate, options.policy, &counterparts);
+    if (d.outcome != engine::Decision::Outcome::kSkipped && d.outcome != engine::Decision::Outcome::kErrored) {
+      j.memory = std::move(memory);
+    }
     j.decision = d.outcome;
     j.findings = std::move(d.findings);
     j.notes = std::move(d.notes);
@@ -129,7 +161,7 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
   return report;
 }
 
-std::string report_text(const Report& report) {
+std::string report_text(const Report& report, bool verbose) {
   std::string out;
   for (const auto& j : report.objects) {
     if (j.decision == admission::ReviewDecision::kSkipped) continue;
@@ -145,6 +177,24 @@ std::string report_text(const Report& report) {
              ": " + f.message + "\n";
     }
     for (const auto& n : j.notes) out += "  note: " + n + "\n";
+    if (!verbose) continue;
+    for (const JudgedMemory& m : j.memory) {
+      const RoleReport& r = m.report;
+      out += "  " + j.source + " " + j.kind + "/" + j.name + " " + std::string(memmodel::role_name(r.role));
+      if (!m.container.empty()) out += " (container " + m.container + ")";
+      if (!r.taskmanager && !r.jobmanager) {
+        out += ": rejected by Flink (" + std::string(error_code_name(r.error->code)) + ")";
+        if (r.smallest_accepted) {
+          out += ", smallest accepted " + r.smallest_accepted->key + " = " +
+                 std::to_string(r.smallest_accepted->size.mebibytes()) + "m";
+        }
+        out += "\n";
+        continue;
+      }
+      out += ": process " + r.process_total().to_human() + " = flink " + r.flink_total().to_human() + " + metaspace " +
+             r.metaspace().to_human() + " + overhead " + r.overhead().to_human() + ", container limit " +
+             (m.limit_bytes ? human(*m.limit_bytes) : std::string("none")) + "\n";
+    }
   }
   for (const auto& s : report.skipped) out += s.source + ": skipped: " + s.reason + "\n";
   out += std::to_string(report.objects.size()) + " object(s) read, " + std::to_string(report.judged) + " judged: " +
@@ -184,7 +234,32 @@ std::string report_json(const Report& report) {
     }
     w.end_object();
   }
-  w.end_array().key("skipped").begin_array();
+  w.end_array();
+  if (report.with_memory) {
+    // Every judged role's derived memory: the members of `memory --output json` for the role.
+    w.key("memory").begin_array();
+    for (const auto& j : report.objects) {
+      for (const JudgedMemory& m : j.memory) {
+        w.begin_object()
+            .member("source", j.source)
+            .member("kind", j.kind)
+            .member("namespace", j.namespace_)
+            .member("name", j.name);
+        if (!m.container.empty()) w.member("container", m.container);
+        w.member("role", memmodel::role_name(m.report.role));
+        w.key("containerLimitBytes");
+        if (m.limit_bytes) {
+          w.integer(*m.limit_bytes);
+        } else {
+          w.null();
+        }
+        write_role_members(w, m.report, m.config, m.version);
+        w.end_object();
+      }
+    }
+    w.end_array();
+  }
+  w.key("skipped").begin_array();
   for (const auto& s : report.skipped) w.begin_object().member("source", s.source).member("reason", s.reason).end_object();
   w.end_array()
       .key("summary")

@@ -8,10 +8,21 @@
 
 #include "webhook/admission/review_outcome.h"
 #include "webhook/cli/manifests.h"
+#include "webhook/cli/memory_report.h"
 #include "webhook/engine/decide.h"
 #include "webhook/engine/policy.h"
 
 namespace memguard::cli {
+
+// The memory of one judged role, as the memory command derives it from the configuration the engine
+// judged, with the container limit the engine compared the process with.
+struct JudgedMemory {
+  std::string container;  // a workload's container, else ""
+  RoleReport report;
+  std::optional<int64_t> limit_bytes;
+  memmodel::FlinkConfig config;
+  memmodel::FlinkVersion version;
+};
 
 struct JudgedObject {
   std::string source, api_version, kind, namespace_, name;
@@ -22,12 +33,15 @@ struct JudgedObject {
   // FlinkDeployment only: the memory options of the Flink configuration the engine built (as the
   // operator's FlinkConfigBuilder would), for `check --output json` (the operator oracle compares it).
   std::vector<std::pair<std::string, std::string>> effective_memory_configuration;
+  // Judged objects only, when JudgeOptions::with_memory: every role judged, in the engine's order.
+  std::vector<JudgedMemory> memory;
 };
 
 struct Report {
   std::vector<JudgedObject> objects;
   std::vector<SkippedDocument> skipped;  // documents that are not Kubernetes objects (no kind)
   size_t judged = 0, denied = 0, warned = 0, unreadable = 0;
+  bool with_memory = false;  // the objects carry their judged memory (report_json writes "memory")
   int exit_code() const { return unreadable > 0 ? 2 : denied > 0 ? 1 : 0; }
 };
 
@@ -35,13 +49,17 @@ struct JudgeOptions {
   engine::Policy policy = engine::default_policy();
   std::string default_namespace = "default";  // for objects without metadata.namespace
   std::string flink_version;                  // for objects that declare none (empty: the engine's default)
+  // Also derive the memory of every judged role for the report (check -v, check --output json):
+  // apart from decide(), which is unchanged, and only when asked.
+  bool with_memory = false;
 };
 
 // Objects with an error (a file or document that could not be read) are reported as errored and
 // count as unreadable; the others are judged against each other.
 Report judge_objects(const std::vector<ManifestObject>& objects, const JudgeOptions& options);
 
-std::string report_text(const Report& report);
+// verbose: a line per judged role, "process = flink + metaspace + overhead, container limit".
+std::string report_text(const Report& report, bool verbose = false);
 std::string report_json(const Report& report);
 
 }  // namespace memguard::cli
