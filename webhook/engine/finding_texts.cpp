@@ -269,7 +269,7 @@ FindingParts text(const facts::HeapBackendManagedMemory& f) {
   FindingParts p;
   std::string managed = format_mib(f.derived->taskmanager->managed.size.bytes());
   p.subject = "TaskManager";
-  p.problem = "the heap (hashmap) state backend in streaming mode does not use managed memory";
+  p.problem = "the heap state backend (" + f.backend_setting + ") in streaming mode does not use managed memory";
   p.consequence = ", so " + managed + " of the container stay unused (" + breakdown(*f.derived) + ").";
   p.fix = "set taskmanager.memory.managed.size: 0 to give it to the task heap (unless the job runs Python UDFs, "
           "which use managed memory)";

@@ -148,6 +148,7 @@ struct HeapBackendManagedMemory {
   static constexpr Role role = Role::kTaskManager;
   const DerivedMemory* derived = nullptr;
   bool patched = false;  // the tuning fix sets the managed size to 0
+  std::string backend_setting{};  // where the configuration names it: "state.backend.type: hashmap"
 };
 struct JvmOverheadBelowDefault {
   static constexpr FindingCode kCode = FindingCode::kJvmOverheadBelowDefault;

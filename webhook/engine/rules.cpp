@@ -31,6 +31,23 @@ std::optional<std::string> option(const FlinkConfig& config, std::string_view ke
   return value->text;
 }
 
+bool batch_mode(const FlinkConfig& config) {
+  auto mode = option(config, "execution.runtime-mode");
+  return mode && lower(*mode) == "batch";
+}
+
+// The key this version reads the state backend from, and its value (nullopt: none set).
+std::optional<std::pair<std::string, std::string>> backend_option(const FlinkConfig& config,
+                                                                  const memmodel::FlinkVersion& version) {
+  // 1.17+ reads state.backend.type and falls back to the deprecated state.backend
+  // (StateBackendOptions.STATE_BACKEND withDeprecatedKeys); before, only state.backend exists.
+  if (version.at_least(1, 17)) {
+    if (auto value = option(config, "state.backend.type")) return std::pair{std::string("state.backend.type"), *value};
+  }
+  if (auto value = option(config, "state.backend")) return std::pair{std::string("state.backend"), *value};
+  return std::nullopt;
+}
+
 std::string process_key(Role role) { return role_prefix(role) + ".memory.process.size"; }
 std::string flink_size_key(Role role) { return role_prefix(role) + ".memory.flink.size"; }
 
@@ -190,9 +207,13 @@ std::optional<Finding> rule_rocksdb_zero_managed(const EffectiveConfig& eff, con
   return make_finding(facts::RocksdbZeroManagedMemory{&derived});
 }
 
+// Only where the configuration itself names a heap backend (state_backend: kHeap), never Flink's default.
 std::optional<Finding> rule_heap_backend_managed(const EffectiveConfig& eff, const DerivedRole& derived) {
   if (!derived.taskmanager || derived.taskmanager->managed.size.bytes() == 0) return std::nullopt;
   facts::HeapBackendManagedMemory f{&derived};
+  if (auto configured = backend_option(eff.config, eff.context.version)) {
+    f.backend_setting = configured->first + ": " + configured->second;
+  }
   auto patch = set_config_option(eff, "taskmanager.memory.managed.size", "0");
   if (patch) {
     FlinkConfig tuned = eff.config;
@@ -207,6 +228,18 @@ std::optional<Finding> rule_heap_backend_managed(const EffectiveConfig& eff, con
     finding.fix_kind = FixKind::kTuning;
   }
   return finding;
+}
+
+// No state backend configured: the job may set one in code, so heap-backend-managed-memory, which
+// speaks of what the configuration says, does not apply. Noted once, in streaming mode, when managed
+// memory would be left unused if the job kept Flink's default (hashmap).
+std::optional<std::string> no_backend_note(StateBackend backend, const EffectiveConfig& eff,
+                                           const DerivedRole& derived) {
+  if (backend != StateBackend::kNotConfigured || !derived.taskmanager || !streaming_mode(eff.config)) return std::nullopt;
+  int64_t managed = derived.taskmanager->managed.size.bytes();
+  if (managed == 0) return std::nullopt;
+  return "TaskManager: no state backend configured; if the job keeps heap state (hashmap, Flink's default), "
+         "taskmanager.memory.managed.size: 0 gives its " + format_mib(managed) + " of managed memory to the task heap";
 }
 
 std::optional<Finding> rule_jvm_overhead(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived,
@@ -247,11 +280,6 @@ int64_t page_bytes(const FlinkConfig& config) {
     if (auto size = MemorySize::parse(*text); size && size->bytes() > 0) return size->bytes();
   }
   return 32 * 1024;
-}
-
-bool batch_mode(const FlinkConfig& config) {
-  auto mode = option(config, "execution.runtime-mode");
-  return mode && lower(*mode) == "batch";
 }
 
 // Edits that give managed memory Flink's default again (managed.fraction 0.4 of total Flink memory):
@@ -372,13 +400,11 @@ std::optional<Finding> rule_request_below_process(const RoleInput& in, const Der
 }  // namespace
 
 StateBackend state_backend(const FlinkConfig& config, const memmodel::FlinkVersion& version) {
-  std::optional<std::string> value;
-  // 1.17+ reads state.backend.type and falls back to the deprecated state.backend; before, only state.backend.
-  if (version.at_least(1, 17)) value = option(config, "state.backend.type");
-  if (!value) value = option(config, "state.backend");
-  if (!value) return StateBackend::kHeap;  // unset: hashmap (MemoryStateBackend before 1.13, also on the heap)
-  std::string name = lower(*value);
+  auto configured = backend_option(config, version);
+  if (!configured) return StateBackend::kNotConfigured;
+  std::string name = lower(configured->second);
   if (name == "hashmap") return StateBackend::kHeap;
+  // MemoryStateBackend and FsStateBackend keep state on the heap too; Flink 2.0 no longer knows them.
   if (name == "jobmanager" || name == "filesystem") {
     return version.at_least(2, 0) ? StateBackend::kUnknown : StateBackend::kHeap;
   }
@@ -386,6 +412,31 @@ StateBackend state_backend(const FlinkConfig& config, const memmodel::FlinkVersi
   if (name == "forst" && version.at_least(2, 0)) return StateBackend::kForst;
   if (name.find("rocksdb") != std::string::npos) return StateBackend::kRocksdb;  // a factory class name
   return StateBackend::kUnknown;
+}
+
+std::vector<std::string> state_backend_notes(const FlinkConfig& config, const memmodel::FlinkVersion& version,
+                                             const std::string& config_origin) {
+  std::vector<std::string> out;
+  auto type = option(config, "state.backend.type");
+  auto legacy = option(config, "state.backend");
+  if (type && !version.at_least(1, 17)) {
+    out.push_back(config_origin + ": state.backend.type is ignored: Flink " + version.to_string() +
+                  " reads only state.backend (state.backend.type exists from 1.17)" +
+                  (legacy ? "; the state backend is state.backend: " + *legacy : std::string()));
+  } else if (type && legacy && lower(*type) != lower(*legacy)) {
+    out.push_back(config_origin + ": state.backend: " + *legacy + " is ignored: Flink " + version.to_string() +
+                  " reads state.backend.type: " + *type + " first (state.backend is its deprecated fallback)");
+  }
+  return out;
+}
+
+bool batch_state_backend(const FlinkConfig& config, const memmodel::FlinkVersion& version) {
+  if (!version.at_least(1, 12) || !batch_mode(config)) return false;
+  for (const char* key : {"execution.batch-state-backend.enabled", "execution.sorted-inputs.enabled"}) {
+    auto value = option(config, key);
+    if (value && lower(*value) == "false") return false;
+  }
+  return true;
 }
 
 bool streaming_mode(const FlinkConfig& config) {
@@ -448,7 +499,15 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
 
   if (in.role == Role::kTaskManager) {
     StateBackend backend = state_backend(eff.config, eff.context.version);
-    if (backend == StateBackend::kRocksdb || backend == StateBackend::kForst) {
+    if (notes != nullptr) {
+      for (auto& note : state_backend_notes(eff.config, eff.context.version, eff.config_origin)) {
+        notes->push_back(std::move(note));
+      }
+      if (auto note = no_backend_note(backend, eff, *derived)) notes->push_back(std::move(*note));
+    }
+    // In BATCH mode keyed state lives in the batch state backend: RocksDB is never opened.
+    bool rocksdb_used = !batch_state_backend(eff.config, eff.context.version);
+    if (rocksdb_used && (backend == StateBackend::kRocksdb || backend == StateBackend::kForst)) {
       if (auto f = rule_rocksdb_unmanaged(eff, *derived, backend)) out.push_back(std::move(*f));
       if (auto f = rule_rocksdb_zero_managed(eff, *derived, backend)) out.push_back(std::move(*f));
       if (auto f = rule_rocksdb_fixed(eff, *derived, backend)) out.push_back(std::move(*f));
