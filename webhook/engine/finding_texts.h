@@ -84,6 +84,9 @@ struct RejectedByFlink {
   enum class Fix { kLowerProcess, kRaiseProcessTo, kChangeOptions } fix = Fix::kChangeOptions;
   int64_t accepted_process_mib = 0;    // kRaiseProcessTo
   std::string config_origin{};         // kChangeOptions
+  // The process size Flink names by its key was written there from `process` (a FlinkDeployment's
+  // resource.memory): Flink's error is worded with both.
+  bool process_key_from_field = false;
 };
 // memory-config-rejected: the operator cannot read a memory field.
 struct FieldNotAMemorySize {
@@ -131,6 +134,10 @@ struct ProcessSizeNotWholeMib {
   Source process;
   int64_t process_bytes = 0;
   bool patched = false;  // the fix rounds it down
+  // No process size configured: `process` names the options Flink derives it from (sizing_keys),
+  // and the fix configures the process size here instead of them (nullopt: Flink rejects that).
+  std::vector<std::string> sizing_keys{};
+  std::optional<Source> process_size_instead{};
 };
 struct RocksdbUnmanagedMemory {
   static constexpr FindingCode kCode = FindingCode::kRocksdbUnmanagedMemory;

@@ -106,6 +106,7 @@ Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput&
                                     bool search_fix = true) {
   facts::RejectedByFlink f{.role = in.role, .flink_error = error.message, .process = in.process_source,
                           .flink_sizes_container = in.flink_sizes_container};
+  f.process_key_from_field = in.process_source.kind == Source::Kind::kField && eff.config.contains(process_key(in.role));
   int64_t current_mib = 0;
   if (auto text = option(eff.config, process_key(in.role))) {
     if (auto size = MemorySize::parse(*text)) current_mib = size->mebibytes();
@@ -148,10 +149,47 @@ Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& 
   return make_finding(f);
 }
 
+// The options Flink derived the process size from when none is configured (Flink's order: the
+// fine-grained components, then *.memory.flink.size; the operator maps the legacy heap key onto the
+// process size), or none when a process size is configured and `in.process_source` names it.
+std::vector<std::string> process_sizing_keys(const EffectiveConfig& eff, Role role) {
+  if (eff.config.contains(process_key(role))) return {};
+  if (eff.config.contains(flink_size_key(role))) return {flink_size_key(role)};
+  const std::string prefix = role_prefix(role);
+  std::vector<std::string> candidates =
+      role == Role::kTaskManager
+          ? std::vector<std::string>{"taskmanager.memory.task.heap.size", "taskmanager.memory.managed.size"}
+          : std::vector<std::string>{"jobmanager.memory.heap.size"};
+  std::vector<std::string> keys;
+  for (const auto& key : candidates) {
+    if (eff.config.contains(key)) keys.push_back(key);
+  }
+  if (keys.empty()) {
+    for (const std::string& key : {prefix + ".heap.size", prefix + ".heap.mb"}) {
+      if (eff.config.contains(key)) keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
 Finding rule_process_not_whole_mib(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived) {
   facts::ProcessSizeNotWholeMib f{.role = in.role, .process = in.process_source,
                                   .process_bytes = derived.process_total().bytes()};
   int64_t floor_mib = f.process_bytes / kMiB;
+  if (auto keys = process_sizing_keys(eff, in.role); !keys.empty()) {
+    // No process size is configured: the fix configures one (what the container gets now) instead.
+    std::string names;
+    for (const auto& key : keys) names += (names.empty() ? "" : " and ") + key;
+    f.process = Source::option(names, eff.config_origin);
+    f.sizing_keys = keys;
+    FlinkConfig instead = eff.config;
+    for (const auto& key : keys) instead.erase(key);
+    instead.set(process_key(in.role), std::to_string(floor_mib) + "m");
+    if (floor_mib > 0 && memmodel::derive_memory(in.role, instead, eff.context)) {
+      f.process_size_instead = eff.config_patchable ? in.process_source : Source::option(process_key(in.role), eff.config_origin);
+    }
+    return make_finding(f);
+  }
   std::vector<admission::PatchOperation> fix;
   if (in.process_pointer && floor_mib > 0) {
     // Rounding down keeps the process inside the container Flink creates; only offer it if Flink
