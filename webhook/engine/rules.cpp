@@ -426,9 +426,10 @@ std::optional<Finding> rule_workload_no_limit(const RoleInput& in, const Derived
   return make_finding(facts::WorkloadNoMemoryLimit{in.role, &derived});
 }
 
-// A limit below the process is the finding; the request (usually equal to it) is fixed with it.
-std::optional<Finding> rule_request_below_process(const RoleInput& in, const DerivedRole& derived, bool exceeds) {
-  if (!in.workload_container || !in.container_request || exceeds) return std::nullopt;
+// A request below the process, reported beside a limit below it too: every finding at once, so that
+// fixing one does not reveal the next.
+std::optional<Finding> rule_request_below_process(const RoleInput& in, const DerivedRole& derived) {
+  if (!in.workload_container || !in.container_request) return std::nullopt;
   auto request = memmodel::Quantity::parse(*in.container_request);
   int64_t process = derived.process_total().bytes();
   if (!request || request->ceil_value >= process / kMiB * kMiB) return std::nullopt;
@@ -522,13 +523,11 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     }
     if (derived->process_total().bytes() % kMiB != 0) out.push_back(rule_process_not_whole_mib(eff, in, *derived));
   }
-  bool exceeds = false;
   if (limit_bytes) {
     // Compare the whole MiB of the process: a container cut to the floor MiB by Flink is the
     // not-whole-MiB finding, not this one.
     int64_t process_floor = derived->process_total().bytes() / kMiB * kMiB;
     if (process_floor + settings.limit_headroom.bytes() > *limit_bytes) {
-      exceeds = true;
       Source limit_source = flink_sized ? Source::flink_set_limit(flink_sized->request_mib, flink_sized->limit_factor)
                                         : in.declared_limit_source;
       out.push_back(rule_process_exceeds_limit(eff, in, *derived, *limit_bytes, std::move(limit_source), settings));
@@ -559,7 +558,7 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
   if (auto f = rule_flink_size_in_container(eff, in, *derived)) out.push_back(std::move(*f));
   if (auto f = rule_jvm_overhead(eff, in, *derived, settings)) out.push_back(std::move(*f));
   if (auto f = rule_workload_no_limit(in, *derived)) out.push_back(std::move(*f));
-  if (auto f = rule_request_below_process(in, *derived, exceeds)) out.push_back(std::move(*f));
+  if (auto f = rule_request_below_process(in, *derived)) out.push_back(std::move(*f));
   return out;
 }
 
