@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Load benchmark of issue 6: flink-memguard beside nginx (the TLS ceiling) and a Go net/http webhook, same body, same client.
+# Load benchmark of issue 6: flink-memguard beside nginx (the TLS ceiling) and a Go net/http webhook, same body, same client;
+# and (issue 16) the Flink Kubernetes Operator's own webhook, built from its sources of release 1.7.0
+# (bench/operator-webhook/), on the same reviews in the form that release reads (operator_review.py there).
 #
 # Each server is started three times to time start-to-ready; the third instance of every server
 # stays up, idle unless loaded, so that the peaks can be measured interleaved: ROUNDS rounds, each
@@ -14,20 +16,23 @@
 # Environment (all optional):
 #   MEMGUARD_BIN   flink-memguard binary         (default build/flink-memguard)
 #   LOADGEN        bench/loadgen binary          (default build/bench/loadgen)
-#   SERVERS        which servers                 (default "memguard nginx go")
+#   SERVERS        which servers                 (default "memguard nginx go operator")
 #   ROUNDS         interleaved wrk rounds        (default 5; the peak is the median)
 #   PEAK_SECONDS   each wrk run                  (default 6)
 #   LAT_SECONDS    each fixed-rate run           (default 10, after WARMUP_SECONDS of warm-up)
 #   CONNECTIONS    keep-alive connections        (default 64), THREADS client threads (default 2)
 #   RESULTS        output file                   (default bench/RESULTS.md; "-" for stdout only)
-#   PORT_BASE      first of three loopback ports (default 18443)
+#   PORT_BASE      first of four loopback ports  (default 18443)
+#   OPERATOR_WARMUP_SECONDS  warm-up of the operator's webhook per scenario (default 10: its JVM compiles
+#                  the hot path during the first thousands of requests; the others get WARMUP_SECONDS)
 #   BENCH_NOTE     a line added to the results, e.g. "provisional: other builds were running"
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MEMGUARD_BIN="${MEMGUARD_BIN:-$ROOT/build/flink-memguard}"
 LOADGEN="${LOADGEN:-$ROOT/build/bench/loadgen}"
-SERVERS="${SERVERS:-memguard nginx go}"
+SERVERS="${SERVERS:-memguard nginx go operator}"
+OPERATOR_WARMUP_SECONDS="${OPERATOR_WARMUP_SECONDS:-10}"
 ROUNDS="${ROUNDS:-5}"
 PEAK_SECONDS="${PEAK_SECONDS:-6}"
 LAT_SECONDS="${LAT_SECONDS:-10}"
@@ -48,11 +53,15 @@ mutate-allowed:/mutate:update-flinkdeployment-allowed.json
 mutate-denied:/mutate:update-flinkdeployment-denied.json"
 SCENARIOS_OTHER="validate-allowed:/validate:update-flinkdeployment-allowed.json
 validate-denied:/validate:update-flinkdeployment-denied.json"
+# The operator's webhook of release 1.7.0 gets the same two reviews as it can read them (written into
+# the run's folder at start; bench/operator-webhook/operator_review.py says what changes and why).
+SCENARIOS_OPERATOR="validate-allowed:/validate:operator-update-flinkdeployment-allowed.json
+validate-denied:/validate:operator-update-flinkdeployment-denied.json"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-for tool in wrk nginx go openssl curl; do
+for tool in wrk nginx go openssl curl python3 $(case " $SERVERS " in *" operator "*) echo java mvn ;; esac); do
   command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-bench-deps.sh (or make bench)"
 done
 [ -x "$LOADGEN" ] || die "$LOADGEN is missing: build the loadgen target (make bench does)"
@@ -83,7 +92,10 @@ CERT="$WORK/tls.crt"
 KEY="$WORK/tls.key"
 
 port_of() {
-  case "$1" in memguard) echo "$PORT_BASE" ;; nginx) echo $((PORT_BASE + 1)) ;; go) echo $((PORT_BASE + 2)) ;; esac
+  case "$1" in
+    memguard) echo "$PORT_BASE" ;; nginx) echo $((PORT_BASE + 1)) ;; go) echo $((PORT_BASE + 2)) ;;
+    operator) echo $((PORT_BASE + 3)) ;;
+  esac
 }
 
 memguard_available() {
@@ -94,6 +106,71 @@ build_go_webhook() {
   log "building bench/go-webhook ($(go version | cut -d' ' -f3), standard library only, offline)"
   (cd "$ROOT/bench/go-webhook" && GOFLAGS=-mod=mod GOPROXY=off GOWORK=off CGO_ENABLED=0 \
     go build -trimpath -o "$WORK/go-webhook" .)
+}
+
+OPERATOR_VERSION="$(sed -n 's|.*<operator.version>\(.*\)</operator.version>.*|\1|p' "$ROOT/bench/operator-webhook/pom.xml")"
+
+# Builds the operator's webhook (once; Maven caches it), writes its keystore, configuration and
+# environment into $WORK/operator, and the reviews in the form its release reads.
+prepare_operator_webhook() {
+  log "preparing the Flink Kubernetes Operator $OPERATOR_VERSION webhook (bench/operator-webhook)"
+  bash "$ROOT/bench/operator-webhook/webhook.sh" prepare --work "$WORK/operator" --cert "$CERT" --key "$KEY" \
+    --port "$(port_of operator)"
+  local v
+  for v in allowed denied; do
+    python3 "$ROOT/bench/operator-webhook/operator_review.py" "$FIXTURES/update-flinkdeployment-$v.json" \
+      "$WORK/operator-update-flinkdeployment-$v.json"
+  done
+}
+
+# One server's verdict on one review posted to /validate: "allowed", "denied: MESSAGE" or
+# "HTTP CODE: FIRST LINE" (a Kubernetes API server applies the webhook's failurePolicy to that).
+verdict_of() {
+  local out code
+  out="$WORK/verdict.json"
+  code="$(curl -sk -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$2" \
+    "https://127.0.0.1:$(port_of "$1")/validate" || true)"
+  python3 - "$out" "$code" <<'PY'
+import json, sys
+path, code = sys.argv[1], sys.argv[2]
+text = open(path, errors="replace").read()
+if code != "200":
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    print(f"HTTP {code}: {first[:160]}".replace("|", "\\|"))
+    sys.exit(0)
+response = json.loads(text).get("response", {})
+if response.get("allowed"):
+    print("allowed")
+else:
+    message = " ".join(str(response.get("status", {}).get("message", "")).split())
+    print(("denied: " + message[:160] + ("..." if len(message) > 160 else "")).replace("|", "\\|"))
+PY
+}
+
+# Verdicts of flink-memguard and the operator's webhook on the benchmark reviews, as posted and in
+# the form operator 1.7.0 reads. They judge different things (ours: the memory model; the
+# operator's: its DefaultValidator), so disagreement is expected where only one of them looks.
+VERDICTS="$WORK/verdicts.md"
+: >"$VERDICTS"
+compare_verdicts() {
+  case " $RUNNING " in *" memguard "*) ;; *) return 0 ;; esac
+  case " $RUNNING " in *" operator "*) ;; *) return 0 ;; esac
+  local file m o same
+  {
+    echo "| Review (posted to /validate) | Bytes | flink-memguard | Flink Kubernetes Operator $OPERATOR_VERSION webhook | Same verdict |"
+    echo "|---|---|---|---|---|"
+  } >"$VERDICTS"
+  for file in "$FIXTURES/update-flinkdeployment-allowed.json" "$FIXTURES/update-flinkdeployment-denied.json" \
+    "$WORK/operator-update-flinkdeployment-allowed.json" "$WORK/operator-update-flinkdeployment-denied.json"; do
+    m="$(verdict_of memguard "$file")"
+    o="$(verdict_of operator "$file")"
+    if [ "${m%%:*}" = allowed ] && [ "${o%%:*}" = allowed ]; then same=yes
+    elif [ "${m%%:*}" != allowed ] && [ "${o%%:*}" != allowed ]; then same="yes (not admitted by either)"
+    else same=**no**; fi
+    printf '| %s | %s | %s | %s | %s |\n' "$(basename "$file" | sed 's/^operator-/as operator 1.7 reads it: /')" \
+      "$(wc -c <"$file")" "$m" "$o" "$same" >>"$VERDICTS"
+    log "verdicts on $(basename "$file"): flink-memguard: $m; operator: $o"
+  done
 }
 
 # nginx returns flink-memguard's own responses when they were captured in this run (so the
@@ -133,7 +210,40 @@ server_command() {
     memguard) echo "$MEMGUARD_BIN serve --listen 127.0.0.1:$port --tls-cert $CERT --tls-key $KEY" ;;
     nginx) echo "nginx -c $WORK/nginx/nginx.conf -e $WORK/nginx/nginx-error.log" ;;
     go) echo "$WORK/go-webhook --listen 127.0.0.1:$port --tls-cert $CERT --tls-key $KEY" ;;
+    # As the operator image's docker-entrypoint.sh starts it (bench/operator-webhook/webhook.sh).
+    operator) echo "bash $ROOT/bench/operator-webhook/webhook.sh exec --work $WORK/operator" ;;
   esac
+}
+
+# A review body of the scenario lists: the operator's are written into the run's folder.
+body_path() {
+  case "$1" in operator-*) echo "$WORK/$1" ;; *) echo "$FIXTURES/$1" ;; esac
+}
+
+# The operator's webhook, unlike the others, has no readiness endpoint (its chart sets no probe on
+# the webhook container; every path but /validate and /mutate answers 500): it is ready when it
+# answers a review. The probe is curl posting the allowed review every ~10 ms, so start-to-ready
+# is exact to a probe's duration (tens of ms), against starts of seconds. Sets SERVER_PGID, READY_MS.
+start_operator_server() {
+  local port t0 pid status deadline
+  port="$(port_of operator)"
+  t0="$(date +%s%N)"
+  deadline=$((t0 + 180000000000))
+  # setsid: its own process group (as loadgen ready gives the others), stopped with one kill.
+  # shellcheck disable=SC2046
+  setsid $(server_command operator) >>"$WORK/operator.log" 2>&1 &
+  pid=$!
+  while :; do
+    status="$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 -H 'Content-Type: application/json' \
+      --data-binary "@$(body_path operator-update-flinkdeployment-allowed.json)" "https://127.0.0.1:$port/validate" || true)"
+    [ "$status" = 200 ] && break
+    kill -0 "$pid" 2>/dev/null || die "operator did not become ready: $(tail -5 "$WORK/operator.log")"
+    [ "$(date +%s%N)" -lt "$deadline" ] || { kill -TERM -- "-$pid" 2>/dev/null; die "operator was not ready within 180 s"; }
+    sleep 0.01
+  done
+  READY_MS="$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
+  SERVER_PGID="$pid"
+  [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ] || die "the operator's webhook is not its own process group"
 }
 
 # Starts server $1, sets SERVER_PGID and READY_MS: the time from fork() to the first 200 from
@@ -142,6 +252,7 @@ start_server() {
   local port out
   port="$(port_of "$1")"
   if ss -ltnH "sport = :$port" | grep -q .; then die "port $port is in use: set PORT_BASE"; fi
+  if [ "$1" = operator ]; then start_operator_server; return; fi
   # shellcheck disable=SC2046
   out="$("$LOADGEN" ready --port "$port" --path /readyz --timeout-ms 10000 --log "$WORK/$1.log" -- $(server_command "$1"))" \
     || die "$1 did not become ready: $(tail -5 "$WORK/$1.log" 2>/dev/null)"
@@ -179,8 +290,9 @@ SUMMARY="$WORK/summary.txt"
 : >"$SUMMARY"
 
 scenarios_of() {
-  case "$1" in memguard) echo "$SCENARIOS_MEMGUARD" ;; *) echo "$SCENARIOS_OTHER" ;; esac
+  case "$1" in memguard) echo "$SCENARIOS_MEMGUARD" ;; operator) echo "$SCENARIOS_OPERATOR" ;; *) echo "$SCENARIOS_OTHER" ;; esac
 }
+body_of() { scenarios_of "$1" | awk -F: -v s="$2" '$1 == s { print $3 }'; }  # server $1's body for scenario $2
 runs_scenario() { scenarios_of "$1" | grep -q "^$2:"; }  # server $1 has scenario $2
 
 # Starts server $1 three times (the median start-to-ready goes in the table) and leaves the third
@@ -190,6 +302,7 @@ start_for_bench() {
   case "$name" in
     nginx) write_nginx_conf ;;
     go) build_go_webhook ;;
+    operator) prepare_operator_webhook ;;
   esac
   start_server "$name"; ready1="$READY_MS"; stop_server
   start_server "$name"; ready2="$READY_MS"; stop_server
@@ -205,7 +318,7 @@ start_for_bench() {
 # One wrk run; prints the request rate (dies when wrk measured none).
 wrk_rate() {
   local name="$1" sname="$2" path="$3" body="$4" out rate e
-  out="$(BENCH_BODY="$FIXTURES/$body" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
+  out="$(BENCH_BODY="$(body_path "$body")" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PEAK_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
     "https://127.0.0.1:$(port_of "$name")$path" | grep '^WRK ' || true)"
   rate="$(field rps "$out")"
   if [ -z "$rate" ] || [ "$rate" -le 0 ]; then die "$name $sname: wrk measured no rate (${out:-no output})"; fi
@@ -228,12 +341,14 @@ measure_peaks() {
     [ -n "$sname" ] || continue
     for name in $RUNNING; do
       runs_scenario "$name" "$sname" || continue
+      body="$(body_of "$name" "$sname")"
       resp_file="$WORK/resp-$name-$sname.json"
       status="$(curl -sk -o "$resp_file" -w '%{http_code}' -H 'Content-Type: application/json' \
-        --data-binary "@$FIXTURES/$body" "https://127.0.0.1:$(port_of "$name")$path")"
+        --data-binary "@$(body_path "$body")" "https://127.0.0.1:$(port_of "$name")$path")"
       [ "$status" = 200 ] || die "$name $path answered HTTP $status: $(head -c 300 "$resp_file")"
-      BENCH_BODY="$FIXTURES/$body" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$ROOT/bench/wrk/post.lua" \
-        "https://127.0.0.1:$(port_of "$name")$path" >/dev/null
+      BENCH_BODY="$(body_path "$body")" wrk -t"$THREADS" -c"$CONNECTIONS" \
+        -d"$(if [ "$name" = operator ]; then echo "$OPERATOR_WARMUP_SECONDS"; else echo "$WARMUP_SECONDS"; fi)s" \
+        -s "$ROOT/bench/wrk/post.lua" "https://127.0.0.1:$(port_of "$name")$path" >/dev/null
     done
   done <<<"$SCENARIOS_MEMGUARD"
   for round in $(seq "$ROUNDS"); do
@@ -246,7 +361,7 @@ measure_peaks() {
       n="${#pairs[@]}"
       for i in $(seq 0 $((n - 1))); do
         name="${pairs[$(((i + round - 1) % n))]}"
-        echo "$name $sname $(wrk_rate "$name" "$sname" "$path" "$body")" >>"$RATES"
+        echo "$name $sname $(wrk_rate "$name" "$sname" "$path" "$(body_of "$name" "$sname")")" >>"$RATES"
       done
     done <<<"$SCENARIOS_MEMGUARD"
   done
@@ -263,10 +378,10 @@ measure_latency() {
   hi="$(sort -n <<<"$rates" | tail -1)"
   half=$((peak / 2))
   eighty=$((peak * 8 / 10))
-  l50="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$half" \
+  l50="$("$LOADGEN" rate --port "$port" --path "$path" --body "$(body_path "$body")" --rate "$half" \
     --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
   cpu_before="$(cpu_jiffies)"
-  l80="$("$LOADGEN" rate --port "$port" --path "$path" --body "$FIXTURES/$body" --rate "$eighty" \
+  l80="$("$LOADGEN" rate --port "$port" --path "$path" --body "$(body_path "$body")" --rate "$eighty" \
     --connections "$CONNECTIONS" --threads "$THREADS" --duration "$LAT_SECONDS" --warmup "$WARMUP_SECONDS" || true)"
   busy80="$(busy_percent "$cpu_before" "$(cpu_jiffies)")"
   for l in "$l50" "$l80"; do
@@ -278,7 +393,7 @@ measure_latency() {
   log "$name $sname: peak $peak rps (rounds: $(tr '\n' ' ' <<<"$rates")); 50%: $l50"
   log "$name $sname: 80%: $l80"
   printf '| %s | %s %s | %s | %s (%s-%s) | %s / %s / %s | %s / %s / %s | %s / %s | %s / %s |\n' \
-    "$(display_name "$name")" "$path" "${sname#*-}" "$(wc -c <"$FIXTURES/$body")" "$peak" "$lo" "$hi" \
+    "$(display_name "$name")" "$path" "${sname#*-}" "$(wc -c <"$(body_path "$body")")" "$peak" "$lo" "$hi" \
     "$(fmt_ms "$(field p50_us "$l50")")" "$(fmt_ms "$(field p99_us "$l50")")" "$(fmt_ms "$(field p999_us "$l50")")" \
     "$(fmt_ms "$(field p50_us "$l80")")" "$(fmt_ms "$(field p99_us "$l80")")" "$(fmt_ms "$(field p999_us "$l80")")" \
     "$(field achieved_rps "$l80")" "$resp_bytes" "$busy80" "$(field client_cpu_us_per_request "$l80")" >>"$ROWS"
@@ -290,6 +405,7 @@ display_name() {
     memguard) echo "flink-memguard" ;;
     nginx) echo "nginx $(nginx -v 2>&1 | sed 's|.*nginx/||')" ;;
     go) echo "Go $(go version | cut -d' ' -f3 | sed 's/^go//') net/http" ;;
+    operator) echo "Flink Kubernetes Operator $OPERATOR_VERSION webhook (Java $(java -version 2>&1 | awk -F'"' 'NR == 1 { print $2 }'))" ;;
   esac
 }
 
@@ -340,6 +456,7 @@ for s in $SERVERS; do
     done
   fi
 done
+compare_verdicts
 # Starting the servers built the Go webhook and wrote files: let that settle before measuring.
 sync
 sleep 5
@@ -384,6 +501,12 @@ SECTION="$WORK/section.md"
   echo
   goals
   echo
+  if [ -s "$VERDICTS" ]; then
+    echo "Verdicts on the benchmark reviews (each review posted once to /validate; a webhook's HTTP 500 makes the API server apply its failurePolicy, Fail in the operator's chart):"
+    echo
+    cat "$VERDICTS"
+    echo
+  fi
   echo "Method: see README.md, section Benchmarks."
   echo "<!-- load-benchmark:end -->"
 } >"$SECTION"

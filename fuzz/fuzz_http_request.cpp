@@ -55,7 +55,7 @@ struct World {
                   } else {
                     o.body = "{}";
                   }
-                  o.decision = "allowed";
+                  o.decision = memguard::admission::ReviewDecision::kAllowed;
                   return o;
                 },
                 metrics, log, [] { return true; }};

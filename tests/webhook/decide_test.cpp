@@ -41,7 +41,7 @@ TEST_CASE("A sound FlinkDeployment is allowed without warnings", "[engine][decid
     CHECK(a.allowed);
     CHECK(a.warnings.empty());
     CHECK(a.patch.empty());
-    CHECK(a.outcome.decision == "allowed");
+    CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kAllowed);
     CHECK(a.outcome.kind == "FlinkDeployment");
   }
 }
@@ -56,7 +56,7 @@ TEST_CASE("A memory configuration Flink rejects is denied with Flink's reason an
   CHECK_THAT(a.message, Catch::Contains("Off-Heap Memory"));  // Flink's own explanation
   // 500Mi leaves 52 MiB of Flink memory; the smallest accepted JobManager process size is 577 MiB.
   CHECK_THAT(a.message, Catch::Contains("set spec.jobManager.resource.memory to at least 577Mi"));
-  CHECK(a.outcome.decision == "denied");
+  CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kDenied);
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"memory-config-rejected"});
   CHECK(a.audit.at("findings") == "memory-config-rejected");
 }
@@ -120,7 +120,7 @@ TEST_CASE("Ambiguous units warn on /validate and are rewritten on /mutate", "[en
   Answer m = review(Mode::kMutate, body);
   CHECK(m.allowed);
   CHECK(m.has_patch_type);
-  CHECK(m.outcome.decision == "patched");
+  CHECK(m.outcome.decision == memguard::admission::ReviewDecision::kPatched);
   CHECK(m.patch == R"([{"op":"replace","path":"/spec/jobManager/resource/memory","value":"2048Mi"},)"
                    R"({"op":"replace","path":"/spec/taskManager/resource/memory","value":"4Gi"}])");
   CHECK(any_contains(m.warnings, "rewrote '2048m' as '2048Mi'"));
@@ -201,7 +201,7 @@ TEST_CASE("mutations.corrections: false keeps /mutate from rewriting units, the 
   CHECK(m.allowed);
   CHECK(m.patch.empty());
   CHECK_FALSE(m.has_patch_type);
-  CHECK(m.outcome.decision != "patched");
+  CHECK(m.outcome.decision != memguard::admission::ReviewDecision::kPatched);
   // Nothing is rewritten, so the answer explains the problem instead of a rewrite.
   CHECK_FALSE(any_contains(m.warnings, "rewrote"));
   CHECK(any_contains(m.warnings, "spec.jobManager.resource.memory: '2048m' is 2048 MiB to the Flink operator"));
@@ -313,14 +313,14 @@ TEST_CASE("Excluded namespaces and opted-out objects are skipped, with an audit 
   std::string rejected = read_fixture("fd-memory-config-rejected.json");
   Answer excluded = review(Mode::kValidate, rejected, policy_from("excluded-namespaces: [kube-system, analyt*]\n"));
   CHECK(excluded.allowed);
-  CHECK(excluded.outcome.decision == "skipped");
+  CHECK(excluded.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
   CHECK(excluded.audit.at("skipped") == "namespace analytics is excluded by policy");
 
   std::string opted_out = replace_once(rejected, "\"owner\": \"team-streaming\"",
                                        "\"owner\": \"team-streaming\", \"flink-memguard.io/skip\": \"true\"");
   Answer skipped = review(Mode::kValidate, opted_out);
   CHECK(skipped.allowed);
-  CHECK(skipped.outcome.decision == "skipped");
+  CHECK(skipped.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
   CHECK(skipped.audit.at("skipped") == "object annotation flink-memguard.io/skip=true");
   // The audit key has no '/': the API server prefixes it with the webhook name.
   for (const auto& [key, value] : skipped.audit) CHECK(key.find('/') == std::string::npos);
@@ -333,7 +333,7 @@ TEST_CASE("DELETE, CONNECT, status updates and objects being deleted pass untouc
   std::string rejected = read_fixture("fd-memory-config-rejected.json");
   Answer del = review(Mode::kValidate, replace_once(rejected, "\"operation\": \"CREATE\"", "\"operation\": \"DELETE\""));
   CHECK(del.allowed);
-  CHECK(del.outcome.decision == "skipped");
+  CHECK(del.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
   Answer connect = review(Mode::kValidate, replace_once(rejected, "\"operation\": \"CREATE\"", "\"operation\": \"CONNECT\""));
   CHECK(connect.allowed);
   Answer status = review(Mode::kValidate, replace_once(rejected, "\"operation\": \"CREATE\"",
@@ -342,7 +342,7 @@ TEST_CASE("DELETE, CONNECT, status updates and objects being deleted pass untouc
   Answer deleting = review(Mode::kValidate, replace_once(rejected, "\"labels\": {",
                                                          "\"deletionTimestamp\": \"2026-08-24T10:00:00Z\", \"labels\": {"));
   CHECK(deleting.allowed);
-  CHECK(deleting.outcome.decision == "skipped");
+  CHECK(deleting.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
 }
 
 TEST_CASE("ConfigMap: a process size above the declared container limit is denied with the breakdown",
@@ -393,7 +393,7 @@ TEST_CASE("Other ConfigMaps and high-availability ConfigMaps are skipped", "[eng
     Answer a = review(Mode::kValidate, read_fixture(name));
     CHECK(a.allowed);
     CHECK(a.warnings.empty());
-    CHECK(a.outcome.decision == "skipped");
+    CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
   }
 }
 
@@ -440,7 +440,10 @@ TEST_CASE("A rejection that no process size cures suggests changing the options,
   Answer a = review(Mode::kValidate, body);
   CHECK_FALSE(a.allowed);
   CHECK_THAT(a.message, Catch::Contains("the minimum (200 MiB, 209715200 bytes) is larger than the maximum"));
-  CHECK_THAT(a.message, Catch::Contains("Fix: change the options named above in spec.flinkConfiguration."));
+  // Named in the message and in the warning (which has no Flink error above it to refer to).
+  CHECK_THAT(a.message, Catch::Contains("Fix: change taskmanager.memory.jvm-overhead.max, "
+                                        "taskmanager.memory.jvm-overhead.min in spec.flinkConfiguration so that Flink "
+                                        "accepts them."));
   CHECK_THAT(a.message, !Catch::Contains("at least"));
 }
 

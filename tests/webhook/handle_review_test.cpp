@@ -21,7 +21,7 @@ TEST_CASE("Bodies that are not AdmissionReviews get HTTP 400 with a plain reason
     CHECK(outcome.content_type.find("text/plain") == 0);
     CHECK_FALSE(outcome.error.empty());
     CHECK(outcome.body == outcome.error + "\n");
-    CHECK(outcome.decision == "errored");
+    CHECK(outcome.decision == memguard::admission::ReviewDecision::kErrored);
   }
 }
 
@@ -38,7 +38,7 @@ TEST_CASE("An object of the wrong shape is an in-band 400 that keeps the uid", "
     CHECK_FALSE(a.allowed);
     CHECK(a.code == 400);
     CHECK_THAT(a.message, Catch::Contains(c.expect));
-    CHECK(a.outcome.decision == "errored");
+    CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kErrored);
   }
 }
 
@@ -62,7 +62,7 @@ TEST_CASE("Unknown kinds are allowed untouched and recorded as skipped", "[engin
   Answer a = review(Mode::kMutate, body);
   CHECK(a.allowed);
   CHECK(a.uid == "u-pod");
-  CHECK(a.outcome.decision == "skipped");
+  CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
   CHECK(a.outcome.kind == "Service");
   CHECK(a.outcome.body == R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-pod","allowed":true}})");
 }
@@ -74,7 +74,7 @@ TEST_CASE("The outcome carries what the server logs", "[engine][handler]") {
   CHECK(a.outcome.namespace_ == "flink");
   CHECK(a.outcome.name == "flink-config");
   CHECK(a.outcome.operation == "CREATE");
-  CHECK(a.outcome.decision == "denied");
+  CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kDenied);
   // No state backend configured: a note, not heap-backend-managed-memory.
   CHECK(a.outcome.finding_codes == std::vector<std::string>{"process-exceeds-limit"});
 }
@@ -102,13 +102,13 @@ TEST_CASE("An exception inside the engine becomes an in-band 500 with the uid, n
     ThrowingCounterparts standard(true);
     auto outcome = memguard::engine::handle_review(mode, body, memguard::engine::default_policy(), &standard);
     CHECK(outcome.http_status == 200);  // in band: the API server reads the code from the review
-    CHECK(outcome.decision == "errored");
+    CHECK(outcome.decision == memguard::admission::ReviewDecision::kErrored);
     CHECK_THAT(outcome.error, Catch::Contains("flink-memguard internal error: lookup table corrupted"));
     CHECK_THAT(outcome.body, Catch::Contains(R"("uid":"uid-cm-exceeds","allowed":false)") &&
                                  Catch::Contains(R"("code":500)"));
     ThrowingCounterparts other(false);
     auto unknown = memguard::engine::handle_review(mode, body, memguard::engine::default_policy(), &other);
-    CHECK(unknown.decision == "errored");
+    CHECK(unknown.decision == memguard::admission::ReviewDecision::kErrored);
     CHECK(unknown.error == "flink-memguard internal error");
     CHECK_THAT(unknown.body, Catch::Contains(R"("code":500)"));
   }

@@ -17,7 +17,7 @@ TEST_CASE("A review outcome feeds the request counter, findings and the latency 
   ReviewOutcome o;
   o.kind = "FlinkDeployment";
   o.operation = "UPDATE";
-  o.decision = "denied";
+  o.decision = memguard::admission::ReviewDecision::kDenied;
   o.finding_codes = {"tm-memory-undersized", "overhead-capped"};
   m.record_review(o, 0.0003);
   m.record_review(o, 0.002);
@@ -37,7 +37,7 @@ TEST_CASE("A review outcome feeds the request counter, findings and the latency 
 TEST_CASE("A review that failed before decoding is counted with kind unknown", "[server][metrics]") {
   Metrics m;
   ReviewOutcome o;
-  o.decision = "errored";
+  o.decision = memguard::admission::ReviewDecision::kErrored;
   m.record_review(o, 0);
   CHECK(m.requests().value({{"kind", "unknown"}, {"operation", "unknown"}, {"decision", "errored"}}) == 1);
 }

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include <catch2/catch.hpp>
 #include <simdjson.h>
 
 #include "support/read_file.h"
@@ -19,6 +20,14 @@
 #include "webhook/admission/review_outcome.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/json/json_writer.h"
+
+// A failed check on a decision prints its name, as the log line spells it.
+template <>
+struct Catch::StringMaker<memguard::admission::ReviewDecision> {
+  static std::string convert(memguard::admission::ReviewDecision decision) {
+    return std::string(memguard::admission::decision_name(decision));
+  }
+};
 
 namespace memguard::testing {
 

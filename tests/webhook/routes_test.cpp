@@ -24,7 +24,7 @@ struct Fixture {
                   if (body == "throw") throw std::runtime_error("boom");
                   admission::ReviewOutcome o;
                   o.body = "{\"echo\":" + std::string(body) + "}";
-                  o.decision = "allowed";
+                  o.decision = admission::ReviewDecision::kAllowed;
                   o.kind = "FlinkDeployment";
                   return o;
                 },
@@ -138,7 +138,7 @@ TEST_CASE("A handler's non-JSON error answer becomes a JSON error", "[server][ro
                     o.content_type = "text/plain; charset=utf-8";
                     o.body = "request body is not an AdmissionReview\n";
                     o.error = "request body is not an AdmissionReview";
-                    o.decision = "errored";
+                    o.decision = admission::ReviewDecision::kErrored;
                     return o;
                   },
                   metrics, log, [] { return true; }};

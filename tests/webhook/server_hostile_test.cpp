@@ -26,7 +26,7 @@ admission::ReviewOutcome allowed() {
   admission::ReviewOutcome o;
   o.body = "{}";
   o.kind = "FlinkDeployment";
-  o.decision = "allowed";
+  o.decision = admission::ReviewDecision::kAllowed;
   return o;
 }
 

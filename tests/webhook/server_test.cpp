@@ -155,7 +155,7 @@ TEST_CASE("A handler that throws yields 500 and the server keeps serving", "[ser
     if (calls++ == 0) throw std::runtime_error("engine bug");
     admission::ReviewOutcome ok;
     ok.body = "{}";
-    ok.decision = "allowed";
+    ok.decision = admission::ReviewDecision::kAllowed;
     return ok;
   });
   TlsClient client(srv.port(), pki.client());
@@ -177,7 +177,7 @@ TEST_CASE("Health, readiness and metrics are served", "[server][e2e]") {
     o.body = "{}";
     o.kind = "FlinkDeployment";
     o.operation = "CREATE";
-    o.decision = "denied";
+    o.decision = admission::ReviewDecision::kDenied;
     o.finding_codes = {"tm-memory-undersized"};
     return o;
   });

@@ -42,7 +42,7 @@ admission::ReviewOutcome denied_review() {
   o.name = "wordcount";
   o.operation = "CREATE";
   o.dry_run = true;
-  o.decision = "denied";
+  o.decision = admission::ReviewDecision::kDenied;
   o.finding_codes = {"tm-memory-undersized"};
   o.body = R"({"secret":"taskmanager.memory.process.size"})";
   return o;
@@ -82,13 +82,13 @@ TEST_CASE("At level warn only reviews that were not allowed are logged", "[serve
   Files f;
   Log log(f.out, f.err, LogLevel::kWarn);
   auto allowed = denied_review();
-  allowed.decision = "allowed";
+  allowed.decision = admission::ReviewDecision::kAllowed;
   log.review("validate", allowed, 200, 0);
   log.flush();
   CHECK(contents(f.out).empty());
   log.review("validate", denied_review(), 200, 0);
   auto errored = allowed;
-  errored.decision = "errored";
+  errored.decision = admission::ReviewDecision::kErrored;
   log.review("mutate", errored, 400, 0);
   log.flush();
   const std::string text = contents(f.out);

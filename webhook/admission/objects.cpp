@@ -653,8 +653,11 @@ bool same_memory_inputs(const KubeObject& decoded, element now, element before) 
     return at_path(now, {"spec"}) && same_part(now, before, {"spec"});
   }
   if (const auto* cm = std::get_if<ConfigMapObject>(&decoded)) {
-    return cm->holds_flink_configuration && same_part(now, before, {"data"}) &&
-           same_part(now, before, {"metadata", "annotations"});
+    // Only what the engine reads: the two Flink files (not log4j files or other keys of data), the
+    // annotations (version, limits) and the label that marks a native-Kubernetes configuration.
+    return cm->holds_flink_configuration && same_part(now, before, {"data", "flink-conf.yaml"}) &&
+           same_part(now, before, {"data", "config.yaml"}) && same_part(now, before, {"metadata", "annotations"}) &&
+           same_part(now, before, {"metadata", "labels", "type"});
   }
   if (const auto* w = std::get_if<WorkloadObject>(&decoded)) {
     if (w->kind == "Pod") return at_path(now, {"spec"}) && same_part(now, before, {"spec"});

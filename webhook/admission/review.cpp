@@ -154,6 +154,10 @@ Expected<AdmissionRequest> decode_review(std::string_view body) {
   if (out.operation == "UPDATE" && out.object && request["oldObject"].get(old_value) == simdjson::SUCCESS &&
       !old_value.is_null()) {
     out.memory_inputs_unchanged = same_memory_inputs(*out.object, object_value, old_value);
+    // Only a changed object needs the old one judged (an unchanged one is never denied).
+    if (!out.memory_inputs_unchanged) {
+      if (auto old_object = decode_embedded(old_value, out.kind)) out.old_object = std::move(*old_object);
+    }
   }
   return out;
 }

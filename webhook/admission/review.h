@@ -32,6 +32,9 @@ struct AdmissionRequest {
   // An UPDATE whose oldObject has the same memory inputs as the object (same_memory_inputs): the
   // operator adding a finalizer, a label edit. Such an update is never denied for old problems.
   bool memory_inputs_unchanged = false;
+  // An UPDATE's oldObject, decoded like the object when it can be (nullopt otherwise): an update is
+  // not denied for a violation the old object already had (engine/update_rule.h).
+  std::optional<KubeObject> old_object;
   // The object is there but is not one we can read (a string where an object belongs, ...): the
   // review itself is fine, so the answer is an in-band error carrying the uid.
   std::optional<std::string> object_error;

@@ -140,11 +140,11 @@ std::string metrics_text(const AuditRun& run, int64_t runs, int64_t errors, doub
   std::string out;
   out += "# HELP flink_memguard_audit_findings Findings on an existing object at the last audit, by code and action.\n";
   out += "# TYPE flink_memguard_audit_findings gauge\n";
-  std::map<std::string, int64_t> decisions;
+  std::map<admission::ReviewDecision, int64_t> decisions;
   // One series per object, code and action (a ConfigMap can have the same finding for two workloads).
   std::map<std::string, int64_t> series;
   for (const auto& o : run.report.objects) {
-    if (o.decision == "skipped") continue;
+    if (o.decision == admission::ReviewDecision::kSkipped) continue;
     ++decisions[o.decision];
     for (const auto& f : o.findings) {
       ++series["{namespace=\"" + escape_label(o.namespace_) + "\",kind=\"" + escape_label(o.kind) + "\",name=\"" +
@@ -155,8 +155,9 @@ std::string metrics_text(const AuditRun& run, int64_t runs, int64_t errors, doub
   for (const auto& [labels, count] : series) out += "flink_memguard_audit_findings" + labels + " " + std::to_string(count) + "\n";
   out += "# HELP flink_memguard_audit_objects Objects judged at the last audit, by the decision creating them would get.\n";
   out += "# TYPE flink_memguard_audit_objects gauge\n";
-  for (const char* d : {"allowed", "denied", "errored"}) {
-    out += "flink_memguard_audit_objects{decision=\"" + std::string(d) + "\"} " + std::to_string(decisions[d]) + "\n";
+  for (auto d : {admission::ReviewDecision::kAllowed, admission::ReviewDecision::kDenied, admission::ReviewDecision::kErrored}) {
+    out += "flink_memguard_audit_objects{decision=\"" + std::string(admission::decision_name(d)) + "\"} " +
+           std::to_string(decisions[d]) + "\n";
   }
   out += "# HELP flink_memguard_audit_runs_total Audits run.\n# TYPE flink_memguard_audit_runs_total counter\n";
   out += "flink_memguard_audit_runs_total " + std::to_string(runs) + "\n";

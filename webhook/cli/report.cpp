@@ -62,7 +62,7 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
     JudgedObject j;
     j.source = m.source;
     if (!m.error.empty()) {
-      j.decision = "errored";
+      j.decision = admission::ReviewDecision::kErrored;
       j.error = m.error;
       report.objects.push_back(std::move(j));
       objects.emplace_back();
@@ -70,7 +70,7 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
     }
     simdjson::dom::element root;
     if (parser.parse(m.json).get(root) != simdjson::SUCCESS) {
-      j.decision = "errored";
+      j.decision = admission::ReviewDecision::kErrored;
       j.error = "not JSON";
       report.objects.push_back(std::move(j));
       objects.emplace_back();
@@ -83,7 +83,7 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
     if (j.namespace_.empty()) j.namespace_ = options.default_namespace;
     auto decoded = admission::decode_object(root);
     if (!decoded) {
-      j.decision = "errored";
+      j.decision = admission::ReviewDecision::kErrored;
       j.error = decoded.error().message + " (the API server would reject this object)";
       report.objects.push_back(std::move(j));
       objects.emplace_back();
@@ -113,7 +113,7 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
     request.kind.kind = j.kind;
     request.object = std::move(*objects[i]);
     engine::Decision d = engine::decide(request, admission::Mode::kValidate, options.policy, &counterparts);
-    j.decision = std::string(engine::outcome_name(d.outcome));
+    j.decision = d.outcome;
     j.findings = std::move(d.findings);
     j.notes = std::move(d.notes);
     if (d.outcome != engine::Decision::Outcome::kSkipped) ++report.judged;
@@ -132,12 +132,12 @@ Report judge_objects(const std::vector<ManifestObject>& manifests, const JudgeOp
 std::string report_text(const Report& report) {
   std::string out;
   for (const auto& j : report.objects) {
-    if (j.decision == "skipped") continue;
+    if (j.decision == admission::ReviewDecision::kSkipped) continue;
     if (j.kind.empty()) {
-      out += j.source + ": " + j.decision + "\n";  // a file or document that could not be read
+      out += j.source + ": " + std::string(admission::decision_name(j.decision)) + "\n";  // a file or document that could not be read
     } else {
       std::string who = j.kind + " " + (j.namespace_.empty() ? "" : j.namespace_ + "/") + j.name;
-      out += j.source + " " + who + ": " + j.decision + "\n";
+      out += j.source + " " + who + ": " + std::string(admission::decision_name(j.decision)) + "\n";
     }
     if (!j.error.empty()) out += "  error: " + j.error + "\n";
     for (const auto& f : j.findings) {
@@ -159,14 +159,14 @@ std::string report_json(const Report& report) {
   json::Writer w;
   w.begin_object().key("objects").begin_array();
   for (const auto& j : report.objects) {
-    if (j.decision == "skipped") continue;
+    if (j.decision == admission::ReviewDecision::kSkipped) continue;
     w.begin_object()
         .member("source", j.source)
         .member("apiVersion", j.api_version)
         .member("kind", j.kind)
         .member("namespace", j.namespace_)
         .member("name", j.name)
-        .member("decision", j.decision);
+        .member("decision", admission::decision_name(j.decision));
     if (!j.error.empty()) w.member("error", j.error);
     w.key("findings").begin_array();
     for (const auto& f : j.findings) {

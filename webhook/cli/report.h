@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "webhook/admission/review_outcome.h"
 #include "webhook/cli/manifests.h"
 #include "webhook/engine/decide.h"
 #include "webhook/engine/policy.h"
@@ -14,7 +15,7 @@ namespace memguard::cli {
 
 struct JudgedObject {
   std::string source, api_version, kind, namespace_, name;
-  std::string decision;  // allowed, denied, errored, skipped
+  admission::ReviewDecision decision = admission::ReviewDecision::kAllowed;
   std::string error;
   std::vector<engine::ReportedFinding> findings;
   std::vector<std::string> notes;

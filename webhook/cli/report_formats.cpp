@@ -29,7 +29,7 @@ void sarif_result(json::Writer& w, std::string_view rule, std::string_view level
   w.key("logicalLocations").begin_array().begin_object().member("fullyQualifiedName", object_name(j));
   w.member("kind", "object").end_object().end_array();
   w.end_object().end_array();
-  w.key("properties").begin_object().member("source", j.source).member("decision", j.decision).end_object();
+  w.key("properties").begin_object().member("source", j.source).member("decision", admission::decision_name(j.decision)).end_object();
   w.end_object();
 }
 
@@ -66,8 +66,8 @@ std::string report_sarif(const Report& report) {
   w.end_array().end_object().end_object();
   w.key("results").begin_array();
   for (const auto& j : report.objects) {
-    if (j.decision == "skipped") continue;
-    if (j.decision == "errored") sarif_result(w, kUnreadableRule, "error", j.error, j);
+    if (j.decision == admission::ReviewDecision::kSkipped) continue;
+    if (j.decision == admission::ReviewDecision::kErrored) sarif_result(w, kUnreadableRule, "error", j.error, j);
     for (const auto& f : j.findings) {
       if (f.action == engine::Action::kOff) continue;
       sarif_result(w, engine::finding_code_name(f.code), f.action == engine::Action::kDeny ? "error" : "warning",
@@ -82,7 +82,7 @@ std::string report_junit(const Report& report) {
   std::string cases;
   size_t tests = 0, failures = 0, errors = 0;
   for (const auto& j : report.objects) {
-    if (j.decision == "skipped") continue;
+    if (j.decision == admission::ReviewDecision::kSkipped) continue;
     ++tests;
     cases += "  <testcase classname=\"" + xml_text(source_file(j.source), kXmlTextLimit) + "\" name=\"" +
              xml_text(object_name(j) + " (" + j.source + ")", kXmlTextLimit) + "\">\n";
@@ -92,10 +92,10 @@ std::string report_junit(const Report& report) {
       if (f.action == engine::Action::kDeny) denials += line;
       else if (f.action == engine::Action::kWarn) warnings += line;
     }
-    if (j.decision == "errored") {
+    if (j.decision == admission::ReviewDecision::kErrored) {
       ++errors;
       cases += "    <error message=\"" + xml_text(j.error, kXmlTextLimit) + "\"/>\n";
-    } else if (j.decision == "denied") {
+    } else if (j.decision == admission::ReviewDecision::kDenied) {
       ++failures;
       cases += "    <failure message=\"denied\">" + xml_text(denials, kXmlTextLimit) + "</failure>\n";
     }

@@ -105,6 +105,7 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
       if (quantity && quantity->ceil_value > 0) {
         in.declared_limit_bytes = quantity->ceil_value;
         in.declared_limit_source = Source::annotation(std::string(annotation), it->second);
+        in.declared_limit_pointer = admission::Pointer{"metadata", "annotations", annotation};
       } else {
         eff.notes.push_back("metadata.annotations." + std::string(annotation) + ": '" + it->second +
                             "' is not a positive Kubernetes quantity; ignored");

@@ -7,6 +7,7 @@
 
 #include "webhook/engine/effective_config.h"
 #include "webhook/engine/rules.h"
+#include "webhook/engine/update_rule.h"
 #include "webhook/engine/workload.h"
 
 namespace memguard::engine {
@@ -87,25 +88,93 @@ constexpr GateRow kGate[] = {
 };
 
 // The first row that lets the object pass unjudged, as its reason; nullopt: judge it.
-std::optional<std::string> gate(const Gated& g) {
+std::optional<std::string> gate_row(const Gated& g) {
   for (const GateRow& row : kGate) {
     if (row.applies(g)) return row.reason != nullptr ? row.reason(g) : std::string();
   }
   return std::nullopt;
 }
 
-}  // namespace
-
-std::string_view outcome_name(Decision::Outcome outcome) {
-  switch (outcome) {
-    case Decision::Outcome::kAllowed: return "allowed";
-    case Decision::Outcome::kDenied: return "denied";
-    case Decision::Outcome::kPatched: return "patched";
-    case Decision::Outcome::kErrored: return "errored";
-    case Decision::Outcome::kSkipped: return "skipped";
-  }
-  return "errored";
+Decision skipped(std::string reason) {
+  Decision d;
+  d.outcome = Decision::Outcome::kSkipped;
+  if (!reason.empty()) d.audit_annotations.emplace_back("skipped", std::move(reason));
+  return d;
 }
+
+// The namespace a request is judged in: the request's, else the object's own.
+std::string_view namespace_of(const admission::AdmissionRequest& request, const admission::ObjectMeta& meta) {
+  return request.namespace_.empty() ? std::string_view(meta.namespace_) : std::string_view(request.namespace_);
+}
+
+// The gate: the answer for a request that is not judged (skipped, or an object we cannot read);
+// nullopt: judge it. Only writes of the main resource are judged: deletions, connects and
+// status/scale updates pass.
+std::optional<Decision> gate(const admission::AdmissionRequest& request, const Policy& policy) {
+  if (request.operation != "CREATE" && request.operation != "UPDATE") return skipped("");
+  if (!request.sub_resource.empty()) return skipped("");
+  if (request.object_error) {
+    Decision d;
+    d.outcome = Decision::Outcome::kErrored;
+    d.error_code = 400;
+    d.message = *request.object_error + " (flink-memguard cannot read this object)";
+    return d;
+  }
+  if (!request.object || std::holds_alternative<admission::OtherObject>(*request.object)) return skipped("");
+  const admission::ObjectMeta& meta = *metadata_of(*request.object);
+  if (auto reason = gate_row(Gated{*request.object, meta, policy, namespace_of(request, meta)})) {
+    return skipped(std::move(*reason));
+  }
+  return std::nullopt;
+}
+
+// Reports a finding the policy does not turn off, as logs, metrics and the reports list it.
+void report(const Finding& f, Action action, Decision& d) {
+  d.finding_codes.emplace_back(finding_code_name(f.code));
+  d.findings.push_back({f.code, action, f.role, f.message()});
+}
+
+// /validate: a deny finding denies (with its full message) unless this request did not cause it
+// (update_rule.h: memory inputs unchanged, present before the update, or outside this object), when
+// it only warns and says why; a warn finding warns.
+void validate_finding(const admission::AdmissionRequest& request, const Finding& f, Action action, bool unchanged,
+                      FindingsBefore& before, std::string& not_denied, Decision& d) {
+  if (action != Action::kDeny) {
+    d.warnings.push_back(f.warning());
+    return;
+  }
+  if (auto because = not_denied_because(request, f, unchanged, before)) {
+    d.warnings.push_back(*because + ": " + f.warning());
+    if (!unchanged) not_denied = *because;
+    return;
+  }
+  if (!d.message.empty()) d.message += '\n';
+  d.message += d.findings.back().message;  // the full message, as report() recorded it
+  d.outcome = Decision::Outcome::kDenied;
+}
+
+// /mutate: a fix the policy allows is applied and explained, unless an earlier fix already rewrote
+// one of its fields; otherwise a warn finding warns. Denials are /validate's to give, on the object
+// as it is after every mutation.
+void mutate_finding(const Finding& f, Action action, const Settings& settings, std::set<std::string>& patched_paths,
+                    Decision& d) {
+  if (fix_allowed(f, settings)) {
+    bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
+      return patched_paths.count(op.path.encoded()) != 0;
+    });
+    if (conflict) return;
+    for (const auto& op : f.fix) {
+      patched_paths.insert(op.path.encoded());
+      d.patch.push_back(op);
+    }
+    d.warnings.push_back(f.fix_warning());
+    d.outcome = Decision::Outcome::kPatched;
+    return;
+  }
+  if (action == Action::kWarn) d.warnings.push_back(f.warning());
+}
+
+}  // namespace
 
 std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,
                                   std::vector<std::string>* notes) {
@@ -162,27 +231,9 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
 Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy,
                 const Counterparts* counterparts) {
-  Decision d;
-  auto skip = [&](std::string reason) {
-    d.outcome = Decision::Outcome::kSkipped;
-    if (!reason.empty()) d.audit_annotations.emplace_back("skipped", std::move(reason));
-    return d;
-  };
-  // Only writes of the main resource are judged: deletions, connects and status/scale updates pass.
-  if (request.operation != "CREATE" && request.operation != "UPDATE") return skip("");
-  if (!request.sub_resource.empty()) return skip("");
-  if (request.object_error) {
-    d.outcome = Decision::Outcome::kErrored;
-    d.error_code = 400;
-    d.message = *request.object_error + " (flink-memguard cannot read this object)";
-    return d;
-  }
-  if (!request.object || std::holds_alternative<admission::OtherObject>(*request.object)) return skip("");
+  if (auto unjudged = gate(request, policy)) return std::move(*unjudged);
   const admission::KubeObject& object = *request.object;
-  const admission::ObjectMeta& meta = *metadata_of(object);
-  std::string_view request_namespace = request.namespace_.empty() ? meta.namespace_ : request.namespace_;
-  if (auto reason = gate(Gated{object, meta, policy, request_namespace})) return skip(std::move(*reason));
-  std::string namespace_(request_namespace);
+  std::string namespace_(namespace_of(request, *metadata_of(object)));
 
   Settings settings = policy.settings_for(namespace_);
   std::vector<std::string> notes;
@@ -199,37 +250,20 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
   // edit) is not denied for problems the object already had: that would wedge the object.
   const bool unchanged = request.operation == "UPDATE" && request.memory_inputs_unchanged;
 
-  std::vector<std::string> denials;
+  Decision d;
   std::set<std::string> patched_paths;
-  for (const Finding* finding : order) {
-    const Finding& f = *finding;
-    Action action = settings.action(f.code);
+  FindingsBefore before(request, settings, counterparts, namespace_);  // update_rule.h
+  std::string not_denied;
+  bool spared_denial = false;
+  for (const Finding* f : order) {
+    Action action = settings.action(f->code);
     if (action == Action::kOff) continue;
-    d.finding_codes.emplace_back(finding_code_name(f.code));
-    d.findings.push_back({f.code, action, f.role, f.message()});
+    report(*f, action, d);
     if (mode == admission::Mode::kMutate) {
-      bool conflict = std::any_of(f.fix.begin(), f.fix.end(), [&](const admission::PatchOperation& op) {
-        return patched_paths.count(op.path.encoded()) != 0;
-      });
-      if (fix_allowed(f, settings)) {
-        if (conflict) continue;  // an earlier fix already rewrote this field
-        for (const auto& op : f.fix) {
-          patched_paths.insert(op.path.encoded());
-          d.patch.push_back(op);
-        }
-        d.warnings.push_back(f.fix_warning());
-        continue;
-      }
-      // Denials are /validate's to give, on the object as it is after every mutation.
-      if (action == Action::kWarn) d.warnings.push_back(f.warning());
-      continue;
-    }
-    if (action == Action::kDeny && !unchanged) {
-      denials.push_back(d.findings.back().message);
-    } else if (action == Action::kDeny) {
-      d.warnings.push_back("not denied, unchanged by this update: " + f.warning());
+      mutate_finding(*f, action, settings, patched_paths, d);
     } else {
-      d.warnings.push_back(f.warning());
+      validate_finding(request, *f, action, unchanged, before, not_denied, d);
+      spared_denial = spared_denial || (unchanged && action == Action::kDeny);
     }
   }
   d.notes = notes;
@@ -242,19 +276,8 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
     }
     d.audit_annotations.emplace_back("findings", join(codes, ","));
   }
-  if (unchanged && mode == admission::Mode::kValidate) {
-    bool had_denial = std::any_of(findings.begin(), findings.end(),
-                                  [&](const Finding& f) { return settings.action(f.code) == Action::kDeny; });
-    if (had_denial) d.audit_annotations.emplace_back("not-denied", "memory settings unchanged by this update");
-  }
-  if (!denials.empty()) {
-    d.outcome = Decision::Outcome::kDenied;
-    d.message = join(denials, "\n");
-  } else if (!d.patch.empty()) {
-    d.outcome = Decision::Outcome::kPatched;
-  } else {
-    d.outcome = Decision::Outcome::kAllowed;
-  }
+  if (spared_denial) d.audit_annotations.emplace_back("not-denied", "memory settings unchanged by this update");
+  if (!not_denied.empty()) d.audit_annotations.emplace_back("not-denied", not_denied);
   return d;
 }
 

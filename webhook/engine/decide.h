@@ -23,8 +23,10 @@ struct ReportedFinding {
   std::string message;
 };
 
+// The answer to one request before it is encoded: an outcome that stays typed up to the log, the
+// metrics and the reports, with what each of them records.
 struct Decision {
-  enum class Outcome { kAllowed, kDenied, kPatched, kErrored, kSkipped };
+  using Outcome = admission::ReviewDecision;
   Outcome outcome = Outcome::kAllowed;
   std::string message;  // denial or error message
   int error_code = 0;   // kErrored: the status code (400 for an object we cannot read)
@@ -36,8 +38,9 @@ struct Decision {
   std::vector<std::string> notes;          // informational warnings (fallbacks, unread inputs)
 };
 
-std::string_view outcome_name(Decision::Outcome outcome);  // "allowed", "denied", ...
-
+// The decision is three steps: the gate (requests and objects passed unjudged, or an object that
+// cannot be read), the findings for the object, and the policy applied to each finding, by
+// validate_finding (/validate) or mutate_finding (/mutate).
 // /validate: deny findings deny (403 with every denial's explanation), warn findings warn.
 // /mutate: never denies (that is /validate's job, on the final object); it returns the safe fixes the
 // policy allows as a JSON patch, each explained by a warning, plus the warn findings' warnings.

@@ -34,6 +34,13 @@ struct RoleInput {
   // A container memory limit declared for the role (ConfigMap annotation, a workload's container), in bytes.
   std::optional<int64_t> declared_limit_bytes;
   Source declared_limit_source;
+  // The field that declares that limit (an annotation, resources.limits.memory), when it can be rewritten.
+  std::optional<admission::Pointer> declared_limit_pointer;
+  // A FlinkDeployment's resources with a memory request and limit: the operator computes the limit
+  // factor as limit / request in Kubernetes quantities, so the limit is raised through that field.
+  std::optional<admission::Pointer> limit_field_pointer;
+  int64_t limit_field_bytes = 0;      // the limit as the operator's validator reads it (Flink units first)
+  int64_t request_kubernetes_milli = 0;  // the request as a Kubernetes quantity, in milli-bytes
   // Where the limit factor came from (nullopt: Flink's default or nowhere we can name).
   std::optional<Source> limit_factor_source;
   // A workload's own container (not a file's declared role): it must have a memory limit, and its

@@ -47,6 +47,31 @@ inline constexpr std::array<FindingCode, kFindingCodeCount> kAllFindingCodes = {
 std::string_view finding_code_name(FindingCode code);  // "process-exceeds-limit"
 std::optional<FindingCode> parse_finding_code(std::string_view name);
 
+// One change a fix suggests, as data a machine can apply (the suggested-fixes test applies each and
+// reviews the object again); finding_texts words it into the fix, so text and data cannot drift.
+struct SuggestedEdit {
+  enum class Kind {
+    kField,   // a field of the object, at `pointer` ("/spec/taskManager/resource/memory")
+    kOption,  // a Flink option `key` in `file`, the place it lives ("spec.flinkConfiguration",
+              // "data.config.yaml", "data.flink-conf.yaml")
+  };
+  Kind kind = Kind::kOption;
+  admission::Pointer pointer;
+  std::string key;
+  std::string file;
+  std::optional<std::string> value;  // nullopt: remove it
+
+  static SuggestedEdit field(admission::Pointer pointer, std::string value) {
+    return {Kind::kField, std::move(pointer), {}, {}, std::move(value)};
+  }
+  static SuggestedEdit option(std::string key, std::string file, std::optional<std::string> value) {
+    return {Kind::kOption, {}, std::move(key), std::move(file), std::move(value)};
+  }
+  friend bool operator==(const SuggestedEdit&, const SuggestedEdit&) = default;
+};
+// Edits applied together; each one alone of a finding's alternatives is meant to clear the finding.
+using SuggestedFix = std::vector<SuggestedEdit>;
+
 // The parts of one finding's text. The message reads "<scope><subject>: <problem><consequence> Fix: <fix>.";
 // the warning "<scope><subject>: <brief>; <brief fix>" in at most a line.
 struct FindingParts {
@@ -59,6 +84,7 @@ struct FindingParts {
   std::optional<std::string> brief_subject;  // the warning's subject, when not `subject` ("" : none)
   std::optional<std::string> brief_fix;      // the warning's fix, when not `fix` ("" : none)
   std::string applied;      // what the patch did, for the warning of /mutate ("" : no patch)
+  std::vector<SuggestedFix> suggested;  // the fix's machine-applicable alternatives (make_finding moves them)
 };
 // Which mutation switch a finding's patch needs: unit/rounding fixes, or opt-in memory tuning.
 enum class FixKind { kNone, kCorrection, kTuning };
@@ -71,6 +97,12 @@ struct Finding {
   // A safe, unambiguous fix (applied by /mutate when the policy allows), and the warning explaining it.
   std::vector<admission::PatchOperation> fix;
   FixKind fix_kind = FixKind::kNone;
+  // The alternatives the fix text names, as data (none: the fix is not machine-applicable). Fields
+  // point into this object; options live in the named file of this object.
+  std::vector<SuggestedFix> suggested;
+  // Why this object cannot fix the finding ("" : it can): a ConfigMap judged with a workload whose
+  // own FLINK_PROPERTIES or -D arguments set the process size. Such a finding warns, never denies.
+  std::string outside_this_object;
 
   // The full explanation for a denial: which role, what would happen, the breakdown, the fix.
   std::string message() const;

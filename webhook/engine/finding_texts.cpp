@@ -49,6 +49,19 @@ std::string size_in(const Source& source, int64_t mib) {
   return std::to_string(mib) + (source.kind == Source::Kind::kField ? "Mi" : "m");
 }
 
+std::string describe(const SuggestedEdit& e) {
+  if (e.kind == SuggestedEdit::Kind::kField) {
+    return e.value ? "set " + admission::field_path(e.pointer) + ": " + *e.value : "remove " + admission::field_path(e.pointer);
+  }
+  return e.value ? "set " + e.key + ": " + *e.value + " in " + e.file : "remove " + e.key + " from " + e.file;
+}
+
+std::string describe(const SuggestedFix& fix) {
+  std::string out;
+  for (const auto& e : fix) out += (out.empty() ? "" : " and ") + describe(e);
+  return out;
+}
+
 std::string breakdown(const memmodel::DerivedMemory& d) {
   std::string out = "total process " + format_mib(d.process_total().bytes()) + " = total Flink " +
                     format_mib(d.flink_total().bytes()) + " + JVM metaspace " + format_mib(d.metaspace().bytes()) +
@@ -93,6 +106,8 @@ Finding make_finding(FindingCode code, std::optional<Role> role, FindingParts pa
   f.code = code;
   f.role = role;
   f.parts = std::move(parts);
+  f.suggested = std::move(f.parts.suggested);
+  f.parts.suggested.clear();
   return f;
 }
 
@@ -101,6 +116,7 @@ void in_scope(Finding& f, const std::string& scope) {
   // Fixes point into a ConfigMap or FlinkDeployment; on a workload they would patch the wrong object.
   f.fix.clear();
   f.fix_kind = FixKind::kNone;
+  f.suggested.clear();
 }
 
 std::vector<std::string> derivation_notes(const memmodel::DerivedMemory& derived) {
@@ -146,12 +162,21 @@ FindingParts text(const facts::RejectedByFlink& f) {
   }
   p.problem = "Flink rejects this memory configuration";
   p.consequence = ", so " + consequence + ": " + flink_error;
+  std::string options;
+  for (const auto& o : f.options) options += (options.empty() ? "" : ", ") + o;
   switch (f.fix) {
     case facts::RejectedByFlink::Fix::kLowerProcess: p.fix = "lower " + describe(f.process); break;
     case facts::RejectedByFlink::Fix::kRaiseProcessTo:
       p.fix = "set " + describe(f.process) + " to at least " + size_in(f.process, f.accepted_process_mib);
+      // The process size's own edit is the sentence above; the rest (a limit it must stay under) follow.
+      for (size_t i = 1; i < f.raise.size(); ++i) p.fix += " and " + describe(f.raise[i]);
+      if (!f.raise.empty()) p.suggested.push_back(f.raise);
       break;
-    case facts::RejectedByFlink::Fix::kChangeOptions: p.fix = "change the options named above in " + f.config_origin; break;
+    case facts::RejectedByFlink::Fix::kChangeOptions:
+      // The warning has no Flink error above it: the options are named in both.
+      p.fix = options.empty() ? "change the memory options in " + f.config_origin + " so that Flink accepts them"
+                              : "change " + options + " in " + f.config_origin + " so that Flink accepts them";
+      break;
   }
   p.brief_subject = "";
   p.brief = p.subject + " memory rejected by Flink (fails at start)";
@@ -215,22 +240,54 @@ FindingParts text(const facts::LimitBelowRequest& f) {
 FindingParts text(const facts::ProcessExceedsLimit& f) {
   FindingParts p;
   int64_t process = f.derived->process_total().bytes();
+  const std::string prefix = role_prefix(f.role);
   p.subject = title(f.role);
   std::string what = f.headroom_bytes > 0
                          ? "total process memory plus the required headroom of " + format_mib(f.headroom_bytes)
                          : "total process memory";
   p.problem = what + " exceeds the container memory limit " + format_mib(f.limit_bytes) + " (" + describe(f.limit) +
               "): " + breakdown(*f.derived);
-  p.consequence = ". The JVM will use memory the container does not have, and the kernel OOM-kills it (exit 137).";
-  p.fix = "raise the container memory limit to at least " + needed_mib(process + f.headroom_bytes);
+  if (process / kMiB * kMiB <= f.limit_bytes) {
+    // Only the policy's headroom is missing: the JVM has every byte it plans to use.
+    p.consequence = ". The process fits the limit, but this policy (thresholds.limit-headroom) requires " +
+                    format_mib(f.headroom_bytes) + " of room above it, for native memory Flink does not account for.";
+  } else {
+    p.consequence = ". The JVM will use memory the container does not have, and the kernel OOM-kills it (exit 137).";
+  }
+  if (f.flink_sized) {
+    // Flink derives the limit from the process size: lowering the process lowers the limit with it.
+    std::string factor_key = "kubernetes." + prefix + ".memory.limit-factor";
+    if (f.raise_limit) {
+      p.fix = describe(*f.raise_limit) + " (Flink then sets the limit to " + std::to_string(f.raised_limit_mib) + "Mi)";
+      p.suggested.push_back({*f.raise_limit});
+      p.brief_fix = describe(*f.raise_limit);
+    } else if (!f.version.empty()) {
+      p.fix = "Flink " + f.version + " sets the container memory limit to the request (" + factor_key +
+              " exists from Flink 1.15), so no setting gives headroom: run Flink 1.15 or later and set " + factor_key +
+              ", or lower thresholds.limit-headroom for this namespace";
+      p.brief_fix = "no limit factor before Flink 1.15: upgrade, or lower thresholds.limit-headroom";
+    } else {
+      p.fix = "raise " + factor_key + " until the limit is at least " + needed_mib(process / kMiB * kMiB + f.headroom_bytes);
+      p.brief_fix = p.fix;
+    }
+    p.brief = "process " + format_mib(process) + " exceeds container limit " + format_mib(f.limit_bytes);
+    return p;
+  }
+  std::string needed = needed_mib(process + f.headroom_bytes);
+  p.fix = "raise the container memory limit to at least " + needed;
+  if (f.declared_limit_field) p.suggested.push_back({SuggestedEdit::field(*f.declared_limit_field, needed)});
   if (f.accepted_lower_process_mib) {
-    p.fix += ", or set " + role_prefix(f.role) + ".memory.process.size to " +
-             std::to_string(*f.accepted_lower_process_mib) + "m";
+    std::string size = std::to_string(*f.accepted_lower_process_mib) + "m";
+    p.fix += ", or set " + prefix + ".memory.process.size to " + size;
+    if (f.options_file) p.suggested.push_back({SuggestedEdit::option(prefix + ".memory.process.size", *f.options_file, size)});
   } else if (f.process_instead_of_flink_size_mib) {
     // The tuning guide: in containers configure the total process memory, not total Flink memory.
-    std::string prefix = role_prefix(f.role);
-    p.fix += ", or configure " + prefix + ".memory.process.size: " + std::to_string(*f.process_instead_of_flink_size_mib) +
-             "m instead of " + prefix + ".memory.flink.size";
+    std::string size = std::to_string(*f.process_instead_of_flink_size_mib) + "m";
+    p.fix += ", or configure " + prefix + ".memory.process.size: " + size + " instead of " + prefix + ".memory.flink.size";
+    if (f.options_file) {
+      p.suggested.push_back({SuggestedEdit::option(prefix + ".memory.flink.size", *f.options_file, std::nullopt),
+                             SuggestedEdit::option(prefix + ".memory.process.size", *f.options_file, size)});
+    }
   }
   p.brief = "process " + format_mib(process) + " exceeds container limit " + format_mib(f.limit_bytes);
   p.brief_fix = p.fix;
@@ -446,6 +503,13 @@ FindingParts text(const facts::MemoryRequestBelowProcess& f) {
   return p;
 }
 
+// Option edits as suggested edits of the file they live in.
+static SuggestedFix suggested_options(const std::vector<facts::OptionEdit>& edits, const std::string& file) {
+  SuggestedFix out;
+  for (const auto& e : edits) out.push_back(SuggestedEdit::option(e.key, file, e.value));
+  return out;
+}
+
 std::string facts::describe(const std::vector<OptionEdit>& edits) {
   std::string out;
   for (const auto& e : edits) {
@@ -467,9 +531,14 @@ FindingParts text(const facts::FlinkSizeInContainer& f) {
   if (f.process_mib && f.process_field) {
     p.fix = "set " + *f.process_field + ": " + std::to_string(*f.process_mib) + "Mi (the container Flink requests now) "
             "and remove " + f.flink_size_key + " from " + f.config_origin;
+    admission::Pointer field{"spec", f.role == Role::kJobManager ? "jobManager" : "taskManager", "resource", "memory"};
+    p.suggested.push_back({SuggestedEdit::field(field, std::to_string(*f.process_mib) + "Mi"),
+                           SuggestedEdit::option(f.flink_size_key, f.config_origin, std::nullopt)});
   } else if (f.process_mib) {
     p.fix = "replace " + f.flink_size_key + " with " + f.process_key + ": " + std::to_string(*f.process_mib) +
             "m (the container Flink requests now) in " + f.config_origin;
+    p.suggested.push_back({SuggestedEdit::option(f.flink_size_key, f.config_origin, std::nullopt),
+                           SuggestedEdit::option(f.process_key, f.config_origin, std::to_string(*f.process_mib) + "m")});
   } else {
     p.fix = "configure " + (f.process_field ? *f.process_field : f.process_key) + " instead of " + f.flink_size_key;
   }
@@ -502,6 +571,7 @@ FindingParts text(const facts::BatchManagedMemoryTooSmall& f) {
                     "or spill nearly everything.";
   }
   if (!f.fix.empty()) {
+    p.suggested.push_back(suggested_options(f.fix, f.config_origin));
     p.fix = describe(f.fix) + " in " + f.config_origin + " (managed memory " + format_mib(f.managed_after_fix_bytes) +
             ", " + format_mib(f.managed_after_fix_bytes / f.slots) + " per slot)";
   } else {
@@ -530,6 +600,8 @@ FindingParts text(const facts::RocksdbFixedMemoryUnbudgeted& f) {
   std::string reserve = f.reserve ? describe(*f.reserve) + " (Flink then counts it in the process size)"
                                   : "raise taskmanager.memory.task.off-heap.size by " + total + " and the process size "
                                     "with it";
+  if (!f.fix.empty()) p.suggested.push_back(suggested_options(f.fix, f.config_origin));
+  if (f.reserve) p.suggested.push_back(suggested_options(*f.reserve, f.config_origin));
   if (!f.fix.empty()) {
     p.fix = describe(f.fix) + " in " + f.config_origin + " (RocksDB then stays within managed memory, " +
             format_mib(f.managed_per_slot_bytes) + " per slot, as Flink's tuning guide recommends), or reserve it: " +

@@ -5,8 +5,8 @@
 // derived memory's component rows.
 //
 // Adding a finding: a FindingCode (finding.h, finding.cpp), a facts struct and its text() here and
-// in finding_texts.cpp, the rule that returns the facts (rules.cpp), its default action (policy.cpp)
-// and its row in README's findings table.
+// in finding_texts.cpp (with its fix's edits as FindingParts::suggested), the rule (rules.cpp), its
+// default action (policy.cpp) and its row in README's findings table.
 #pragma once
 
 #include <optional>
@@ -50,6 +50,11 @@ std::string describe(const Source& source);
 // How a size is written into the place that sets it: "2048Mi" in a Kubernetes field, "2048m" in a Flink option.
 std::string size_in(const Source& source, int64_t mib);
 
+// How a suggested edit reads in a fix: "set kubernetes.taskmanager.memory.limit-factor: 1.125 in
+// spec.flinkConfiguration", "set spec.taskManager.resource.memory: 2304Mi", "remove k from data.config.yaml".
+std::string describe(const SuggestedEdit& edit);
+std::string describe(const SuggestedFix& fix);  // the edits joined by " and "
+
 // "total process 4096 MiB = total Flink 3456 MiB + JVM metaspace 256 MiB + JVM overhead 384 MiB
 // (total Flink = framework heap 128 MiB + ...)", from the derived memory's component rows.
 std::string breakdown(const memmodel::DerivedMemory& derived);
@@ -61,8 +66,8 @@ std::string render_warning(const FindingParts& parts);
 // "<scope><applied>", "" when nothing was applied.
 std::string render_fix_warning(const FindingParts& parts);
 
-// The finding for `parts`; in_scope() places it in a container of a workload (and drops its fix,
-// which points into another object).
+// The finding for `parts`; in_scope() places it in a container of a workload (and drops its fix and
+// suggested edits, which may point into another object: callers keep those of their own object).
 Finding make_finding(FindingCode code, std::optional<memmodel::Role> role, FindingParts parts);
 void in_scope(Finding& finding, const std::string& scope);
 
@@ -84,6 +89,9 @@ struct RejectedByFlink {
   enum class Fix { kLowerProcess, kRaiseProcessTo, kChangeOptions } fix = Fix::kChangeOptions;
   int64_t accepted_process_mib = 0;    // kRaiseProcessTo
   std::string config_origin{};         // kChangeOptions
+  std::vector<std::string> options{};  // kChangeOptions: the role's memory options that are set
+  // kRaiseProcessTo as edits: the process size, and a memory limit it would pass (empty: none we can write).
+  SuggestedFix raise{};
   // The process size Flink names by its key was written there from `process` (a FlinkDeployment's
   // resource.memory): Flink's error is worded with both.
   bool process_key_from_field = false;
@@ -127,6 +135,17 @@ struct ProcessExceedsLimit {
   // Sized by *.memory.flink.size (kept as it is, no process size inside the limit works): the process
   // size inside the limit that Flink accepts once flink.size is removed, as the tuning guide advises.
   std::optional<int64_t> process_instead_of_flink_size_mib{};
+  // The file whose options set the process size (nullopt: FLINK_PROPERTIES or -D win over any file edit).
+  std::optional<std::string> options_file{};
+  // The limit declared for the container (annotation, resources.limits.memory), as the field to raise.
+  std::optional<admission::Pointer> declared_limit_field{};
+  // A container Flink sizes (native Kubernetes, the operator): its limit is (int)(request x limit factor)
+  // MiB, so only headroom can be missing, lowering the process lowers the limit with it, and the fix is
+  // the factor (or the operator's resources.limits.memory, from which it computes the factor).
+  bool flink_sized = false;
+  std::string version{};                        // flink_sized before 1.15: the limit is the request
+  std::optional<SuggestedEdit> raise_limit{};   // checked as Flink computes the limit
+  int64_t raised_limit_mib = 0;
 };
 struct ProcessSizeNotWholeMib {
   static constexpr FindingCode kCode = FindingCode::kProcessSizeNotWholeMib;

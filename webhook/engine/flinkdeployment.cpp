@@ -274,6 +274,9 @@ class Builder {
     double factor = static_cast<double>(lim_q->milli_value) / static_cast<double>(req_q->milli_value);
     eff_.config.set(factor_key, shortest_double(factor));
     in.limit_factor_source = Source::resources_ratio(base + ".resources");
+    in.limit_field_pointer = limit.field.pointer;
+    in.limit_field_bytes = limit.memory.size.bytes();
+    in.request_kubernetes_milli = req_q->milli_value;
     double flink_ratio = static_cast<double>(limit.memory.size.bytes()) / static_cast<double>(request.memory.size.bytes());
     if (std::fabs(factor - flink_ratio) > 1e-9 * std::max(1.0, flink_ratio)) {
       // The per-field unit fixes settle this too; carried here so it holds when that finding is off.

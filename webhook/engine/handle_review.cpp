@@ -16,7 +16,7 @@ admission::ReviewOutcome plain_error(int status, std::string message) {
   out.http_status = status;
   out.content_type = "text/plain; charset=utf-8";
   out.body = message + "\n";
-  out.decision = "errored";
+  out.decision = admission::ReviewDecision::kErrored;
   out.error = std::move(message);
   return out;
 }
@@ -25,7 +25,7 @@ admission::ReviewOutcome in_band_error(admission::ReviewOutcome out, int code, s
   out.http_status = 200;
   out.content_type = "application/json";
   out.body = admission::AdmissionResponse::errored(code, message).complete(out.uid);
-  out.decision = "errored";
+  out.decision = admission::ReviewDecision::kErrored;
   out.error = std::move(message);
   return out;
 }
@@ -64,7 +64,7 @@ admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view bo
     response.with_warnings(std::move(decision.warnings));
     for (auto& [key, value] : decision.audit_annotations) response.with_audit_annotation(key, value);
     out.body = response.complete(out.uid);
-    out.decision = std::string(outcome_name(decision.outcome));
+    out.decision = decision.outcome;
     out.finding_codes = std::move(decision.finding_codes);
     return out;
   } catch (const std::exception& e) {
@@ -85,6 +85,7 @@ admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view bo
   admission::ReviewOutcome last;
   last.http_status = 500;
   last.content_type = "text/plain";
+  last.decision = admission::ReviewDecision::kErrored;
   return last;
 }
 

@@ -70,6 +70,40 @@ FlinkConfig with_edits(FlinkConfig config, const std::vector<facts::OptionEdit>&
 
 std::string ceil_mib_option(int64_t bytes) { return std::to_string((bytes + kMiB - 1) / kMiB) + "m"; }
 
+// Acceptance is not monotonic in the process size when fine-grained components are pinned (a
+// TaskManager's task heap and managed sizes, a JobManager's heap): the network memory (or the JVM
+// overhead) takes what they leave and must stay within its min/max, so only a window of sizes works
+// and the ceiling is rejected. Walk up in steps of 1/16 for its first accepted size, then bisect to
+// its lower edge. The window is that range wide (1g - 64m by default for network, 1g - 192m for
+// overhead), so the steps cannot jump over it below ~13 GiB. The walk skips the external resources
+// (read once, by the final check).
+std::optional<int64_t> accepted_window_start(FlinkConfig config, const memmodel::DerivationContext& context, Role role,
+                                             int64_t from_mib, int64_t ceiling_mib) {
+  const std::string key = process_key(role);
+  memmodel::DerivationContext probe_context = context;
+  probe_context.external_resources = false;
+  auto accepted = [&](int64_t mib, const memmodel::DerivationContext& ctx) {
+    config.set(key, std::to_string(mib) + "m");
+    return memmodel::derive_memory(role, config, ctx).has_value();
+  };
+  int64_t lo = std::max<int64_t>(from_mib, 1);
+  for (int64_t mib = lo + std::max<int64_t>(lo / 16, 1); mib < ceiling_mib; mib += std::max<int64_t>(mib / 16, 1)) {
+    if (!accepted(mib, probe_context)) {
+      lo = mib;
+      continue;
+    }
+    int64_t hi = mib;
+    while (hi - lo > 1) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (accepted(mid, probe_context)) hi = mid;
+      else lo = mid;
+    }
+    if (!accepted(hi, context)) return std::nullopt;
+    return hi;
+  }
+  return std::nullopt;
+}
+
 // The smallest whole-MiB process size above `from_mib` that Flink accepts with everything else
 // unchanged, if raising the process size fixes the configuration at all.
 std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const memmodel::DerivationContext& context,
@@ -87,7 +121,16 @@ std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const m
   // size pinned elsewhere, unreadable external resources) has no process-size fix. One probe says
   // so, where doubling up to the ceiling would derive the role, and word Flink's rejection, nine
   // times or more.
-  if (from_mib >= kSearchCeilingMib || !accepted(kSearchCeilingMib)) return std::nullopt;
+  if (from_mib >= kSearchCeilingMib) return std::nullopt;
+  if (!accepted(kSearchCeilingMib)) {
+    // Only pinned sizes make a window; any other rejection at the ceiling is one no size cures, and
+    // is answered without the walk's hundred-odd derivations.
+    bool pinned = role == Role::kTaskManager ? config.contains("taskmanager.memory.task.heap.size") &&
+                                                   config.contains("taskmanager.memory.managed.size")
+                                             : config.contains("jobmanager.memory.heap.size");
+    if (!pinned) return std::nullopt;
+    return accepted_window_start(config, context, role, from_mib, kSearchCeilingMib);
+  }
   probe_context.external_resources = false;
   int64_t hi = std::max<int64_t>(from_mib * 2, 1024);
   while (hi < kSearchCeilingMib && !accepted(hi)) hi *= 2;
@@ -99,6 +142,29 @@ std::optional<int64_t> smallest_accepted_process_mib(FlinkConfig config, const m
     else lo = mid;
   }
   return hi;
+}
+
+// The edits that set the process size to `mib` where it is set: a FlinkDeployment's resource.memory
+// (or resources.requests.memory, with its limit when the limit would fall below it), a file's option.
+// Empty where no edit of ours reaches it (FLINK_PROPERTIES, -D arguments, a nested option).
+SuggestedFix raise_process_edits(const EffectiveConfig& eff, const RoleInput& in, int64_t mib) {
+  SuggestedFix out;
+  if (in.process_source.kind == Source::Kind::kField) {
+    std::string value = std::to_string(mib) + "Mi";
+    admission::Pointer field = in.process_pointer ? *in.process_pointer
+                                                  : admission::Pointer{"spec", in.role == Role::kJobManager ? "jobManager"
+                                                                                                            : "taskManager",
+                                                                       "resource", "memory"};
+    out.push_back(SuggestedEdit::field(field, value));
+    if (in.process_twin_pointer) {
+      out.push_back(SuggestedEdit::field(*in.process_twin_pointer, value));
+    } else if (in.limit_field_pointer && in.limit_field_bytes < mib * kMiB) {
+      out.push_back(SuggestedEdit::field(*in.limit_field_pointer, value));
+    }
+  } else if (in.process_source.kind == Source::Kind::kOption && in.process_source.where == eff.config_origin) {
+    out.push_back(SuggestedEdit::option(in.process_source.name, eff.config_origin, std::to_string(mib) + "m"));
+  }
+  return out;
 }
 
 // memory-config-rejected: Flink's own error, and the smallest process size that works.
@@ -116,9 +182,17 @@ Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput&
   } else if (auto mib = smallest_accepted_process_mib(eff.config, eff.context, in.role, current_mib)) {
     f.fix = facts::RejectedByFlink::Fix::kRaiseProcessTo;
     f.accepted_process_mib = *mib;
+    f.raise = raise_process_edits(eff, in, *mib);
   } else {
     f.fix = facts::RejectedByFlink::Fix::kChangeOptions;
     f.config_origin = eff.config_origin;
+    // Named, so the warning (which has no Flink error above it) says what to change.
+    const std::string memory = role_prefix(in.role) + ".memory.", heap = role_prefix(in.role) + ".heap.";
+    for (const auto& [key, value] : eff.config.entries()) {
+      // The process size a field sets (resource.memory) is that field's, named as the fix's source.
+      if (key == process_key(in.role) && in.process_source.kind == Source::Kind::kField) continue;
+      if (key.rfind(memory, 0) == 0 || key.rfind(heap, 0) == 0) f.options.push_back(key);
+    }
   }
   return make_finding(f);
 }
@@ -128,10 +202,71 @@ Finding rule_limit_factor(const RoleInput& in, const Error& error) {
   return make_finding(facts::LimitFactorBelowOne{in.role, in.limit_factor_source, error.message});
 }
 
+// The smallest limit factor, in thousandths, whose limit Flink computes as at least `needed_mib`:
+// (int)(request x factor) MiB, checked with Flink's own arithmetic (memmodel::container_memory).
+std::optional<std::pair<std::string, int64_t>> limit_factor_for(const EffectiveConfig& eff, Role role,
+                                                                const DerivedRole& derived, int64_t needed_mib) {
+  const std::string key = "kubernetes." + role_prefix(role) + ".memory.limit-factor";
+  int64_t request_mib = derived.process_total().mebibytes();
+  if (request_mib <= 0) return std::nullopt;
+  int64_t thousandths = (needed_mib * 1000 + request_mib - 1) / request_mib;
+  for (int step = 0; step < 8; ++step, ++thousandths) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%lld.%03lld", static_cast<long long>(thousandths / 1000),
+                  static_cast<long long>(thousandths % 1000));
+    std::string value = text;
+    while (value.back() == '0') value.pop_back();
+    if (value.back() == '.') value.pop_back();
+    FlinkConfig config = eff.config;
+    config.set(key, value);
+    auto container = memmodel::container_memory(role, derived.process_total(), config, eff.context.version);
+    if (container && container->limit_mib >= needed_mib) return std::pair{value, container->limit_mib};
+  }
+  return std::nullopt;
+}
+
+// A FlinkDeployment's resources.limits.memory that makes the operator's factor (limit / request, in
+// Kubernetes quantities) give a limit of at least `needed_mib`.
+std::optional<std::pair<std::string, int64_t>> limit_field_for(const EffectiveConfig& eff, const RoleInput& in,
+                                                               const DerivedRole& derived, int64_t needed_mib) {
+  const std::string key = "kubernetes." + role_prefix(in.role) + ".memory.limit-factor";
+  if (in.request_kubernetes_milli <= 0) return std::nullopt;
+  for (int64_t mib = needed_mib; mib < needed_mib + 8; ++mib) {
+    double factor = static_cast<double>(mib * kMiB) * 1000.0 / static_cast<double>(in.request_kubernetes_milli);
+    char text[64];
+    std::snprintf(text, sizeof text, "%.17g", factor);
+    FlinkConfig config = eff.config;
+    config.set(key, text);
+    auto container = memmodel::container_memory(in.role, derived.process_total(), config, eff.context.version);
+    if (container && container->limit_mib >= needed_mib) return std::pair{std::to_string(mib) + "Mi", container->limit_mib};
+  }
+  return std::nullopt;
+}
+
 Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived,
-                                   int64_t limit_bytes, Source limit_source, const Settings& settings) {
+                                   int64_t limit_bytes, Source limit_source, const Settings& settings,
+                                   bool flink_sized) {
   facts::ProcessExceedsLimit f{.role = in.role, .derived = &derived, .limit_bytes = limit_bytes,
                                .headroom_bytes = settings.limit_headroom.bytes(), .limit = std::move(limit_source)};
+  if (flink_sized) {
+    // Only the headroom can be missing (the limit is at least the request); the factor gives it.
+    f.flink_sized = true;
+    int64_t needed_mib = (derived.process_total().bytes() / kMiB * kMiB + f.headroom_bytes + kMiB - 1) / kMiB;
+    if (!eff.context.version.at_least(1, 15)) {
+      f.version = eff.context.version.to_string();
+    } else if (in.limit_field_pointer) {
+      if (auto limit = limit_field_for(eff, in, derived, needed_mib)) {
+        f.raise_limit = SuggestedEdit::field(*in.limit_field_pointer, limit->first);
+        f.raised_limit_mib = limit->second;
+      }
+    } else if (auto factor = limit_factor_for(eff, in.role, derived, needed_mib)) {
+      f.raise_limit = SuggestedEdit::option("kubernetes." + role_prefix(in.role) + ".memory.limit-factor",
+                                            eff.config_origin, factor->first);
+      f.raised_limit_mib = factor->second;
+    }
+    return make_finding(f);
+  }
+  f.declared_limit_field = in.declared_limit_pointer;
   // Offer the other direction only when Flink accepts it.
   int64_t fitting_mib = (limit_bytes - f.headroom_bytes) / kMiB;
   if (fitting_mib > 0) {
@@ -143,6 +278,10 @@ Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& 
                accepted_without_flink_size(eff.config, eff.context, in.role, fitting_mib)) {
       f.process_instead_of_flink_size_mib = fitting_mib;
     }
+  }
+  // A file edit sets the process size unless FLINK_PROPERTIES or -D arguments override it.
+  if (in.process_source.kind == Source::Kind::kOption && in.process_source.where == eff.config_origin) {
+    f.options_file = eff.config_origin;
   }
   // Standalone sizes come from three places; say which one set this container's process size.
   if (in.process_source_named && eff.config.contains(process_key(in.role))) f.process_set_by = in.process_source;
@@ -530,7 +669,8 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     if (process_floor + settings.limit_headroom.bytes() > *limit_bytes) {
       Source limit_source = flink_sized ? Source::flink_set_limit(flink_sized->request_mib, flink_sized->limit_factor)
                                         : in.declared_limit_source;
-      out.push_back(rule_process_exceeds_limit(eff, in, *derived, *limit_bytes, std::move(limit_source), settings));
+      out.push_back(rule_process_exceeds_limit(eff, in, *derived, *limit_bytes, std::move(limit_source), settings,
+                                               flink_sized.has_value()));
     }
   }
 

@@ -345,6 +345,7 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
     if (limit && limit->ceil_value > 0) {
       in.declared_limit_bytes = limit->ceil_value;
       in.declared_limit_source = Source::container_limit(c.limit_memory->text, c.name);
+      in.declared_limit_pointer = c.limit_memory->pointer;
     } else {
       eff.notes.push_back("resources.limits.memory '" + c.limit_memory->text +
                           "' is not a positive Kubernetes quantity; judged as if there were no limit");
@@ -387,11 +388,34 @@ std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view
       continue;
     }
     for (auto& f : container_findings(w, fc, answer.configmap, settings, notes)) {
+      auto suggested = std::move(f.suggested);
       in_scope(f, who + ": ");
+      // The edits of this workload's own fields stay machine-applicable; the ConfigMap's are another object's.
+      for (auto& fix : suggested) {
+        if (std::all_of(fix.begin(), fix.end(), [](const SuggestedEdit& e) { return e.kind == SuggestedEdit::Kind::kField; })) {
+          f.suggested.push_back(std::move(fix));
+        }
+      }
       out.push_back(std::move(f));
     }
   }
   return out;
+}
+
+// Where the workload itself sets the process size of `fc` (FLINK_PROPERTIES, -D arguments), over
+// whatever the mounted file says; nullopt: the file decides it.
+static std::optional<std::string> process_size_set_by_workload(const WorkloadObject& w, const FlinkContainer& fc) {
+  const ContainerSpec& c = w.containers[fc.index];
+  const std::string key = role_prefix(fc.role) + ".memory.process.size";
+  for (const auto& [k, v] : fc.dynamic_properties) {
+    if (k == key) return std::string("its -D argument");
+  }
+  if (const std::string* properties = env_value(c, "FLINK_PROPERTIES")) {
+    for (const auto& [k, v] : parse_flink_properties(*properties)) {
+      if (k == key) return std::string("its FLINK_PROPERTIES");
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std::string_view namespace_,
@@ -421,8 +445,29 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
       }
       ++judged;
       std::string who = describe(w) + " container " + w.containers[fc.index].name + ": ";
+      std::optional<std::string> own_process = process_size_set_by_workload(w, fc);
+      const std::string of_configmap = " of ConfigMap " + cm.metadata.name;
       for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
+        auto suggested = std::move(f.suggested);
         in_scope(f, who);
+        // Edits of this ConfigMap's file stay machine-applicable; the workload's fields are another object's.
+        for (auto& fix : suggested) {
+          bool own = std::all_of(fix.begin(), fix.end(), [&](const SuggestedEdit& e) {
+            return e.kind == SuggestedEdit::Kind::kOption && e.file.size() > of_configmap.size() &&
+                   e.file.compare(e.file.size() - of_configmap.size(), of_configmap.size(), of_configmap) == 0;
+          });
+          if (!own) continue;
+          for (auto& e : fix) e.file.resize(e.file.size() - of_configmap.size());
+          f.suggested.push_back(std::move(fix));
+        }
+        // The container's own process size against its own limit and request: no ConfigMap edit changes it.
+        bool container_only = f.code == FindingCode::kProcessExceedsLimit ||
+                              f.code == FindingCode::kMemoryRequestBelowProcess ||
+                              f.code == FindingCode::kWorkloadNoMemoryLimit;
+        if (own_process && container_only) {
+          // Short: it prefixes a warning that already names the container.
+          f.outside_this_object = "the workload sets the process size (" + *own_process + "), no ConfigMap edit fixes it";
+        }
         out.push_back(std::move(f));
       }
     }

@@ -128,7 +128,7 @@ void Histogram::render(std::string& out, std::string_view name) const {
 void Metrics::record_review(const admission::ReviewOutcome& outcome, double seconds) {
   requests_.add({{"kind", bounded(outcome.kind)},
                  {"operation", bounded(outcome.operation)},
-                 {"decision", bounded(outcome.decision)}});
+                 {"decision", std::string(admission::decision_name(outcome.decision))}});
   for (const auto& code : outcome.finding_codes) findings_.add({{"code", bounded(code)}});
   duration_.observe(seconds);
 }

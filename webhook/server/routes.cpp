@@ -130,13 +130,13 @@ HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::
     // (the message is ours or a library's, never request content we echo back).
     outcome = admission::ReviewOutcome{};
     outcome.http_status = 500;
-    outcome.decision = "errored";
+    outcome.decision = admission::ReviewDecision::kErrored;
     outcome.error = std::string("handler threw: ") + e.what();
     outcome.body = error_body("internal error while deciding the review");
   } catch (...) {
     outcome = admission::ReviewOutcome{};
     outcome.http_status = 500;
-    outcome.decision = "errored";
+    outcome.decision = admission::ReviewDecision::kErrored;
     outcome.error = "handler threw a non-standard exception";
     outcome.body = error_body("internal error while deciding the review");
   }

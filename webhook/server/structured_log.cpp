@@ -110,7 +110,7 @@ void Log::error(std::string_view msg, const LogFields& fields) {
 
 void Log::review(std::string_view webhook, const admission::ReviewOutcome& o, int http_status,
                  double latency_seconds) {
-  const bool allowed = http_status == 200 && (o.decision == "allowed" || o.decision == "patched" || o.decision == "skipped");
+  const bool allowed = http_status == 200 && admission::lets_in(o.decision);
   if (level_ == LogLevel::kWarn && allowed) return;
   json::Writer w;
   w.begin_object();
@@ -124,7 +124,7 @@ void Log::review(std::string_view webhook, const admission::ReviewOutcome& o, in
   bounded_member(w, "name", o.name);
   bounded_member(w, "operation", o.operation);
   w.member("dryRun", o.dry_run);
-  bounded_member(w, "decision", o.decision);
+  w.member("decision", admission::decision_name(o.decision));
   w.key("findings").begin_array();
   std::size_t codes = 0;
   for (const auto& code : o.finding_codes) {
