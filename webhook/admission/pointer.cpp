@@ -1,13 +1,15 @@
 // JSON Pointer escaping (RFC 6901) in one place, and the dotted names people read in messages.
 #include "webhook/admission/pointer.h"
 
+#include "support/ascii_text.h"
+
 namespace memguard::admission {
 
 namespace {
 
 void append_escaped(std::string& out, std::string_view token) {
   out.push_back('/');
-  if (token.find_first_of("~/") == std::string_view::npos) {
+  if (!ascii::contains_any(token, "~/")) {
     out.append(token);  // the usual case: nothing to escape
     return;
   }
@@ -67,7 +69,7 @@ std::string Pointer::back() const {
 std::string field_path(const Pointer& pointer) {
   std::string out;
   for_each_token(pointer.encoded(), [&](const std::string& token) {
-    bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+    bool index = ascii::all_digits(token);
     // Array indices read as [i]; in our objects numeric tokens only ever appear under arrays
     // (containers), because map keys such as flinkConfiguration keys are never plain digits.
     if (index && !out.empty()) {

@@ -128,17 +128,17 @@ std::optional<Decision> gate(const admission::AdmissionRequest& request, const P
   return std::nullopt;
 }
 
-// Reports a finding the policy does not turn off, as logs, metrics and the reports list it.
-void report(const Finding& f, Action action, Decision& d) {
+// Reports a finding the policy does not turn off, as logs, metrics and (kReport) the reports list it.
+void report(const Finding& f, Action action, Detail detail, Decision& d) {
   d.finding_codes.emplace_back(finding_code_name(f.code));
-  d.findings.push_back({f.code, action, f.role, f.message()});
+  if (detail == Detail::kReport) d.findings.push_back({f.code, action, f.role, f.message()});
 }
 
 // /validate: a deny finding denies (with its full message) unless this request did not cause it
 // (update_rule.h: memory inputs unchanged, present before the update, or outside this object), when
 // it only warns and says why; a warn finding warns.
 void validate_finding(const admission::AdmissionRequest& request, const Finding& f, Action action, bool unchanged,
-                      FindingsBefore& before, std::string& not_denied, Decision& d) {
+                      Detail detail, FindingsBefore& before, std::string& not_denied, Decision& d) {
   if (action != Action::kDeny) {
     d.warnings.push_back(f.warning());
     return;
@@ -149,7 +149,7 @@ void validate_finding(const admission::AdmissionRequest& request, const Finding&
     return;
   }
   if (!d.message.empty()) d.message += '\n';
-  d.message += d.findings.back().message;  // the full message, as report() recorded it
+  d.message += detail == Detail::kReport ? d.findings.back().message : f.message();  // report() rendered it
   d.outcome = Decision::Outcome::kDenied;
 }
 
@@ -230,7 +230,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 }
 
 Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy,
-                const Counterparts* counterparts) {
+                const Counterparts* counterparts, Detail detail) {
   if (auto unjudged = gate(request, policy)) return std::move(*unjudged);
   const admission::KubeObject& object = *request.object;
   std::string namespace_(namespace_of(request, *metadata_of(object)));
@@ -258,15 +258,15 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
   for (const Finding* f : order) {
     Action action = settings.action(f->code);
     if (action == Action::kOff) continue;
-    report(*f, action, d);
+    report(*f, action, detail, d);
     if (mode == admission::Mode::kMutate) {
       mutate_finding(*f, action, settings, patched_paths, d);
     } else {
-      validate_finding(request, *f, action, unchanged, before, not_denied, d);
+      validate_finding(request, *f, action, unchanged, detail, before, not_denied, d);
       spared_denial = spared_denial || (unchanged && action == Action::kDeny);
     }
   }
-  d.notes = notes;
+  if (detail == Detail::kReport) d.notes = notes;
   for (auto& n : notes) d.warnings.push_back(std::move(n));
   if (!d.finding_codes.empty()) {
     // Each code once, in the order first reported (finding_codes keeps one per finding, for metrics).

@@ -38,6 +38,11 @@ struct Decision {
   std::vector<std::string> notes;          // informational warnings (fallbacks, unread inputs)
 };
 
+// What a caller reads besides the answer. kReport: `findings` with each one's full message and
+// `notes` (check, audit, tests); kAnswer: what the AdmissionReview answer and the log need, without
+// the texts nobody reads (a message per warn finding).
+enum class Detail { kAnswer, kReport };
+
 // The decision is three steps: the gate (requests and objects passed unjudged, or an object that
 // cannot be read), the findings for the object, and the policy applied to each finding, by
 // validate_finding (/validate) or mutate_finding (/mutate).
@@ -49,7 +54,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 // it mounts, a ConfigMap against the workloads mounting it. nullptr: no lookups (workloads are then
 // allowed with a warning that their ConfigMap was not checked).
 Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy,
-                const Counterparts* counterparts);
+                const Counterparts* counterparts, Detail detail = Detail::kReport);
 
 // Findings for an object, before the policy (the `check` command's view).
 std::vector<Finding> findings_for(const admission::KubeObject& object, const Settings& settings,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "memmodel/derivation.h"
+#include "support/size_text.h"  // kMiB
 #include "webhook/admission/objects.h"
 #include "webhook/engine/finding.h"
 #include "webhook/engine/finding_texts.h"
@@ -77,7 +78,6 @@ std::optional<admission::PatchOperation> set_config_option(const EffectiveConfig
 // Display helpers shared by builders and rules.
 std::string role_prefix(memmodel::Role role);  // "jobmanager" / "taskmanager" (memmodel::role_title for "JobManager")
 // "4096 MiB", "1430.5 MiB", "512 bytes": sizes as people compare them with Kubernetes limits.
-inline constexpr int64_t kMiB = int64_t{1} << 20;
 std::string format_mib(int64_t bytes);
 
 }  // namespace memguard::engine

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "memmodel/quantity.h"
+#include "support/ascii_text.h"
 #include "webhook/engine/effective_config.h"
 
 namespace memguard::engine {
@@ -16,12 +17,6 @@ namespace {
 using admission::FieldText;
 using admission::field_path;
 using memmodel::Role;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // What Kubernetes reads in `text`, for messages: "2.048 bytes", "2048 MiB"; "" when it cannot.
 std::string kubernetes_reading(std::string_view text) {
@@ -41,13 +36,13 @@ std::string kubernetes_reading(std::string_view text) {
 std::optional<std::string> unambiguous_text(std::string_view text, const memmodel::OperatorMemory& parsed) {
   if (!parsed.parsed_by_flink) return std::nullopt;
   size_t i = 0;
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && ascii::is_space(text[i])) ++i;
   size_t digits_start = i;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && ascii::is_digit(text[i])) ++i;
   std::string digits(text.substr(digits_start, i - digits_start));
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  std::string unit = lower(text.substr(i));
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
+  while (i < text.size() && ascii::is_space(text[i])) ++i;
+  std::string unit = ascii::lower(text.substr(i));
+  while (!unit.empty() && ascii::is_space(unit.back())) unit.pop_back();
   // Leading zeros are harmless to both parsers, but canonical text is kinder to diffs.
   while (digits.size() > 1 && digits[0] == '0') digits.erase(0, 1);
   if (digits.empty()) return std::nullopt;

@@ -49,7 +49,7 @@ admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view bo
     out.operation = request->operation;
     out.dry_run = request->dry_run;
 
-    Decision decision = decide(*request, mode, policy, counterparts);
+    Decision decision = decide(*request, mode, policy, counterparts, Detail::kAnswer);
     admission::AdmissionResponse response = admission::AdmissionResponse::allowed();
     switch (decision.outcome) {
       case Decision::Outcome::kDenied: response = admission::AdmissionResponse::denied(decision.message); break;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "memmodel/input_limits.h"
+#include "support/ascii_text.h"
 #include "memmodel/quantity.h"
 #include "webhook/engine/rules.h"
 
@@ -20,13 +21,6 @@ using admission::ContainerSpec;
 using admission::WorkloadObject;
 using memmodel::Role;
 
-std::string trim(std::string_view text) {
-  size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
-}
-
 // Tokens of command + args; an element such as `bash -c "kubernetes-taskmanager.sh -Dk=v"` is split
 // on whitespace so the role word and -D options inside a shell line are seen too.
 std::vector<std::string> tokens(const ContainerSpec& c) {
@@ -34,9 +28,9 @@ std::vector<std::string> tokens(const ContainerSpec& c) {
   auto split = [&](const std::string& element) {
     size_t i = 0;
     while (i < element.size()) {
-      while (i < element.size() && std::isspace(static_cast<unsigned char>(element[i]))) ++i;
+      while (i < element.size() && ascii::is_space(element[i])) ++i;
       size_t start = i;
-      while (i < element.size() && !std::isspace(static_cast<unsigned char>(element[i]))) ++i;
+      while (i < element.size() && !ascii::is_space(element[i])) ++i;
       if (i > start) {
         std::string token = element.substr(start, i - start);
         // Shell quoting around a whole word ('-Dk=v', "taskmanager").
@@ -220,7 +214,7 @@ std::vector<std::pair<std::string, std::string>> parse_flink_properties(std::str
   while (start <= text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    std::string line = trim(text.substr(start, end - start));
+    std::string line(ascii::trim(text.substr(start, end - start)));
     start = end + 1;
     if (line.empty() || line[0] == '#') continue;
     size_t colon = line.find(": ");
@@ -228,8 +222,8 @@ std::vector<std::pair<std::string, std::string>> parse_flink_properties(std::str
       if (line.back() != ':') continue;  // not `key: value`: Flink skips the line
       colon = line.size() - 1;
     }
-    std::string key = trim(std::string_view(line).substr(0, colon));
-    std::string value = colon + 1 < line.size() ? trim(std::string_view(line).substr(colon + 1)) : "";
+    std::string key(ascii::trim(std::string_view(line).substr(0, colon)));
+    std::string value(colon + 1 < line.size() ? ascii::trim(std::string_view(line).substr(colon + 1)) : "");
     if (key.empty()) continue;
     out.emplace_back(std::move(key), std::move(value));
   }
