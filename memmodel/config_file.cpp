@@ -43,6 +43,24 @@ Unexpected key_error(size_t bytes) {
                      std::to_string(kMaxConfigKeyBytes) + " bytes per option key");
 }
 
+}  // namespace
+
+std::vector<std::string> ignored_lines(const ParsedConfigFile& parsed) {
+  std::vector<std::string> out;
+  if (parsed.key_behind_byte_order_mark) {
+    out.push_back("line 1: starts with a UTF-8 byte order mark, which Flink's reader keeps as part of the first key, "
+                  "so Flink does not read " + *parsed.key_behind_byte_order_mark + " (save the file without the mark)");
+  }
+  for (const auto& line : parsed.skipped_lines) out.push_back(line);
+  if (parsed.skipped_line_count > parsed.skipped_lines.size()) {
+    out.push_back("... and " + std::to_string(parsed.skipped_line_count - parsed.skipped_lines.size()) +
+                  " more skipped lines");
+  }
+  return out;
+}
+
+namespace {
+
 // Linear in the text: each line is looked at once and set in O(log n).
 Expected<ParsedConfigFile> parse_legacy(std::string_view text) {
   ParsedConfigFile out;
@@ -81,6 +99,7 @@ Expected<ParsedConfigFile> parse_legacy(std::string_view text) {
       continue;
     }
     if (key.size() > kMaxConfigKeyBytes) return key_error(key.size());
+    if (line_no == 1 && key.substr(0, 3) == "\xEF\xBB\xBF") out.key_behind_byte_order_mark = std::string(key.substr(3));
     if (out.config.set(std::string(key), std::string(value)) && out.config.size() > kMaxConfigEntries) {
       return entries_error();
     }

@@ -63,9 +63,15 @@ struct ParsedConfigFile {
   // Legacy format: lines Flink would skip with a WARN, counted, and the first few described.
   std::vector<std::string> skipped_lines;
   size_t skipped_line_count = 0;
+  // Legacy format: the first line's key as written after a UTF-8 byte order mark. Java's reader keeps
+  // the mark in the key, so Flink does not read this option (nor do we); callers tell the user.
+  std::optional<std::string> key_behind_byte_order_mark;
 };
 inline constexpr size_t kMaxSkippedLineMessages = 100;
 [[nodiscard]] Expected<ParsedConfigFile> parse_config_file(std::string_view text, ConfigFileFormat format);
+// What Flink ignores in a parsed file, one line each, never with a value: "line 1: starts with a
+// UTF-8 byte order mark ...", "line 3: not a key-value pair ...", "... and 7 more skipped lines".
+std::vector<std::string> ignored_lines(const ParsedConfigFile& parsed);
 
 // Chooses the format from a file name (`config.yaml` vs anything else) the way Flink does.
 ConfigFileFormat config_file_format_for(std::string_view file_name);

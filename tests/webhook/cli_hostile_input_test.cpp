@@ -108,7 +108,7 @@ TEST_CASE("check reports an unreadable file as its own error and still judges ev
   CHECK(contains(r.out, dir.string() + "/dangling.yaml: errored\n  error: cannot read: No such file or directory"));
   CHECK(contains(r.out, dir.string() + "/pipe.yaml: errored\n  error: not a regular file"));
   CHECK(contains(r.out, dir.string() + "/values.yaml:1: skipped: no kind"));
-  CHECK(contains(r.out, "3 judged: 3 denied, 2 with warnings, 3 unreadable, 1 document(s) skipped"));
+  CHECK(contains(r.out, "3 judged: 3 denied, 3 with warnings, 3 unreadable, 1 document(s) skipped"));
 
   CliRun json = run("check --output json -f '" + dir.string() + "' -f /nonexistent/k8s.yaml");
   CHECK(json.exit_code == 2);

@@ -75,8 +75,26 @@ TEST_CASE("Native ConfigMaps map legacy heap keys onto the process size, standal
   CHECK(standalone.context.legacy_heap == memguard::memmodel::LegacyHeapTarget::kDeploymentDefault);
 }
 
-TEST_CASE("Skipped legacy lines are counted, never quoted", "[engine][configmap]") {
+TEST_CASE("Skipped legacy lines are named by line number and counted beyond three but never quoted",
+          "[engine][configmap]") {
   auto eff = build_configmap(configmap("s3.secret-key:do-not-log-me\ntaskmanager.memory.process.size: 1728m\n", std::nullopt));
   REQUIRE(eff.notes.size() == 1);
-  CHECK(eff.notes[0] == "data.flink-conf.yaml: 1 line(s) are not 'key: value' and are skipped by Flink");
+  CHECK(eff.notes[0] == "data.flink-conf.yaml: line 1: not a key-value pair (missing space after ':'?)");
+  auto many = build_configmap(configmap("a:1\nb: 2\nc:3\nd:4\ne:5\nf:6\n", std::nullopt));
+  CHECK(many.notes == std::vector<std::string>{
+                          "data.flink-conf.yaml: line 1: not a key-value pair (missing space after ':'?)",
+                          "data.flink-conf.yaml: line 3: not a key-value pair (missing space after ':'?)",
+                          "data.flink-conf.yaml: line 4: not a key-value pair (missing space after ':'?)",
+                          "data.flink-conf.yaml: 2 more line(s) are not 'key: value' and are skipped by Flink"});
+}
+
+TEST_CASE("A byte order mark that hides the first key from Flink is noted with the key", "[engine][configmap]") {
+  auto eff = build_configmap(
+      configmap("\xEF\xBB\xBFtaskmanager.memory.process.size: 1728m\njobmanager.memory.process.size: 1600m\n", std::nullopt));
+  REQUIRE(eff.notes.size() == 1);
+  CHECK(eff.notes[0] == "data.flink-conf.yaml: line 1: starts with a UTF-8 byte order mark, which Flink's reader keeps "
+                        "as part of the first key, so Flink does not read taskmanager.memory.process.size (save the "
+                        "file without the mark)");
+  // As Flink: the option is not set.
+  CHECK_FALSE(eff.config.contains("taskmanager.memory.process.size"));
 }

@@ -61,6 +61,22 @@ TEST_CASE("A memory configuration Flink rejects is denied with Flink's reason an
   CHECK(a.audit.at("findings") == "memory-config-rejected");
 }
 
+TEST_CASE("The audit annotation names each finding code once while metrics count each finding", "[engine][decide]") {
+  std::string body = replace_once(read_fixture("fd-memory-config-rejected.json"), "\"4096Mi\"", "\"500Mi\"");
+  Answer a = review(Mode::kValidate, body);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"memory-config-rejected", "memory-config-rejected"});
+  CHECK(a.audit.at("findings") == "memory-config-rejected");
+}
+
+TEST_CASE("An unreadable resource.memory is one denial for its role and not a second from Flink", "[engine][decide]") {
+  std::string body = replace_once(read_fixture("fd-memory-config-rejected.json"), "\"500Mi\"", "\"lots\"");
+  Answer a = review(Mode::kValidate, body);
+  CHECK_FALSE(a.allowed);
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"memory-config-rejected"});
+  CHECK_THAT(a.message, Catch::Contains("spec.jobManager.resource.memory: 'lots' is not a memory size"));
+  CHECK_THAT(a.message, !Catch::Contains("Flink rejects"));
+}
+
 TEST_CASE("The suggested fix for a rejected configuration is accepted", "[engine][decide]") {
   std::string body = replace_once(read_fixture("fd-memory-config-rejected.json"), "\"500Mi\"", "\"577Mi\"");
   CHECK(review(Mode::kValidate, body).allowed);
@@ -405,7 +421,7 @@ TEST_CASE("Sensitive configuration values never reach a response", "[engine][dec
   CHECK_FALSE(twice_answer.allowed);  // the rejected memory options are reported, the secret is not
   CHECK(any_contains(twice_answer.warnings, "'s3.secret-key' is set twice"));
   Answer line_answer = review(Mode::kValidate, broken_line);
-  CHECK_THAT(line_answer.outcome.body, Catch::Contains("data.flink-conf.yaml: 1 line(s) are not 'key: value'"));
+  CHECK_THAT(line_answer.outcome.body, Catch::Contains("data.flink-conf.yaml: line 6: not a key-value pair"));
   for (const std::string& body : {twice, broken_line, read_fixture("fd-valid.json"),
                                   read_fixture("fd-memory-config-rejected.json"),
                                   read_fixture("cm-process-exceeds-limit.json")}) {

@@ -54,6 +54,16 @@ TEST_CASE("A flinkConfiguration key spelled both flat and nested is noted once",
   CHECK(value(eff, "taskmanager.numberOfTaskSlots") == "2");
 }
 
+TEST_CASE("A plain duplicate flinkConfiguration key is noted as a duplicate key and not as flat and nested",
+          "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.numberOfTaskSlots":"2",
+    "taskmanager.numberOfTaskSlots":"4"}})");
+  REQUIRE(eff.notes.size() == 1);
+  CHECK(eff.notes[0] == "spec.flinkConfiguration: 'taskmanager.numberOfTaskSlots' is a duplicate key; judged with its "
+                        "last value, and tools that read the manifest strictly reject it");
+  CHECK(value(eff, "taskmanager.numberOfTaskSlots") == "4");
+}
+
 TEST_CASE("Without resource memory, the flinkConfiguration process size stands", "[engine][flinkdeployment]") {
   auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.memory.process.size":"3g"},
     "taskManager":{"resource":{"cpu":2}}})");

@@ -75,7 +75,8 @@ TEST_CASE("The outcome carries what the server logs", "[engine][handler]") {
   CHECK(a.outcome.name == "flink-config");
   CHECK(a.outcome.operation == "CREATE");
   CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kDenied);
-  CHECK(a.outcome.finding_codes == std::vector<std::string>{"process-exceeds-limit", "heap-backend-managed-memory"});
+  // No state backend configured: a note, not heap-backend-managed-memory.
+  CHECK(a.outcome.finding_codes == std::vector<std::string>{"process-exceeds-limit"});
 }
 
 namespace {

@@ -117,6 +117,24 @@ TEST_CASE("memory reads config files, and -D overrides them", "[webhook][cli][me
   CHECK(quoted.exit_code == 1);  // the legacy parser keeps the quotes, so Flink rejects the size
 }
 
+TEST_CASE("memory lists the flink-conf.yaml lines Flink ignores by line number and a byte order mark",
+          "[webhook][cli][memory]") {
+  const std::string conf = temp_file("bom-flink-conf.yaml",
+                                     "\xEF\xBB\xBFtaskmanager.numberOfTaskSlots: 2\n"
+                                     "taskmanager.memory.process.size: 1728m\n"
+                                     "s3.secret-key:do-not-print-me\n");
+  Run r = run("memory --role taskmanager -f '" + conf + "'");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Ignored by Flink:\n  " + conf +
+                                    ": line 1: starts with a UTF-8 byte order mark, which Flink's reader keeps as part "
+                                    "of the first key, so Flink does not read taskmanager.numberOfTaskSlots"));
+  CHECK_THAT(r.out, Catch::Contains(conf + ": line 3: not a key-value pair (missing space after ':'?)"));
+  CHECK_THAT(r.out, !Catch::Contains("do-not-print-me"));
+  CHECK_THAT(r.out, Catch::Contains("task slots 1"));  // as Flink: the hidden key is not read
+  Run json = run("memory --role taskmanager --output json -f '" + conf + "'");
+  CHECK_THAT(json.out, Catch::Contains("\"fileNotes\":[\"" + conf + ": line 1: starts with a UTF-8 byte order mark"));
+}
+
 TEST_CASE("memory exits 1 when Flink would reject and 2 for bad usage", "[webhook][cli][memory]") {
   Run rejected = run("memory --role taskmanager -D taskmanager.memory.process.size=700m");
   CHECK(rejected.exit_code == 1);

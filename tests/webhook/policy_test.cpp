@@ -75,6 +75,35 @@ namespaces:
   CHECK(p->settings_for("elsewhere").tuning);
 }
 
+TEST_CASE("Namespace overrides take the prefix syntax of excluded-namespaces and the most specific wins",
+          "[engine][policy]") {
+  auto p = parse_policy(R"(
+excluded-namespaces: ["team-*"]
+namespaces:
+  "team-*":
+    findings: {memory-config-rejected: warn, jvm-overhead-below-default: off}
+  "team-data-*":
+    findings: {memory-config-rejected: off}
+  team-data-prod:
+    findings: {memory-config-rejected: deny}
+)");
+  REQUIRE(p);
+  // The same pattern matches the same namespaces in both places.
+  for (const char* ns : {"team-a", "team-", "team-data-x"}) {
+    CAPTURE(ns);
+    CHECK(p->excluded(ns));
+    CHECK(p->settings_for(ns).action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+  }
+  CHECK_FALSE(p->excluded("team"));
+  CHECK(p->settings_for("team").action(FindingCode::kJvmOverheadBelowDefault) == Action::kWarn);
+  CHECK(p->settings_for("team-a").action(FindingCode::kMemoryConfigRejected) == Action::kWarn);
+  // A longer prefix overrides a shorter one; an exact name overrides both; what it leaves is inherited.
+  CHECK(p->settings_for("team-data-x").action(FindingCode::kMemoryConfigRejected) == Action::kOff);
+  Settings prod = p->settings_for("team-data-prod");
+  CHECK(prod.action(FindingCode::kMemoryConfigRejected) == Action::kDeny);
+  CHECK(prod.action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+}
+
 TEST_CASE("An empty policy file is the default policy", "[engine][policy]") {
   auto p = parse_policy("");
   REQUIRE(p);

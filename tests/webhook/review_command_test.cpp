@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/webhook/cli_test_support.h"
+
 namespace {
 struct Run {
   int status = -1;
@@ -78,4 +80,13 @@ TEST_CASE("review exits 2 for unreadable input, a bad policy, or bad usage", "[c
   CHECK(run("< /dev/null").status == 2);
   CHECK(run("--policy /tmp/memguard-no-such-policy.yaml < " + fixture("fd-valid.json")).status == 2);
   CHECK(run("--frobnicate").status == 2);
+}
+
+TEST_CASE("review names the option it does not know or that lacks its value", "[cli][review]") {
+  auto bogus = memguard::testing::run_cli("review --bogus < /dev/null", memguard::testing::Stderr::kMerge);
+  CHECK(bogus.exit_code == 2);
+  CHECK_THAT(bogus.out, Catch::StartsWith("flink-memguard review: unknown option '--bogus'\n\nusage: flink-memguard review"));
+  auto missing = memguard::testing::run_cli("review --policy", memguard::testing::Stderr::kMerge);
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.out, Catch::StartsWith("flink-memguard review: --policy needs a value"));
 }

@@ -12,10 +12,12 @@ using memguard::memmodel::Role;
 
 TEST_CASE("The state backend follows each version's key and default", "[engine][rules]") {
   FlinkVersion v1_16{1, 16, 0}, v1_20{1, 20, 0}, v2_0{2, 0, 0};
-  CHECK(state_backend(FlinkConfig{}, v1_20) == StateBackend::kHeap);
+  // Nothing configured is not hashmap: the job may choose its backend in code.
+  CHECK(state_backend(FlinkConfig{}, v1_20) == StateBackend::kNotConfigured);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "hashmap"}}, v1_20) == StateBackend::kHeap);
   CHECK(state_backend(FlinkConfig{{"state.backend.type", "RocksDB"}}, v1_20) == StateBackend::kRocksdb);
   // Before 1.17 only state.backend exists; state.backend.type is an unknown key.
-  CHECK(state_backend(FlinkConfig{{"state.backend.type", "rocksdb"}}, v1_16) == StateBackend::kHeap);
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "rocksdb"}}, v1_16) == StateBackend::kNotConfigured);
   CHECK(state_backend(FlinkConfig{{"state.backend", "rocksdb"}}, v1_16) == StateBackend::kRocksdb);
   // The deprecated key still works as a fallback, but the new key wins.
   CHECK(state_backend(FlinkConfig{{"state.backend", "rocksdb"}}, v1_20) == StateBackend::kRocksdb);

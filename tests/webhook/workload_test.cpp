@@ -156,6 +156,15 @@ TEST_CASE("a workload whose limit holds the process is allowed, and warnings nam
     CHECK(has(d, "memory-request-below-process"));
     CHECK_FALSE(has(d, "process-exceeds-limit"));
   }
+  SECTION("request and limit both below the process size: both reported at once") {
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("jobmanager", R"("args":["jobmanager"],)" + limits("1Gi", "1Gi")))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kDenied);
+    CHECK(has(d, "process-exceeds-limit"));
+    CHECK(has(d, "memory-request-below-process"));
+    CHECK(any_warning_contains(d, "set resources.requests.memory to 1600Mi"));
+  }
 }
 
 TEST_CASE("the Flink role comes from the arguments, then the container name, then the component label",

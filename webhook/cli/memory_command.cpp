@@ -126,7 +126,8 @@ Expected<CommandLine> parse_command_line(Args args) {
 // Flink configuration files are a few KiB; this bounds what a wrong path (a log, /dev/zero) costs.
 constexpr size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
 
-Expected<FlinkConfig> load_config(const CommandLine& cl) {
+// `notes` gets what Flink ignores in each file ("flink-conf.yaml: line 3: not a key-value pair ...").
+Expected<FlinkConfig> load_config(const CommandLine& cl, std::vector<std::string>& notes) {
   FlinkConfig config;
   for (const std::string& file : cl.files) {
     auto input = read_input(file, kMaxConfigFileBytes);
@@ -141,6 +142,7 @@ Expected<FlinkConfig> load_config(const CommandLine& cl) {
     }
     auto parsed = parse_config_file(input->text, config_file_format_for(file));
     if (!parsed) return make_error(parsed.error().code, file + ": " + parsed.error().message);
+    for (const auto& line : ignored_lines(*parsed)) notes.push_back(file + ": " + line);
     config.merge(parsed->config);
   }
   FlinkConfig dynamic;
@@ -248,7 +250,8 @@ int memory_command(Args args) {
   if (cl->batch) {
     return run_batch(std::cin, std::cout) ? kOk : kUsage;
   }
-  auto config = load_config(*cl);
+  std::vector<std::string> file_notes;
+  auto config = load_config(*cl, file_notes);
   if (!config) {
     std::fprintf(stderr, "flink-memguard memory: %s\n", config.error().message.c_str());
     return kUsage;
@@ -267,9 +270,14 @@ int memory_command(Args args) {
     const std::string out =
         cl->output == CommandLine::Output::kSvg ? render_svg(rows, version) : render_html(rows, version);
     std::fwrite(out.data(), 1, out.size(), stdout);
+    // The picture has no place for them: the lines Flink ignores go to stderr.
+    for (const auto& note : file_notes) std::fprintf(stderr, "flink-memguard memory: note: %s\n", note.c_str());
   } else if (cl->output == CommandLine::Output::kJson) {
     json::Writer w;
     w.begin_object().member("flinkVersion", cl->context.version.to_string()).member("ok", all_ok);
+    w.key("fileNotes").begin_array();
+    for (const auto& note : file_notes) w.string(note);
+    w.end_array();
     for (const auto& r : reports) write_json_role(w, r, *config, cl->context.version);
     w.end_object();
     std::printf("%s\n", w.str().c_str());
@@ -280,6 +288,8 @@ int memory_command(Args args) {
       if (!out.empty()) out += "\n";
       out += render_table(r, *config, cl->context.version, style);
     }
+    if (!file_notes.empty()) out += "\nIgnored by Flink:\n";
+    for (const auto& note : file_notes) out += "  " + note + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   }
   return all_ok ? kOk : kRejected;

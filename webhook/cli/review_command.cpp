@@ -122,7 +122,10 @@ int review_command(Args args) {
     } else if (a == "--with" && i + 1 < args.size()) {
       with.emplace_back(args[++i]);
     } else {
-      std::fputs(kUsage, stderr);
+      // Name what was wrong before the usage: an unknown option, or one missing its value.
+      bool needs_value = a == "--policy" || a == "-f" || a == "--with";
+      std::string what = needs_value ? std::string(a) + " needs a value" : "unknown option '" + std::string(a) + "'";
+      std::fprintf(stderr, "flink-memguard review: %s\n\n%s", what.c_str(), kUsage);
       return 2;
     }
   }

@@ -76,10 +76,15 @@ EffectiveConfig build_configmap(const admission::ConfigMapObject& object) {
     return eff;
   }
   eff.config = std::move(parsed->config);
-  if (parsed->skipped_line_count > 0) {
-    // The lines themselves may hold secrets; their count is enough to go and look.
-    eff.notes.push_back(eff.config_origin + ": " + std::to_string(parsed->skipped_line_count) +
-                        " line(s) are not 'key: value' and are skipped by Flink");
+  // What Flink ignores, by line number and never with the content (which may hold a secret); a few
+  // lines are named, so a file of bad lines cannot make a response of megabytes.
+  constexpr size_t kNamedLines = 3;
+  auto lines = memmodel::ignored_lines(*parsed);
+  for (size_t i = 0; i < lines.size() && i < kNamedLines; ++i) eff.notes.push_back(eff.config_origin + ": " + lines[i]);
+  if (lines.size() > kNamedLines) {
+    size_t named_skipped = kNamedLines - (parsed->key_behind_byte_order_mark ? 1 : 0);
+    eff.notes.push_back(eff.config_origin + ": " + std::to_string(parsed->skipped_line_count - named_skipped) +
+                        " more line(s) are not 'key: value' and are skipped by Flink");
   }
 
   // Native Kubernetes (the client's flink-config-<cluster-id>): legacy heap keys map onto the process

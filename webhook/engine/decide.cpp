@@ -268,7 +268,14 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
   }
   if (detail == Detail::kReport) d.notes = notes;
   for (auto& n : notes) d.warnings.push_back(std::move(n));
-  if (!d.finding_codes.empty()) d.audit_annotations.emplace_back("findings", join(d.finding_codes, ","));
+  if (!d.finding_codes.empty()) {
+    // Each code once, in the order first reported (finding_codes keeps one per finding, for metrics).
+    std::vector<std::string> codes;
+    for (const auto& code : d.finding_codes) {
+      if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
+    }
+    d.audit_annotations.emplace_back("findings", join(codes, ","));
+  }
   if (spared_denial) d.audit_annotations.emplace_back("not-denied", "memory settings unchanged by this update");
   if (!not_denied.empty()) d.audit_annotations.emplace_back("not-denied", not_denied);
   return d;

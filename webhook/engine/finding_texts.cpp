@@ -145,6 +145,21 @@ FindingParts text(const facts::RejectedByFlink& f) {
   }
   std::string flink_error = f.flink_error;
   if (!flink_error.empty() && flink_error.back() != '.') flink_error += '.';
+  if (f.process_key_from_field) {
+    // Flink names the process size by its key ("configured Total Process Memory (jobmanager.memory.
+    // process.size)", "increase jobmanager.memory.process.size"); the user wrote resource.memory.
+    const std::string key = role_prefix(f.role) + ".memory.process.size";
+    const std::string field = describe(f.process);
+    std::string out;
+    size_t from = 0;
+    for (size_t at = flink_error.find(key); at != std::string::npos; at = flink_error.find(key, from)) {
+      size_t end = at + key.size();
+      bool in_parentheses = at > 0 && flink_error[at - 1] == '(' && end < flink_error.size() && flink_error[end] == ')';
+      out.append(flink_error, from, end - from).append(in_parentheses ? ", from " + field : " (from " + field + ")");
+      from = end;
+    }
+    flink_error = out.append(flink_error, from, std::string::npos);
+  }
   p.problem = "Flink rejects this memory configuration";
   p.consequence = ", so " + consequence + ": " + flink_error;
   std::string options;
@@ -293,6 +308,26 @@ FindingParts text(const facts::ProcessSizeNotWholeMib& f) {
   p.brief = "process size " + format_mib(f.process_bytes) + " is not a whole MiB; the container gets " +
             std::to_string(floor_mib) + "Mi";
   p.brief_fix = "use " + size_in(f.process, floor_mib);
+  if (!f.sizing_keys.empty()) {
+    // Derived from other options: configure the process size (the container size) instead of them.
+    std::string keys;
+    for (const auto& key : f.sizing_keys) keys += (keys.empty() ? "" : " and ") + key;
+    if (f.process_size_instead) {
+      const Source& to = *f.process_size_instead;
+      std::string size = size_in(to, floor_mib);
+      if (to.kind == Source::Kind::kField) {
+        p.fix = "set " + to.name + ": " + size + " and remove " + keys + " from " + f.process.where;
+        p.brief_fix = "set " + to.name + ": " + size + " and remove " + keys;
+      } else {
+        p.fix = "replace " + keys + " with " + to.name + ": " + size + " in " + f.process.where;
+        p.brief_fix = "write " + to.name + ": " + size + " instead";
+      }
+    } else {
+      p.fix = "configure the process size (" + role_prefix(f.role) + ".memory.process.size) instead of " + keys +
+              ", as a whole MiB";
+      p.brief_fix = "configure the process size instead";
+    }
+  }
   if (f.patched) p.applied = field + ": rounded down to " + size_in(f.process, floor_mib) + ", the container size Flink creates";
   return p;
 }
@@ -326,7 +361,7 @@ FindingParts text(const facts::HeapBackendManagedMemory& f) {
   FindingParts p;
   std::string managed = format_mib(f.derived->taskmanager->managed.size.bytes());
   p.subject = "TaskManager";
-  p.problem = "the heap (hashmap) state backend in streaming mode does not use managed memory";
+  p.problem = "the heap state backend (" + f.backend_setting + ") in streaming mode does not use managed memory";
   p.consequence = ", so " + managed + " of the container stay unused (" + breakdown(*f.derived) + ").";
   p.fix = "set taskmanager.memory.managed.size: 0 to give it to the task heap (unless the job runs Python UDFs, "
           "which use managed memory)";

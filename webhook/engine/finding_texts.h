@@ -92,6 +92,9 @@ struct RejectedByFlink {
   std::vector<std::string> options{};  // kChangeOptions: the role's memory options that are set
   // kRaiseProcessTo as edits: the process size, and a memory limit it would pass (empty: none we can write).
   SuggestedFix raise{};
+  // The process size Flink names by its key was written there from `process` (a FlinkDeployment's
+  // resource.memory): Flink's error is worded with both.
+  bool process_key_from_field = false;
 };
 // memory-config-rejected: the operator cannot read a memory field.
 struct FieldNotAMemorySize {
@@ -150,6 +153,10 @@ struct ProcessSizeNotWholeMib {
   Source process;
   int64_t process_bytes = 0;
   bool patched = false;  // the fix rounds it down
+  // No process size configured: `process` names the options Flink derives it from (sizing_keys),
+  // and the fix configures the process size here instead of them (nullopt: Flink rejects that).
+  std::vector<std::string> sizing_keys{};
+  std::optional<Source> process_size_instead{};
 };
 struct RocksdbUnmanagedMemory {
   static constexpr FindingCode kCode = FindingCode::kRocksdbUnmanagedMemory;
@@ -167,6 +174,7 @@ struct HeapBackendManagedMemory {
   static constexpr Role role = Role::kTaskManager;
   const DerivedMemory* derived = nullptr;
   bool patched = false;  // the tuning fix sets the managed size to 0
+  std::string backend_setting{};  // where the configuration names it: "state.backend.type: hashmap"
 };
 struct JvmOverheadBelowDefault {
   static constexpr FindingCode kCode = FindingCode::kJvmOverheadBelowDefault;

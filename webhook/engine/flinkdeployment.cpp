@@ -2,6 +2,7 @@
 // (FlinkConfigBuilder): flattened spec.flinkConfiguration first, then each role's resource.memory or
 // resources requests/limits overwrite *.memory.process.size (Flink units first, Kubernetes quantity
 // as fallback) and the limit factor (limit / request, in Kubernetes units).
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -106,16 +107,28 @@ class Builder {
     // are named; the rest are counted, so thousands of them cannot make a response of megabytes.
     constexpr size_t kNamedDuplicates = 10;
     size_t duplicates = 0;
-    for (const auto& entry : object_.flink_configuration) {
+    const auto& entries = object_.flink_configuration;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const auto& entry = entries[i];
       if (eff_.config.set(entry.key, entry.text)) continue;
-      if (++duplicates <= kNamedDuplicates) {
+      if (++duplicates > kNamedDuplicates) continue;
+      // The earlier spelling: the same key twice in one mapping is a duplicate key; a flat and a
+      // nested spelling of one option are two keys the operator flattens onto each other.
+      auto earlier = std::find_if(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(i),
+                                  [&](const admission::FlinkConfigurationEntry& e) { return e.key == entry.key; });
+      bool same_spelling = earlier != entries.begin() + static_cast<std::ptrdiff_t>(i) &&
+                           earlier->pointer == entry.pointer;
+      if (same_spelling) {
+        eff_.notes.push_back("spec.flinkConfiguration: '" + entry.key + "' is a duplicate key; judged with its last "
+                             "value, and tools that read the manifest strictly reject it");
+      } else {
         eff_.notes.push_back("spec.flinkConfiguration: '" + entry.key +
                              "' is set twice (flat and nested); which one the operator uses is undefined");
       }
     }
     if (duplicates > kNamedDuplicates) {
       eff_.notes.push_back("spec.flinkConfiguration: " + std::to_string(duplicates - kNamedDuplicates) +
-                           " more keys are set twice (flat and nested)");
+                           " more keys are set twice");
     }
   }
 
@@ -196,10 +209,13 @@ class Builder {
     }
     bool memory_field_set = resources_used ? (r.request_memory || r.limit_memory) : r.resource_memory.has_value();
     if (!process && !memory_field_set) check_validator_derivation(role, base);
+    for (const auto& found : spec.pod_template) add_pod_template_finding(role, found, base);
+    // A memory field the operator cannot read is its own finding: deriving the role without it would
+    // report Flink's missing-size error as a second denial for the same mistake.
+    if (!process && memory_field_set) return;
     if (!in.limit_factor_source && eff_.config.contains(factor_key)) {
       in.limit_factor_source = Source::option(factor_key, "spec.flinkConfiguration");
     }
-    for (const auto& found : spec.pod_template) add_pod_template_finding(role, found, base);
     eff_.roles.push_back(std::move(in));
   }
 

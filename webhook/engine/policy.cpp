@@ -1,6 +1,7 @@
 // Policy parsing (yaml-cpp) into plain values, with errors that name the offending key.
 #include "webhook/engine/policy.h"
 
+#include <algorithm>
 #include <yaml-cpp/yaml.h>
 
 #include "memmodel/yaml_limits.h"
@@ -198,22 +199,38 @@ Expected<Policy> parse_onto(Policy policy, std::string_view yaml_text) {
 
 }  // namespace
 
-bool Policy::excluded(std::string_view namespace_) const {
-  for (const auto& pattern : excluded_namespaces) {
-    if (!pattern.empty() && pattern.back() == '*') {
-      if (namespace_.substr(0, pattern.size() - 1) == std::string_view(pattern).substr(0, pattern.size() - 1)) {
-        return true;
-      }
-    } else if (pattern == namespace_) {
-      return true;
-    }
+namespace {
+
+// An exact name, or a prefix ending in '*' ("team-*" matches "team-a" and "team-").
+bool namespace_matches(std::string_view pattern, std::string_view namespace_) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    return namespace_.substr(0, pattern.size()) == pattern;
   }
-  return false;
+  return pattern == namespace_;
+}
+
+}  // namespace
+
+bool Policy::excluded(std::string_view namespace_) const {
+  return std::any_of(excluded_namespaces.begin(), excluded_namespaces.end(),
+                     [&](const std::string& pattern) { return namespace_matches(pattern, namespace_); });
 }
 
 Settings Policy::settings_for(std::string_view namespace_) const {
   Settings settings = defaults;
-  if (auto it = namespaces.find(namespace_); it != namespaces.end()) apply(it->second, settings);
+  // Every matching entry, the least specific first: prefixes by length, then the exact name.
+  std::vector<const std::pair<const std::string, SettingsOverride>*> matching;
+  for (const auto& entry : namespaces) {
+    if (namespace_matches(entry.first, namespace_)) matching.push_back(&entry);
+  }
+  auto specificity = [](const std::string& pattern) {
+    bool prefix = !pattern.empty() && pattern.back() == '*';
+    return prefix ? pattern.size() - 1 : std::string::npos;
+  };
+  std::stable_sort(matching.begin(), matching.end(),
+                   [&](const auto* a, const auto* b) { return specificity(a->first) < specificity(b->first); });
+  for (const auto* entry : matching) apply(entry->second, settings);
   return settings;
 }
 

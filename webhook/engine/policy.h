@@ -42,6 +42,8 @@ struct SettingsOverride {
 struct Policy {
   Settings defaults;
   std::vector<std::string> excluded_namespaces;  // exact names, or prefixes ending in '*'
+  // Overrides by namespace: exact names, or prefixes ending in '*'; every match applies, the least
+  // specific first (shorter prefixes, then longer, then the exact name).
   std::map<std::string, SettingsOverride, std::less<>> namespaces;
   bool honour_skip_annotation = true;  // flink-memguard.io/skip: "true" opts an object out
 

@@ -31,6 +31,23 @@ std::optional<std::string> option(const FlinkConfig& config, std::string_view ke
   return value->text;
 }
 
+bool batch_mode(const FlinkConfig& config) {
+  auto mode = option(config, "execution.runtime-mode");
+  return mode && lower(*mode) == "batch";
+}
+
+// The key this version reads the state backend from, and its value (nullopt: none set).
+std::optional<std::pair<std::string, std::string>> backend_option(const FlinkConfig& config,
+                                                                  const memmodel::FlinkVersion& version) {
+  // 1.17+ reads state.backend.type and falls back to the deprecated state.backend
+  // (StateBackendOptions.STATE_BACKEND withDeprecatedKeys); before, only state.backend exists.
+  if (version.at_least(1, 17)) {
+    if (auto value = option(config, "state.backend.type")) return std::pair{std::string("state.backend.type"), *value};
+  }
+  if (auto value = option(config, "state.backend")) return std::pair{std::string("state.backend"), *value};
+  return std::nullopt;
+}
+
 std::string process_key(Role role) { return role_prefix(role) + ".memory.process.size"; }
 std::string flink_size_key(Role role) { return role_prefix(role) + ".memory.flink.size"; }
 
@@ -155,6 +172,7 @@ Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput&
                                     bool search_fix = true) {
   facts::RejectedByFlink f{.role = in.role, .flink_error = error.message, .process = in.process_source,
                           .flink_sizes_container = in.flink_sizes_container};
+  f.process_key_from_field = in.process_source.kind == Source::Kind::kField && eff.config.contains(process_key(in.role));
   int64_t current_mib = 0;
   if (auto text = option(eff.config, process_key(in.role))) {
     if (auto size = MemorySize::parse(*text)) current_mib = size->mebibytes();
@@ -270,10 +288,47 @@ Finding rule_process_exceeds_limit(const EffectiveConfig& eff, const RoleInput& 
   return make_finding(f);
 }
 
+// The options Flink derived the process size from when none is configured (Flink's order: the
+// fine-grained components, then *.memory.flink.size; the operator maps the legacy heap key onto the
+// process size), or none when a process size is configured and `in.process_source` names it.
+std::vector<std::string> process_sizing_keys(const EffectiveConfig& eff, Role role) {
+  if (eff.config.contains(process_key(role))) return {};
+  if (eff.config.contains(flink_size_key(role))) return {flink_size_key(role)};
+  const std::string prefix = role_prefix(role);
+  std::vector<std::string> candidates =
+      role == Role::kTaskManager
+          ? std::vector<std::string>{"taskmanager.memory.task.heap.size", "taskmanager.memory.managed.size"}
+          : std::vector<std::string>{"jobmanager.memory.heap.size"};
+  std::vector<std::string> keys;
+  for (const auto& key : candidates) {
+    if (eff.config.contains(key)) keys.push_back(key);
+  }
+  if (keys.empty()) {
+    for (const std::string& key : {prefix + ".heap.size", prefix + ".heap.mb"}) {
+      if (eff.config.contains(key)) keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
 Finding rule_process_not_whole_mib(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived) {
   facts::ProcessSizeNotWholeMib f{.role = in.role, .process = in.process_source,
                                   .process_bytes = derived.process_total().bytes()};
   int64_t floor_mib = f.process_bytes / kMiB;
+  if (auto keys = process_sizing_keys(eff, in.role); !keys.empty()) {
+    // No process size is configured: the fix configures one (what the container gets now) instead.
+    std::string names;
+    for (const auto& key : keys) names += (names.empty() ? "" : " and ") + key;
+    f.process = Source::option(names, eff.config_origin);
+    f.sizing_keys = keys;
+    FlinkConfig instead = eff.config;
+    for (const auto& key : keys) instead.erase(key);
+    instead.set(process_key(in.role), std::to_string(floor_mib) + "m");
+    if (floor_mib > 0 && memmodel::derive_memory(in.role, instead, eff.context)) {
+      f.process_size_instead = eff.config_patchable ? in.process_source : Source::option(process_key(in.role), eff.config_origin);
+    }
+    return make_finding(f);
+  }
   std::vector<admission::PatchOperation> fix;
   if (in.process_pointer && floor_mib > 0) {
     // Rounding down keeps the process inside the container Flink creates; only offer it if Flink
@@ -329,9 +384,13 @@ std::optional<Finding> rule_rocksdb_zero_managed(const EffectiveConfig& eff, con
   return make_finding(facts::RocksdbZeroManagedMemory{&derived});
 }
 
+// Only where the configuration itself names a heap backend (state_backend: kHeap), never Flink's default.
 std::optional<Finding> rule_heap_backend_managed(const EffectiveConfig& eff, const DerivedRole& derived) {
   if (!derived.taskmanager || derived.taskmanager->managed.size.bytes() == 0) return std::nullopt;
   facts::HeapBackendManagedMemory f{&derived};
+  if (auto configured = backend_option(eff.config, eff.context.version)) {
+    f.backend_setting = configured->first + ": " + configured->second;
+  }
   auto patch = set_config_option(eff, "taskmanager.memory.managed.size", "0");
   if (patch) {
     FlinkConfig tuned = eff.config;
@@ -346,6 +405,18 @@ std::optional<Finding> rule_heap_backend_managed(const EffectiveConfig& eff, con
     finding.fix_kind = FixKind::kTuning;
   }
   return finding;
+}
+
+// No state backend configured: the job may set one in code, so heap-backend-managed-memory, which
+// speaks of what the configuration says, does not apply. Noted once, in streaming mode, when managed
+// memory would be left unused if the job kept Flink's default (hashmap).
+std::optional<std::string> no_backend_note(StateBackend backend, const EffectiveConfig& eff,
+                                           const DerivedRole& derived) {
+  if (backend != StateBackend::kNotConfigured || !derived.taskmanager || !streaming_mode(eff.config)) return std::nullopt;
+  int64_t managed = derived.taskmanager->managed.size.bytes();
+  if (managed == 0) return std::nullopt;
+  return "TaskManager: no state backend configured; if the job keeps heap state (hashmap, Flink's default), "
+         "taskmanager.memory.managed.size: 0 gives its " + format_mib(managed) + " of managed memory to the task heap";
 }
 
 std::optional<Finding> rule_jvm_overhead(const EffectiveConfig& eff, const RoleInput& in, const DerivedRole& derived,
@@ -386,11 +457,6 @@ int64_t page_bytes(const FlinkConfig& config) {
     if (auto size = MemorySize::parse(*text); size && size->bytes() > 0) return size->bytes();
   }
   return 32 * 1024;
-}
-
-bool batch_mode(const FlinkConfig& config) {
-  auto mode = option(config, "execution.runtime-mode");
-  return mode && lower(*mode) == "batch";
 }
 
 // Edits that give managed memory Flink's default again (managed.fraction 0.4 of total Flink memory):
@@ -499,9 +565,10 @@ std::optional<Finding> rule_workload_no_limit(const RoleInput& in, const Derived
   return make_finding(facts::WorkloadNoMemoryLimit{in.role, &derived});
 }
 
-// A limit below the process is the finding; the request (usually equal to it) is fixed with it.
-std::optional<Finding> rule_request_below_process(const RoleInput& in, const DerivedRole& derived, bool exceeds) {
-  if (!in.workload_container || !in.container_request || exceeds) return std::nullopt;
+// A request below the process, reported beside a limit below it too: every finding at once, so that
+// fixing one does not reveal the next.
+std::optional<Finding> rule_request_below_process(const RoleInput& in, const DerivedRole& derived) {
+  if (!in.workload_container || !in.container_request) return std::nullopt;
   auto request = memmodel::Quantity::parse(*in.container_request);
   int64_t process = derived.process_total().bytes();
   if (!request || request->ceil_value >= process / kMiB * kMiB) return std::nullopt;
@@ -511,13 +578,11 @@ std::optional<Finding> rule_request_below_process(const RoleInput& in, const Der
 }  // namespace
 
 StateBackend state_backend(const FlinkConfig& config, const memmodel::FlinkVersion& version) {
-  std::optional<std::string> value;
-  // 1.17+ reads state.backend.type and falls back to the deprecated state.backend; before, only state.backend.
-  if (version.at_least(1, 17)) value = option(config, "state.backend.type");
-  if (!value) value = option(config, "state.backend");
-  if (!value) return StateBackend::kHeap;  // unset: hashmap (MemoryStateBackend before 1.13, also on the heap)
-  std::string name = lower(*value);
+  auto configured = backend_option(config, version);
+  if (!configured) return StateBackend::kNotConfigured;
+  std::string name = lower(configured->second);
   if (name == "hashmap") return StateBackend::kHeap;
+  // MemoryStateBackend and FsStateBackend keep state on the heap too; Flink 2.0 no longer knows them.
   if (name == "jobmanager" || name == "filesystem") {
     return version.at_least(2, 0) ? StateBackend::kUnknown : StateBackend::kHeap;
   }
@@ -525,6 +590,31 @@ StateBackend state_backend(const FlinkConfig& config, const memmodel::FlinkVersi
   if (name == "forst" && version.at_least(2, 0)) return StateBackend::kForst;
   if (name.find("rocksdb") != std::string::npos) return StateBackend::kRocksdb;  // a factory class name
   return StateBackend::kUnknown;
+}
+
+std::vector<std::string> state_backend_notes(const FlinkConfig& config, const memmodel::FlinkVersion& version,
+                                             const std::string& config_origin) {
+  std::vector<std::string> out;
+  auto type = option(config, "state.backend.type");
+  auto legacy = option(config, "state.backend");
+  if (type && !version.at_least(1, 17)) {
+    out.push_back(config_origin + ": state.backend.type is ignored: Flink " + version.to_string() +
+                  " reads only state.backend (state.backend.type exists from 1.17)" +
+                  (legacy ? "; the state backend is state.backend: " + *legacy : std::string()));
+  } else if (type && legacy && lower(*type) != lower(*legacy)) {
+    out.push_back(config_origin + ": state.backend: " + *legacy + " is ignored: Flink " + version.to_string() +
+                  " reads state.backend.type: " + *type + " first (state.backend is its deprecated fallback)");
+  }
+  return out;
+}
+
+bool batch_state_backend(const FlinkConfig& config, const memmodel::FlinkVersion& version) {
+  if (!version.at_least(1, 12) || !batch_mode(config)) return false;
+  for (const char* key : {"execution.batch-state-backend.enabled", "execution.sorted-inputs.enabled"}) {
+    auto value = option(config, key);
+    if (value && lower(*value) == "false") return false;
+  }
+  return true;
 }
 
 bool streaming_mode(const FlinkConfig& config) {
@@ -572,13 +662,11 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
     }
     if (derived->process_total().bytes() % kMiB != 0) out.push_back(rule_process_not_whole_mib(eff, in, *derived));
   }
-  bool exceeds = false;
   if (limit_bytes) {
     // Compare the whole MiB of the process: a container cut to the floor MiB by Flink is the
     // not-whole-MiB finding, not this one.
     int64_t process_floor = derived->process_total().bytes() / kMiB * kMiB;
     if (process_floor + settings.limit_headroom.bytes() > *limit_bytes) {
-      exceeds = true;
       Source limit_source = flink_sized ? Source::flink_set_limit(flink_sized->request_mib, flink_sized->limit_factor)
                                         : in.declared_limit_source;
       out.push_back(rule_process_exceeds_limit(eff, in, *derived, *limit_bytes, std::move(limit_source), settings,
@@ -588,7 +676,15 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
 
   if (in.role == Role::kTaskManager) {
     StateBackend backend = state_backend(eff.config, eff.context.version);
-    if (backend == StateBackend::kRocksdb || backend == StateBackend::kForst) {
+    if (notes != nullptr) {
+      for (auto& note : state_backend_notes(eff.config, eff.context.version, eff.config_origin)) {
+        notes->push_back(std::move(note));
+      }
+      if (auto note = no_backend_note(backend, eff, *derived)) notes->push_back(std::move(*note));
+    }
+    // In BATCH mode keyed state lives in the batch state backend: RocksDB is never opened.
+    bool rocksdb_used = !batch_state_backend(eff.config, eff.context.version);
+    if (rocksdb_used && (backend == StateBackend::kRocksdb || backend == StateBackend::kForst)) {
       if (auto f = rule_rocksdb_unmanaged(eff, *derived, backend)) out.push_back(std::move(*f));
       if (auto f = rule_rocksdb_zero_managed(eff, *derived, backend)) out.push_back(std::move(*f));
       if (auto f = rule_rocksdb_fixed(eff, *derived, backend)) out.push_back(std::move(*f));
@@ -602,7 +698,7 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
   if (auto f = rule_flink_size_in_container(eff, in, *derived)) out.push_back(std::move(*f));
   if (auto f = rule_jvm_overhead(eff, in, *derived, settings)) out.push_back(std::move(*f));
   if (auto f = rule_workload_no_limit(in, *derived)) out.push_back(std::move(*f));
-  if (auto f = rule_request_below_process(in, *derived, exceeds)) out.push_back(std::move(*f));
+  if (auto f = rule_request_below_process(in, *derived)) out.push_back(std::move(*f));
   return out;
 }
 

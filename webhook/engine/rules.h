@@ -27,9 +27,19 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& effective, const RoleI
                                    const Expected<DerivedRole>& derived, const Settings& settings,
                                    std::vector<std::string>* notes = nullptr);
 
-// The state backend Flink will use, per version (spec memory-model §10).
-enum class StateBackend { kHeap, kRocksdb, kForst, kUnknown };
+// The state backend the configuration names, per version (spec memory-model §10). kNotConfigured:
+// no key this version reads names one, so the job may choose its backend in code (hashmap is only
+// Flink's default then, not a fact about the job).
+enum class StateBackend { kNotConfigured, kHeap, kRocksdb, kForst, kUnknown };
 StateBackend state_backend(const memmodel::FlinkConfig& config, const memmodel::FlinkVersion& version);
+// What the declared version ignores among the state backend keys (state.backend.type before 1.17,
+// state.backend next to a different state.backend.type), one note each naming the ignored key.
+std::vector<std::string> state_backend_notes(const memmodel::FlinkConfig& config, const memmodel::FlinkVersion& version,
+                                             const std::string& config_origin);
+// BATCH mode with Flink's batch state backend (execution.batch-state-backend.enabled and
+// execution.sorted-inputs.enabled, both true by default, 1.12+): keyed state is then kept by the
+// batch state backend, not by the configured one, so RocksDB is never opened.
+bool batch_state_backend(const memmodel::FlinkConfig& config, const memmodel::FlinkVersion& version);
 // execution.runtime-mode is STREAMING (the default); BATCH and AUTOMATIC are not.
 bool streaming_mode(const memmodel::FlinkConfig& config);
 
