@@ -341,6 +341,10 @@ TEST_CASE("config.yaml rejects tags Flink's loader cannot construct", "[memmodel
   CHECK_THAT(standard_error("a: !!int abc\n"), Catch::Contains("!!int"));
   CHECK_THAT(standard_error("a: !!bool yes\n"), Catch::Contains("!!bool"));
   CHECK_THAT(standard_error("a: !!float 0x10\n"), Catch::Contains("!!float"));  // Double.parseDouble fails
+  // A tag that names a type the text is not, and a tagged integer past the digit cap, each name key and line.
+  CHECK_THAT(standard_error("x: 1\na: !!null x\n"), Catch::Contains("'a' (line 2) is tagged !!null but is not null"));
+  CHECK_THAT(standard_error("a: !!int " + std::string(5000, '9') + "\n"),
+             Catch::Contains("'a' (line 1) is an integer too long to load"));
   CHECK_THAT(standard_error("a: !!binary aGk=\n"), Catch::Contains("cannot construct"));
   SECTION("on lists and on mappings inside lists") {
     CHECK_THAT(standard_error("a: !!str [x]\n"), Catch::Contains("the list") && Catch::Contains("'tag:yaml.org,2002:str'"));

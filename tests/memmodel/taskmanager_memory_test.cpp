@@ -207,6 +207,35 @@ TEST_CASE("Legacy keys are honoured where Flink honours them", "[memmodel][taskm
   }
 }
 
+TEST_CASE("Legacy network buffers take Flink's page size checks and give way to any network option",
+          "[memmodel][taskmanager][legacy]") {
+  // ConfigurationParserUtils.getPageSize: a power of two, at least 4096 bytes, at most Integer.MAX_VALUE.
+  SECTION("the legacy network is buffers times a page size from 4096 bytes that fits 32 bits") {
+    FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "1024"},
+                       {"taskmanager.memory.segment-size", "4096"}};
+    CHECK(derive_taskmanager(config, at("1.20"))->network.size.bytes() == 1024 * 4096);
+    config.set("taskmanager.memory.segment-size", "2048");
+    require_rejected(config, at("1.20"), {"taskmanager.memory.segment-size", "below the minimum page size of 4096"});
+    config.set("taskmanager.memory.segment-size", "4g");
+    require_rejected(config, at("1.20"), {"taskmanager.memory.segment-size", "does not fit a 32-bit page size"});
+  }
+  SECTION("a negative number of buffers is rejected and named") {
+    require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "-1"}},
+                     at("1.20"), {"taskmanager.network.numberOfBuffers = -1 is negative"});
+  }
+  SECTION("network min, max or fraction each turns the buffer count off") {
+    for (const char* key : {"taskmanager.memory.network.min", "taskmanager.memory.network.max",
+                            "taskmanager.memory.network.fraction"}) {
+      CAPTURE(key);
+      FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "1024"},
+                         {key, std::string(key).ends_with("fraction") ? "0.1" : "64m"}};
+      auto m = derive_taskmanager(config, at("1.20"));
+      REQUIRE(m);
+      CHECK(m->network.size.bytes() != 33554432);
+    }
+  }
+}
+
 TEST_CASE("CPU cores fall back to slots and are truncated to 8 decimals since 1.14", "[memmodel][taskmanager][cpu]") {
   FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"taskmanager.numberOfTaskSlots", "3"}};
   CHECK(derive_taskmanager(config, at("1.20"))->cpu_cores == 3.0);

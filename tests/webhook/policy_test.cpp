@@ -127,3 +127,28 @@ TEST_CASE("Policy errors name the offending key, code or value", "[engine][polic
   CHECK_THAT(error_of("findings: [a, b\n"), Catch::Contains("invalid YAML"));
   CHECK_THAT(error_of("- a\n- b\n"), Catch::Contains("expected a map"));
 }
+
+TEST_CASE("Policy errors name the section and line of a value of the wrong shape", "[engine][policy]") {
+  auto error_of = [](const char* text) {
+    auto p = parse_policy(text);
+    REQUIRE_FALSE(p);
+    return p.error().message;
+  };
+  CHECK(error_of("findings: [a]\n") == "policy: findings: expected a map of finding code to action");
+  CHECK(error_of("mutations: [a]\n") == "policy: mutations: expected a map");
+  CHECK(error_of("thresholds: 5\n") == "policy: thresholds: expected a map");
+  CHECK_THAT(error_of("thresholds:\n  minimum: 1g\n"),
+             Catch::Contains("thresholds: unknown key 'minimum' (expected jvm-overhead-minimum, limit-headroom)"));
+  CHECK(error_of("honour-skip-annotation: yes\n") == "policy: honour-skip-annotation: expected true or false, got 'yes'");
+  CHECK(error_of("excluded-namespaces: [[a]]\n") == "policy: excluded-namespaces: expected a single value (line 1)");
+  CHECK(error_of("findings:\n  process-exceeds-limit: [deny]\n") ==
+        "policy: findings.process-exceeds-limit: expected a single value (line 2)");
+  CHECK(error_of("namespaces: [a]\n") == "policy: namespaces: expected a map of namespace to overrides");
+  CHECK(error_of("namespaces:\n  team-a: 5\n") == "policy: namespaces.team-a: expected a map");
+  CHECK(error_of("namespaces:\n  team-a:\n    thresholds:\n      limit-headroom: [1g]\n") ==
+        "policy: namespaces.team-a.thresholds.limit-headroom: expected a single value (line 4)");
+  // An empty namespaces section is no overrides at all.
+  auto empty = parse_policy("namespaces:\n");
+  REQUIRE(empty);
+  CHECK(empty->namespaces.empty());
+}
