@@ -63,3 +63,30 @@ TEST_CASE("Every command takes flag=value and names an unknown flag or a missing
     CHECK_THAT(r.out, Catch::Contains(usage));
   }
 }
+
+TEST_CASE("serve and audit choose the cluster with the same flags and the same errors", "[cli][flags][kube]") {
+  // serve's required flags come first; the cluster is chosen before the certificate is read.
+  const std::string command = GENERATE(as<std::string>{}, "serve --tls-cert a --tls-key b", "audit");
+  CAPTURE(command);
+  const std::string name = command.substr(0, command.find(' '));
+
+  SECTION("an explicit server needs its token and CA") {
+    const auto r = run_cli(command + " --server https://127.0.0.1:1", Stderr::kMerge);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out, Catch::Contains("flink-memguard " + name + ": --server, --token-file and --ca-file go together"));
+  }
+  SECTION("an explicit server and a kubeconfig are one choice too many") {
+    const auto r = run_cli(command + " --server https://127.0.0.1:1 --token-file t --ca-file c --kubeconfig k",
+                           Stderr::kMerge);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out, Catch::Contains("--server chooses the cluster"));
+  }
+  SECTION("a kubeconfig that cannot be read names the flag it came from") {
+    for (const std::string flag : {"--kube-api=", "--kube-api ", "--kubeconfig "}) {
+      const auto r = run_cli(command + " " + flag + "/nonexistent/memguard-kubeconfig", Stderr::kMerge);
+      CHECK(r.exit_code == 2);
+      CHECK_THAT(r.out, Catch::Contains("flink-memguard " + name +
+                                        ": --kube-api /nonexistent/memguard-kubeconfig: kubeconfig"));
+    }
+  }
+}

@@ -36,12 +36,14 @@ namespace {
 
 constexpr std::string_view kUsageHead =
     "usage: flink-memguard audit [--namespace NS]... [--output text|json] [--policy FILE]\n"
-    "                            [--kubeconfig FILE | --in-cluster | --server URL --token-file F --ca-file F]\n"
+    "                            [--kube-api MODE | --kubeconfig FILE | --in-cluster |\n"
+    "                             --server URL --token-file F --ca-file F]\n"
     "                            [--flink-version X.Y] [--page-size N] [--interval SECONDS --listen ADDR:PORT]\n"
     "\n"
     "Lists FlinkDeployments, ConfigMaps, Deployments, StatefulSets, Jobs and Pods (all namespaces, or\n"
     "those given) and reports what the webhook would deny or warn about if they were created now.\n"
     "Exit status (one run): 0 nothing would be denied, 1 something would be, 2 API or usage error.\n"
+    "The cluster flags are serve's; without one, --kube-api auto.\n"
     "\n";
 
 // A setter for a whole number from `low` to `high`, refused with `error`.
@@ -250,12 +252,12 @@ class MetricsEndpoint {
 
 int audit_command(Args args) {
   std::vector<std::string> namespaces;
-  std::string output = "text", policy_file, kubeconfig, server, token_file, ca_file, flink_version;
+  std::string output = "text", policy_file, flink_version;
   std::string listen = "127.0.0.1:9090";
-  bool in_cluster = false;
   unsigned interval = 0;
   int64_t page_size = kube::ListOptions{}.limit;
-  const Flag table[] = {
+  ClusterSelection cluster;
+  std::vector<Flag> table = {
       {"--namespace", "-n", "NS", "audit only NS (repeatable; default: all namespaces)",
        [&](std::string_view v) {
          namespaces.emplace_back(v);
@@ -267,18 +269,6 @@ int audit_command(Args args) {
          return output == "text" || output == "json" ? std::string() : std::string("--output must be text or json");
        }},
       {"--policy", "", "FILE", "decision policy (default: the embedded policy)", text_into(policy_file)},
-      {"--kubeconfig", "", "FILE",
-       "credentials from FILE's current context (default: in-cluster when\n"
-       "KUBERNETES_SERVICE_HOST is set, else $KUBECONFIG or ~/.kube/config)",
-       text_into(kubeconfig)},
-      {"--in-cluster", "", "", "the pod's service account",
-       [&](std::string_view) {
-         in_cluster = true;
-         return std::string();
-       }},
-      {"--server", "", "URL", "explicit API server (with --token-file and --ca-file)", text_into(server)},
-      {"--token-file", "", "FILE", "bearer token for --server", text_into(token_file)},
-      {"--ca-file", "", "FILE", "CA certificates for --server", text_into(ca_file)},
       {"--flink-version", "", "X.Y", "Flink version of objects that declare none",
        [&](std::string_view v) {
          auto parsed = memmodel::FlinkVersion::parse(v);
@@ -297,9 +287,12 @@ int audit_command(Args args) {
       {"--listen", "", "ADDR:PORT", "where GET /metrics answers (plain HTTP; default 127.0.0.1:9090)",
        text_into(listen)},
   };
+  for (Flag& f : cluster_flags(cluster)) table.push_back(std::move(f));
   const std::string usage = std::string(kUsageHead) + flag_usage(table);
   auto usage_error = [&usage](const std::string& message) { return cli::usage_error("audit", message, usage); };
   if (int exit = parse_or_exit("audit", args, table, usage); exit >= 0) return exit;
+  if (std::string error = cluster_flags_error(cluster); !error.empty()) return usage_error(error);
+  if (cluster.api == "off") return usage_error("--kube-api off: audit reads the cluster, it needs one");
   if (namespaces.empty()) namespaces.emplace_back();  // all namespaces
 
   JudgeOptions judge;
@@ -312,28 +305,13 @@ int audit_command(Args args) {
   }
   judge.policy = std::move(*policy);
 
-  Expected<kube::ClusterConfig> config = make_error(ErrorCode::kInvalidArgument, "no cluster");
-  if (!server.empty() || !token_file.empty() || !ca_file.empty()) {
-    if (server.empty() || token_file.empty() || ca_file.empty()) {
-      return usage_error("--server, --token-file and --ca-file go together");
-    }
-    config = kube::explicit_config(server, token_file, ca_file);
-  } else if (in_cluster) {
-    config = kube::in_cluster_config();
-  } else if (!kubeconfig.empty()) {
-    config = kube::kubeconfig_config(kubeconfig);
-  } else if (kube::process_env("KUBERNETES_SERVICE_HOST")) {
-    config = kube::in_cluster_config();
-  } else if (auto env = kube::process_env("KUBECONFIG"); env && !env->empty()) {
-    config = kube::kubeconfig_config(env->substr(0, env->find(':')));
-  } else if (auto home = kube::process_env("HOME")) {
-    config = kube::kubeconfig_config(*home + "/.kube/config");
-  }
+  // Without a cluster flag: in-cluster in a pod, else $KUBECONFIG or ~/.kube/config, as kubectl.
+  auto config = select_cluster(cluster, "auto");
   if (!config) {
     std::fprintf(stderr, "flink-memguard audit: %s\n", config.error().message.c_str());
     return 2;
   }
-  kube::KubeClient client(std::move(*config));
+  kube::KubeClient client(std::move(**config));
 
   auto print = [&](const AuditRun& run) {
     if (!run.error.empty()) {

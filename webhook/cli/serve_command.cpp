@@ -1,5 +1,6 @@
 // `flink-memguard serve`: the admission webhook over TLS. Parses flags, builds the admission
 // handler, runs the server until SIGTERM/SIGINT.
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "webhook/cli/commands.h"
 #include "webhook/cli/flags.h"
@@ -22,7 +24,9 @@ constexpr std::string_view kUsageHead =
     "usage: flink-memguard serve --tls-cert FILE --tls-key FILE [options]\n"
     "\n"
     "Serves the admission webhook over HTTPS: POST /validate and /mutate (AdmissionReview v1),\n"
-    "GET /healthz, /readyz and /metrics.\n"
+    "GET /healthz, /readyz and /metrics. With a cluster (--kube-api, --kubeconfig, --in-cluster or\n"
+    "--server; the same flags as audit, default off) a standalone workload is judged against the\n"
+    "ConfigMap it mounts; without one it is allowed with a warning that its ConfigMap was not checked.\n"
     "\n"
     "options:\n";
 
@@ -96,9 +100,10 @@ Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& opt
 int serve_command(Args args) {
   server::ServerOptions options;
   KubeLookupOptions kube_options;
+  ClusterSelection cluster;
   std::optional<unsigned> heap_cap_mb;
   bool heap_cap_auto = false;
-  const Flag table[] = {
+  std::vector<Flag> table = {
       {"--listen", "", "ADDR:PORT", "address to listen on (default 127.0.0.1:8443; :8443 = all IPv4)",
        text_into(options.listen)},
       {"--tls-cert", "", "FILE", "PEM certificate chain, leaf first (re-read when it changes)",
@@ -120,15 +125,6 @@ int serve_command(Args args) {
       {"--cert-poll-interval", "", "SEC", "how often the TLS and policy files are checked for changes (default 10)",
        number_in(1, 3600, "--cert-poll-interval needs a number of seconds from 1 to 3600",
                  [&](unsigned n) { options.cert_poll_interval = std::chrono::seconds(n); })},
-      {"--kube-api", "", "MODE",
-       "off (default): standalone workloads are allowed with a warning that their\n"
-       "ConfigMap was not checked; in-cluster: look counterparts up with the pod's\n"
-       "service account; or a kubeconfig file",
-       [&](std::string_view v) {
-         if (v.empty()) return std::string("--kube-api needs off, in-cluster or a kubeconfig file");
-         kube_options.api = std::string(v);
-         return std::string();
-       }},
       {"--kube-timeout-ms", "", "MS",
        "how long one admission waits for a lookup before allowing with a warning\n(default 1000)",
        number_in(1, 30000, "--kube-timeout-ms needs a number of milliseconds from 1 to 30000",
@@ -164,20 +160,27 @@ int serve_command(Args args) {
        number_in(100, 60000, "--decision-timeout-ms needs a number of milliseconds from 100 to 60000",
                  [&](unsigned n) { options.decision_timeout = std::chrono::milliseconds(n); })},
   };
+  {
+    // The cluster flags (shared with audit) come before the lookup's own.
+    std::vector<Flag> kube = cluster_flags(cluster);
+    auto at = std::find_if(table.begin(), table.end(), [](const Flag& f) { return f.name == "--kube-timeout-ms"; });
+    table.insert(at, kube.begin(), kube.end());
+  }
   const std::string usage = std::string(kUsageHead) + flag_usage(table);
   auto usage_error = [&usage](const std::string& message) { return cli::usage_error("serve", message, usage); };
   if (int exit = parse_or_exit("serve", args, table, usage); exit >= 0) return exit;
+  if (std::string error = cluster_flags_error(cluster); !error.empty()) return usage_error(error);
   if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
     return usage_error("--tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)");
   }
 
-  auto lookups = make_kube_lookups(kube_options);
-  if (!lookups) {
-    std::fprintf(stderr, "flink-memguard serve: --kube-api %s: %s\n", kube_options.api.c_str(),
-                 lookups.error().message.c_str());
+  // Without a cluster flag the webhook looks nothing up: standalone workloads are allowed with a warning.
+  auto chosen = select_cluster(cluster, "off");
+  if (!chosen) {
+    std::fprintf(stderr, "flink-memguard serve: %s\n", chosen.error().message.c_str());
     return 2;
   }
-  auto admission = make_admission_handler(options, std::move(*lookups));
+  auto admission = make_admission_handler(options, make_kube_lookups(std::move(*chosen), kube_options));
   if (!admission) {
     std::fprintf(stderr, "flink-memguard serve: %s\n", admission.error().message.c_str());
     return 2;
