@@ -88,5 +88,5 @@ TEST_CASE("review names the option it does not know or that lacks its value", "[
   CHECK_THAT(bogus.out, Catch::StartsWith("flink-memguard review: unknown option '--bogus'\n\nusage: flink-memguard review"));
   auto missing = memguard::testing::run_cli("review --policy", memguard::testing::Stderr::kMerge);
   CHECK(missing.exit_code == 2);
-  CHECK_THAT(missing.out, Catch::StartsWith("flink-memguard review: --policy needs a value"));
+  CHECK_THAT(missing.out, Catch::StartsWith("flink-memguard review: --policy needs FILE"));
 }

@@ -2,7 +2,9 @@
 // Lists FlinkDeployments, ConfigMaps and workloads through the API, judges them against each other
 // exactly as `check` judges manifests, and reports once, or every --interval seconds with the
 // findings exported as Prometheus metrics on --listen.
+#include <charconv>
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -21,6 +23,7 @@
 #include <simdjson.h>
 
 #include "webhook/cli/commands.h"
+#include "webhook/cli/flags.h"
 #include "webhook/cli/kube_lookups.h"
 #include "webhook/cli/policy_file.h"
 #include "webhook/cli/report.h"
@@ -31,31 +34,35 @@ namespace memguard::cli {
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr std::string_view kUsageHead =
     "usage: flink-memguard audit [--namespace NS]... [--output text|json] [--policy FILE]\n"
-    "                            [--kubeconfig FILE | --in-cluster | --server URL --token-file F --ca-file F]\n"
+    "                            [--kube-api MODE | --kubeconfig FILE | --in-cluster |\n"
+    "                             --server URL --token-file F --ca-file F]\n"
     "                            [--flink-version X.Y] [--page-size N] [--interval SECONDS --listen ADDR:PORT]\n"
     "\n"
     "Lists FlinkDeployments, ConfigMaps, Deployments, StatefulSets, Jobs and Pods (all namespaces, or\n"
     "those given) and reports what the webhook would deny or warn about if they were created now.\n"
     "Exit status (one run): 0 nothing would be denied, 1 something would be, 2 API or usage error.\n"
-    "\n"
-    "  --namespace NS        audit only NS (repeatable; default: all namespaces)\n"
-    "  --output text|json    report format (default text)\n"
-    "  --policy FILE         decision policy (default: the embedded policy)\n"
-    "  --kubeconfig FILE     credentials from FILE's current context (default: in-cluster when\n"
-    "                        KUBERNETES_SERVICE_HOST is set, else $KUBECONFIG or ~/.kube/config)\n"
-    "  --in-cluster          the pod's service account\n"
-    "  --server URL --token-file F --ca-file F   explicit API server, bearer token and CA\n"
-    "  --flink-version X.Y   Flink version of objects that declare none\n"
-    "  --page-size N         objects per list request, the rest follow by continue token\n"
-    "                        (1 to 10000; default 500, client-go's pager default)\n"
-    "  --interval SECONDS    audit again every SECONDS until stopped, serving metrics on --listen\n"
-    "  --listen ADDR:PORT    where GET /metrics answers (plain HTTP; default 127.0.0.1:9090)\n";
+    "The cluster flags are serve's; without one, --kube-api auto.\n"
+    "\n";
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "flink-memguard audit: %s\n\n%s", message.c_str(), kUsage);
-  return 2;
+// A setter for a whole number from `low` to `high`, refused with `error`.
+std::function<std::string(std::string_view)> number_in(unsigned long low, unsigned long high, std::string error,
+                                                       std::function<void(unsigned long)> store) {
+  return [=](std::string_view text) {
+    unsigned long n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < low || n > high) return error;
+    store(n);
+    return std::string();
+  };
+}
+
+std::function<std::string(std::string_view)> text_into(std::string& target) {
+  return [&target](std::string_view v) {
+    target = std::string(v);
+    return std::string();
+  };
 }
 
 // The kinds audited, in report order.
@@ -245,70 +252,47 @@ class MetricsEndpoint {
 
 int audit_command(Args args) {
   std::vector<std::string> namespaces;
-  std::string output = "text", policy_file, kubeconfig, server, token_file, ca_file, flink_version;
+  std::string output = "text", policy_file, flink_version;
   std::string listen = "127.0.0.1:9090";
-  bool in_cluster = false;
   unsigned interval = 0;
   int64_t page_size = kube::ListOptions{}.limit;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    bool has_value = i + 1 < args.size();
-    auto take = [&](std::string& target) { target = std::string(args[++i]); };
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--in-cluster") {
-      in_cluster = true;
-    } else if (!has_value) {
-      return usage_error("unexpected argument '" + std::string(a) + "'");
-    } else if (a == "--namespace" || a == "-n") {
-      namespaces.emplace_back(args[++i]);
-    } else if (a == "--output") {
-      take(output);
-      if (output != "text" && output != "json") return usage_error("--output must be text or json");
-    } else if (a == "--policy") {
-      take(policy_file);
-    } else if (a == "--kubeconfig") {
-      take(kubeconfig);
-    } else if (a == "--server") {
-      take(server);
-    } else if (a == "--token-file") {
-      take(token_file);
-    } else if (a == "--ca-file") {
-      take(ca_file);
-    } else if (a == "--flink-version") {
-      take(flink_version);
-      auto parsed = memmodel::FlinkVersion::parse(flink_version);
-      if (!parsed) return usage_error("--flink-version: " + parsed.error().message);
-      flink_version = parsed->to_string();
-    } else if (a == "--page-size") {
-      std::string text;
-      take(text);
-      try {
-        size_t used = 0;
-        unsigned long value = std::stoul(text, &used);
-        if (used != text.size() || value == 0 || value > 10000) throw std::out_of_range("page size");
-        page_size = static_cast<int64_t>(value);
-      } catch (const std::exception&) {
-        return usage_error("--page-size needs a number of objects from 1 to 10000");
-      }
-    } else if (a == "--interval") {
-      std::string text;
-      take(text);
-      try {
-        size_t used = 0;
-        unsigned long value = std::stoul(text, &used);
-        if (used != text.size() || value == 0 || value > 86400) throw std::out_of_range("interval");
-        interval = static_cast<unsigned>(value);
-      } catch (const std::exception&) {
-        return usage_error("--interval needs a number of seconds from 1 to 86400");
-      }
-    } else if (a == "--listen") {
-      take(listen);
-    } else {
-      return usage_error("unexpected argument '" + std::string(a) + "'");
-    }
-  }
+  ClusterSelection cluster;
+  std::vector<Flag> table = {
+      {"--namespace", "-n", "NS", "audit only NS (repeatable; default: all namespaces)",
+       [&](std::string_view v) {
+         namespaces.emplace_back(v);
+         return std::string();
+       }},
+      {"--output", "", "FORMAT", "text or json: report format (default text)",
+       [&](std::string_view v) {
+         output = std::string(v);
+         return output == "text" || output == "json" ? std::string() : std::string("--output must be text or json");
+       }},
+      {"--policy", "", "FILE", "decision policy (default: the embedded policy)", text_into(policy_file)},
+      {"--flink-version", "", "X.Y", "Flink version of objects that declare none",
+       [&](std::string_view v) {
+         auto parsed = memmodel::FlinkVersion::parse(v);
+         if (!parsed) return "--flink-version: " + parsed.error().message;
+         flink_version = parsed->to_string();
+         return std::string();
+       }},
+      {"--page-size", "", "N",
+       "objects per list request, the rest follow by continue token\n"
+       "(1 to 10000; default 500, client-go's pager default)",
+       number_in(1, 10000, "--page-size needs a number of objects from 1 to 10000",
+                 [&](unsigned long n) { page_size = static_cast<int64_t>(n); })},
+      {"--interval", "", "SECONDS", "audit again every SECONDS until stopped, serving metrics on --listen",
+       number_in(1, 86400, "--interval needs a number of seconds from 1 to 86400",
+                 [&](unsigned long n) { interval = static_cast<unsigned>(n); })},
+      {"--listen", "", "ADDR:PORT", "where GET /metrics answers (plain HTTP; default 127.0.0.1:9090)",
+       text_into(listen)},
+  };
+  for (Flag& f : cluster_flags(cluster)) table.push_back(std::move(f));
+  const std::string usage = std::string(kUsageHead) + flag_usage(table);
+  auto usage_error = [&usage](const std::string& message) { return cli::usage_error("audit", message, usage); };
+  if (int exit = parse_or_exit("audit", args, table, usage); exit >= 0) return exit;
+  if (std::string error = cluster_flags_error(cluster); !error.empty()) return usage_error(error);
+  if (cluster.api == "off") return usage_error("--kube-api off: audit reads the cluster, it needs one");
   if (namespaces.empty()) namespaces.emplace_back();  // all namespaces
 
   JudgeOptions judge;
@@ -321,28 +305,13 @@ int audit_command(Args args) {
   }
   judge.policy = std::move(*policy);
 
-  Expected<kube::ClusterConfig> config = make_error(ErrorCode::kInvalidArgument, "no cluster");
-  if (!server.empty() || !token_file.empty() || !ca_file.empty()) {
-    if (server.empty() || token_file.empty() || ca_file.empty()) {
-      return usage_error("--server, --token-file and --ca-file go together");
-    }
-    config = kube::explicit_config(server, token_file, ca_file);
-  } else if (in_cluster) {
-    config = kube::in_cluster_config();
-  } else if (!kubeconfig.empty()) {
-    config = kube::kubeconfig_config(kubeconfig);
-  } else if (kube::process_env("KUBERNETES_SERVICE_HOST")) {
-    config = kube::in_cluster_config();
-  } else if (auto env = kube::process_env("KUBECONFIG"); env && !env->empty()) {
-    config = kube::kubeconfig_config(env->substr(0, env->find(':')));
-  } else if (auto home = kube::process_env("HOME")) {
-    config = kube::kubeconfig_config(*home + "/.kube/config");
-  }
+  // Without a cluster flag: in-cluster in a pod, else $KUBECONFIG or ~/.kube/config, as kubectl.
+  auto config = select_cluster(cluster, "auto");
   if (!config) {
     std::fprintf(stderr, "flink-memguard audit: %s\n", config.error().message.c_str());
     return 2;
   }
-  kube::KubeClient client(std::move(*config));
+  kube::KubeClient client(std::move(**config));
 
   auto print = [&](const AuditRun& run) {
     if (!run.error.empty()) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "webhook/cli/commands.h"
+#include "webhook/cli/flags.h"
 #include "webhook/cli/manifests.h"
 #include "webhook/cli/policy_file.h"
 #include "webhook/cli/report.h"
@@ -18,7 +19,7 @@ namespace memguard::cli {
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr std::string_view kUsageHead =
     "usage: flink-memguard check -f FILE_OR_DIR... [--policy FILE] [--output text|json|sarif|junit]\n"
     "                            [--flink-version X.Y] [--namespace NS] [-v|--verbose]\n"
     "\n"
@@ -30,22 +31,7 @@ constexpr const char* kUsage =
     "values, other tools' YAML) are skipped with a note.\n"
     "Exit status: 0 nothing would be denied, 1 something would be denied, 2 something unreadable\n"
     "or bad usage.\n"
-    "\n"
-    "  -f FILE_OR_DIR       manifests to read (repeatable; '-' reads stdin)\n"
-    "  --policy FILE        decision policy (default: the embedded policy)\n"
-    "  --output FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning) or junit\n"
-    "                       (JUnit XML: a test case per object, denied ones fail)\n"
-    "  --flink-version X.Y  the Flink version for objects that do not declare one (as the\n"
-    "                       flink-memguard.io/flink-version annotation would)\n"
-    "  --namespace NS       namespace of objects without metadata.namespace (default: default)\n"
-    "  -v, --verbose        text: a line per judged role, admitted ones too: process = flink +\n"
-    "                       metaspace + overhead, container limit (the JSON report always has\n"
-    "                       every judged role's memory, under \"memory\")\n";
-
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "flink-memguard check: %s\n\n%s", message.c_str(), kUsage);
-  return 2;
-}
+    "\n";
 
 }  // namespace
 
@@ -53,33 +39,52 @@ int check_command(Args args) {
   std::vector<std::string> paths;
   std::string policy_file, output = "text", flink_version, default_namespace = "default";
   bool verbose = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    bool has_value = i + 1 < args.size();
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "-v" || a == "--verbose") {
-      verbose = true;
-    } else if ((a == "-f" || a == "--filename") && has_value) {
-      paths.emplace_back(args[++i]);
-    } else if (a == "--policy" && has_value) {
-      policy_file = std::string(args[++i]);
-    } else if (a == "--output" && has_value) {
-      output = std::string(args[++i]);
-      if (output != "text" && output != "json" && output != "sarif" && output != "junit")
-        return usage_error("--output must be text, json, sarif or junit");
-    } else if (a == "--flink-version" && has_value) {
-      flink_version = std::string(args[++i]);
-      auto parsed = memmodel::FlinkVersion::parse(flink_version);
-      if (!parsed) return usage_error("--flink-version: " + parsed.error().message);
-      flink_version = parsed->to_string();
-    } else if (a == "--namespace" && has_value) {
-      default_namespace = std::string(args[++i]);
-    } else {
-      return usage_error("unexpected argument '" + std::string(a) + "'");
-    }
-  }
+  const Flag table[] = {
+      {"--filename", "-f", "FILE_OR_DIR", "manifests to read (repeatable; '-' reads stdin)",
+       [&](std::string_view v) {
+         paths.emplace_back(v);
+         return std::string();
+       }},
+      {"--policy", "", "FILE", "decision policy (default: the embedded policy)",
+       [&](std::string_view v) {
+         policy_file = std::string(v);
+         return std::string();
+       }},
+      {"--output", "", "FORMAT",
+       "text (default), json, sarif (SARIF 2.1.0, for code scanning) or junit\n"
+       "(JUnit XML: a test case per object, denied ones fail)",
+       [&](std::string_view v) {
+         output = std::string(v);
+         if (output != "text" && output != "json" && output != "sarif" && output != "junit")
+           return std::string("--output must be text, json, sarif or junit");
+         return std::string();
+       }},
+      {"--flink-version", "", "X.Y",
+       "the Flink version for objects that do not declare one (as the\n"
+       "flink-memguard.io/flink-version annotation would)",
+       [&](std::string_view v) {
+         auto parsed = memmodel::FlinkVersion::parse(v);
+         if (!parsed) return "--flink-version: " + parsed.error().message;
+         flink_version = parsed->to_string();
+         return std::string();
+       }},
+      {"--namespace", "", "NS", "namespace of objects without metadata.namespace (default: default)",
+       [&](std::string_view v) {
+         default_namespace = std::string(v);
+         return std::string();
+       }},
+      {"--verbose", "-v", "",
+       "text: a line per judged role, admitted ones too: process = flink +\n"
+       "metaspace + overhead, container limit (the JSON report always has\n"
+       "every judged role's memory, under \"memory\")",
+       [&](std::string_view) {
+         verbose = true;
+         return std::string();
+       }},
+  };
+  const std::string usage = std::string(kUsageHead) + flag_usage(table);
+  auto usage_error = [&usage](const std::string& message) { return cli::usage_error("check", message, usage); };
+  if (int exit = parse_or_exit("check", args, table, usage); exit >= 0) return exit;
   if (paths.empty()) return usage_error("no manifests given (-f FILE_OR_DIR)");
 
   auto policy = policy_from_file(policy_file);

@@ -7,6 +7,7 @@
 
 #include "memmodel/java_text.h"
 #include "webhook/cli/commands.h"
+#include "webhook/cli/flags.h"
 #include "support/read_file.h"
 #include "webhook/cli/memory_bars.h"
 #include "webhook/cli/memory_report.h"
@@ -23,24 +24,14 @@ constexpr int kOk = 0;
 constexpr int kRejected = 1;
 constexpr int kUsage = 2;
 
-constexpr std::string_view kUsageText =
+constexpr std::string_view kUsageHead =
     "usage: flink-memguard memory [-f FILE]... [-D key=value]... [--flink-version X.Y]\n"
     "                             [--role taskmanager|jobmanager|both] [--output table|json|svg|html]\n"
     "                             [--legacy-heap start-scripts|process-total] [--ascii]\n"
     "       flink-memguard memory --batch < requests.jsonl\n"
     "\n"
-    "Derives TaskManager and JobManager memory exactly as Flink does.\n"
-    "  -f FILE            a flink-conf.yaml or config.yaml (repeatable; later files override earlier)\n"
-    "  -D key=value       a dynamic property, applied after the files (repeatable)\n"
-    "  --flink-version    1.10 ... 2.x (default 1.20)\n"
-    "  --role             taskmanager, jobmanager or both (default both)\n"
-    "  --output           table (default), json, svg (Flink's memory diagram with these sizes) or html\n"
-    "                     (the diagram and the table in one page, no script or external files)\n"
-    "  --legacy-heap      what taskmanager.heap.size / jobmanager.heap.size stand for (1.x): start-scripts\n"
-    "                     (default: TM total Flink memory, JM heap) or process-total (Kubernetes, YARN)\n"
-    "  --ascii            the table's bars in '#' (default: Unicode blocks on a UTF-8 terminal, '#' otherwise;\n"
-    "                     FLINK_MEMGUARD_BARS=unicode|ascii overrides the terminal test)\n"
-    "  --batch            read vector-format request lines on stdin, answer one JSON line each\n"
+    "Derives TaskManager and JobManager memory exactly as Flink does.\n";
+constexpr std::string_view kUsageTail =
     "Exit codes: 0 accepted, 1 Flink would reject the configuration, 2 bad usage or unreadable input.\n";
 
 struct CommandLine {
@@ -51,76 +42,78 @@ struct CommandLine {
   bool jobmanager = true;
   enum class Output { kTable, kJson, kSvg, kHtml } output = Output::kTable;
   bool batch = false;
-  bool help = false;
   bool ascii = false;
 };
 
-Expected<CommandLine> parse_command_line(Args args) {
-  CommandLine cl;
-  auto usage = [](std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); };
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    auto value = [&](std::string_view name) -> const std::string_view* {
-      if (i + 1 >= args.size()) return nullptr;
-      (void)name;
-      return &args[++i];
-    };
-    if (arg == "-h" || arg == "--help") {
-      cl.help = true;
-    } else if (arg == "--batch") {
-      cl.batch = true;
-    } else if (arg == "--ascii") {
-      cl.ascii = true;
-    } else if (arg == "-f" || arg == "--file") {
-      const auto* v = value(arg);
-      if (!v) return usage("-f needs a file name");
-      cl.files.emplace_back(*v);
-    } else if (arg.starts_with("-D")) {
-      std::string_view property = arg.substr(2);
-      if (property.empty()) {
-        const auto* v = value(arg);
-        if (!v) return usage("-D needs key=value");
-        property = *v;
-      }
-      const size_t eq = property.find('=');
-      if (eq == std::string_view::npos || eq == 0) {
-        return usage("-D " + std::string(property) + " is not key=value (for example -D taskmanager.memory.process.size=4g)");
-      }
-      cl.properties.emplace_back(std::string(property.substr(0, eq)), std::string(property.substr(eq + 1)));
-    } else if (arg == "--flink-version") {
-      const auto* v = value(arg);
-      if (!v) return usage("--flink-version needs a version such as 1.20");
-      auto version = FlinkVersion::parse(*v);
-      if (!version) return usage(version.error().message);
-      cl.context.version = *version;
-    } else if (arg == "--role") {
-      const auto* v = value(arg);
-      if (!v || (*v != "taskmanager" && *v != "jobmanager" && *v != "both"))
-        return usage("--role must be taskmanager, jobmanager or both");
-      cl.taskmanager = *v != "jobmanager";
-      cl.jobmanager = *v != "taskmanager";
-    } else if (arg == "--output") {
-      const auto* v = value(arg);
-      if (!v || (*v != "table" && *v != "json" && *v != "svg" && *v != "html"))
-        return usage("--output must be table, json, svg or html");
-      cl.output = *v == "json"   ? CommandLine::Output::kJson
-                  : *v == "svg"  ? CommandLine::Output::kSvg
-                  : *v == "html" ? CommandLine::Output::kHtml
-                                 : CommandLine::Output::kTable;
-    } else if (arg == "--legacy-heap") {
-      const auto* v = value(arg);
-      if (!v || (*v != "start-scripts" && *v != "process-total"))
-        return usage("--legacy-heap must be start-scripts or process-total");
-      cl.context.legacy_heap = *v == "process-total" ? LegacyHeapTarget::kProcessTotal
-                                                     : LegacyHeapTarget::kDeploymentDefault;
-    } else {
-      return usage("unknown option '" + std::string(arg) + "'");
-    }
-  }
-  if (cl.batch && (!cl.files.empty() || !cl.properties.empty())) {
-    return usage("--batch reads its requests from stdin and takes no -f or -D");
-  }
-  return cl;
+std::vector<Flag> flag_table(CommandLine& cl) {
+  return {
+      {"--file", "-f", "FILE", "a flink-conf.yaml or config.yaml (repeatable; later files override earlier)",
+       [&cl](std::string_view v) {
+         cl.files.emplace_back(v);
+         return std::string();
+       }},
+      {"-D", "", "key=value", "a dynamic property, applied after the files (repeatable)",
+       [&cl](std::string_view property) {
+         const size_t eq = property.find('=');
+         if (eq == std::string_view::npos || eq == 0) {
+           return "-D " + std::string(property) + " is not key=value (for example -D taskmanager.memory.process.size=4g)";
+         }
+         cl.properties.emplace_back(std::string(property.substr(0, eq)), std::string(property.substr(eq + 1)));
+         return std::string();
+       }},
+      {"--flink-version", "", "X.Y", "1.10 ... 2.x (default 1.20)",
+       [&cl](std::string_view v) {
+         auto version = FlinkVersion::parse(v);
+         if (!version) return version.error().message;
+         cl.context.version = *version;
+         return std::string();
+       }},
+      {"--role", "", "ROLE", "taskmanager, jobmanager or both (default both)",
+       [&cl](std::string_view v) {
+         if (v != "taskmanager" && v != "jobmanager" && v != "both") {
+           return std::string("--role must be taskmanager, jobmanager or both");
+         }
+         cl.taskmanager = v != "jobmanager";
+         cl.jobmanager = v != "taskmanager";
+         return std::string();
+       }},
+      {"--output", "", "FORMAT",
+       "table (default), json, svg (Flink's memory diagram with these sizes) or html\n"
+       "(the diagram and the table in one page, no script or external files)",
+       [&cl](std::string_view v) {
+         if (v != "table" && v != "json" && v != "svg" && v != "html") {
+           return std::string("--output must be table, json, svg or html");
+         }
+         cl.output = v == "json"   ? CommandLine::Output::kJson
+                     : v == "svg"  ? CommandLine::Output::kSvg
+                     : v == "html" ? CommandLine::Output::kHtml
+                                   : CommandLine::Output::kTable;
+         return std::string();
+       }},
+      {"--legacy-heap", "", "TARGET",
+       "what taskmanager.heap.size / jobmanager.heap.size stand for (1.x): start-scripts\n"
+       "(default: TM total Flink memory, JM heap) or process-total (Kubernetes, YARN)",
+       [&cl](std::string_view v) {
+         if (v != "start-scripts" && v != "process-total") {
+           return std::string("--legacy-heap must be start-scripts or process-total");
+         }
+         cl.context.legacy_heap =
+             v == "process-total" ? LegacyHeapTarget::kProcessTotal : LegacyHeapTarget::kDeploymentDefault;
+         return std::string();
+       }},
+      {"--ascii", "", "",
+       "the table's bars in '#' (default: Unicode blocks on a UTF-8 terminal, '#' otherwise;\n"
+       "FLINK_MEMGUARD_BARS=unicode|ascii overrides the terminal test)",
+       [&cl](std::string_view) {
+         cl.ascii = true;
+         return std::string();
+       }},
+      {"--batch", "", "", "read vector-format request lines on stdin, answer one JSON line each",
+       [&cl](std::string_view) {
+         cl.batch = true;
+         return std::string();
+       }},
+  };
 }
 
 // Flink configuration files are a few KiB; this bounds what a wrong path (a log, /dev/zero) costs.
@@ -237,16 +230,14 @@ void write_json_role(json::Writer& w, const RoleReport& r, const FlinkConfig& co
 }  // namespace
 
 int memory_command(Args args) {
-  auto cl = parse_command_line(args);
-  if (!cl) {
-    std::fprintf(stderr, "flink-memguard memory: %s\n\n%.*s", cl.error().message.c_str(),
-                 static_cast<int>(kUsageText.size()), kUsageText.data());
-    return kUsage;
+  CommandLine command_line;
+  const std::vector<Flag> table = flag_table(command_line);
+  const std::string usage = std::string(kUsageHead) + flag_usage(table) + std::string(kUsageTail);
+  if (int exit = parse_or_exit("memory", args, table, usage); exit >= 0) return exit;
+  if (command_line.batch && (!command_line.files.empty() || !command_line.properties.empty())) {
+    return usage_error("memory", "--batch reads its requests from stdin and takes no -f or -D", usage);
   }
-  if (cl->help) {
-    std::fwrite(kUsageText.data(), 1, kUsageText.size(), stdout);
-    return kOk;
-  }
+  const CommandLine* cl = &command_line;
   if (cl->batch) {
     return run_batch(std::cin, std::cout) ? kOk : kUsage;
   }

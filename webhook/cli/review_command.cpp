@@ -10,6 +10,7 @@
 
 #include "webhook/admission/objects.h"
 #include "webhook/cli/commands.h"
+#include "webhook/cli/flags.h"
 #include "support/read_file.h"
 #include "webhook/cli/manifests.h"
 #include "webhook/cli/policy_file.h"
@@ -23,18 +24,12 @@ namespace memguard::cli {
 
 namespace {
 
-constexpr const char* kUsage =
+constexpr std::string_view kUsageHead =
     "usage: flink-memguard review [--mutate] [--policy FILE] [-f FILE] [--with MANIFESTS]... < admissionreview.json\n"
     "\n"
     "Prints the AdmissionReview response the webhook would give (stdout) and what kubectl would show\n"
-    "(stderr). Exit status: 0 allowed, 1 denied, 2 unreadable input or policy.\n"
-    "\n"
-    "  --mutate       answer as /mutate (patches) instead of /validate\n"
-    "  --policy FILE  decision policy (default: the embedded policy)\n"
-    "  -f FILE        read the review from FILE instead of stdin\n"
-    "  --with PATH    manifests (file or directory) standing in for the cluster: the ConfigMap a\n"
-    "                 workload mounts, the workloads mounting a ConfigMap (repeatable). Without it,\n"
-    "                 workloads are allowed with a warning that their ConfigMap was not checked.\n";
+    "(stderr). Exit status: 0 allowed, 1 denied, 2 unreadable input or policy, or bad usage.\n"
+    "\n";
 
 // Indented JSON for people; strings go through the project's escaper.
 void pretty(simdjson::dom::element value, int depth, std::string& out) {
@@ -108,27 +103,33 @@ int review_command(Args args) {
   bool mutate = false;
   std::string policy_file, input_file;
   std::vector<std::string> with;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--mutate") {
-      mutate = true;
-    } else if (a == "--policy" && i + 1 < args.size()) {
-      policy_file = std::string(args[++i]);
-    } else if (a == "-f" && i + 1 < args.size()) {
-      input_file = std::string(args[++i]);
-    } else if (a == "--with" && i + 1 < args.size()) {
-      with.emplace_back(args[++i]);
-    } else {
-      // Name what was wrong before the usage: an unknown option, or one missing its value.
-      bool needs_value = a == "--policy" || a == "-f" || a == "--with";
-      std::string what = needs_value ? std::string(a) + " needs a value" : "unknown option '" + std::string(a) + "'";
-      std::fprintf(stderr, "flink-memguard review: %s\n\n%s", what.c_str(), kUsage);
-      return 2;
-    }
-  }
+  const Flag table[] = {
+      {"--mutate", "", "", "answer as /mutate (patches) instead of /validate",
+       [&](std::string_view) {
+         mutate = true;
+         return std::string();
+       }},
+      {"--policy", "", "FILE", "decision policy (default: the embedded policy)",
+       [&](std::string_view v) {
+         policy_file = std::string(v);
+         return std::string();
+       }},
+      {"-f", "", "FILE", "read the review from FILE instead of stdin",
+       [&](std::string_view v) {
+         input_file = std::string(v);
+         return std::string();
+       }},
+      {"--with", "", "PATH",
+       "manifests (file or directory) standing in for the cluster: the ConfigMap a\n"
+       "workload mounts, the workloads mounting a ConfigMap (repeatable). Without it,\n"
+       "workloads are allowed with a warning that their ConfigMap was not checked.",
+       [&](std::string_view v) {
+         with.emplace_back(v);
+         return std::string();
+       }},
+  };
+  const std::string usage = std::string(kUsageHead) + flag_usage(table);
+  if (int exit = parse_or_exit("review", args, table, usage); exit >= 0) return exit;
 
   auto policy = policy_from_file(policy_file);
   if (!policy) return fail(policy.error().message);

@@ -1,13 +1,17 @@
 // `flink-memguard serve`: the admission webhook over TLS. Parses flags, builds the admission
 // handler, runs the server until SIGTERM/SIGINT.
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "webhook/cli/commands.h"
+#include "webhook/cli/flags.h"
 #include "webhook/cli/serve_command.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/server/server.h"
@@ -16,47 +20,40 @@
 namespace memguard::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr std::string_view kUsageHead =
     "usage: flink-memguard serve --tls-cert FILE --tls-key FILE [options]\n"
     "\n"
     "Serves the admission webhook over HTTPS: POST /validate and /mutate (AdmissionReview v1),\n"
-    "GET /healthz, /readyz and /metrics.\n"
+    "GET /healthz, /readyz and /metrics. With a cluster (--kube-api, --kubeconfig, --in-cluster or\n"
+    "--server; the same flags as audit, default off) a standalone workload is judged against the\n"
+    "ConfigMap it mounts; without one it is allowed with a warning that its ConfigMap was not checked.\n"
     "\n"
-    "options:\n"
-    "  --listen ADDR:PORT        address to listen on (default 127.0.0.1:8443; :8443 = all IPv4)\n"
-    "  --tls-cert FILE           PEM certificate chain, leaf first (re-read when it changes)\n"
-    "  --tls-key FILE            PEM private key of the certificate (re-read when it changes)\n"
-    "  --client-ca FILE          require client certificates signed by these CAs (default: none)\n"
-    "  --policy FILE             decision policy YAML (default: the built-in policy; re-read when it changes)\n"
-    "  --threads N               I/O threads (default: one per core)\n"
-    "  --log-level info|warn     info: one line per review; warn: only reviews not allowed\n"
-    "  --cert-poll-interval SEC  how often the TLS and policy files are checked for changes (default 10)\n"
-    "  --kube-api MODE           off (default): standalone workloads are allowed with a warning that their\n"
-    "                            ConfigMap was not checked; in-cluster: look counterparts up with the pod's\n"
-    "                            service account; or a kubeconfig file\n"
-    "  --kube-timeout-ms MS      how long one admission waits for a lookup before allowing with a warning\n"
-    "                            (default 1000)\n"
-    "  --kube-watch-timeout SEC  timeoutSeconds of each informer watch; it then resumes, or relists after\n"
-    "                            410 Gone (default 300)\n"
-    "  --max-heap-mb N|auto      cap the heap so that running out fails one request with a 500 instead of\n"
-    "                            the OOM killer ending the process (auto: half the cgroup memory limit;\n"
-    "                            default: no cap)\n"
-    "  --body-budget-mb N        request-body bytes held across all connections before new ones get 503\n"
-    "                            (default 16)\n"
-    "  --decision-threads N      threads that decide reviews, apart from the I/O threads (default: one per core)\n"
-    "  --decision-timeout-ms MS  our cap on deciding one review; the API server's ?timeout= lowers it\n"
-    "                            (default 10000)\n";
+    "options:\n";
 
 HeapLimiter g_heap_limiter = nullptr;
-
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "flink-memguard serve: %s\n\n%s", message.c_str(), kUsage);
-  return 2;
-}
 
 bool parse_unsigned(std::string_view text, unsigned& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+// A setter for a number from `low` to `high` (inclusive), refused with `error`.
+std::function<std::string(std::string_view)> number_in(unsigned low, unsigned high, std::string error,
+                                                       std::function<void(unsigned)> store) {
+  return [=](std::string_view text) {
+    unsigned n = 0;
+    if (!parse_unsigned(text, n) || n < low || n > high) return error;
+    store(n);
+    return std::string();
+  };
+}
+
+// A setter that keeps the value as text.
+std::function<std::string(std::string_view)> text_into(std::string& target) {
+  return [&target](std::string_view v) {
+    target = std::string(v);
+    return std::string();
+  };
 }
 
 }  // namespace
@@ -103,111 +100,87 @@ Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& opt
 int serve_command(Args args) {
   server::ServerOptions options;
   KubeLookupOptions kube_options;
+  ClusterSelection cluster;
   std::optional<unsigned> heap_cap_mb;
   bool heap_cap_auto = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view flag = args[i];
-    std::string_view value;
-    bool has_value = false;
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (auto eq = flag.find('='); flag.starts_with("--") && eq != std::string_view::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      has_value = true;
-    } else if (i + 1 < args.size()) {
-      value = args[i + 1];
-      has_value = true;
-    }
-    auto take = [&](std::string& target) {
-      if (!has_value) return false;
-      target = std::string(value);
-      if (args[i].find('=') == std::string_view::npos) ++i;
-      return true;
-    };
-    std::string text;
-    if (flag == "--listen") {
-      if (!take(options.listen)) return usage_error("--listen needs ADDR:PORT");
-    } else if (flag == "--tls-cert") {
-      if (!take(options.tls_cert_file)) return usage_error("--tls-cert needs a file");
-    } else if (flag == "--tls-key") {
-      if (!take(options.tls_key_file)) return usage_error("--tls-key needs a file");
-    } else if (flag == "--client-ca") {
-      if (!take(options.client_ca_file)) return usage_error("--client-ca needs a file");
-    } else if (flag == "--policy") {
-      if (!take(options.policy_file)) return usage_error("--policy needs a file");
-    } else if (flag == "--threads") {
-      if (!take(text) || !parse_unsigned(text, options.threads) || options.threads == 0 || options.threads > 256) {
-        return usage_error("--threads needs a number from 1 to 256");
-      }
-    } else if (flag == "--log-level") {
-      if (!take(text) || (text != "info" && text != "warn")) return usage_error("--log-level must be info or warn");
-      options.log_level = text == "info" ? server::LogLevel::kInfo : server::LogLevel::kWarn;
-    } else if (flag == "--cert-poll-interval") {
-      unsigned seconds = 0;
-      if (!take(text) || !parse_unsigned(text, seconds) || seconds == 0 || seconds > 3600) {
-        return usage_error("--cert-poll-interval needs a number of seconds from 1 to 3600");
-      }
-      options.cert_poll_interval = std::chrono::seconds(seconds);
-    } else if (flag == "--kube-api") {
-      if (!take(kube_options.api) || kube_options.api.empty()) {
-        return usage_error("--kube-api needs off, in-cluster or a kubeconfig file");
-      }
-    } else if (flag == "--kube-timeout-ms") {
-      unsigned ms = 0;
-      if (!take(text) || !parse_unsigned(text, ms) || ms == 0 || ms > 30000) {
-        return usage_error("--kube-timeout-ms needs a number of milliseconds from 1 to 30000");
-      }
-      kube_options.timeout = std::chrono::milliseconds(ms);
-    } else if (flag == "--kube-watch-timeout") {
-      unsigned seconds = 0;
-      if (!take(text) || !parse_unsigned(text, seconds) || seconds == 0 || seconds > 3600) {
-        return usage_error("--kube-watch-timeout needs a number of seconds from 1 to 3600");
-      }
-      kube_options.watch_timeout_seconds = static_cast<int>(seconds);
-    } else if (flag == "--max-heap-mb") {
-      unsigned mb = 0;
-      if (take(text) && text == "auto") {
-        heap_cap_auto = true;
-      } else if (!has_value || !parse_unsigned(text, mb) || mb < 16 || mb > 1024 * 1024) {
-        return usage_error("--max-heap-mb needs a number of MiB from 16, or auto");
-      } else {
-        heap_cap_mb = mb;
-      }
-    } else if (flag == "--body-budget-mb") {
-      unsigned mb = 0;
-      if (!take(text) || !parse_unsigned(text, mb) || mb < 3 || mb > 64 * 1024) {
-        return usage_error("--body-budget-mb needs a number of MiB from 3 (one body at the limit) to 65536");
-      }
-      options.body_budget = std::size_t{mb} * 1024 * 1024;
-    } else if (flag == "--decision-threads") {
-      if (!take(text) || !parse_unsigned(text, options.decision_threads) || options.decision_threads == 0 ||
-          options.decision_threads > 256) {
-        return usage_error("--decision-threads needs a number from 1 to 256");
-      }
-    } else if (flag == "--decision-timeout-ms") {
-      unsigned ms = 0;
-      if (!take(text) || !parse_unsigned(text, ms) || ms < 100 || ms > 60000) {
-        return usage_error("--decision-timeout-ms needs a number of milliseconds from 100 to 60000");
-      }
-      options.decision_timeout = std::chrono::milliseconds(ms);
-    } else {
-      return usage_error("unknown option '" + std::string(args[i]) + "'");
-    }
+  std::vector<Flag> table = {
+      {"--listen", "", "ADDR:PORT", "address to listen on (default 127.0.0.1:8443; :8443 = all IPv4)",
+       text_into(options.listen)},
+      {"--tls-cert", "", "FILE", "PEM certificate chain, leaf first (re-read when it changes)",
+       text_into(options.tls_cert_file)},
+      {"--tls-key", "", "FILE", "PEM private key of the certificate (re-read when it changes)",
+       text_into(options.tls_key_file)},
+      {"--client-ca", "", "FILE", "require client certificates signed by these CAs (default: none)",
+       text_into(options.client_ca_file)},
+      {"--policy", "", "FILE", "decision policy YAML (default: the built-in policy; re-read when it changes)",
+       text_into(options.policy_file)},
+      {"--threads", "", "N", "I/O threads (default: one per core)",
+       number_in(1, 256, "--threads needs a number from 1 to 256", [&](unsigned n) { options.threads = n; })},
+      {"--log-level", "", "LEVEL", "info: one line per review; warn: only reviews not allowed",
+       [&](std::string_view v) {
+         if (v != "info" && v != "warn") return std::string("--log-level must be info or warn");
+         options.log_level = v == "info" ? server::LogLevel::kInfo : server::LogLevel::kWarn;
+         return std::string();
+       }},
+      {"--cert-poll-interval", "", "SEC", "how often the TLS and policy files are checked for changes (default 10)",
+       number_in(1, 3600, "--cert-poll-interval needs a number of seconds from 1 to 3600",
+                 [&](unsigned n) { options.cert_poll_interval = std::chrono::seconds(n); })},
+      {"--kube-timeout-ms", "", "MS",
+       "how long one admission waits for a lookup before allowing with a warning\n(default 1000)",
+       number_in(1, 30000, "--kube-timeout-ms needs a number of milliseconds from 1 to 30000",
+                 [&](unsigned n) { kube_options.timeout = std::chrono::milliseconds(n); })},
+      {"--kube-watch-timeout", "", "SEC",
+       "timeoutSeconds of each informer watch; it then resumes, or relists after\n410 Gone (default 300)",
+       number_in(1, 3600, "--kube-watch-timeout needs a number of seconds from 1 to 3600",
+                 [&](unsigned n) { kube_options.watch_timeout_seconds = static_cast<int>(n); })},
+      {"--max-heap-mb", "", "N|auto",
+       "cap the heap so that running out fails one request with a 500 instead of\n"
+       "the OOM killer ending the process (auto: half the cgroup memory limit;\n"
+       "default: no cap)",
+       [&](std::string_view v) {
+         unsigned mb = 0;
+         if (v == "auto") {
+           heap_cap_auto = true;
+         } else if (!parse_unsigned(v, mb) || mb < 16 || mb > 1024 * 1024) {
+           return std::string("--max-heap-mb needs a number of MiB from 16, or auto");
+         } else {
+           heap_cap_mb = mb;
+         }
+         return std::string();
+       }},
+      {"--body-budget-mb", "", "N",
+       "request-body bytes held across all connections before new ones get 503\n(default 16)",
+       number_in(3, 64 * 1024, "--body-budget-mb needs a number of MiB from 3 (one body at the limit) to 65536",
+                 [&](unsigned n) { options.body_budget = std::size_t{n} * 1024 * 1024; })},
+      {"--decision-threads", "", "N", "threads that decide reviews, apart from the I/O threads (default: one per core)",
+       number_in(1, 256, "--decision-threads needs a number from 1 to 256",
+                 [&](unsigned n) { options.decision_threads = n; })},
+      {"--decision-timeout-ms", "", "MS",
+       "our cap on deciding one review; the API server's ?timeout= lowers it\n(default 10000)",
+       number_in(100, 60000, "--decision-timeout-ms needs a number of milliseconds from 100 to 60000",
+                 [&](unsigned n) { options.decision_timeout = std::chrono::milliseconds(n); })},
+  };
+  {
+    // The cluster flags (shared with audit) come before the lookup's own.
+    std::vector<Flag> kube = cluster_flags(cluster);
+    auto at = std::find_if(table.begin(), table.end(), [](const Flag& f) { return f.name == "--kube-timeout-ms"; });
+    table.insert(at, kube.begin(), kube.end());
   }
+  const std::string usage = std::string(kUsageHead) + flag_usage(table);
+  auto usage_error = [&usage](const std::string& message) { return cli::usage_error("serve", message, usage); };
+  if (int exit = parse_or_exit("serve", args, table, usage); exit >= 0) return exit;
+  if (std::string error = cluster_flags_error(cluster); !error.empty()) return usage_error(error);
   if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
     return usage_error("--tls-cert and --tls-key are required (the API server only calls webhooks over HTTPS)");
   }
 
-  auto lookups = make_kube_lookups(kube_options);
-  if (!lookups) {
-    std::fprintf(stderr, "flink-memguard serve: --kube-api %s: %s\n", kube_options.api.c_str(),
-                 lookups.error().message.c_str());
+  // Without a cluster flag the webhook looks nothing up: standalone workloads are allowed with a warning.
+  auto chosen = select_cluster(cluster, "off");
+  if (!chosen) {
+    std::fprintf(stderr, "flink-memguard serve: %s\n", chosen.error().message.c_str());
     return 2;
   }
-  auto admission = make_admission_handler(options, std::move(*lookups));
+  auto admission = make_admission_handler(options, make_kube_lookups(std::move(*chosen), kube_options));
   if (!admission) {
     std::fprintf(stderr, "flink-memguard serve: %s\n", admission.error().message.c_str());
     return 2;
