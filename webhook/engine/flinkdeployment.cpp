@@ -132,7 +132,12 @@ class Builder {
     }
   }
 
-  std::optional<ParsedField> parse_field(Role role, const std::optional<FieldText>& field) {
+  // read_as_quantity: something reads the field as a Kubernetes quantity too. A `resources` memory
+  // request or limit given alone is read only by the operator (its MemorySize first, so `2048m` is
+  // 2048 MiB: ResourceConfigUtils.parseResourceMemoryString); Kubernetes units matter when both are
+  // set, for the limit factor (computeLimitFactor), which apply_request_and_limit judges.
+  std::optional<ParsedField> parse_field(Role role, const std::optional<FieldText>& field,
+                                         bool read_as_quantity = true) {
     if (!field) return std::nullopt;
     auto parsed = memmodel::parse_operator_memory(field->text);
     if (!parsed || parsed->size.bytes() <= 0) {
@@ -143,7 +148,9 @@ class Builder {
     ParsedField out{*field, *parsed};
     // Ambiguous: Kubernetes reads another size, or cannot read it at all (then every Kubernetes-side
     // tool, and the operator's limit-factor computation, fails on it).
-    if (parsed->ambiguous || (parsed->parsed_by_flink && parsed->kubernetes_bytes < 0)) add_unit_finding(role, out);
+    if (read_as_quantity && (parsed->ambiguous || (parsed->parsed_by_flink && parsed->kubernetes_bytes < 0))) {
+      add_unit_finding(role, out);
+    }
     return out;
   }
 
@@ -176,8 +183,9 @@ class Builder {
       if (r.resource_memory) {
         eff_.notes.push_back(base + ".resource is ignored: " + base + ".resources is set and wins");
       }
-      auto request = parse_field(role, r.request_memory);
-      auto limit = parse_field(role, r.limit_memory);
+      const bool both = r.request_memory.has_value() && r.limit_memory.has_value();
+      auto request = parse_field(role, r.request_memory, both);
+      auto limit = parse_field(role, r.limit_memory, both);
       // Kubernetes defaults a missing request to the limit, and so does the operator.
       process = request ? request : limit;
       process_from_request_ = request.has_value();
