@@ -327,6 +327,17 @@ TEST_CASE("Excluded namespaces and opted-out objects are skipped, with an audit 
 
   Answer ignored = review(Mode::kValidate, opted_out, policy_from("honour-skip-annotation: false\n"));
   CHECK_FALSE(ignored.allowed);
+
+  // Only the value "true" opts out (README: Findings and policy): "false" or "yes" is judged as usual.
+  for (const char* value : {"false", "yes"}) {
+    CAPTURE(value);
+    std::string not_opted_out = replace_once(rejected, "\"owner\": \"team-streaming\"",
+                                             std::string("\"owner\": \"team-streaming\", \"flink-memguard.io/skip\": \"") +
+                                                 value + "\"");
+    Answer judged = review(Mode::kValidate, not_opted_out);
+    CHECK_FALSE(judged.allowed);
+    CHECK(judged.outcome.decision == memguard::admission::ReviewDecision::kDenied);
+  }
 }
 
 TEST_CASE("DELETE, CONNECT, status updates and objects being deleted pass untouched", "[engine][decide]") {
