@@ -58,12 +58,6 @@ std::function<std::string(std::string_view)> number_in(unsigned long low, unsign
   };
 }
 
-std::function<std::string(std::string_view)> text_into(std::string& target) {
-  return [&target](std::string_view v) {
-    target = std::string(v);
-    return std::string();
-  };
-}
 
 // The kinds audited, in report order.
 constexpr kube::ApiResource kAudited[] = {kube::kFlinkDeployments, kube::kConfigMaps, kube::kDeployments,

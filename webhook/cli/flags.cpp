@@ -120,4 +120,11 @@ int parse_or_exit(std::string_view command, Args args, std::span<const Flag> tab
   return -1;
 }
 
+std::function<std::string(std::string_view)> text_into(std::string& target) {
+  return [&target](std::string_view v) {
+    target = std::string(v);
+    return std::string();
+  };
+}
+
 }  // namespace memguard::cli

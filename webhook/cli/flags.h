@@ -38,6 +38,9 @@ struct FlagParse {
 [[nodiscard]] FlagParse parse_flags(Args args, std::span<const Flag> table);
 
 // The option list of a usage text, rendered from the table: "  -f, --file FILE   help".
+// A setter that keeps the value as text.
+std::function<std::string(std::string_view)> text_into(std::string& target);
+
 std::string flag_usage(std::span<const Flag> table);
 
 // The commands' shared reply to bad usage: "flink-memguard <command>: <message>", a blank line and

@@ -8,12 +8,6 @@
 namespace memguard::cli {
 
 std::vector<Flag> cluster_flags(ClusterSelection& s) {
-  auto text_into = [](std::string& target) {
-    return [&target](std::string_view v) {
-      target = std::string(v);
-      return std::string();
-    };
-  };
   return {
       {"--kube-api", "", "MODE",
        "the cluster: off (none), in-cluster (the pod's service account), auto (in-cluster\n"

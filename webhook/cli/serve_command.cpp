@@ -48,13 +48,6 @@ std::function<std::string(std::string_view)> number_in(unsigned low, unsigned hi
   };
 }
 
-// A setter that keeps the value as text.
-std::function<std::string(std::string_view)> text_into(std::string& target) {
-  return [&target](std::string_view v) {
-    target = std::string(v);
-    return std::string();
-  };
-}
 
 }  // namespace
 
