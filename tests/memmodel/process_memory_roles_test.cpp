@@ -100,6 +100,21 @@ TEST_CASE("Either role: a process size below metaspace plus overhead is rejected
   CHECK_THAT(m.error().message, Catch::StartsWith(std::string(role_title(role)) + " memory configuration failed"));
 }
 
+TEST_CASE("Either role: a process size below Total Flink plus metaspace is rejected for that sum, not for the overhead",
+          "[memmodel][process][roles]") {
+  const Role role = GENERATE(Role::kTaskManager, Role::kJobManager);
+  CAPTURE(role_name(role));
+  // 1 GiB of Flink memory and 256 MiB of metaspace do not fit a 1 GiB process: Flink names the sum
+  // (ProcessMemoryUtils.deriveProcessSpecWithTotalFlinkMemory), before any overhead is derived.
+  auto m = derive_memory(role, {{key(role, "flink.size"), "1g"}, {key(role, "process.size"), "1g"}}, flink_1_20());
+  REQUIRE_FALSE(m);
+  CHECK(m.error().code == ErrorCode::kIllegalConfiguration);
+  CHECK_THAT(m.error().message,
+             Catch::Contains("is less than the sum of the derived Total Flink Memory and the JVM Metaspace"));
+  CHECK_THAT(m.error().message, Catch::Contains(key(role, "process.size")));
+  CHECK_THAT(m.error().message, !Catch::Contains("JVM Overhead range"));
+}
+
 TEST_CASE("Either role: an overhead minimum above its maximum is rejected", "[memmodel][process][roles]") {
   const Role role = GENERATE(Role::kTaskManager, Role::kJobManager);
   CAPTURE(role_name(role));

@@ -275,6 +275,18 @@ TEST_CASE("External resources enter the -D properties in HashMap order", "[memmo
   require_rejected(config, at("1.20"), {"external-resource.gpu.amount"});
 }
 
+TEST_CASE("External resources are read from Flink 1.13 on, and ignored by 1.12", "[memmodel][taskmanager][cpu]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "gpu"},
+                     {"external-resource.gpu.amount", "2"}};
+  auto m113 = derive_taskmanager(config, at("1.13"));
+  REQUIRE(m113);
+  REQUIRE(m113->external_resources.size() == 1);
+  CHECK(m113->external_resources[0] == std::pair<std::string, int64_t>{"gpu", 2});
+  auto m112 = derive_taskmanager(config, at("1.12"));
+  REQUIRE(m112);
+  CHECK(m112->external_resources.empty());
+}
+
 TEST_CASE("External resources: names de-duplicated in linear time, skipped by probes that ask to", "[memmodel][taskmanager][limits]") {
   FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "gpu;fpga;gpu; fpga ;gpu"},
                      {"external-resource.gpu.amount", "2"}, {"external-resource.fpga.amount", "1"}};
