@@ -116,7 +116,10 @@ TEST_CASE("Quantity::parse rejects what Kubernetes rejects", "[memmodel][quantit
                         "-3.01i", "-3.01e-", " 1", "1 ", "1KiB", "1 Gi", "1.5.5", "1e", "1ki", "1K", "1e1.5",
                         "Non-Numeric", "1Ki3", "1EE3", "1e+", "0x10", "1,5Gi", "2GB",
                         // digit-less numbers that take Go's arbitrary-precision path
-                        "Pi", "Ei", "e-10", ".e-10");
+                        "Pi", "Ei", "e-10", ".e-10",
+                        // exponents Go's strconv.ParseInt(s, 10, 64) refuses: 2^64 + 1 (which a parser
+                        // without its overflow check wraps to 1), int64 max + 1, 2^64 - 1
+                        "1e18446744073709551617", "1e9223372036854775808", "1e-18446744073709551615");
   CAPTURE(input);
   auto q = Quantity::parse(input);
   REQUIRE_FALSE(q.has_value());
