@@ -15,16 +15,10 @@
 #include "memmodel/input_limits.h"
 #include "memmodel/java_text.h"
 #include "memmodel/yaml_limits.h"
+#include "support/ascii_text.h"
 
 namespace memguard::memmodel {
 namespace {
-
-// Java String.trim(): strips every char <= U+0020 at both ends (a UTF-8 BOM is kept).
-std::string_view java_trim(std::string_view s) {
-  while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) <= 0x20) s.remove_suffix(1);
-  return s;
-}
 
 // ----------------------------------------------------------------------------------------------
 // Legacy flink-conf.yaml (GlobalConfiguration.loadYAMLResource, 1.10 ... 1.20).
@@ -84,7 +78,7 @@ Expected<ParsedConfigFile> parse_legacy(std::string_view text) {
     }
     ++line_no;
 
-    const std::string_view conf = java_trim(line.substr(0, line.find('#')));
+    const std::string_view conf = java::trim(line.substr(0, line.find('#')));
     if (conf.empty()) continue;
     const size_t sep = conf.find(": ");
     // Flink's WARN lines name the line, never its content (it may hold a secret); so do we.
@@ -92,8 +86,8 @@ Expected<ParsedConfigFile> parse_legacy(std::string_view text) {
       skip(line_no, "not a key-value pair (missing space after ':'?)");
       continue;
     }
-    const std::string_view key = java_trim(conf.substr(0, sep));
-    const std::string_view value = java_trim(conf.substr(sep + 2));
+    const std::string_view key = java::trim(conf.substr(0, sep));
+    const std::string_view value = java::trim(conf.substr(sep + 2));
     if (key.empty() || value.empty()) {
       skip(line_no, "key or value is empty");
       continue;
@@ -435,7 +429,7 @@ class StandardLoader {
   }
 
   static bool plain_safe(std::string_view s) {
-    if (s.empty() || java_trim(s).size() != s.size()) return false;
+    if (s.empty() || java::trim(s).size() != s.size()) return false;
     if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s[0]) != std::string_view::npos) return false;
     for (char c : s) {
       // '?' anywhere is a flow indicator to yaml-cpp (and to SnakeYAML's emitter, which quotes it).
@@ -562,8 +556,7 @@ bool is_sensitive_key(std::string_view key) {
   static constexpr std::array<std::string_view, 12> kSubstrings = {
       "password", "secret",     "fs.azure.account.key", "apikey",      "api-key",      "auth-params",
       "service-key", "token",   "basic-auth",           "jaas.config", "http-headers", "credential"};
-  std::string lower(key);
-  for (auto& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  const std::string lower = ascii::lower(key);
   for (std::string_view s : kSubstrings) {
     if (lower.find(s) != std::string::npos) return true;
   }

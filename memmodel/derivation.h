@@ -25,6 +25,12 @@ enum class Role { kTaskManager, kJobManager };
 // "taskmanager" / "jobmanager" (key prefixes, JSON), and "TaskManager" / "JobManager" (messages).
 constexpr std::string_view role_name(Role role) { return role == Role::kTaskManager ? "taskmanager" : "jobmanager"; }
 constexpr std::string_view role_title(Role role) { return role == Role::kTaskManager ? "TaskManager" : "JobManager"; }
+// The role whose role_name is `name` ("taskmanager", "jobmanager"), or none.
+constexpr std::optional<Role> role_named(std::string_view name) {
+  if (name == role_name(Role::kTaskManager)) return Role::kTaskManager;
+  if (name == role_name(Role::kJobManager)) return Role::kJobManager;
+  return std::nullopt;
+}
 
 // Where the legacy heap keys (taskmanager.heap.size, jobmanager.heap.mb, ...) go (1.x only, §4.6).
 enum class LegacyHeapTarget {

@@ -11,7 +11,7 @@
 
 namespace memguard::memmodel::java {
 
-// String.trim(): strips leading/trailing chars <= U+0020.
+// String.trim(): strips leading/trailing chars <= U+0020 (a UTF-8 BOM, above it, is kept).
 std::string_view trim(std::string_view text);
 
 // Float.parseFloat / Double.parseDouble: surrounding whitespace (trim), optional sign, "NaN",

@@ -12,7 +12,9 @@ namespace memguard::memmodel {
 
 namespace {
 
-Unexpected jobmanager_failure(const Error& e) { return Unexpected{role_failure("JobManager", e)}; }
+Unexpected jobmanager_failure(const Error& e) {
+  return Unexpected{role_failure(role_title(Role::kJobManager), e)};
+}
 
 // Flink 1.10: jobmanager.heap.size (or .mb) is the JVM heap for the start scripts, or the container
 // size for YARN/Kubernetes, from which the containerized cut-off is subtracted.

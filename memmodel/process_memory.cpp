@@ -89,13 +89,13 @@ Expected<std::optional<FlinkConfig>> map_legacy_heap(const FlinkConfig& config, 
 }
 
 ProcessMemoryOptions process_memory_options(const TaskManagerOptions& o) {
-  return {"TaskManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
+  return {role_title(Role::kTaskManager), o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
           o.jvm_overhead_fraction, o.legacy_heap, o.legacy_heap_mb, "FLINK_TM_HEAP", o.flink_size,
           "the fine-grained memory (taskmanager.memory.task.heap.size and taskmanager.memory.managed.size)", "1728m"};
 }
 
 ProcessMemoryOptions process_memory_options(const JobManagerOptions& o) {
-  return {"JobManager", o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
+  return {role_title(Role::kJobManager), o.process_size, o.flink_size, o.jvm_metaspace, o.jvm_overhead_min, o.jvm_overhead_max,
           o.jvm_overhead_fraction, o.legacy_heap, o.legacy_heap_mb, "FLINK_JM_HEAP", o.heap,
           "the JVM heap (jobmanager.memory.heap.size)", "1600m"};
 }

@@ -45,7 +45,7 @@ MemorySize cap_to_min_max(MemorySize value, const RangeFraction& range);
 // A view: the options are the role's (TaskManagerOptions, JobManagerOptions), which must outlive it;
 // a derivation builds it many times in a search, so it refers to them instead of copying them.
 struct ProcessMemoryOptions {
-  std::string_view role;  // "TaskManager" / "JobManager", for messages
+  std::string_view role;  // role_title: "TaskManager" / "JobManager", for messages
   const MemoryOption &process_size, &flink_size, &metaspace, &overhead_min, &overhead_max;
   const FloatOption& overhead_fraction;
   // Legacy heap keys (1.x): read from `legacy_heap_env`, else the keys; they stand for

@@ -208,8 +208,8 @@ void check_webhook_entry(const YAML::Node& w, const Install& in, const std::stri
   CHECK(contains(strings(names["values"]), in.ns));
   for (const auto& rule : w["rules"]) {
     for (const auto& r : strings(rule["resources"])) {
-      CHECK(r.find('*') == std::string::npos);
-      CHECK(r.find('/') == std::string::npos);  // never status or other subresources
+      CHECK_THAT(r, !Catch::Contains("*"));
+      CHECK_THAT(r, !Catch::Contains("/"));  // never status or other subresources
     }
     for (const auto& op : strings(rule["operations"])) {
       CHECK((op == "CREATE" || op == "UPDATE"));
@@ -267,7 +267,7 @@ void check_tls(const Install& in, Tls mode, const std::string& user_ca = "") {
       CHECK(str(s["type"]) == "kubernetes.io/tls");
       const std::string ca = base64_decode(str(s["data"]["ca.crt"]));
       const std::string crt = base64_decode(str(s["data"]["tls.crt"]));
-      CHECK(base64_decode(str(s["data"]["tls.key"])).find("PRIVATE KEY-----") != std::string::npos);
+      CHECK_THAT(base64_decode(str(s["data"]["tls.key"])), Catch::Contains("PRIVATE KEY-----"));
       CHECK(base64_decode(the_ca_bundle(vwc, mwc)) == ca);
       // The serving certificate chains to the bundle and names the Service the API server dials.
       const fs::path dir = fs::temp_directory_path() / ("memguard-tls-" + std::to_string(::getpid()));
@@ -278,7 +278,7 @@ void check_tls(const Install& in, Tls mode, const std::string& user_ca = "") {
       INFO(verify.out << verify.err);
       CHECK(verify.status == 0);
       const Result text = run({"openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", (dir / "tls.crt").string()});
-      CHECK(text.out.find("DNS:" + svc_dns) != std::string::npos);
+      CHECK_THAT(text.out, Catch::Contains("DNS:" + svc_dns));
       fs::remove_all(dir);
       break;
     }
@@ -497,10 +497,10 @@ TEST_CASE("a user-supplied TLS secret without its CA is refused with the value t
   const Helm helm = GENERATE(kHelm3, kHelm4);
   const Result r = render_failure(helm, {"--set", "tls.mode=secret", "--set", "tls.existingSecret=x"});
   CHECK(r.status != 0);
-  CHECK(r.err.find("tls.caBundle") != std::string::npos);
+  CHECK_THAT(r.err, Catch::Contains("tls.caBundle"));
   const Result no_secret = render_failure(helm, {"--set", "tls.mode=secret"});
   CHECK(no_secret.status != 0);
-  CHECK(no_secret.err.find("tls.existingSecret") != std::string::npos);
+  CHECK_THAT(no_secret.err, Catch::Contains("tls.existingSecret"));
 }
 
 TEST_CASE("matchConditions are rendered only where the API server supports them", "[install][helm]") {
@@ -641,7 +641,7 @@ TEST_CASE("values.schema.json rejects misspelt keys and out-of-range values", "[
   INFO(helm.label << " " << bad[1]);
   const Result r = render_failure(helm, bad);
   CHECK(r.status != 0);
-  CHECK(r.err.find("flink-memguard") != std::string::npos);
+  CHECK_THAT(r.err, Catch::Contains("flink-memguard"));
 }
 
 // Helm 3's `install --dry-run=client` still asks a cluster for its version, so the notes are
@@ -650,8 +650,8 @@ TEST_CASE("the install notes show how to try the webhook with a server-side dry 
   const Result r = run({kHelm4.path, "install", kRelease, kChart.string(), "--namespace", kNamespace, "--dry-run=client"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("kubectl apply --dry-run=server -f -") != std::string::npos);
-  CHECK(r.out.find("kubectl delete validatingwebhookconfiguration " + kFullname) != std::string::npos);
+  CHECK_THAT(r.out, Catch::Contains("kubectl apply --dry-run=server -f -"));
+  CHECK_THAT(r.out, Catch::Contains("kubectl delete validatingwebhookconfiguration " + kFullname));
 }
 
 TEST_CASE("kubectl kustomize renders deploy/ as the chart's cert-manager installation", "[install][kustomize]") {

@@ -6,12 +6,13 @@
 
 #include "memmodel/accepted_size.h"
 #include "memmodel/derived_memory.h"
+#include "support/size_text.h"
 
 using namespace memguard::memmodel;
 
 namespace {
 
-constexpr int64_t kMiB = int64_t{1} << 20;
+using memguard::kMiB;
 
 DerivationContext flink(const char* version) {
   DerivationContext c;

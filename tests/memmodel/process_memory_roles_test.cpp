@@ -6,13 +6,14 @@
 #include <string>
 
 #include "memmodel/derived_memory.h"
+#include "support/size_text.h"
 
 using namespace memguard::memmodel;
 using memguard::ErrorCode;
 
 namespace {
 
-constexpr int64_t kMiB = int64_t{1} << 20;
+using memguard::kMiB;
 
 DerivationContext flink_1_20() {
   DerivationContext c;
@@ -148,4 +149,45 @@ TEST_CASE("Either role: consistent Total Flink and process sizes derive the over
   REQUIRE(m);
   CHECK(m->overhead().bytes() == 300 * kMiB);
   CHECK(m->process_total().bytes() == 1580 * kMiB);
+}
+
+namespace {
+
+// The role's fine-grained options (Flink's deriveFromRequiredFineGrainedOptions reads them): the task
+// heap and managed memory of a TaskManager, the JVM heap of a JobManager.
+FlinkConfig fine_grained(Role role) {
+  if (role == Role::kTaskManager) return {{key(role, "task.heap.size"), "512m"}, {key(role, "managed.size"), "256m"}};
+  return {{key(role, "heap.size"), "512m"}};
+}
+
+}  // namespace
+
+TEST_CASE("Either role: the fine-grained options alone derive Total Flink and the process adds metaspace and overhead",
+          "[memmodel][process][roles]") {
+  const Role role = GENERATE(Role::kTaskManager, Role::kJobManager);
+  CAPTURE(role_name(role));
+  auto m = derive_memory(role, fine_grained(role), flink_1_20());
+  REQUIRE(m);
+  CHECK(m->path() == DerivationPath::kFineGrained);
+  CHECK(m->process_total().bytes() == m->flink_total().bytes() + m->metaspace().bytes() + m->overhead().bytes());
+}
+
+TEST_CASE("Either role: the legacy heap size is the process size under an active resource manager unless the "
+          "process size is set",
+          "[memmodel][process][roles][legacy]") {
+  const Role role = GENERATE(Role::kTaskManager, Role::kJobManager);
+  CAPTURE(role_name(role));
+  DerivationContext active = flink_1_20();
+  active.legacy_heap = LegacyHeapTarget::kProcessTotal;
+  const std::string legacy_key = std::string(role_name(role)) + ".heap.size";
+  SECTION("alone") {
+    auto m = derive_memory(role, {{legacy_key, "2g"}}, active);
+    REQUIRE(m);
+    CHECK(m->process_total().bytes() == 2048 * kMiB);
+  }
+  SECTION("next to the process size, which wins") {
+    auto m = derive_memory(role, {{legacy_key, "2g"}, {key(role, "process.size"), "3g"}}, active);
+    REQUIRE(m);
+    CHECK(m->process_total().bytes() == 3072 * kMiB);
+  }
 }

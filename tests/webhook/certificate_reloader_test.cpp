@@ -57,8 +57,8 @@ TEST_CASE("A changed pair is installed, unchanged bytes are not reloaded", "[ser
   CHECK(f.reloader->current() != ctx1);
   CHECK(f.reloader->certificate()->sha256_fingerprint == fingerprint_of(f.second.cert));
   CHECK(f.reloads("success") == 2);
-  CHECK(f.metrics.render().find("memguard_tls_certificate_expiry_seconds " +
-                                std::to_string(f.reloader->certificate()->not_after_unix)) != std::string::npos);
+  CHECK_THAT(f.metrics.render(), Catch::Contains("memguard_tls_certificate_expiry_seconds " +
+                                                 std::to_string(f.reloader->certificate()->not_after_unix)));
 }
 
 TEST_CASE("A bad pair is reported once and the current certificate kept", "[server][tls][reload]") {

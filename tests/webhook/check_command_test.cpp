@@ -230,7 +230,7 @@ TEST_CASE("check --output json carries the derived memory of every judged role",
   simdjson::dom::element sts = by_role.at("StatefulSet taskmanager");
   CHECK(int64_t(sts["components"]["processTotal"]) == 4096LL << 20);
   CHECK(int64_t(sts["components"]["managed"]) == 0);
-  CHECK(std::string_view(sts["source"]).find("application-list.yaml:") != std::string_view::npos);
+  CHECK_THAT(std::string(std::string_view(sts["source"])), Catch::Contains("application-list.yaml:"));
 }
 
 TEST_CASE("check -v names the same smallest process size as the rejection finding's fix", "[cli][check]") {

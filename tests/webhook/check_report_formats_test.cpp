@@ -31,7 +31,7 @@ TEST_CASE("check --output sarif has SARIF 2.1.0's structure with a result per fi
   simdjson::dom::element root;
   REQUIRE(parser.parse(run.out).get(root) == simdjson::SUCCESS);
   CHECK(std::string(root["version"].get_string().value()) == "2.1.0");
-  CHECK(std::string(root["$schema"].get_string().value()).find("sarif-2.1.0") != std::string::npos);
+  CHECK_THAT(std::string(root["$schema"].get_string().value()), Catch::Contains("sarif-2.1.0"));
   simdjson::dom::array runs;
   REQUIRE(root["runs"].get_array().get(runs) == simdjson::SUCCESS);
   REQUIRE(runs.size() == 1);
@@ -72,10 +72,10 @@ TEST_CASE("check --output sarif and junit report an unreadable file as an error"
   const std::string bad = memguard::testing::temp_file("formats-test", "bad.yaml", "kind: [unclosed\n");
   const auto sarif = run_cli("check --output sarif -f '" + bad + "'");
   CHECK(sarif.exit_code == 2);
-  CHECK(sarif.out.find("\"ruleId\":\"unreadable\"") != std::string::npos);
+  CHECK_THAT(sarif.out, Catch::Contains("\"ruleId\":\"unreadable\""));
   const auto junit = run_cli("check --output junit -f '" + bad + "'");
   CHECK(junit.exit_code == 2);
-  CHECK(junit.out.find("errors=\"1\"") != std::string::npos);
+  CHECK_THAT(junit.out, Catch::Contains("errors=\"1\""));
   CHECK(count(junit.out, "<error message=") == 1);
 }
 
@@ -84,7 +84,7 @@ TEST_CASE("check --output junit is well-formed XML with a failure per denied obj
   CHECK(denied.exit_code == 1);
   const std::string path = memguard::testing::temp_file("formats-test", "denied.xml", denied.out);
   REQUIRE(std::system(("xmllint --noout '" + path + "'").c_str()) == 0);
-  CHECK(denied.out.find("tests=\"3\" failures=\"3\" errors=\"0\"") != std::string::npos);
+  CHECK_THAT(denied.out, Catch::Contains("tests=\"3\" failures=\"3\" errors=\"0\""));
   CHECK(count(denied.out, "<testcase ") == 3);
   CHECK(count(denied.out, "<failure ") == 3);
 
@@ -92,7 +92,7 @@ TEST_CASE("check --output junit is well-formed XML with a failure per denied obj
   CHECK(fits.exit_code == 0);
   const std::string fits_path = memguard::testing::temp_file("formats-test", "fits.xml", fits.out);
   REQUIRE(std::system(("xmllint --noout '" + fits_path + "'").c_str()) == 0);
-  CHECK(fits.out.find("failures=\"0\"") != std::string::npos);
+  CHECK_THAT(fits.out, Catch::Contains("failures=\"0\""));
   CHECK(count(fits.out, "<failure ") == 0);
 }
 

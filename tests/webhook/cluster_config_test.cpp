@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "support/base64.h"
 #include "tests/webhook/fake_apiserver.h"
 #include "webhook/kube/cluster_config.h"
 
@@ -18,24 +19,6 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
-}
-
-std::string base64(const std::string& in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
-  }
-  return out;
 }
 
 const std::string& ca_pem() {
@@ -127,7 +110,7 @@ clusters:
 - name: prod-cluster
   cluster:
     server: https://prod.example.internal:6443
-    certificate-authority-data: )" + base64(ca_pem()) + R"(
+    certificate-authority-data: )" + base64_encode(ca_pem()) + R"(
 - name: dev-cluster
   cluster:
     server: https://127.0.0.1:6443

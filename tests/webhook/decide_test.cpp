@@ -323,7 +323,7 @@ TEST_CASE("Excluded namespaces and opted-out objects are skipped, with an audit 
   CHECK(skipped.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
   CHECK(skipped.audit.at("skipped") == "object annotation flink-memguard.io/skip=true");
   // The audit key has no '/': the API server prefixes it with the webhook name.
-  for (const auto& [key, value] : skipped.audit) CHECK(key.find('/') == std::string::npos);
+  for (const auto& [key, value] : skipped.audit) CHECK_THAT(key, !Catch::Contains("/"));
 
   Answer ignored = review(Mode::kValidate, opted_out, policy_from("honour-skip-annotation: false\n"));
   CHECK_FALSE(ignored.allowed);
@@ -361,10 +361,11 @@ TEST_CASE("ConfigMap: a process size above the declared container limit is denie
   Answer a = review(Mode::kValidate, read_fixture("cm-process-exceeds-limit.json"));
   CHECK_FALSE(a.allowed);
   CHECK(a.outcome.kind == "ConfigMap");
-  CHECK(a.message.find("TaskManager: total process memory exceeds the container memory limit 1024 MiB "
-                       "(annotation flink-memguard.io/taskmanager-memory-limit: 1Gi)") != std::string::npos);
-  CHECK(a.message.find("total process 1728 MiB = total Flink 1280 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB") !=
-        std::string::npos);
+  CHECK_THAT(a.message,
+             Catch::Contains("TaskManager: total process memory exceeds the container memory limit 1024 MiB "
+                             "(annotation flink-memguard.io/taskmanager-memory-limit: 1Gi)"));
+  CHECK_THAT(a.message,
+             Catch::Contains("total process 1728 MiB = total Flink 1280 MiB + JVM metaspace 256 MiB + JVM overhead 192 MiB"));
   CHECK_THAT(a.message, Catch::Contains("OOM-kills"));
   CHECK_THAT(a.message, Catch::Contains("raise the container memory limit to at least 1728Mi"));
   // The JobManager fits its 2Gi: only the TaskManager is named.

@@ -58,19 +58,19 @@ TEST_CASE("curl with the project's CA gets the webhook's decision", "[e2e][curl]
   SECTION("a FlinkDeployment that fits is allowed") {
     std::string out = run_curl(common + "--data-binary @" + review_fixture("fd-valid.json").string() + " " + base +
                                "/validate?timeout=10s");
-    CHECK(out.find(R"("uid":"uid-fd-valid")") != std::string::npos);
-    CHECK(out.find(R"("allowed":true)") != std::string::npos);
+    CHECK_THAT(out, Catch::Contains(R"("uid":"uid-fd-valid")"));
+    CHECK_THAT(out, Catch::Contains(R"("allowed":true)"));
   }
   SECTION("a FlinkDeployment Flink would reject is denied with the breakdown") {
     std::string out = run_curl(common + "--data-binary @" + review_fixture("fd-memory-config-rejected.json").string() +
                                " " + base + "/validate");
-    CHECK(out.find(R"("allowed":false)") != std::string::npos);
-    CHECK(out.find(R"("code":403)") != std::string::npos);
+    CHECK_THAT(out, Catch::Contains(R"("allowed":false)"));
+    CHECK_THAT(out, Catch::Contains(R"("code":403)"));
   }
   SECTION("without the CA, curl refuses the self-signed chain") {
     std::string out = run_curl("-H 'Content-Type: application/json' --data-binary @" +
                                review_fixture("fd-valid.json").string() + " " + base + "/validate");
-    CHECK(out.find("certificate") != std::string::npos);
+    CHECK_THAT(out, Catch::Contains("certificate"));
   }
 }
 

@@ -1,10 +1,11 @@
 // JSON Patch encoding: pointer escaping (Pointer), operation shape, and the base64 the response carries.
 #include <catch2/catch.hpp>
 
+#include "support/base64.h"
 #include "webhook/admission/json_patch.h"
 
 using memguard::admission::PatchOperation;
-using memguard::admission::base64_encode;
+using memguard::base64_encode;
 using memguard::admission::encode_patch;
 using memguard::admission::Pointer;
 

@@ -42,8 +42,8 @@ TEST_CASE("get returns the object as minified JSON and authenticates with the be
   auto client = client_for(cluster, server);
   auto cm = client.get(kConfigMaps, "flink", "flink-config");
   REQUIRE(cm);
-  CHECK(cm->find('\n') == std::string::npos);
-  CHECK(cm->find("\"resourceVersion\":\"4711\"") != std::string::npos);
+  CHECK_THAT(*cm, !Catch::Contains("\n"));
+  CHECK_THAT(*cm, Catch::Contains("\"resourceVersion\":\"4711\""));
   CHECK(name_of(*cm) == "flink-config");
   auto seen = server.requests();
   REQUIRE(seen.size() == 1);
@@ -96,7 +96,7 @@ TEST_CASE("list starts over unpaginated when its continue token has expired", "[
   REQUIRE(list);
   CHECK(list->resource_version == "6001");
   REQUIRE(list->items.size() == 1);
-  CHECK(list->items[0].find("2048m") != std::string::npos);
+  CHECK_THAT(list->items[0], Catch::Contains("2048m"));
   CHECK(server.requests().size() == 3);
 }
 

@@ -37,5 +37,5 @@ TEST_CASE("Malformed listen addresses are rejected with a reason", "[server][cli
   CAPTURE(text);
   auto r = parse_listen_address(text);
   REQUIRE_FALSE(r);
-  CHECK(r.error().message.find(reason) != std::string::npos);
+  CHECK_THAT(r.error().message, Catch::Contains(reason));
 }

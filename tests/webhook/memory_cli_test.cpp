@@ -210,7 +210,7 @@ TEST_CASE("memory draws share bars in # when stdout is no terminal and with --as
     CHECK_THAT(r.out, Catch::Contains("  Total Flink Memory             1280 MiB           1342177280  ###############       derived    taskmanager.memory.flink.size\n"));
     CHECK_THAT(r.out, Catch::Contains("  Total Process Memory           1728 MiB           1811939328  ####################  configured taskmanager.memory.process.size\n"));
     CHECK_THAT(r.out, Catch::Contains("  Task Off-Heap                   0 bytes                    0                        default    taskmanager.memory.task.off-heap.size\n"));
-    CHECK(r.out.find("\u2588") == std::string::npos);
+    CHECK_THAT(r.out, !Catch::Contains("\u2588"));
   }
 }
 
@@ -222,7 +222,7 @@ TEST_CASE("memory draws eighth-block bars when told to and --ascii still wins", 
   CHECK_THAT(r.out, Catch::Contains("  Managed                     ~512.00 MiB            536870920  \u2588\u2588\u2588\u2588\u2588\u2589                derived"));
   CHECK_THAT(r.out, Catch::Contains("  JVM Overhead                    192 MiB            201326592  \u2588\u2588\u258e                   derived"));
   Run ascii = run(kTaskManager1728 + " --ascii");
-  CHECK(ascii.out.find("\u2588") == std::string::npos);
+  CHECK_THAT(ascii.out, !Catch::Contains("\u2588"));
   CHECK_THAT(ascii.out, Catch::Contains("  Managed                     ~512.00 MiB            536870920  ######                derived"));
 }
 

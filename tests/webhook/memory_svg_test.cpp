@@ -46,12 +46,12 @@ PngSize render_png(const std::string& name, const std::string& svg) {
 TEST_CASE("memory --output svg renders with rsvg-convert to a PNG of the declared size", "[webhook][cli][memory][svg]") {
   const auto run = run_cli("memory -D taskmanager.memory.process.size=4g -D jobmanager.memory.process.size=2g --output svg");
   REQUIRE(run.exit_code == 0);
-  CHECK(run.out.find("<script") == std::string::npos);
-  CHECK(run.out.find("href") == std::string::npos);  // self-contained: no external file or link
-  CHECK(run.out.find("-XX:MaxDirectMemorySize") != std::string::npos);
-  CHECK(run.out.find("-XX:MaxMetaspaceSize") != std::string::npos);
-  CHECK(run.out.find("container limit 4 GiB") != std::string::npos);
-  CHECK(run.out.find("Total Process Memory: 4 GiB (configured)") != std::string::npos);
+  CHECK_THAT(run.out, !Catch::Contains("<script"));
+  CHECK_THAT(run.out, !Catch::Contains("href"));  // self-contained: no external file or link
+  CHECK_THAT(run.out, Catch::Contains("-XX:MaxDirectMemorySize"));
+  CHECK_THAT(run.out, Catch::Contains("-XX:MaxMetaspaceSize"));
+  CHECK_THAT(run.out, Catch::Contains("container limit 4 GiB"));
+  CHECK_THAT(run.out, Catch::Contains("Total Process Memory: 4 GiB (configured)"));
   const PngSize size = render_png("both", run.out);
   CHECK(size.width == uint32_t(memguard::cli::svg_width(2)));
   CHECK(size.height == uint32_t(memguard::cli::kSvgHeight));
@@ -64,30 +64,30 @@ TEST_CASE("memory --output svg renders with rsvg-convert to a PNG of the declare
 TEST_CASE("memory --output svg draws a rejected configuration with Flink's reason", "[webhook][cli][memory][svg]") {
   const auto run = run_cli("memory -D taskmanager.memory.process.size=400m --role taskmanager --output svg");
   CHECK(run.exit_code == 1);  // the exit code still says Flink would refuse to start
-  CHECK(run.out.find("REJECTED") != std::string::npos);
-  CHECK(run.out.find("taskmanager.memory.process.size") != std::string::npos);
+  CHECK_THAT(run.out, Catch::Contains("REJECTED"));
+  CHECK_THAT(run.out, Catch::Contains("taskmanager.memory.process.size"));
   CHECK(render_png("rejected", run.out).height == uint32_t(memguard::cli::kSvgHeight));
 }
 
 TEST_CASE("memory --output svg leaves the JobManager's off-heap unbounded without its direct-memory limit", "[webhook][cli][memory][svg]") {
   const auto plain = run_cli("memory -D jobmanager.memory.process.size=2g --role jobmanager --output svg");
   REQUIRE(plain.exit_code == 0);
-  CHECK(plain.out.find("-XX:MaxDirectMemorySize") == std::string::npos);
+  CHECK_THAT(plain.out, !Catch::Contains("-XX:MaxDirectMemorySize"));
   const auto limited = run_cli(
       "memory -D jobmanager.memory.process.size=2g -D jobmanager.memory.enable-jvm-direct-memory-limit=true "
       "--role jobmanager --output svg");
   REQUIRE(limited.exit_code == 0);
-  CHECK(limited.out.find("-XX:MaxDirectMemorySize") != std::string::npos);
+  CHECK_THAT(limited.out, Catch::Contains("-XX:MaxDirectMemorySize"));
 }
 
 TEST_CASE("memory --output html holds the diagram and the table in one page", "[webhook][cli][memory][svg]") {
   const auto run = run_cli("memory -D taskmanager.memory.process.size=4g --role taskmanager --output html");
   REQUIRE(run.exit_code == 0);
   CHECK(run.out.rfind("<!DOCTYPE html>", 0) == 0);
-  CHECK(run.out.find("<svg") != std::string::npos);
-  CHECK(run.out.find("<table") != std::string::npos);
-  CHECK(run.out.find("<script") == std::string::npos);
-  CHECK(run.out.find("src=") == std::string::npos);
+  CHECK_THAT(run.out, Catch::Contains("<svg"));
+  CHECK_THAT(run.out, Catch::Contains("<table"));
+  CHECK_THAT(run.out, !Catch::Contains("<script"));
+  CHECK_THAT(run.out, !Catch::Contains("src="));
 }
 
 TEST_CASE("xml_text escapes markup and replaces bytes XML cannot hold", "[webhook][cli][memory][svg]") {
@@ -102,12 +102,12 @@ TEST_CASE("memory --output json gives the totals' provenance, the JVM flags and 
       "memory -D taskmanager.memory.flink.size=2g -D jobmanager.memory.process.size=2g "
       "-D jobmanager.memory.enable-jvm-direct-memory-limit=true --output json");
   REQUIRE(run.exit_code == 0);
-  CHECK(run.out.find("\"flinkTotal\":{\"provenance\":\"configured\",\"key\":\"taskmanager.memory.flink.size\"}") !=
-        std::string::npos);
-  CHECK(run.out.find("\"processTotal\":{\"provenance\":\"derived\",\"key\":\"taskmanager.memory.process.size\"}") !=
-        std::string::npos);
-  CHECK(run.out.find("\"processTotal\":{\"provenance\":\"configured\",\"key\":\"jobmanager.memory.process.size\"}") !=
-        std::string::npos);
-  CHECK(run.out.find("\"jvmDirectMemoryLimit\":true") != std::string::npos);
-  CHECK(run.out.find("{\"flag\":\"-XX:MaxDirectMemorySize\",\"bytes\":") != std::string::npos);
+  CHECK_THAT(run.out,
+             Catch::Contains("\"flinkTotal\":{\"provenance\":\"configured\",\"key\":\"taskmanager.memory.flink.size\"}"));
+  CHECK_THAT(run.out,
+             Catch::Contains("\"processTotal\":{\"provenance\":\"derived\",\"key\":\"taskmanager.memory.process.size\"}"));
+  CHECK_THAT(run.out,
+             Catch::Contains("\"processTotal\":{\"provenance\":\"configured\",\"key\":\"jobmanager.memory.process.size\"}"));
+  CHECK_THAT(run.out, Catch::Contains("\"jvmDirectMemoryLimit\":true"));
+  CHECK_THAT(run.out, Catch::Contains("{\"flag\":\"-XX:MaxDirectMemorySize\",\"bytes\":"));
 }

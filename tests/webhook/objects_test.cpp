@@ -103,7 +103,7 @@ TEST_CASE("spec.flinkVersion outside the operator CRD's enum is unreadable, not 
     auto fd = with_version(unknown);
     REQUIRE_FALSE(fd);
     CHECK(fd.error().message.find("spec.flinkVersion: ") == 0);
-    CHECK(fd.error().message.find("operator CRD's enum") != std::string::npos);
+    CHECK_THAT(fd.error().message, Catch::Contains("operator CRD's enum"));
   }
 }
 

@@ -32,20 +32,20 @@ std::string fixture(const std::string& name) { return std::string(MEMGUARD_TEST_
 TEST_CASE("review exits 0 for an allowed review and prints the response", "[cli][review]") {
   Run r = run("< " + fixture("fd-valid.json"));
   CHECK(r.status == 0);
-  CHECK(r.out.find("\"allowed\": true") != std::string::npos);
-  CHECK(r.out.find("\"uid\": \"uid-fd-valid\"") != std::string::npos);
+  CHECK_THAT(r.out, Catch::Contains("\"allowed\": true"));
+  CHECK_THAT(r.out, Catch::Contains("\"uid\": \"uid-fd-valid\""));
 }
 
 TEST_CASE("review exits 1 for a denial", "[cli][review]") {
   Run r = run("-f " + fixture("cm-process-exceeds-limit.json"));
   CHECK(r.status == 1);
-  CHECK(r.out.find("\"code\": 403") != std::string::npos);
+  CHECK_THAT(r.out, Catch::Contains("\"code\": 403"));
 }
 
 TEST_CASE("review --mutate prints the patch response", "[cli][review]") {
   Run r = run("--mutate < " + fixture("fd-ambiguous-memory-unit.json"));
   CHECK(r.status == 0);
-  CHECK(r.out.find("\"patchType\": \"JSONPatch\"") != std::string::npos);
+  CHECK_THAT(r.out, Catch::Contains("\"patchType\": \"JSONPatch\""));
 }
 
 TEST_CASE("review honours --policy", "[cli][review]") {

@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include "support/base64.h"
 #include "support/read_file.h"
 
 #include "webhook/admission/review_outcome.h"
@@ -174,23 +175,8 @@ inline void apply_patch(Json& doc, const std::string& patch_text) {
   }
 }
 
-inline std::string base64_decode(const std::string& text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-          : c == '+' ? 62 : c == '/' ? 63 : -1;
-    if (d < 0) continue;
-    buffer = (buffer << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
+// The patch as JSON text ("" when it is not base64: the comparison then fails with both texts shown).
+inline std::string base64_decode(const std::string& text) { return memguard::base64_decode(text).value_or(""); }
 
 // The parts of an AdmissionReview response tests look at.
 struct Answer {

@@ -87,7 +87,7 @@ TEST_CASE("Readiness follows the server's state, health does not", "[server][rou
   f.ready = false;
   auto r = f.routes.handle({"GET", "/readyz", "", ""});
   CHECK(r.status == 503);
-  CHECK(r.body.find("not ready") != std::string::npos);
+  CHECK_THAT(r.body, Catch::Contains("not ready"));
   CHECK(f.routes.handle({"GET", "/healthz", "", ""}).status == 200);
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("Metrics are served in the Prometheus text format", "[server][routes]"
   auto r = f.routes.handle({"GET", "/metrics?name[]=x", "", ""});
   CHECK(r.status == 200);
   CHECK(r.content_type == "text/plain; version=0.0.4; charset=utf-8");
-  CHECK(r.body.find("# TYPE memguard_admission_duration_seconds histogram") != std::string::npos);
+  CHECK_THAT(r.body, Catch::Contains("# TYPE memguard_admission_duration_seconds histogram"));
 }
 
 TEST_CASE("Request targets and content types are parsed leniently where HTTP allows", "[server][routes]") {

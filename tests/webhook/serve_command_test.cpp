@@ -40,7 +40,7 @@ TEST_CASE("serve prints ready with the bound address and serves reviews", "[cli]
   client.close();
   proc.signal(SIGINT);
   CHECK(proc.wait(std::chrono::seconds(20)) == 0);
-  CHECK(proc.stdout_text().find(R"("msg":"admission review")") != std::string::npos);
+  CHECK_THAT(proc.stdout_text(), Catch::Contains(R"("msg":"admission review")"));
 }
 
 TEST_CASE("SIGTERM lets a request in flight complete, then the process exits 0", "[cli][serve][shutdown]") {
@@ -79,11 +79,11 @@ TEST_CASE("SIGTERM lets a request in flight complete, then the process exits 0",
   Reply r = busy.read_reply();
   REQUIRE_FALSE(r.ec);
   CHECK(r.status() == 200);
-  CHECK(r.response.body().find(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1")") != std::string::npos);
+  CHECK_THAT(r.response.body(), Catch::Contains(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1")"));
   CHECK_FALSE(r.response.keep_alive());
   busy.close();
   CHECK(proc.wait(std::chrono::seconds(30)) == 0);
-  CHECK(proc.stdout_text().find(R"("msg":"stopped")") != std::string::npos);
+  CHECK_THAT(proc.stdout_text(), Catch::Contains(R"("msg":"stopped")"));
 }
 
 TEST_CASE("serve rejects bad usage with exit code 2 and says why", "[cli][serve]") {
@@ -96,46 +96,46 @@ TEST_CASE("serve rejects bad usage with exit code 2 and says why", "[cli][serve]
   SECTION("no certificate") {
     auto [code, err] = run({"serve", "--listen", "127.0.0.1:0"});
     CHECK(code == 2);
-    CHECK(err.find("--tls-cert and --tls-key are required") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("--tls-cert and --tls-key are required"));
   }
   SECTION("an unknown option") {
     auto [code, err] = run({"serve", "--tls-cert", "a", "--tls-key", "b", "--http2"});
     CHECK(code == 2);
-    CHECK(err.find("unknown option '--http2'") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("unknown option '--http2'"));
   }
   SECTION("a listen address that is not an IP address") {
     auto args = serve_args(pki, "webhook.example:8443");
     auto [code, err] = run(args);
     CHECK(code == 2);
-    CHECK(err.find("is not an IP address") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("is not an IP address"));
   }
   SECTION("a bad thread count") {
     auto args = serve_args(pki);
     args.insert(args.end(), {"--threads", "0"});
     auto [code, err] = run(args);
     CHECK(code == 2);
-    CHECK(err.find("--threads needs a number") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("--threads needs a number"));
   }
   SECTION("a body budget smaller than one body at the limit") {
     auto args = serve_args(pki);
     args.insert(args.end(), {"--body-budget-mb", "2"});
     auto [code, err] = run(args);
     CHECK(code == 2);
-    CHECK(err.find("--body-budget-mb needs a number of MiB from 3") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("--body-budget-mb needs a number of MiB from 3"));
   }
   SECTION("a heap cap that is neither a size nor auto") {
     auto args = serve_args(pki);
     args.insert(args.end(), {"--max-heap-mb", "lots"});
     auto [code, err] = run(args);
     CHECK(code == 2);
-    CHECK(err.find("--max-heap-mb needs a number of MiB from 16, or auto") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("--max-heap-mb needs a number of MiB from 16, or auto"));
   }
   SECTION("a decision timeout below 100 ms") {
     auto args = serve_args(pki);
     args.insert(args.end(), {"--decision-timeout-ms", "10"});
     auto [code, err] = run(args);
     CHECK(code == 2);
-    CHECK(err.find("--decision-timeout-ms needs") != std::string::npos);
+    CHECK_THAT(err, Catch::Contains("--decision-timeout-ms needs"));
   }
 }
 
@@ -153,7 +153,7 @@ TEST_CASE("serve caps its heap when asked, and says so", "[cli][serve][hostile]"
   const bool refused = proc.stderr_text().find("heap cap not applied: this build is not linked with mimalloc") !=
                        std::string::npos;
   CHECK(capped != refused);
-  CHECK(proc.stdout_text().find(R"("decision_threads":"1")") != std::string::npos);
+  CHECK_THAT(proc.stdout_text(), Catch::Contains(R"("decision_threads":"1")"));
 }
 
 // A FlinkDeployment review near the 3 MiB body limit whose TaskManager is too small, so the fix
@@ -249,7 +249,7 @@ TEST_CASE("serve exits 1 when the port is taken", "[cli][serve]") {
   const std::string taken = "127.0.0.1:" + std::to_string(port_from_line(*ready));
   ChildProcess second(serve_args(pki, taken));
   CHECK(second.wait(std::chrono::seconds(20)) == 1);
-  CHECK(second.stderr_text().find("cannot bind") != std::string::npos);
+  CHECK_THAT(second.stderr_text(), Catch::Contains("cannot bind"));
   first.signal(SIGTERM);
   CHECK(first.wait(std::chrono::seconds(20)) == 0);
 }
@@ -305,7 +305,7 @@ TEST_CASE("serve refuses to start with an invalid policy file", "[cli][serve][po
   args.insert(args.end(), {"--policy", policy.string()});
   ChildProcess proc(args);
   CHECK(proc.wait(std::chrono::seconds(20)) == 2);
-  CHECK(proc.stderr_text().find("maybe") != std::string::npos);
+  CHECK_THAT(proc.stderr_text(), Catch::Contains("maybe"));
 }
 
 TEST_CASE("SIGHUP reloads the certificate and the policy at once and the server keeps serving", "[cli][serve][reload]") {
@@ -347,5 +347,5 @@ TEST_CASE("SIGHUP reloads the certificate and the policy at once and the server 
   CHECK(verdict(nullptr));
   proc.signal(SIGTERM);
   CHECK(proc.wait(std::chrono::seconds(20)) == 0);
-  CHECK(proc.stdout_text().find("reloading on request") != std::string::npos);
+  CHECK_THAT(proc.stdout_text(), Catch::Contains("reloading on request"));
 }

@@ -51,14 +51,15 @@ TEST_CASE("A valid review is answered 200 with the request's uid", "[server][e2e
     Reply r = client.request(http::verb::post, "/mutate", sample_review(), "application/json; charset=utf-8");
     REQUIRE_FALSE(r.ec);
     CHECK(r.status() == 200);
-    CHECK(r.response.body().find(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1")") != std::string::npos);
+    CHECK_THAT(r.response.body(), Catch::Contains(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1")"));
   }
   // One structured line per review, without the body.
   srv.stop();
   const std::string log = srv.log_output();
-  CHECK(log.find(R"("msg":"admission review")") != std::string::npos);
-  CHECK(log.find(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1","kind":"FlinkDeployment","namespace":"analytics","name":"wordcount","operation":"CREATE","dryRun":false,"decision":")") != std::string::npos);
-  CHECK(log.find("taskmanager.numberOfTaskSlots") == std::string::npos);
+  CHECK_THAT(log, Catch::Contains(R"("msg":"admission review")"));
+  CHECK_THAT(log,
+             Catch::Contains(R"("uid":"3b1f7c2e-9a64-4d0b-8f2a-61c0f5d2a9e1","kind":"FlinkDeployment","namespace":"analytics","name":"wordcount","operation":"CREATE","dryRun":false,"decision":")"));
+  CHECK_THAT(log, !Catch::Contains("taskmanager.numberOfTaskSlots"));
 }
 
 TEST_CASE("Requests on one connection are served keep-alive", "[server][e2e]") {
@@ -74,7 +75,7 @@ TEST_CASE("Requests on one connection are served keep-alive", "[server][e2e]") {
     CHECK(r.response.keep_alive());
   }
   CHECK(srv.server().metrics().responses().value({{"code", "200"}}) == 3);
-  CHECK(srv.server().metrics().render().find("memguard_connections_active 1\n") != std::string::npos);
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_connections_active 1\n"));
 }
 
 TEST_CASE("A body over the limit is answered 413 and the connection closed", "[server][e2e][limits]") {
@@ -90,7 +91,7 @@ TEST_CASE("A body over the limit is answered 413 and the connection closed", "[s
     Reply r = client.request(http::verb::post, "/validate", big);
     REQUIRE_FALSE(r.ec);
     CHECK(r.status() == 413);
-    CHECK(r.response.body().find("exceeds the limit of 65536 bytes") != std::string::npos);
+    CHECK_THAT(r.response.body(), Catch::Contains("exceeds the limit of 65536 bytes"));
     CHECK_FALSE(r.response.keep_alive());
   }
   SECTION("sent chunked, without a length") {
@@ -138,14 +139,14 @@ TEST_CASE("A body that is not an AdmissionReview is answered 400 with the reason
   // Like every error the server produces, a JSON {"error": ...} (issue 12 found text/plain here).
   CHECK(malformed.response[http::field::content_type] == "application/json");
   CHECK(malformed.response.body().rfind(R"({"error":")", 0) == 0);
-  CHECK(malformed.response.body().find("not valid JSON") != std::string::npos);
+  CHECK_THAT(malformed.response.body(), Catch::Contains("not valid JSON"));
   Reply other = client.request(http::verb::post, "/validate", R"({"apiVersion":"v1","kind":"ConfigMap"})");
   CHECK(other.status() == 400);
-  CHECK(other.response.body().find("not an AdmissionReview") != std::string::npos);
+  CHECK_THAT(other.response.body(), Catch::Contains("not an AdmissionReview"));
   Reply no_uid = client.request(http::verb::post, "/validate",
                                 R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}})");
   CHECK(no_uid.status() == 400);
-  CHECK(no_uid.response.body().find("uid") != std::string::npos);
+  CHECK_THAT(no_uid.response.body(), Catch::Contains("uid"));
 }
 
 TEST_CASE("A handler that throws yields 500 and the server keeps serving", "[server][e2e]") {
@@ -166,7 +167,7 @@ TEST_CASE("A handler that throws yields 500 and the server keeps serving", "[ser
   Reply second = client.request(http::verb::post, "/validate", sample_review());
   CHECK(second.status() == 200);
   srv.stop();
-  CHECK(srv.log_output().find("handler threw: engine bug") != std::string::npos);
+  CHECK_THAT(srv.log_output(), Catch::Contains("handler threw: engine bug"));
 }
 
 TEST_CASE("Health, readiness and metrics are served", "[server][e2e]") {
@@ -193,14 +194,15 @@ TEST_CASE("Health, readiness and metrics are served", "[server][e2e]") {
   REQUIRE(metrics.status() == 200);
   CHECK(metrics.response[http::field::content_type].find("text/plain; version=0.0.4") == 0);
   const std::string& text = metrics.response.body();
-  CHECK(text.find(R"(memguard_admission_requests_total{kind="FlinkDeployment",operation="CREATE",decision="denied"} 1)") != std::string::npos);
-  CHECK(text.find(R"(memguard_findings_total{code="tm-memory-undersized"} 1)") != std::string::npos);
-  CHECK(text.find("memguard_admission_duration_seconds_count 1\n") != std::string::npos);
-  CHECK(text.find(R"(memguard_admission_duration_seconds_bucket{le="0.0001"})") != std::string::npos);
-  CHECK(text.find(R"(memguard_http_responses_total{code="200"} 3)") != std::string::npos);
-  CHECK(text.find(R"(memguard_tls_reloads_total{result="success"} 1)") != std::string::npos);
-  CHECK(text.find("# TYPE memguard_findings_total counter") != std::string::npos);
-  CHECK(text.find("memguard_inflight_requests 1\n") != std::string::npos);  // the scrape itself
+  CHECK_THAT(text,
+             Catch::Contains(R"(memguard_admission_requests_total{kind="FlinkDeployment",operation="CREATE",decision="denied"} 1)"));
+  CHECK_THAT(text, Catch::Contains(R"(memguard_findings_total{code="tm-memory-undersized"} 1)"));
+  CHECK_THAT(text, Catch::Contains("memguard_admission_duration_seconds_count 1\n"));
+  CHECK_THAT(text, Catch::Contains(R"(memguard_admission_duration_seconds_bucket{le="0.0001"})"));
+  CHECK_THAT(text, Catch::Contains(R"(memguard_http_responses_total{code="200"} 3)"));
+  CHECK_THAT(text, Catch::Contains(R"(memguard_tls_reloads_total{result="success"} 1)"));
+  CHECK_THAT(text, Catch::Contains("# TYPE memguard_findings_total counter"));
+  CHECK_THAT(text, Catch::Contains("memguard_inflight_requests 1\n"));  // the scrape itself
   // The loaded certificate's notAfter as a Unix time: the test certificates are valid for 2 days.
   const std::string expiry = "\nmemguard_tls_certificate_expiry_seconds ";
   REQUIRE_THAT(text, Catch::Contains(expiry));
@@ -312,7 +314,7 @@ TEST_CASE("A certificate replaced on disk is served to new connections without f
     CHECK(after.peer_fingerprint() == new_fp);
     CHECK(srv.server().ready());
     srv.stop();
-    CHECK(srv.error_output().find("the private key does not match the certificate") != std::string::npos);
+    CHECK_THAT(srv.error_output(), Catch::Contains("the private key does not match the certificate"));
   }
 }
 
@@ -390,7 +392,7 @@ TEST_CASE("Connections beyond the cap are closed at once when every connection i
   auto ec = c.connect();
   if (!ec) ec = c.request(http::verb::get, "/healthz", "", "").ec;  // TLS 1.3: the close may come after
   CHECK(ec);
-  CHECK(srv.server().metrics().render().find("memguard_connections_rejected_total 1\n") != std::string::npos);
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_connections_rejected_total 1\n"));
   // The admitted ones are unaffected.
   REQUIRE_FALSE(a.write_raw("\"x\":\"y\"}"));
   CHECK(a.read_reply().status() == 400);

@@ -75,7 +75,7 @@ TEST_CASE("A review is logged as one JSON line with its identity, decision and l
   CHECK(int64_t(doc["status"]) == 200);
   CHECK(std::string_view(doc["webhook"]) == "validate");
   // The body never reaches the log.
-  CHECK(line.find("taskmanager") == std::string::npos);
+  CHECK_THAT(line, !Catch::Contains("taskmanager"));
 }
 
 TEST_CASE("At level warn only reviews that were not allowed are logged", "[server][log]") {
@@ -92,8 +92,8 @@ TEST_CASE("At level warn only reviews that were not allowed are logged", "[serve
   log.review("mutate", errored, 400, 0);
   log.flush();
   const std::string text = contents(f.out);
-  CHECK(text.find(R"("decision":"denied")") != std::string::npos);
-  CHECK(text.find(R"("status":400)") != std::string::npos);
+  CHECK_THAT(text, Catch::Contains(R"("decision":"denied")"));
+  CHECK_THAT(text, Catch::Contains(R"("status":400)"));
 }
 
 TEST_CASE("Review lines are written in batches, never after a later event, and all by the end", "[server][log]") {
@@ -104,7 +104,7 @@ TEST_CASE("Review lines are written in batches, never after a later event, and a
     CHECK(contents(f.out).empty());  // gathered, not yet written
     log.event("certificate reloaded");
     const std::string text = contents(f.out);
-    REQUIRE(text.find("admission review") != std::string::npos);
+    REQUIRE_THAT(text, Catch::Contains("admission review"));
     CHECK(text.find("admission review") < text.find("certificate reloaded"));
     // A full batch is written without waiting for the timer.
     std::size_t before = contents(f.out).size();
@@ -118,7 +118,7 @@ TEST_CASE("Review lines are written in batches, never after a later event, and a
   }
   // Destroying the log writes the rest.
   const std::string text = contents(f.out);
-  CHECK(text.substr(text.rfind("admission review")).find(R"("webhook":"mutate")") != std::string::npos);
+  CHECK_THAT(text.substr(text.rfind("admission review")), Catch::Contains(R"("webhook":"mutate")"));
 }
 
 TEST_CASE("A flood of errors is rate limited and the suppressed count reported", "[server][log]") {
@@ -188,12 +188,12 @@ TEST_CASE("Request-derived fields are cut to a bound, never echoed whole", "[ser
   }
   const std::string out = contents(files.out);
   CHECK(out.size() < 4 * 1024);
-  CHECK(out.find("...(1048576 bytes)") != std::string::npos);
-  CHECK(out.find("...(100000 bytes)") != std::string::npos);
+  CHECK_THAT(out, Catch::Contains("...(1048576 bytes)"));
+  CHECK_THAT(out, Catch::Contains("...(100000 bytes)"));
   CHECK(simdjson::validate_utf8(out.data(), out.size()));
   const std::string err = contents(files.err);
   CHECK(err.size() < 1024);
-  CHECK(err.find("...(10000 bytes)") != std::string::npos);
+  CHECK_THAT(err, Catch::Contains("...(10000 bytes)"));
 }
 
 TEST_CASE("Truncation for the log never splits a UTF-8 sequence", "[server][log]") {

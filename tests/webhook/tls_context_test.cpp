@@ -99,5 +99,5 @@ TEST_CASE("Broken material is rejected with a reason instead of a context", "[se
   auto loaded = make_tls_context(material);
   REQUIRE_FALSE(loaded);
   CAPTURE(loaded.error().message);
-  CHECK(loaded.error().message.find(reason) != std::string::npos);
+  CHECK_THAT(loaded.error().message, Catch::Contains(reason));
 }

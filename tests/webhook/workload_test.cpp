@@ -125,8 +125,9 @@ TEST_CASE("each workload kind running a TaskManager over its limit is denied", "
   Decision d = decide_create(object, &counterparts);
   CHECK(d.outcome == Decision::Outcome::kDenied);
   CHECK(has(d, "process-exceeds-limit"));
-  CHECK(d.message.find("container taskmanager: TaskManager: total process memory exceeds the container memory "
-                       "limit 1536 MiB (resources.limits.memory: 1536Mi of container taskmanager)") != std::string::npos);
+  CHECK_THAT(d.message,
+             Catch::Contains("container taskmanager: TaskManager: total process memory exceeds the container memory "
+                             "limit 1536 MiB (resources.limits.memory: 1536Mi of container taskmanager)"));
   CHECK_THAT(d.message, Catch::Contains("total process 1728 MiB"));
   CHECK_THAT(d.message, Catch::Contains("raise the container memory limit to at least 1728Mi"));
 }
@@ -356,8 +357,8 @@ TEST_CASE("a subPath mount and items mapping select the file Flink reads", "[eng
                      R"(],"volumes":[{"name":"cfg","configMap":{"name":"flink-config","items":[{"key":"flink-conf.yaml","path":"flink-conf.yaml"}]}}]}}}})";
   Decision d = decide_create(decode(json), &counterparts);
   CHECK(d.outcome == Decision::Outcome::kDenied);
-  CHECK(d.message.find("taskmanager.memory.process.size in data.flink-conf.yaml of ConfigMap flink-config") !=
-        std::string::npos);
+  CHECK_THAT(d.message,
+             Catch::Contains("taskmanager.memory.process.size in data.flink-conf.yaml of ConfigMap flink-config"));
 }
 
 TEST_CASE("a ConfigMap change is judged against the workloads that mount it", "[engine][workload]") {
@@ -366,8 +367,9 @@ TEST_CASE("a ConfigMap change is judged against the workloads that mount it", "[
   SECTION("growing the process size past a workload's limit is denied, naming the workload") {
     Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
     CHECK(d.outcome == Decision::Outcome::kDenied);
-    CHECK(d.message.find("Deployment flink/flink-Deployment container taskmanager: TaskManager: total process memory "
-                         "exceeds the container memory limit 2048 MiB") != std::string::npos);
+    CHECK_THAT(d.message,
+               Catch::Contains("Deployment flink/flink-Deployment container taskmanager: TaskManager: total process memory "
+                               "exceeds the container memory limit 2048 MiB"));
   }
   SECTION("a size that fits is allowed") {
     Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 2g\n")), &counterparts);

@@ -1,4 +1,4 @@
-// JSON Patch encoding through the project's JSON writer; pointer escaping and base64 live here only.
+// JSON Patch encoding through the project's JSON writer (RFC 6901 escaping is Pointer's, in pointer.h).
 #include "webhook/admission/json_patch.h"
 
 #include "webhook/json/json_writer.h"
@@ -47,34 +47,6 @@ std::string encode_patch(const std::vector<PatchOperation>& patch) {
   }
   w.end_array();
   return w.take();
-}
-
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t n = at(i) << 16;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    uint32_t n = (at(i) << 16) | (at(i + 1) << 8);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back('=');
-  }
-  return out;
 }
 
 }  // namespace memguard::admission

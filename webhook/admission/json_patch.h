@@ -1,5 +1,5 @@
-// RFC 6902 JSON Patch operations built structurally (never as hand-written strings), and the base64
-// the AdmissionReview response carries them in. RFC 6901 escaping lives in pointer.h (Pointer).
+// RFC 6902 JSON Patch operations built structurally (never as hand-written strings). RFC 6901 escaping
+// lives in pointer.h (Pointer); the base64 the AdmissionReview response carries them in, in support/base64.h.
 #pragma once
 
 #include <string>
@@ -27,7 +27,5 @@ std::string_view op_name(PatchOperation::Op op);
 
 // The patch document: a JSON array of operations.
 std::string encode_patch(const std::vector<PatchOperation>& patch);
-
-std::string base64_encode(std::string_view bytes);
 
 }  // namespace memguard::admission

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "support/base64.h"
 #include "webhook/json/json_writer.h"
 
 namespace memguard::admission {

@@ -46,18 +46,6 @@ constexpr std::string_view kUsageHead =
     "The cluster flags are serve's; without one, --kube-api auto.\n"
     "\n";
 
-// A setter for a whole number from `low` to `high`, refused with `error`.
-std::function<std::string(std::string_view)> number_in(unsigned long low, unsigned long high, std::string error,
-                                                       std::function<void(unsigned long)> store) {
-  return [=](std::string_view text) {
-    unsigned long n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < low || n > high) return error;
-    store(n);
-    return std::string();
-  };
-}
-
 
 // The kinds audited, in report order.
 constexpr kube::ApiResource kAudited[] = {kube::kFlinkDeployments, kube::kConfigMaps, kube::kDeployments,

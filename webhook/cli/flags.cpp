@@ -2,6 +2,7 @@
 #include "webhook/cli/flags.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 namespace memguard::cli {
@@ -123,6 +124,21 @@ int parse_or_exit(std::string_view command, Args args, std::span<const Flag> tab
 std::function<std::string(std::string_view)> text_into(std::string& target) {
   return [&target](std::string_view v) {
     target = std::string(v);
+    return std::string();
+  };
+}
+
+bool parse_whole_number(std::string_view text, unsigned long& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+std::function<std::string(std::string_view)> number_in(unsigned long low, unsigned long high, std::string error,
+                                                       std::function<void(unsigned long)> store) {
+  return [=](std::string_view text) {
+    unsigned long n = 0;
+    if (!parse_whole_number(text, n) || n < low || n > high) return error;
+    store(n);
     return std::string();
   };
 }

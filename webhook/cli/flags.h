@@ -38,10 +38,18 @@ struct FlagParse {
 [[nodiscard]] FlagParse parse_flags(Args args, std::span<const Flag> table);
 
 // The option list of a usage text, rendered from the table: "  -f, --file FILE   help".
+std::string flag_usage(std::span<const Flag> table);
+
 // A setter that keeps the value as text.
 std::function<std::string(std::string_view)> text_into(std::string& target);
 
-std::string flag_usage(std::span<const Flag> table);
+// `text` as a whole number: decimal digits only (no sign, space or fraction), within unsigned long.
+[[nodiscard]] bool parse_whole_number(std::string_view text, unsigned long& out);
+
+// A setter for a whole number from `low` to `high` (inclusive), refused with `error`. `store` may
+// take a narrower type than unsigned long when `high` fits it.
+std::function<std::string(std::string_view)> number_in(unsigned long low, unsigned long high, std::string error,
+                                                       std::function<void(unsigned long)> store);
 
 // The commands' shared reply to bad usage: "flink-memguard <command>: <message>", a blank line and
 // the usage on stderr; returns kUsageExit.

@@ -158,7 +158,7 @@ class JsonDocuments final : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (open_.empty()) return;  // an empty document
     if (!begin(mark)) return;
-    if (expecting_key()) return fail(mark, "a mapping key must be a scalar, not null or empty");
+    if (expecting_key()) return mark_failed(mark, "a mapping key must be a scalar, not null or empty");
     writer_.null();
     if (anchor != YAML::NullAnchor) remember(anchor, Anchor{});
     value_done();
@@ -166,7 +166,7 @@ class JsonDocuments final : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     if (!begin(mark)) return;
-    if (open_.empty()) return fail(mark, "a manifest document must be an object");
+    if (open_.empty()) return mark_failed(mark, "a manifest document must be an object");
     if (expecting_key()) {
       writer_.key(value);
       check_budget();
@@ -182,10 +182,10 @@ class JsonDocuments final : public YAML::EventHandler {
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (!begin(mark)) return;
     // The bounded reader lets through only aliases to nodes already closed.
-    if (anchor >= anchors_.size()) return fail(mark, "an alias to an anchor this reader did not keep");
+    if (anchor >= anchors_.size()) return mark_failed(mark, "an alias to an anchor this reader did not keep");
     const Anchor& a = anchors_[anchor];
     if (expecting_key()) {
-      if (a.kind != Anchor::kScalar) return fail(mark, "a mapping key must be a scalar");
+      if (a.kind != Anchor::kScalar) return mark_failed(mark, "a mapping key must be a scalar");
       writer_.key(a.text);
       check_budget();
       open_.back().expect_key = false;
@@ -207,8 +207,8 @@ class JsonDocuments final : public YAML::EventHandler {
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
     if (!begin(mark)) return;
-    if (open_.empty()) return fail(mark, "a manifest document must be an object, not a list");
-    if (expecting_key()) return fail(mark, "a mapping key must be a scalar, not a list");
+    if (open_.empty()) return mark_failed(mark, "a manifest document must be an object, not a list");
+    if (expecting_key()) return mark_failed(mark, "a mapping key must be a scalar, not a list");
     const size_t at = position();
     writer_.begin_array();
     open_.push_back(Open{false, false, anchor, value_start(at)});
@@ -217,7 +217,7 @@ class JsonDocuments final : public YAML::EventHandler {
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
     if (!begin(mark)) return;
-    if (expecting_key()) return fail(mark, "a mapping key must be a scalar, not a mapping");
+    if (expecting_key()) return mark_failed(mark, "a mapping key must be a scalar, not a mapping");
     const size_t at = position();
     writer_.begin_object();
     open_.push_back(Open{true, true, anchor, value_start(at)});
@@ -252,7 +252,7 @@ class JsonDocuments final : public YAML::EventHandler {
   size_t value_start(size_t at) const { return at < writer_.str().size() && writer_.str()[at] == ',' ? at + 1 : at; }
 
   // The document's own line is in its source; a place inside it is named.
-  void fail(const YAML::Mark& mark, const std::string& message) {
+  void mark_failed(const YAML::Mark& mark, const std::string& message) {
     error_ = open_.empty() ? message : message + " (line " + std::to_string(mark.line + 1) + ")";
   }
   [[noreturn]] void over_budget() {

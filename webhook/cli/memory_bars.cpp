@@ -4,10 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
+
+#include "support/ascii_text.h"
 
 namespace memguard::cli {
 
@@ -19,8 +20,7 @@ bool utf8_locale() {
   for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
     const char* value = std::getenv(name);
     if (value == nullptr || *value == '\0') continue;
-    std::string v(value);
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string v = ascii::lower(value);
     return v.find("utf-8") != std::string::npos || v.find("utf8") != std::string::npos;
   }
   return false;

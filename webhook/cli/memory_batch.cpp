@@ -1,6 +1,7 @@
 // `flink-memguard memory --batch`: answers request lines in the shared/vectors format, one JSON
 // line each, so any set of cases can be checked against the model in one run.
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <simdjson.h>
 #include <string>
@@ -51,14 +52,14 @@ bool next_line(std::istream& in, std::string& line, bool& too_long) {
 std::string answer(simdjson::dom::parser& parser, const std::string& line) {
   json::Writer w;
   w.begin_object();
-  auto fail = [&w](std::string_view message) {
+  auto error_answer = [&w](std::string_view message) {
     w.member("ok", false).member("error", message).end_object();
     return w.take();
   };
   simdjson::dom::element request;
   if (auto error = parser.parse(line).get(request); error) {
     w.key("id").null();
-    return fail(std::string("malformed request line: ") + simdjson::error_message(error));
+    return error_answer(std::string("malformed request line: ") + simdjson::error_message(error));
   }
   std::string_view id;
   if (request["id"].get(id) == simdjson::SUCCESS) {
@@ -66,41 +67,41 @@ std::string answer(simdjson::dom::parser& parser, const std::string& line) {
   } else {
     w.key("id").null();
   }
-  if (!request.is_object()) return fail("a request must be a JSON object");
+  if (!request.is_object()) return error_answer("a request must be a JSON object");
 
   DerivationContext context;
   std::string_view version_text;
   if (request["flinkVersion"].get(version_text) == simdjson::SUCCESS) {
     auto version = FlinkVersion::parse(version_text);
-    if (!version) return fail(version.error().message);
+    if (!version) return error_answer(version.error().message);
     context.version = *version;
   }
   std::string_view legacy;
   if (request["legacyHeapMapsTo"].get(legacy) == simdjson::SUCCESS) {
     if (legacy == "processTotal") context.legacy_heap = LegacyHeapTarget::kProcessTotal;
     else if (legacy != "startScripts" && legacy != "default")
-      return fail("legacyHeapMapsTo must be processTotal (or absent for the start scripts)");
+      return error_answer("legacyHeapMapsTo must be processTotal (or absent for the start scripts)");
   }
   std::string_view role_text;
-  if (request["role"].get(role_text) != simdjson::SUCCESS || (role_text != "taskmanager" && role_text != "jobmanager")) {
-    return fail("role must be \"taskmanager\" or \"jobmanager\"");
-  }
+  std::optional<Role> named_role;
+  if (request["role"].get(role_text) == simdjson::SUCCESS) named_role = role_named(role_text);
+  if (!named_role) return error_answer("role must be \"taskmanager\" or \"jobmanager\"");
   FlinkConfig config;
   simdjson::dom::object entries;
   if (auto e = request["config"].get(entries); e == simdjson::SUCCESS) {
     for (auto [key, value] : entries) {
       std::string text;
-      if (!value_text(value, text)) return fail("config value of '" + std::string(key) + "' must be a string");
+      if (!value_text(value, text)) return error_answer("config value of '" + std::string(key) + "' must be a string");
       config.set(std::string(key), std::move(text));
     }
   } else if (e != simdjson::NO_SUCH_FIELD) {
-    return fail("config must be a JSON object of key/value strings");
+    return error_answer("config must be a JSON object of key/value strings");
   }
-  const Role role = role_text == "taskmanager" ? Role::kTaskManager : Role::kJobManager;
+  const Role role = *named_role;
   // The vectors describe the derivation itself: the container limit-factor is not part of it.
   RoleReport report = derive_role(role, config, context);
   if (!report.ok() && (report.taskmanager || report.jobmanager)) report.error.reset();
-  if (!report.ok()) return fail(report.error->message);
+  if (!report.ok()) return error_answer(report.error->message);
   w.member("ok", true);
   write_vector_members(w, report);
   w.end_object();

@@ -2,6 +2,7 @@
 // configuration (files and -D properties), or why Flink would reject it.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,11 +71,10 @@ std::vector<Flag> flag_table(CommandLine& cl) {
        }},
       {"--role", "", "ROLE", "taskmanager, jobmanager or both (default both)",
        [&cl](std::string_view v) {
-         if (v != "taskmanager" && v != "jobmanager" && v != "both") {
-           return std::string("--role must be taskmanager, jobmanager or both");
-         }
-         cl.taskmanager = v != "jobmanager";
-         cl.jobmanager = v != "taskmanager";
+         const std::optional<Role> role = role_named(v);  // none: both
+         if (!role && v != "both") return std::string("--role must be taskmanager, jobmanager or both");
+         cl.taskmanager = role != Role::kJobManager;
+         cl.jobmanager = role != Role::kTaskManager;
          return std::string();
        }},
       {"--output", "", "FORMAT",

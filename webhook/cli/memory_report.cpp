@@ -94,7 +94,7 @@ void write_vector_members(json::Writer& w, const RoleReport& r) {
 namespace {
 
 std::string role_prefix_key(Role role, std::string_view suffix) {
-  return std::string(role == Role::kTaskManager ? "taskmanager" : "jobmanager") + std::string(suffix);
+  return std::string(role_name(role)) + std::string(suffix);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // of table, JSON, SVG and HTML) only what the picture needs: which JVM flag bounds each box.
 #include "webhook/cli/memory_rows.h"
 
+#include "support/size_text.h"
 #include "webhook/cli/memory_bars.h"
 
 namespace memguard::cli {
@@ -58,10 +59,10 @@ RoleRows memory_rows(const RoleReport& r, const FlinkConfig& config) {
     // The JobManager's heap is a component, not a sum, in the vectors: its flag comes from the row.
     if (r.jobmanager) rows.flags.insert(rows.flags.begin(), {"-Xmx/-Xms", JvmBound::kHeap, r.jobmanager->jvm_heap.size.bytes()});
   }
-  const std::string prefix = r.role == Role::kTaskManager ? "taskmanager" : "jobmanager";
+  const std::string prefix(role_name(r.role));
   if (config.contains(prefix + ".memory.flink.size")) rows.flink_total.provenance = "configured";
   if (config.contains(prefix + ".memory.process.size")) rows.process_total.provenance = "configured";
-  if (r.container) rows.container_limit_bytes = r.container->limit_mib * 1024 * 1024;
+  if (r.container) rows.container_limit_bytes = r.container->limit_mib * kMiB;
   rows.summary = summary_lines(r);
   return rows;
 }

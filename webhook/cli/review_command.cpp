@@ -11,6 +11,7 @@
 #include "webhook/admission/objects.h"
 #include "webhook/cli/commands.h"
 #include "webhook/cli/flags.h"
+#include "support/base64.h"
 #include "support/read_file.h"
 #include "webhook/cli/manifests.h"
 #include "webhook/cli/policy_file.h"
@@ -67,32 +68,8 @@ void pretty(simdjson::dom::element value, int depth, std::string& out) {
   }
 }
 
-std::string base64_decode(std::string_view text) {
-  auto digit = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int d = digit(c);
-    if (d < 0) continue;
-    buffer = (buffer << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-int fail(const std::string& message) {
+// What stops a review (not a usage error): the message on stderr, exit status 2.
+int review_error(const std::string& message) {
   std::fprintf(stderr, "flink-memguard review: %s\n", message.c_str());
   return 2;
 }
@@ -132,15 +109,15 @@ int review_command(Args args) {
   if (int exit = parse_or_exit("review", args, table, usage); exit >= 0) return exit;
 
   auto policy = policy_from_file(policy_file);
-  if (!policy) return fail(policy.error().message);
+  if (!policy) return review_error(policy.error().message);
 
   // The webhook answers 413 to a larger body without reading it; so do we, without reading more.
   const size_t body_limit = server::ServerOptions{}.body_limit;
   const std::string input_name = input_file.empty() ? "<stdin>" : input_file;
   auto input = read_input(input_file.empty() ? "-" : input_file, body_limit);
-  if (!input) return fail(input_name + ": " + input.error().message);
+  if (!input) return review_error(input_name + ": " + input.error().message);
   if (input->too_large) {
-    return fail(input_name + ": larger than " + size_text(body_limit) +
+    return review_error(input_name + ": larger than " + size_text(body_limit) +
                 ", the largest request body the webhook accepts (it would answer 413)");
   }
   const std::string& body = input->text;
@@ -149,7 +126,7 @@ int review_command(Args args) {
   if (!with.empty()) {
     // The answer depends on every counterpart: one that cannot be read fails the review.
     Manifests manifests = load_manifests(with);
-    if (manifests.unreadable() > 0) return fail(manifests.first_error());
+    if (manifests.unreadable() > 0) return review_error(manifests.first_error());
     for (const auto& s : manifests.skipped) {
       std::fprintf(stderr, "flink-memguard review: note: %s: skipped: %s\n", s.source.c_str(), s.reason.c_str());
     }
@@ -157,9 +134,9 @@ int review_command(Args args) {
     simdjson::dom::parser manifest_parser;
     for (const auto& m : manifests.objects) {
       simdjson::dom::element element;
-      if (manifest_parser.parse(m.json).get(element) != simdjson::SUCCESS) return fail(m.source + ": not JSON");
+      if (manifest_parser.parse(m.json).get(element) != simdjson::SUCCESS) return review_error(m.source + ": not JSON");
       auto decoded = admission::decode_object(element);
-      if (!decoded) return fail(m.source + ": " + decoded.error().message);
+      if (!decoded) return review_error(m.source + ": " + decoded.error().message);
       counterparts->add(*decoded, "default");
     }
   }
@@ -167,11 +144,15 @@ int review_command(Args args) {
   auto mode = mutate ? admission::Mode::kMutate : admission::Mode::kValidate;
   admission::ReviewOutcome outcome =
       engine::handle_review(mode, body, *policy, counterparts ? &*counterparts : nullptr);
-  if (outcome.http_status != 200) return fail("HTTP " + std::to_string(outcome.http_status) + ": " + outcome.error);
+  if (outcome.http_status != 200) {
+    return review_error("HTTP " + std::to_string(outcome.http_status) + ": " + outcome.error);
+  }
 
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(outcome.body).get(root) != simdjson::SUCCESS) return fail("internal error: response is not JSON");
+  if (parser.parse(outcome.body).get(root) != simdjson::SUCCESS) {
+    return review_error("internal error: response is not JSON");
+  }
   std::string text;
   pretty(root, 0, text);
   std::fputs((text + "\n").c_str(), stdout);
@@ -184,7 +165,7 @@ int review_command(Args args) {
   }
   std::string_view patch;
   if (response["patch"].get(patch) == simdjson::SUCCESS) {
-    std::fprintf(stderr, "Patch: %s\n", base64_decode(patch).c_str());
+    std::fprintf(stderr, "Patch: %s\n", base64_decode(patch).value_or("").c_str());
   }
   bool allowed = response["allowed"].get_bool().value();
   if (allowed) return 0;

@@ -32,23 +32,6 @@ constexpr std::string_view kUsageHead =
 
 HeapLimiter g_heap_limiter = nullptr;
 
-bool parse_unsigned(std::string_view text, unsigned& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
-}
-
-// A setter for a number from `low` to `high` (inclusive), refused with `error`.
-std::function<std::string(std::string_view)> number_in(unsigned low, unsigned high, std::string error,
-                                                       std::function<void(unsigned)> store) {
-  return [=](std::string_view text) {
-    unsigned n = 0;
-    if (!parse_unsigned(text, n) || n < low || n > high) return error;
-    store(n);
-    return std::string();
-  };
-}
-
-
 }  // namespace
 
 void install_heap_limiter(HeapLimiter limiter) { g_heap_limiter = limiter; }
@@ -94,7 +77,7 @@ int serve_command(Args args) {
   server::ServerOptions options;
   KubeLookupOptions kube_options;
   ClusterSelection cluster;
-  std::optional<unsigned> heap_cap_mb;
+  std::optional<unsigned long> heap_cap_mb;
   bool heap_cap_auto = false;
   std::vector<Flag> table = {
       {"--listen", "", "ADDR:PORT", "address to listen on (default 127.0.0.1:8443; :8443 = all IPv4)",
@@ -131,10 +114,10 @@ int serve_command(Args args) {
        "the OOM killer ending the process (auto: half the cgroup memory limit;\n"
        "default: no cap)",
        [&](std::string_view v) {
-         unsigned mb = 0;
+         unsigned long mb = 0;
          if (v == "auto") {
            heap_cap_auto = true;
-         } else if (!parse_unsigned(v, mb) || mb < 16 || mb > 1024 * 1024) {
+         } else if (!parse_whole_number(v, mb) || mb < 16 || mb > 1024 * 1024) {
            return std::string("--max-heap-mb needs a number of MiB from 16, or auto");
          } else {
            heap_cap_mb = mb;

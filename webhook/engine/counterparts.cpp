@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "support/size_text.h"
+
 namespace memguard::engine {
 
 void StaticCounterparts::add(const admission::KubeObject& object, std::string_view default_namespace) {
@@ -26,7 +28,7 @@ void StaticCounterparts::add(const admission::KubeObject& object, std::string_vi
 bool StaticCounterparts::spend(size_t bytes, std::string& reason) const {
   if (bytes > kAnswerBudgetBytes - spent_) {  // spent_ never passes the budget
     reason = "the given manifests repeat their ConfigMaps and workloads past flink-memguard's budget of " +
-             std::to_string(kAnswerBudgetBytes / (1024 * 1024)) + " MiB of answers";
+             size_text(kAnswerBudgetBytes) + " of answers";
     return false;
   }
   spent_ += bytes;

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "memmodel/quantity.h"
+#include "support/ascii_text.h"
 #include "webhook/engine/finding_texts.h"
 
 namespace memguard::engine {
@@ -17,13 +18,8 @@ using memmodel::FlinkConfig;
 using memmodel::MemorySize;
 using memmodel::Role;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.front()))) out.erase(0, 1);
-  return out;
-}
+// An option's word as the rules compare it: without surrounding white space, in lower case.
+std::string lower_trimmed(std::string_view text) { return ascii::lower(ascii::trim(text)); }
 
 std::optional<std::string> option(const FlinkConfig& config, std::string_view key) {
   const auto* value = config.find(key);
@@ -33,7 +29,7 @@ std::optional<std::string> option(const FlinkConfig& config, std::string_view ke
 
 bool batch_mode(const FlinkConfig& config) {
   auto mode = option(config, "execution.runtime-mode");
-  return mode && lower(*mode) == "batch";
+  return mode && lower_trimmed(*mode) == "batch";
 }
 
 // The key this version reads the state backend from, and its value (nullopt: none set).
@@ -362,7 +358,7 @@ std::optional<Finding> rule_rocksdb_unmanaged(const EffectiveConfig& eff, const 
                                               StateBackend backend) {
   auto keys = rocksdb_keys(backend);
   auto managed = option(eff.config, keys.managed);
-  if (!managed || lower(*managed) != "false") return std::nullopt;
+  if (!managed || lower_trimmed(*managed) != "false") return std::nullopt;
   // A fixed budget (per slot, or per TaskManager since 1.17) still bounds RocksDB.
   if (eff.config.contains(keys.fixed_per_slot)) return std::nullopt;
   if (eff.context.version.at_least(1, 17)) {
@@ -379,7 +375,7 @@ std::optional<Finding> rule_rocksdb_zero_managed(const EffectiveConfig& eff, con
   if (!derived.taskmanager || derived.taskmanager->managed.size.bytes() != 0) return std::nullopt;
   auto keys = rocksdb_keys(backend);
   auto managed = option(eff.config, keys.managed);
-  if (managed && lower(*managed) == "false") return std::nullopt;  // RocksDB does not use managed memory then
+  if (managed && lower_trimmed(*managed) == "false") return std::nullopt;  // RocksDB does not use managed memory then
   if (eff.config.contains(keys.fixed_per_slot)) return std::nullopt;
   return make_finding(facts::RocksdbZeroManagedMemory{&derived});
 }
@@ -510,7 +506,7 @@ std::optional<Finding> rule_rocksdb_fixed(const EffectiveConfig& eff, const Deri
   const auto& tm = *derived.taskmanager;
   auto keys = rocksdb_keys(backend);
   auto managed = option(eff.config, keys.managed);
-  bool managed_off = managed && lower(*managed) == "false";
+  bool managed_off = managed && lower_trimmed(*managed) == "false";
   facts::RocksdbFixedMemoryUnbudgeted f{.derived = &derived, .slots = std::max(tm.num_slots, 1),
                                         .config_origin = eff.config_origin};
   if (auto per_slot = option(eff.config, keys.fixed_per_slot)) {
@@ -580,7 +576,7 @@ std::optional<Finding> rule_request_below_process(const RoleInput& in, const Der
 StateBackend state_backend(const FlinkConfig& config, const memmodel::FlinkVersion& version) {
   auto configured = backend_option(config, version);
   if (!configured) return StateBackend::kNotConfigured;
-  std::string name = lower(configured->second);
+  std::string name = lower_trimmed(configured->second);
   if (name == "hashmap") return StateBackend::kHeap;
   // MemoryStateBackend and FsStateBackend keep state on the heap too; Flink 2.0 no longer knows them.
   if (name == "jobmanager" || name == "filesystem") {
@@ -601,7 +597,7 @@ std::vector<std::string> state_backend_notes(const FlinkConfig& config, const me
     out.push_back(config_origin + ": state.backend.type is ignored: Flink " + version.to_string() +
                   " reads only state.backend (state.backend.type exists from 1.17)" +
                   (legacy ? "; the state backend is state.backend: " + *legacy : std::string()));
-  } else if (type && legacy && lower(*type) != lower(*legacy)) {
+  } else if (type && legacy && lower_trimmed(*type) != lower_trimmed(*legacy)) {
     out.push_back(config_origin + ": state.backend: " + *legacy + " is ignored: Flink " + version.to_string() +
                   " reads state.backend.type: " + *type + " first (state.backend is its deprecated fallback)");
   }
@@ -612,14 +608,14 @@ bool batch_state_backend(const FlinkConfig& config, const memmodel::FlinkVersion
   if (!version.at_least(1, 12) || !batch_mode(config)) return false;
   for (const char* key : {"execution.batch-state-backend.enabled", "execution.sorted-inputs.enabled"}) {
     auto value = option(config, key);
-    if (value && lower(*value) == "false") return false;
+    if (value && lower_trimmed(*value) == "false") return false;
   }
   return true;
 }
 
 bool streaming_mode(const FlinkConfig& config) {
   auto mode = option(config, "execution.runtime-mode");
-  return !mode || lower(*mode) == "streaming";
+  return !mode || lower_trimmed(*mode) == "streaming";
 }
 
 std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& in, const Settings& settings,

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "memmodel/java_text.h"
+#include "support/base64.h"
 #include "support/read_file.h"
 
 namespace memguard::kube {
@@ -59,32 +60,6 @@ Expected<std::string> checked_server(std::string server) {
     return make_error(ErrorCode::kInvalidArgument, "the API server URL must start with https:// (got \"" + server + "\")");
   }
   return server;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
-    int v = value(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
 }
 
 }  // namespace
