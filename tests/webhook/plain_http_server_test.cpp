@@ -97,10 +97,10 @@ Reply request(unsigned short port, http::verb method, const std::string& target)
   req.set(http::field::host, "localhost");
   Reply r;
   stream.expires_after(kStep);
-  stream.async_connect(loopback(port), [&](boost::system::error_code ec) {
-    if ((r.ec = ec)) return;
-    http::async_write(stream, req, [&](boost::system::error_code ec, std::size_t) {
-      if ((r.ec = ec)) return;
+  stream.async_connect(loopback(port), [&](boost::system::error_code connect_ec) {
+    if ((r.ec = connect_ec)) return;
+    http::async_write(stream, req, [&](boost::system::error_code write_ec, std::size_t) {
+      if ((r.ec = write_ec)) return;
       http::async_read(stream, buffer, r.response, [&](boost::system::error_code ec, std::size_t) { r.ec = ec; });
     });
   });
