@@ -1,25 +1,20 @@
 // `flink-memguard audit`: the webhook's judgement of what already runs, like Gatekeeper's audit.
 // Lists FlinkDeployments, ConfigMaps and workloads through the API, judges them against each other
 // exactly as `check` judges manifests, and reports once, or every --interval seconds with the
-// findings exported as Prometheus metrics on --listen.
+// findings exported as Prometheus metrics on --listen by the webhook server over plain HTTP.
 #include <charconv>
 #include <chrono>
-#include <functional>
+#include <condition_variable>
+#include <csignal>
 #include <cstdio>
-#include <ctime>
-#include <fstream>
-#include <iterator>
-#include <map>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <simdjson.h>
 
 #include "webhook/cli/commands.h"
@@ -29,6 +24,9 @@
 #include "webhook/cli/report.h"
 #include "webhook/kube/kube_client.h"
 #include "webhook/kube/resource.h"
+#include "webhook/server/listen_address.h"
+#include "webhook/server/metrics.h"
+#include "webhook/server/server.h"
 
 namespace memguard::cli {
 
@@ -46,6 +44,13 @@ constexpr std::string_view kUsageHead =
     "The cluster flags are serve's; without one, --kube-api auto.\n"
     "\n";
 
+
+// The scrape endpoint's limits, apart from the server's defaults (header limit, read deadline, idle
+// timeout): scrapers are Prometheus and a probe or two, and a GET has no body.
+constexpr std::size_t kScrapeConnections = 64;
+constexpr std::size_t kScrapeBodyLimit = 16 * 1024;
+// On SIGTERM, how long scrapes under way may take: well within Kubernetes' 30 s grace period.
+constexpr std::chrono::seconds kScrapeDrainTimeout{5};
 
 // The kinds audited, in report order.
 constexpr kube::ApiResource kAudited[] = {kube::kFlinkDeployments, kube::kConfigMaps, kube::kDeployments,
@@ -111,124 +116,43 @@ AuditRun run_audit(const kube::KubeClient& client, const std::vector<std::string
   return run;
 }
 
-std::string escape_label(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
-// Prometheus text format: per-object findings (Gatekeeper's violations), totals, and run health.
+// Prometheus text format through the server's writer: per-object findings (Gatekeeper's
+// violations), totals, and run health. Each family is a fresh snapshot of the last good audit.
 std::string metrics_text(const AuditRun& run, int64_t runs, int64_t errors, double last_run) {
-  std::string out;
-  out += "# HELP flink_memguard_audit_findings Findings on an existing object at the last audit, by code and action.\n";
-  out += "# TYPE flink_memguard_audit_findings gauge\n";
-  std::map<admission::ReviewDecision, int64_t> decisions;
+  using server::LabeledCounter;
+  constexpr auto kUnbounded = std::numeric_limits<std::size_t>::max();  // one series per object: no cap
   // One series per object, code and action (a ConfigMap can have the same finding for two workloads).
-  std::map<std::string, int64_t> series;
+  LabeledCounter findings(kUnbounded), objects(kUnbounded);
+  for (auto d : {admission::ReviewDecision::kAllowed, admission::ReviewDecision::kDenied, admission::ReviewDecision::kErrored}) {
+    objects.add({{"decision", admission::decision_name(d)}}, 0);  // every decision, 0 included
+  }
   for (const auto& o : run.report.objects) {
     if (o.decision == admission::ReviewDecision::kSkipped) continue;
-    ++decisions[o.decision];
+    objects.add({{"decision", admission::decision_name(o.decision)}});
     for (const auto& f : o.findings) {
-      ++series["{namespace=\"" + escape_label(o.namespace_) + "\",kind=\"" + escape_label(o.kind) + "\",name=\"" +
-               escape_label(o.name) + "\",code=\"" + std::string(engine::finding_code_name(f.code)) + "\",action=\"" +
-               std::string(engine::action_name(f.action)) + "\"}"];
+      findings.add({{"namespace", o.namespace_},
+                    {"kind", o.kind},
+                    {"name", o.name},
+                    {"code", engine::finding_code_name(f.code)},
+                    {"action", engine::action_name(f.action)}});
     }
   }
-  for (const auto& [labels, count] : series) out += "flink_memguard_audit_findings" + labels + " " + std::to_string(count) + "\n";
-  out += "# HELP flink_memguard_audit_objects Objects judged at the last audit, by the decision creating them would get.\n";
-  out += "# TYPE flink_memguard_audit_objects gauge\n";
-  for (auto d : {admission::ReviewDecision::kAllowed, admission::ReviewDecision::kDenied, admission::ReviewDecision::kErrored}) {
-    out += "flink_memguard_audit_objects{decision=\"" + std::string(admission::decision_name(d)) + "\"} " +
-           std::to_string(decisions[d]) + "\n";
-  }
-  out += "# HELP flink_memguard_audit_runs_total Audits run.\n# TYPE flink_memguard_audit_runs_total counter\n";
-  out += "flink_memguard_audit_runs_total " + std::to_string(runs) + "\n";
-  out += "# HELP flink_memguard_audit_errors_total Audits that failed to read the API.\n"
-         "# TYPE flink_memguard_audit_errors_total counter\n";
-  out += "flink_memguard_audit_errors_total " + std::to_string(errors) + "\n";
-  out += "# HELP flink_memguard_audit_last_run_timestamp_seconds When the last successful audit finished.\n"
-         "# TYPE flink_memguard_audit_last_run_timestamp_seconds gauge\n";
-  char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "%.3f", last_run);
-  out += "flink_memguard_audit_last_run_timestamp_seconds " + std::string(stamp) + "\n";
+  std::string out;
+  server::append_family(out, "flink_memguard_audit_findings", "gauge",
+                        "Findings on an existing object at the last audit, by code and action.");
+  findings.render(out, "flink_memguard_audit_findings");
+  server::append_family(out, "flink_memguard_audit_objects", "gauge",
+                        "Objects judged at the last audit, by the decision creating them would get.");
+  objects.render(out, "flink_memguard_audit_objects");
+  server::append_family(out, "flink_memguard_audit_runs_total", "counter", "Audits run.");
+  server::append_sample(out, "flink_memguard_audit_runs_total", runs);
+  server::append_family(out, "flink_memguard_audit_errors_total", "counter", "Audits that failed to read the API.");
+  server::append_sample(out, "flink_memguard_audit_errors_total", errors);
+  server::append_family(out, "flink_memguard_audit_last_run_timestamp_seconds", "gauge",
+                        "When the last successful audit finished.");
+  server::append_sample_fixed(out, "flink_memguard_audit_last_run_timestamp_seconds", last_run, 3);
   return out;
 }
-
-// A minimal plain-HTTP endpoint for scrapes: one request per connection, GET /metrics only.
-// Scrapes are served one at a time, so each connection has a deadline for its request and its
-// answer: a client that connects and sends nothing (or trickles bytes) costs at most
-// kScrapeDeadline before the next scrape is served, and nothing it sends can end the thread.
-class MetricsEndpoint {
- public:
-  static constexpr std::chrono::seconds kScrapeDeadline{2};
-
-  explicit MetricsEndpoint(boost::asio::ip::tcp::endpoint at) : acceptor_(io_, at) {}
-  void publish(std::string text) {
-    std::lock_guard lock(mu_);
-    text_ = std::move(text);
-  }
-  void serve_forever() {
-    for (;;) {
-      boost::system::error_code ec;
-      boost::asio::ip::tcp::socket socket(io_);
-      acceptor_.accept(socket, ec);
-      if (ec) continue;
-      try {
-        serve_one(socket);
-      } catch (...) {
-        // Beast's fields throw on absurd input, and allocation may fail: that scrape is lost, the
-        // endpoint is not.
-      }
-      socket.close(ec);
-    }
-  }
-
- private:
-  // One request and its answer, with one deadline for both (Beast's stream timeout applies to
-  // async operations only, so they run here on the endpoint's own io_context).
-  void serve_one(boost::asio::ip::tcp::socket& socket) {
-    namespace http = boost::beast::http;
-    boost::beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(kScrapeDeadline);
-    boost::beast::flat_buffer buffer(8 * 1024);
-    http::request_parser<http::empty_body> parser;
-    parser.header_limit(8 * 1024);
-    boost::system::error_code ec;
-    http::async_read(stream, buffer, parser, [&ec](boost::system::error_code e, std::size_t) { ec = e; });
-    io_.restart();
-    io_.run();
-    if (ec) return;
-    http::response<http::string_body> res;
-    res.version(11);
-    res.keep_alive(false);
-    if (parser.get().method() == http::verb::get && parser.get().target() == "/metrics") {
-      res.result(http::status::ok);
-      res.set(http::field::content_type, "text/plain; version=0.0.4");
-      std::lock_guard lock(mu_);
-      res.body() = text_;
-    } else {
-      res.result(http::status::not_found);
-      res.body() = "not found\n";
-    }
-    res.prepare_payload();
-    http::async_write(stream, res, [&ec](boost::system::error_code e, std::size_t) { ec = e; });
-    io_.restart();
-    io_.run();
-    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-  }
-
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  std::mutex mu_;
-  std::string text_;
-};
 
 }  // namespace
 
@@ -267,7 +191,12 @@ int audit_command(Args args) {
        number_in(1, 86400, "--interval needs a number of seconds from 1 to 86400",
                  [&](unsigned long n) { interval = static_cast<unsigned>(n); })},
       {"--listen", "", "ADDR:PORT", "where GET /metrics answers (plain HTTP; default 127.0.0.1:9090)",
-       text_into(listen)},
+       [&](std::string_view v) {
+         // serve's parser and its error texts
+         if (auto endpoint = server::parse_listen_address(v); !endpoint) return endpoint.error().message;
+         listen = std::string(v);
+         return std::string();
+       }},
   };
   for (Flag& f : cluster_flags(cluster)) table.push_back(std::move(f));
   const std::string usage = std::string(kUsageHead) + flag_usage(table);
@@ -308,42 +237,76 @@ int audit_command(Args args) {
 
   if (interval == 0) return print(run_audit(client, namespaces, page_size, judge));
 
-  auto colon = listen.rfind(':');
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(colon == std::string::npos || colon == 0 ? "0.0.0.0" : listen.substr(0, colon), ec);
-  unsigned long port = 0;
-  try {
-    port = std::stoul(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    ec = boost::asio::error::invalid_argument;
-  }
-  if (colon == std::string::npos || ec || port > 65535) return usage_error("--listen needs ADDR:PORT");
-  std::unique_ptr<MetricsEndpoint> endpoint;
-  try {
-    endpoint = std::make_unique<MetricsEndpoint>(boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port)));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "flink-memguard audit: cannot listen on %s: %s\n", listen.c_str(), e.what());
+  // The webhook server's own listener and sessions over plain HTTP, with a route table of
+  // GET /metrics (the last published audit) and GET /healthz: the server's deadlines and limits
+  // apply, so no scraper (silent, trickling or flooding) holds up another. It runs on this thread
+  // until SIGTERM or SIGINT; the audits run on their own, between waits on `wake`.
+  struct Published {
+    std::mutex mu;
+    std::string text;
+  };
+  auto published = std::make_shared<Published>();
+  std::vector<server::TextRoutes::Entry> routes;
+  routes.push_back({"/metrics", std::string(server::kPrometheusContentType), [published] {
+                      std::lock_guard lock(published->mu);
+                      return published->text;
+                    }});
+  routes.push_back({"/healthz", "text/plain; charset=utf-8", [] { return std::string("ok\n"); }});
+  server::ServerOptions options;
+  options.listen = listen;
+  options.threads = 1;
+  options.max_connections = kScrapeConnections;
+  options.body_limit = kScrapeBodyLimit;
+  options.body_budget = kScrapeBodyLimit * 4;
+  options.drain_timeout = kScrapeDrainTimeout;
+  // A closed stdout must not kill the audit; socket writes never raise SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Server events (listening, signal received, stopped) go to stderr: stdout carries the reports.
+  server::Log log(stderr, stderr, server::LogLevel::kWarn);
+  auto scrapes = server::Server::create_plain(options, std::make_unique<server::TextRoutes>(std::move(routes)), log);
+  if (!scrapes) {
+    std::fprintf(stderr, "flink-memguard audit: %s\n", scrapes.error().message.c_str());
     return 2;
   }
-  std::thread scrapes([&endpoint] { endpoint->serve_forever(); });
-  scrapes.detach();  // the process ends with SIGTERM; the endpoint lives until then
-  int64_t runs = 0, errors = 0;
-  double last_run = 0;
-  AuditRun last;
-  for (;;) {
-    AuditRun run = run_audit(client, namespaces, page_size, judge);
-    ++runs;
-    if (run.error.empty()) {
-      last = run;
-      last_run = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch()).count()) / 1000.0;
-    } else {
-      ++errors;  // keep exporting the last good audit; the error counter says it is getting old
+
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;  // under mu
+  std::thread audits([&] {
+    int64_t runs = 0, errors = 0;
+    double last_run = 0;
+    AuditRun last;
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      lock.unlock();
+      AuditRun run = run_audit(client, namespaces, page_size, judge);
+      ++runs;
+      if (run.error.empty()) {
+        last = run;
+        last_run = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch()).count()) / 1000.0;
+      } else {
+        ++errors;  // keep exporting the last good audit; the error counter says it is getting old
+      }
+      print(run);
+      std::string text = metrics_text(last, runs, errors, last_run);
+      {
+        std::lock_guard published_lock(published->mu);
+        published->text = std::move(text);
+      }
+      lock.lock();
+      wake.wait_for(lock, std::chrono::seconds(interval), [&stopping] { return stopping; });
     }
-    print(run);
-    endpoint->publish(metrics_text(last, runs, errors, last_run));
-    std::this_thread::sleep_for(std::chrono::seconds(interval));
+  });
+  // Returns once a signal has stopped the listener and the scrapes under way have been answered.
+  const int exit = (*scrapes)->run();
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
   }
+  wake.notify_all();
+  audits.join();  // an audit under way finishes first (each API request is bounded by its timeout)
+  return exit;
 }
 
 }  // namespace memguard::cli

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "webhook/kube/cache_counterparts.h"
+#include "webhook/server/metrics.h"
 
 namespace memguard::cli {
 
@@ -92,8 +93,8 @@ KubeLookups make_kube_lookups(std::optional<kube::ClusterConfig> cluster, const 
 std::string cache_metrics_text(const kube::CacheStats& stats) {
   std::string out;
   auto counter = [&out](const char* name, const char* help, int64_t value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-           std::to_string(value) + "\n";
+    server::append_family(out, name, "counter", help);
+    server::append_sample(out, name, value);
   };
   counter("memguard_kube_cache_lists_total", "Lists made by the workload informers (first lists and relists).",
           stats.lists);

@@ -1,4 +1,4 @@
-// One TLS connection serving HTTP/1.1 keep-alive requests (Beast async-ssl structure).
+// One connection, TLS or plain, serving HTTP/1.1 keep-alive requests (Beast async-ssl structure).
 #include "webhook/server/http_session.h"
 
 #include <algorithm>
@@ -35,9 +35,23 @@ bool is_normal_end(const beast::error_code& ec) {
 
 }  // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, std::shared_ptr<ssl::context> tls, ServerContext& server)
+namespace {
+// The connection's stream: TLS over the socket with the session's context, or the socket alone.
+template <class Stream>
+Stream open_stream(net::ip::tcp::socket&& socket, ssl::context* tls) {
+  if constexpr (BasicHttpSession<Stream>::kTls) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+}  // namespace
+
+template <class Stream>
+BasicHttpSession<Stream>::BasicHttpSession(net::ip::tcp::socket&& socket, std::shared_ptr<ssl::context> tls,
+                                           ServerContext& server)
     : tls_(std::move(tls)),
-      stream_(std::move(socket), *tls_),
+      stream_(open_stream<Stream>(std::move(socket), tls_.get())),
       server_(server),
       buffer_(read_buffer_limit(server.options)),
       guard_(server.options, server.body_budget, server.metrics),
@@ -48,44 +62,56 @@ HttpSession::HttpSession(net::ip::tcp::socket&& socket, std::shared_ptr<ssl::con
   server_.metrics.add_connections(1);
 }
 
-HttpSession::~HttpSession() {
+template <class Stream>
+BasicHttpSession<Stream>::~BasicHttpSession() {
   if (in_flight_) server_.metrics.add_inflight(-1);
   server_.metrics.add_connections(-1);
   server_.connections.remove(this);
 }
 
-void HttpSession::run() {
+template <class Stream>
+void BasicHttpSession<Stream>::run() {
   // Continue on the connection's io_context (one thread), which the acceptor gave the socket.
-  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_run, shared_from_this()));
+  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&BasicHttpSession::on_run, self()));
 }
 
-void HttpSession::notify_shutdown() {
-  net::post(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_shutdown_notice, shared_from_this()));
+template <class Stream>
+void BasicHttpSession<Stream>::notify_shutdown() {
+  net::post(stream_.get_executor(), beast::bind_front_handler(&BasicHttpSession::on_shutdown_notice, self()));
 }
 
-void HttpSession::evict() {
-  net::post(stream_.get_executor(), beast::bind_front_handler(&HttpSession::on_evict_notice, shared_from_this()));
+template <class Stream>
+void BasicHttpSession<Stream>::evict() {
+  net::post(stream_.get_executor(), beast::bind_front_handler(&BasicHttpSession::on_evict_notice, self()));
 }
 
-void HttpSession::on_shutdown_notice() {
+template <class Stream>
+void BasicHttpSession<Stream>::on_shutdown_notice() {
   // Only a connection waiting for its next request is interrupted; one in the middle of a request
   // finishes it and closes after the response (keep-alive is off once shutting_down is set).
   if (phase_ == Phase::kIdle) beast::get_lowest_layer(stream_).cancel();
 }
 
-void HttpSession::on_evict_notice() {
+template <class Stream>
+void BasicHttpSession<Stream>::on_evict_notice() {
   evicted_ = true;
   // Idle or still shaking hands: close now. Busy: the answer goes out with Connection: close.
   if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) beast::get_lowest_layer(stream_).cancel();
 }
 
-void HttpSession::on_run() {
-  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
-  stream_.async_handshake(ssl::stream_base::server,
-                          beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+template <class Stream>
+void BasicHttpSession<Stream>::on_run() {
+  if constexpr (kTls) {
+    beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&BasicHttpSession::on_handshake, self()));
+  } else {
+    do_wait_for_request();
+  }
 }
 
-void HttpSession::on_handshake(beast::error_code ec) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_handshake(beast::error_code ec) {
   if (ec) {
     if (!evicted_) server_.metrics.record_tls_handshake_failure();
     return fail(ec, "tls handshake");
@@ -93,7 +119,8 @@ void HttpSession::on_handshake(beast::error_code ec) {
   do_wait_for_request();
 }
 
-void HttpSession::do_wait_for_request() {
+template <class Stream>
+void BasicHttpSession<Stream>::do_wait_for_request() {
   phase_ = Phase::kIdle;
   if (server_.shutting_down.load() || evicted_) return do_close();
   if (buffer_.size() > 0) return do_read();  // the client already sent the next request (pipelining)
@@ -102,17 +129,19 @@ void HttpSession::do_wait_for_request() {
   // shutdown or an eviction cancels, so that requests which have started are never cut off.
   beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
   stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                          beast::bind_front_handler(&HttpSession::on_first_bytes, shared_from_this()));
+                          beast::bind_front_handler(&BasicHttpSession::on_first_bytes, self()));
 }
 
-void HttpSession::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_first_bytes(beast::error_code ec, std::size_t bytes) {
   buffer_.commit(bytes);
   if (ec == net::error::operation_aborted && (server_.shutting_down.load() || evicted_)) return do_close();
   if (ec) return fail(ec, "read");
   do_read();
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void BasicHttpSession<Stream>::do_read() {
   phase_ = Phase::kRequest;
   server_.connections.set_idle(this, false);
   if (!in_flight_) {
@@ -125,10 +154,11 @@ void HttpSession::do_read() {
   // cannot keep the connection beyond read_timeout.
   beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+                          beast::bind_front_handler(&BasicHttpSession::on_header, self()));
 }
 
-void HttpSession::on_header(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
   try {
     if (ec) return on_read_error(ec);
     switch (guard_.on_header(*parser_)) {
@@ -141,7 +171,7 @@ void HttpSession::on_header(beast::error_code ec, std::size_t) {
         continue_.version(11);
         continue_.result(http::status::continue_);
         return http::async_write(stream_, continue_,
-                                 beast::bind_front_handler(&HttpSession::on_continue_sent, shared_from_this()));
+                                 beast::bind_front_handler(&BasicHttpSession::on_continue_sent, self()));
       case RequestGuard::AfterHeader::kReadBody:
         return do_read_body();
     }
@@ -152,16 +182,19 @@ void HttpSession::on_header(beast::error_code ec, std::size_t) {
   }
 }
 
-void HttpSession::on_continue_sent(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_continue_sent(beast::error_code ec, std::size_t) {
   if (ec) return fail(ec, "write");
   do_read_body();
 }
 
-void HttpSession::do_read_body() {
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+template <class Stream>
+void BasicHttpSession<Stream>::do_read_body() {
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&BasicHttpSession::on_read, self()));
 }
 
-void HttpSession::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   try {
     if (ec) return on_read_error(ec);
 
@@ -178,13 +211,15 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   }
 }
 
-void HttpSession::on_read_error(beast::error_code ec) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_read_error(beast::error_code ec) {
   // After an early answer (413, 431, 400, 503) the rest of the request is drained, not parsed.
   if (auto answer = guard_.answer_read_error(ec)) return send(std::move(*answer), false, true);
   fail(ec, "read");
 }
 
-void HttpSession::start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive) {
+template <class Stream>
+void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive) {
   auto ticket = std::make_shared<DecisionTicket>();
   ticket->body = std::move(parser_->get().body());
   ticket->reservation = std::move(guard_.reservation());
@@ -201,9 +236,9 @@ void HttpSession::start_decision(admission::Mode mode, std::string_view webhook,
   ticket_ = ticket;
   keep_alive_ = keep_alive;
   decision_timer_.expires_after(limit);
-  decision_timer_.async_wait(beast::bind_front_handler(&HttpSession::on_deadline, shared_from_this(), ticket));
+  decision_timer_.async_wait(beast::bind_front_handler(&BasicHttpSession::on_deadline, self(), ticket));
 
-  auto self = shared_from_this();
+  auto self = this->self();
   const bool queued = server_.decisions.try_submit([self, ticket] {
     if (ticket->abandoned.load(std::memory_order_relaxed)) return;  // answered at the deadline while queued
     std::optional<HttpResponse> response;
@@ -235,7 +270,8 @@ void HttpSession::start_decision(admission::Mode mode, std::string_view webhook,
   }
 }
 
-void HttpSession::on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response) {
   if (ticket != ticket_) return;  // already answered at the deadline
   ticket_.reset();
   decision_timer_.cancel();
@@ -246,7 +282,8 @@ void HttpSession::on_decided(const std::shared_ptr<DecisionTicket>& ticket, Http
   }
 }
 
-void HttpSession::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, beast::error_code ec) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, beast::error_code ec) {
   if (ec || ticket != ticket_) return;  // cancelled: decided in time
   ticket->abandoned.store(true, std::memory_order_relaxed);
   ticket_.reset();
@@ -266,7 +303,8 @@ void HttpSession::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, bea
   }
 }
 
-void HttpSession::on_exception(const char* what) noexcept {
+template <class Stream>
+void BasicHttpSession<Stream>::on_exception(const char* what) noexcept {
   server_.metrics.record_session_exception();
   try {
     server_.log.error("exception in connection handler: connection closed",
@@ -282,7 +320,8 @@ void HttpSession::on_exception(const char* what) noexcept {
   beast::get_lowest_layer(stream_).socket().close(ignored);
 }
 
-void HttpSession::send(HttpResponse r, bool keep_alive, bool drain) {
+template <class Stream>
+void BasicHttpSession<Stream>::send(HttpResponse r, bool keep_alive, bool drain) {
   responding_ = true;
   response_ = {};
   response_.version(11);
@@ -296,10 +335,11 @@ void HttpSession::send(HttpResponse r, bool keep_alive, bool drain) {
   server_.metrics.record_response(r.status);
   beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
   http::async_write(stream_, response_,
-                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive, drain));
+                    beast::bind_front_handler(&BasicHttpSession::on_write, self(), keep_alive, drain));
 }
 
-void HttpSession::on_write(bool keep_alive, bool drain, beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_write(bool keep_alive, bool drain, beast::error_code ec, std::size_t) {
   responding_ = false;
   if (in_flight_) {
     in_flight_ = false;
@@ -314,7 +354,8 @@ void HttpSession::on_write(bool keep_alive, bool drain, beast::error_code ec, st
   do_wait_for_request();
 }
 
-void HttpSession::do_drain() {
+template <class Stream>
+void BasicHttpSession<Stream>::do_drain() {
   phase_ = Phase::kClosing;
   const auto now = std::chrono::steady_clock::now();
   if (!drain_deadline_) drain_deadline_ = now + server_.options.read_timeout;
@@ -323,10 +364,11 @@ void HttpSession::do_drain() {
       std::min<std::chrono::steady_clock::duration>(kLingerQuiet, *drain_deadline_ - now));
   buffer_.consume(buffer_.size());
   stream_.async_read_some(net::buffer(drain_buffer_),
-                          beast::bind_front_handler(&HttpSession::on_drain, shared_from_this()));
+                          beast::bind_front_handler(&BasicHttpSession::on_drain, self()));
 }
 
-void HttpSession::on_drain(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_drain(beast::error_code ec, std::size_t bytes) {
   drained_ += bytes;
   if (ec == beast::error::timeout) return;  // quiet long enough; the timer closed the socket
   // Stop at the client's end of stream, at an error, or once it has sent more than one more body.
@@ -334,20 +376,32 @@ void HttpSession::on_drain(beast::error_code ec, std::size_t bytes) {
   do_drain();
 }
 
-void HttpSession::do_close() {
+template <class Stream>
+void BasicHttpSession<Stream>::do_close() {
   phase_ = Phase::kClosing;
-  beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
-  stream_.async_shutdown(beast::bind_front_handler(&HttpSession::on_close, shared_from_this()));
+  if constexpr (kTls) {
+    beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
+    stream_.async_shutdown(beast::bind_front_handler(&BasicHttpSession::on_close, self()));
+  } else {
+    // Plain HTTP has no close_notify: send FIN; the socket closes when the last handler releases us.
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  }
 }
 
-void HttpSession::on_close(beast::error_code) {
+template <class Stream>
+void BasicHttpSession<Stream>::on_close(beast::error_code) {
   // Whatever the peer did, we are done; the socket closes when the last handler releases us.
 }
 
-void HttpSession::fail(beast::error_code ec, std::string_view what) {
+template <class Stream>
+void BasicHttpSession<Stream>::fail(beast::error_code ec, std::string_view what) {
   // stream_truncated: the peer closed without close_notify, which many clients do; not an error.
   if (is_normal_end(ec)) return;
   server_.log.error("connection error", {{"op", what}, {"error", ec.message()}, {"remote", remote_}});
 }
+
+template class BasicHttpSession<beast::ssl_stream<beast::tcp_stream>>;
+template class BasicHttpSession<beast::tcp_stream>;
 
 }  // namespace memguard::server

@@ -1,5 +1,7 @@
-// One client connection: TLS handshake, then HTTP/1.1 keep-alive requests read with size limits
-// and deadlines, each answered through the route table. Shaped like Beast's async-ssl session.
+// One client connection: TLS handshake (the webhook) or none (plain HTTP, audit's metrics), then
+// HTTP/1.1 keep-alive requests read with size limits and deadlines, each answered through the
+// server's route table. Shaped like Beast's async-ssl session; one template over the stream, as
+// Beast's flex example, so both transports share every step but the handshake and the close.
 #pragma once
 
 #include <array>
@@ -9,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -32,7 +35,7 @@ namespace memguard::server {
 // What every session shares; owned by the Server, which outlives all sessions.
 struct ServerContext {
   const ServerOptions& options;
-  const Routes& routes;
+  const Router& routes;
   Metrics& metrics;
   Log& log;
   ConnectionTracker& connections;
@@ -51,23 +54,36 @@ struct DecisionTicket {
   std::atomic<bool> abandoned{false};  // the deadline passed: a job not yet started is skipped
 };
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// What the listener, the connection tracker and shutdown know of a connection, whatever its stream.
+class HttpSession {
  public:
-  // `tls` is the context current at accept time; the session keeps it alive for its lifetime,
-  // so a certificate reload never affects an established connection.
-  HttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<boost::asio::ssl::context> tls,
-              ServerContext& server);
-  ~HttpSession();
-  HttpSession(const HttpSession&) = delete;
-  HttpSession& operator=(const HttpSession&) = delete;
-
-  void run();
+  virtual ~HttpSession() = default;
+  virtual void run() = 0;
   // The server is shutting down: close now if idle between requests, else after the response.
   // Callable from any thread.
-  void notify_shutdown();
+  virtual void notify_shutdown() = 0;
   // The connection cap evicted this connection to make room: close it if it is still idle, else
   // after its current response. Callable from any thread.
-  void evict();
+  virtual void evict() = 0;
+};
+
+// One connection over `Stream`: boost::beast::ssl_stream<tcp_stream> (TlsSession) or
+// boost::beast::tcp_stream (PlainSession). Instantiated for those two in http_session.cpp.
+template <class Stream>
+class BasicHttpSession : public HttpSession, public std::enable_shared_from_this<BasicHttpSession<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+  // `tls` (null for plain HTTP) is the context current at accept time; the session keeps it alive
+  // for its lifetime, so a certificate reload never affects an established connection.
+  BasicHttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<boost::asio::ssl::context> tls,
+                   ServerContext& server);
+  ~BasicHttpSession() override;
+  BasicHttpSession(const BasicHttpSession&) = delete;
+  BasicHttpSession& operator=(const BasicHttpSession&) = delete;
+
+  void run() override;
+  void notify_shutdown() override;
+  void evict() override;
 
  private:
   enum class Phase { kHandshake, kIdle, kRequest, kClosing };
@@ -97,9 +113,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_close(boost::beast::error_code ec);
   void on_shutdown_notice();
   void fail(boost::beast::error_code ec, std::string_view what);
+  std::shared_ptr<BasicHttpSession> self() { return this->shared_from_this(); }
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // declared before stream_, which refers to it
-  boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  Stream stream_;
   ServerContext& server_;
   std::string remote_;
   // Bounded by the header limit: what the parser must hold at once (the request line and headers,
@@ -121,5 +138,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Phase phase_ = Phase::kHandshake;
   bool in_flight_ = false;
 };
+
+using TlsSession = BasicHttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+using PlainSession = BasicHttpSession<boost::beast::tcp_stream>;
+extern template class BasicHttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+extern template class BasicHttpSession<boost::beast::tcp_stream>;
 
 }  // namespace memguard::server

@@ -14,7 +14,7 @@ namespace {
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 }  // namespace
 
-Listener::Listener(IoContextPool& pool, ServerContext& server, CertificateReloader& certificates)
+Listener::Listener(IoContextPool& pool, ServerContext& server, CertificateReloader* certificates)
     : pool_(pool),
       acceptor_(pool.first()),
       backoff_(acceptor_.get_executor()),
@@ -22,7 +22,7 @@ Listener::Listener(IoContextPool& pool, ServerContext& server, CertificateReload
       certificates_(certificates) {}
 
 Expected<std::shared_ptr<Listener>> Listener::create(IoContextPool& pool, const tcp::endpoint& endpoint,
-                                                     ServerContext& server, CertificateReloader& certificates) {
+                                                     ServerContext& server, CertificateReloader* certificates) {
   std::shared_ptr<Listener> self(new Listener(pool, server, certificates));
   beast::error_code ec;
   auto failed = [&](const char* what) {
@@ -101,17 +101,21 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
 }
 
 void Listener::start_session(tcp::socket socket) {
-  auto tls = certificates_.current();
   if (server_.shutting_down.load()) {
     // Accepted in the moment before the acceptor closed: dropping it lets the client go elsewhere.
     return;
   }
-  if (!tls) {
+  std::shared_ptr<HttpSession> session;
+  if (!certificates_) {
+    session = std::make_shared<PlainSession>(std::move(socket), nullptr, server_);
+  } else if (auto tls = certificates_->current()) {
+    session = std::make_shared<TlsSession>(std::move(socket), std::move(tls), server_);
+  }
+  if (!session) {
     // Not ready: without a certificate there is no handshake to offer.
     server_.metrics.record_tls_handshake_failure();
     server_.log.error("connection closed: no TLS certificate loaded yet");
   } else {
-    auto session = std::make_shared<HttpSession>(std::move(socket), std::move(tls), server_);
     std::shared_ptr<HttpSession> evicted;
     if (server_.connections.try_add(session, &evicted)) {
       if (evicted) {

@@ -8,32 +8,10 @@
 namespace memguard::server {
 namespace {
 
-std::string label_text(const Labels& labels) {
-  std::string out;
-  for (const auto& [name, value] : labels) {
-    if (!out.empty()) out += ',';
-    out += name;
-    out += "=\"";
-    append_label_value(out, value);
-    out += '"';
-  }
-  return out;
-}
-
 void append_number(std::string& out, double value, std::chars_format format = std::chars_format::general) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, format);
   out.append(buf, ec == std::errc() ? end : buf);
-}
-
-void append_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-template <class T>
-void append_sample(std::string& out, std::string_view name, T value) {
-  out.append(name).append(" ").append(std::to_string(value)).append("\n");
 }
 
 // An empty label value reads as "unknown" (a review that failed before its kind was known). The
@@ -59,6 +37,43 @@ void append_label_value(std::string& out, std::string_view value) {
       default: out += c;
     }
   }
+}
+
+std::string label_text(const Labels& labels) {
+  std::string out;
+  for (const auto& [name, value] : labels) {
+    if (!out.empty()) out += ',';
+    out += name;
+    out += "=\"";
+    append_label_value(out, value);
+    out += '"';
+  }
+  return out;
+}
+
+void append_family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void append_sample(std::string& out, std::string_view name, std::string_view labels, std::string_view value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(value).append("\n");
+}
+
+void append_sample(std::string& out, std::string_view name, int64_t value) {
+  append_sample(out, name, {}, std::to_string(value));
+}
+
+void append_sample(std::string& out, std::string_view name, uint64_t value) {
+  append_sample(out, name, {}, std::to_string(value));
+}
+
+void append_sample_fixed(std::string& out, std::string_view name, double value, int decimals) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, decimals);
+  append_sample(out, name, {}, std::string_view(buf, ec == std::errc() ? static_cast<std::size_t>(end - buf) : 0));
 }
 
 void LabeledCounter::add(const Labels& labels, uint64_t delta) {
@@ -90,8 +105,7 @@ uint64_t LabeledCounter::value(const Labels& labels) const {
 void LabeledCounter::render(std::string& out, std::string_view name) const {
   std::shared_lock lock(mu_);
   for (const auto& [labels, value] : series_) {
-    out.append(name).append("{").append(labels).append("} ");
-    out.append(std::to_string(value->load(std::memory_order_relaxed))).append("\n");
+    append_sample(out, name, labels, std::to_string(value->load(std::memory_order_relaxed)));
   }
 }
 
@@ -143,43 +157,43 @@ void Metrics::record_tls_reload(bool ok) { tls_reloads_.add({{"result", ok ? "su
 std::string Metrics::render() const {
   std::string out;
   out.reserve(4096);
-  append_header(out, "memguard_admission_requests_total", "counter",
+  append_family(out, "memguard_admission_requests_total", "counter",
                 "Admission reviews answered, by object kind, operation and decision.");
   requests_.render(out, "memguard_admission_requests_total");
-  append_header(out, "memguard_admission_duration_seconds", "histogram",
+  append_family(out, "memguard_admission_duration_seconds", "histogram",
                 "Time spent deciding one admission review (decode, decide, encode).");
   duration_.render(out, "memguard_admission_duration_seconds");
-  append_header(out, "memguard_findings_total", "counter", "Findings reported in admission reviews, by code.");
+  append_family(out, "memguard_findings_total", "counter", "Findings reported in admission reviews, by code.");
   findings_.render(out, "memguard_findings_total");
-  append_header(out, "memguard_inflight_requests", "gauge", "HTTP requests being read, handled or answered.");
+  append_family(out, "memguard_inflight_requests", "gauge", "HTTP requests being read, handled or answered.");
   append_sample(out, "memguard_inflight_requests", inflight_.load(std::memory_order_relaxed));
-  append_header(out, "memguard_http_responses_total", "counter", "HTTP responses sent, by status code.");
+  append_family(out, "memguard_http_responses_total", "counter", "HTTP responses sent, by status code.");
   responses_.render(out, "memguard_http_responses_total");
-  append_header(out, "memguard_connections_active", "gauge", "Open client connections.");
+  append_family(out, "memguard_connections_active", "gauge", "Open client connections.");
   append_sample(out, "memguard_connections_active", connections_.load(std::memory_order_relaxed));
-  append_header(out, "memguard_connections_rejected_total", "counter",
+  append_family(out, "memguard_connections_rejected_total", "counter",
                 "Connections closed at accept because the connection cap was reached.");
   append_sample(out, "memguard_connections_rejected_total", connections_rejected_.load(std::memory_order_relaxed));
-  append_header(out, "memguard_connections_evicted_total", "counter",
+  append_family(out, "memguard_connections_evicted_total", "counter",
                 "Idle connections closed to make room for a new one at the connection cap.");
   append_sample(out, "memguard_connections_evicted_total", connections_evicted_.load(std::memory_order_relaxed));
-  append_header(out, "memguard_requests_refused_total", "counter",
+  append_family(out, "memguard_requests_refused_total", "counter",
                 "Requests answered with an error by the server itself before or instead of a decision, by reason.");
   refused_.render(out, "memguard_requests_refused_total");
-  append_header(out, "memguard_session_exceptions_total", "counter",
+  append_family(out, "memguard_session_exceptions_total", "counter",
                 "Exceptions caught at a connection or thread boundary; the connection was closed, the server kept serving.");
   append_sample(out, "memguard_session_exceptions_total", session_exceptions_.load(std::memory_order_relaxed));
   if (body_bytes_) {
-    append_header(out, "memguard_body_bytes_in_flight", "gauge",
+    append_family(out, "memguard_body_bytes_in_flight", "gauge",
                   "Request-body bytes reserved from the global body budget.");
     append_sample(out, "memguard_body_bytes_in_flight", body_bytes_());
   }
-  append_header(out, "memguard_tls_handshake_failures_total", "counter", "TLS handshakes that failed.");
+  append_family(out, "memguard_tls_handshake_failures_total", "counter", "TLS handshakes that failed.");
   append_sample(out, "memguard_tls_handshake_failures_total", tls_handshake_failures_.load(std::memory_order_relaxed));
-  append_header(out, "memguard_tls_certificate_expiry_seconds", "gauge",
+  append_family(out, "memguard_tls_certificate_expiry_seconds", "gauge",
                 "notAfter of the serving certificate in use, as a Unix time (0 before one is loaded).");
   append_sample(out, "memguard_tls_certificate_expiry_seconds", cert_expiry_.load(std::memory_order_relaxed));
-  append_header(out, "memguard_tls_reloads_total", "counter",
+  append_family(out, "memguard_tls_reloads_total", "counter",
                 "Attempts to load a changed certificate/key pair from disk, by result.");
   tls_reloads_.render(out, "memguard_tls_reloads_total");
   if (extra_) out += extra_();

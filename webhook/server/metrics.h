@@ -110,7 +110,22 @@ class Metrics {
   std::atomic<int64_t> cert_expiry_{0};
 };
 
+// The Prometheus text format (0.0.4) is written by the functions below and nowhere else: the
+// server's exposition, the object cache's counters and audit's findings all go through them.
+
+// The Content-Type of a /metrics answer.
+inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 // Appends `value` escaped for a Prometheus label value (backslash, double quote, newline).
 void append_label_value(std::string& out, std::string_view value);
+// `name="value",...` with each value escaped: a sample's labels, without the braces.
+std::string label_text(const Labels& labels);
+// The "# HELP" and "# TYPE" lines that open a metric family.
+void append_family(std::string& out, std::string_view name, std::string_view type, std::string_view help);
+// One sample line; `labels` as label_text() writes them (empty: none).
+void append_sample(std::string& out, std::string_view name, std::string_view labels, std::string_view value);
+void append_sample(std::string& out, std::string_view name, int64_t value);
+void append_sample(std::string& out, std::string_view name, uint64_t value);
+// A value with exactly `decimals` digits after the point (a Unix time in seconds with 3).
+void append_sample_fixed(std::string& out, std::string_view name, double value, int decimals);
 
 }  // namespace memguard::server

@@ -44,6 +44,25 @@ HttpResponse text_response(int status, std::string body) {
   return r;
 }
 
+HttpResponse method_not_allowed(std::string_view path, std::string_view method) {
+  HttpResponse r = error_response(405, "use " + std::string(method) + " for " + std::string(path));
+  r.allow = std::string(method);
+  return r;
+}
+
+Dispatch answered(HttpResponse r) {
+  Dispatch d;
+  d.answer = std::move(r);
+  return d;
+}
+
+// Only allocation can fail while routing: answer rather than drop the connection.
+Dispatch internal_error() {
+  HttpResponse r;
+  r.status = 500;
+  r.body = R"({"error":"internal error"})";
+  return answered(std::move(r));
+}
 
 }  // namespace
 
@@ -71,28 +90,21 @@ HttpResponse Routes::handle(const HttpRequest& request) const {
 }
 
 Dispatch Routes::route(const HttpRequest& request) const {
-  auto answer = [](HttpResponse r) {
-    Dispatch d;
-    d.answer = std::move(r);
-    return d;
-  };
   try {
     const std::string_view path = target_path(request.target);
     const Route* route = nullptr;
     for (const auto& r : kRoutes) {
       if (r.path == path) route = &r;
     }
-    if (!route) return answer(error_response(404, "no such path; reviews go to POST /validate or POST /mutate"));
+    if (!route) return answered(error_response(404, "no such path; reviews go to POST /validate or POST /mutate"));
     if (request.method != route->method) {
-      HttpResponse r = error_response(405, std::string("use ") + std::string(route->method) + " for " + std::string(path));
-      r.allow = std::string(route->method);
-      return answer(std::move(r));
+      return answered(method_not_allowed(path, route->method));
     }
     switch (route->endpoint) {
       case Endpoint::kValidate:
       case Endpoint::kMutate: {
         if (!is_json_content_type(request.content_type)) {
-          return answer(error_response(415, "Content-Type must be application/json (an AdmissionReview)"));
+          return answered(error_response(415, "Content-Type must be application/json (an AdmissionReview)"));
         }
         Dispatch d;
         const bool validate = route->endpoint == Endpoint::kValidate;
@@ -101,23 +113,42 @@ Dispatch Routes::route(const HttpRequest& request) const {
         return d;
       }
       case Endpoint::kHealthz:
-        return answer(text_response(200, "ok\n"));
+        return answered(text_response(200, "ok\n"));
       case Endpoint::kReadyz:
-        return answer(ready_() ? text_response(200, "ok\n")
-                               : error_response(503, "not ready: no TLS certificate loaded yet, or shutting down"));
+        return answered(ready_() ? text_response(200, "ok\n")
+                                 : error_response(503, "not ready: no TLS certificate loaded yet, or shutting down"));
       case Endpoint::kMetrics: {
         HttpResponse r = text_response(200, metrics_.render());
-        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        return answer(std::move(r));
+        r.content_type = std::string(kPrometheusContentType);
+        return answered(std::move(r));
       }
     }
-    return answer(error_response(500, "unroutable request"));
-  } catch (...) {  // only allocation can fail above; answer rather than drop the connection
-    HttpResponse r;
-    r.status = 500;
-    r.body = R"({"error":"internal error"})";
-    return answer(std::move(r));
+    return answered(error_response(500, "unroutable request"));
+  } catch (...) {
+    return internal_error();
   }
+}
+
+Dispatch TextRoutes::route(const HttpRequest& request) const {
+  try {
+    const std::string_view path = target_path(request.target);
+    for (const auto& e : entries_) {
+      if (e.path != path) continue;
+      if (request.method != "GET") return answered(method_not_allowed(path, "GET"));
+      HttpResponse r = text_response(200, e.body());
+      r.content_type = e.content_type;
+      return answered(std::move(r));
+    }
+    std::string paths;
+    for (const auto& e : entries_) paths += (paths.empty() ? "GET " : ", GET ") + e.path;
+    return answered(error_response(404, "no such path; this server answers " + paths));
+  } catch (...) {
+    return internal_error();
+  }
+}
+
+HttpResponse TextRoutes::admit(admission::Mode, std::string_view, std::string_view) const {
+  return error_response(500, "unroutable request");
 }
 
 HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::string_view body) const {

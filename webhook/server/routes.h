@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "webhook/admission/review_outcome.h"
 #include "webhook/server/metrics.h"
@@ -39,7 +40,16 @@ struct Dispatch {
   std::string_view webhook;  // "validate" or "mutate", for the log
 };
 
-class Routes {
+// What a session asks of the route table it is given: the server holds exactly one.
+class Router {
+ public:
+  virtual ~Router() = default;
+  virtual Dispatch route(const HttpRequest& request) const = 0;
+  virtual HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const = 0;
+};
+
+// The webhook's routes: reviews, probes and the server's metrics.
+class Routes : public Router {
  public:
   Routes(AdmissionHandler handler, Metrics& metrics, Log& log, std::function<bool()> ready);
 
@@ -50,11 +60,11 @@ class Routes {
   // in them ended the process in std::terminate.)
   HttpResponse handle(const HttpRequest& request) const;
   // The cheap half: everything but the decision.
-  Dispatch route(const HttpRequest& request) const;
+  Dispatch route(const HttpRequest& request) const override;
   // The decision: runs the handler, records metrics and the review log line (both dropped when
   // there is no memory for them). Every answer other than 200 has a JSON {"error": ...} body,
   // whatever the handler put there.
-  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const;
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const override;
 
  private:
 
@@ -62,6 +72,24 @@ class Routes {
   Metrics& metrics_;
   Log& log_;
   std::function<bool()> ready_;
+};
+
+// A plain-HTTP server's routes (audit's metrics): GET paths answered with text from a function,
+// 404 for any other path, 405 for another method; nothing is ever decided.
+class TextRoutes : public Router {
+ public:
+  struct Entry {
+    std::string path;          // "/metrics"
+    std::string content_type;  // "text/plain; version=0.0.4; charset=utf-8"
+    std::function<std::string()> body;  // called on an I/O thread for each request
+  };
+  explicit TextRoutes(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  Dispatch route(const HttpRequest& request) const override;
+  // Never reached: route() answers every request. A 500 if it were.
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const override;
+
+ private:
+  std::vector<Entry> entries_;
 };
 
 // The path of a request target, without query string or fragment.

@@ -18,13 +18,15 @@ unsigned effective_threads(unsigned requested) {
   return cores > 0 ? cores : 1;
 }
 
-Server::Server(const ServerOptions& options, AdmissionHandler handler, Log& log)
+Server::Server(const ServerOptions& options, AdmissionHandler handler, std::unique_ptr<const Router> routes, Log& log)
     : options_(options),
       log_(log),
       connections_(options.max_connections),
-      routes_(std::move(handler), metrics_, log_, [this] { return ready(); }),
+      plain_(routes != nullptr),
+      routes_(plain_ ? std::move(routes)
+                     : std::make_unique<Routes>(std::move(handler), metrics_, log_, [this] { return ready(); })),
       body_budget_(options.body_budget),
-      context_{options_, routes_, metrics_, log_, connections_, shutting_down_, body_budget_, decisions_},
+      context_{options_, *routes_, metrics_, log_, connections_, shutting_down_, body_budget_, decisions_},
       pool_(effective_threads(options.threads)),
       decisions_(effective_threads(options.decision_threads), options.decision_queue,
                  [this](const char* what) { on_uncaught("decision thread", what); }),
@@ -47,7 +49,7 @@ void Server::on_uncaught(const char* where, const char* what) noexcept {
 Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, AdmissionHandler handler, Log& log) {
   auto endpoint = parse_listen_address(options.listen);
   if (!endpoint) return Unexpected{endpoint.error()};
-  std::unique_ptr<Server> server(new Server(options, std::move(handler), log));
+  std::unique_ptr<Server> server(new Server(options, std::move(handler), nullptr, log));
   Server* raw = server.get();
   server->certificates_ = std::make_shared<CertificateReloader>(
       server->pool_.first().get_executor(),
@@ -56,7 +58,7 @@ Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, A
   server->certificates_->on_installed([raw](const CertificateInfo&) { raw->announce_ready(); });
   server->certificates_->poll();  // a few file reads and one key check: startup stays fast
 
-  auto listener = Listener::create(server->pool_, *endpoint, server->context_, *server->certificates_);
+  auto listener = Listener::create(server->pool_, *endpoint, server->context_, server->certificates_.get());
   if (!listener) return Unexpected{listener.error()};
   server->listener_ = std::move(*listener);
   // Batched review lines reach the log within this interval even when traffic is light.
@@ -64,7 +66,26 @@ Expected<std::unique_ptr<Server>> Server::create(const ServerOptions& options, A
   return server;
 }
 
+Expected<std::unique_ptr<Server>> Server::create_plain(const ServerOptions& options, std::unique_ptr<const Router> routes,
+                                                       Log& log) {
+  auto endpoint = parse_listen_address(options.listen);
+  if (!endpoint) return Unexpected{endpoint.error()};
+  if (!routes) return make_error(ErrorCode::kInvalidArgument, "a plain-HTTP server needs its routes");
+  // Its routes answer every request at once: one idle decision thread, and a queue that takes nothing.
+  ServerOptions plain = options;
+  plain.decision_threads = 1;
+  plain.decision_queue = 0;
+  std::unique_ptr<Server> server(new Server(plain, nullptr, std::move(routes), log));
+  auto listener = Listener::create(server->pool_, *endpoint, server->context_, nullptr);
+  if (!listener) return Unexpected{listener.error()};
+  server->listener_ = std::move(*listener);
+  Server* raw = server.get();
+  server->every(Log::kFlushInterval, [raw] { raw->log_.flush(); });
+  return server;
+}
+
 bool Server::ready() const {
+  if (plain_) return listening_.load() && !shutting_down_.load();
   return listening_.load() && !shutting_down_.load() && certificates_ && certificates_->loaded();
 }
 
@@ -76,7 +97,7 @@ void Server::announce_ready() {
 
 int Server::run() {
   listener_->run();
-  certificates_->start();
+  if (certificates_) certificates_->start();
   if (options_.handle_signals) {
     signals_.emplace(control_, SIGINT, SIGTERM, SIGHUP);
     wait_for_signal();
@@ -85,7 +106,7 @@ int Server::run() {
   log_.event("listening", {{"listen", ep.address().to_string() + ":" + std::to_string(ep.port())},
                            {"threads", std::to_string(pool_.size())},
                            {"decision_threads", std::to_string(decisions_.threads())},
-                           {"client_auth", options_.client_ca_file.empty() ? "none" : "required"}});
+                           {"client_auth", plain_ || options_.client_ca_file.empty() ? "none" : "required"}});
   listening_.store(true);
   announce_ready();
 
@@ -134,7 +155,7 @@ void Server::wait_for_signal() {
 
 void Server::reload_now() {
   log_.event("reloading on request: certificate and policy files are read now");
-  certificates_->poll();
+  if (certificates_) certificates_->poll();
   for (auto& periodic : periodic_) periodic->task();
 }
 
@@ -148,7 +169,7 @@ void Server::begin_shutdown() {
              {{"connections", std::to_string(connections_.active())},
               {"inflight_requests", std::to_string(metrics_.inflight())}});
   listener_->stop();
-  certificates_->stop();
+  if (certificates_) certificates_->stop();
   for (auto& periodic : periodic_) periodic->timer.cancel();
   connections_.for_each([](const std::shared_ptr<HttpSession>& s) { s->notify_shutdown(); });
 

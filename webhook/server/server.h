@@ -1,6 +1,7 @@
 // The webhook server: N threads with an io_context each, the listener, certificate reloading (on a
 // timer and on SIGHUP), and graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight
-// requests within the drain timeout, close idle keep-alive connections).
+// requests within the drain timeout, close idle keep-alive connections). The same server runs over
+// plain HTTP with a route table of its caller's (create_plain: audit's metrics).
 #pragma once
 
 #include <atomic>
@@ -34,6 +35,11 @@ class Server {
   // Binds the listen address and loads the certificate once (a missing certificate is not an
   // error: the server starts unready and keeps polling). Fails on a bad address or a taken port.
   static Expected<std::unique_ptr<Server>> create(const ServerOptions& options, AdmissionHandler handler, Log& log);
+  // The same server over plain HTTP, answering only `routes` (audit's metrics): no certificate, no
+  // client authentication, no decisions; the same limits, deadlines, connection cap, threads,
+  // signals and drain. Ready once listening. The TLS file options are ignored.
+  static Expected<std::unique_ptr<Server>> create_plain(const ServerOptions& options,
+                                                        std::unique_ptr<const Router> routes, Log& log);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -54,7 +60,8 @@ class Server {
   void every(std::chrono::milliseconds interval, std::function<void()> task);
 
  private:
-  Server(const ServerOptions& options, AdmissionHandler handler, Log& log);
+  // `routes` null: the webhook's Routes over `handler`.
+  Server(const ServerOptions& options, AdmissionHandler handler, std::unique_ptr<const Router> routes, Log& log);
   void begin_shutdown();
   void wait_for_signal();
   // SIGHUP: polls the certificate files and runs every periodic task (the policy reload, the log
@@ -70,7 +77,8 @@ class Server {
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> listening_{false};
   std::atomic<bool> announced_ready_{false};
-  Routes routes_;
+  const bool plain_;  // plain HTTP: no certificates_
+  std::unique_ptr<const Router> routes_;
   BodyBudget body_budget_;  // before pool_: sessions the contexts still hold give their share back
   ServerContext context_;
   // Declared after everything sessions refer to and before everything that refers to it, so that
@@ -80,7 +88,7 @@ class Server {
   // sessions, dropped) while the io_contexts the sessions post to still exist.
   DecisionPool decisions_;
   boost::asio::strand<boost::asio::io_context::executor_type> control_;
-  std::shared_ptr<CertificateReloader> certificates_;
+  std::shared_ptr<CertificateReloader> certificates_;  // null over plain HTTP
   std::shared_ptr<Listener> listener_;
   std::optional<boost::asio::signal_set> signals_;
   boost::asio::steady_timer drain_timer_;
