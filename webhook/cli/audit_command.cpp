@@ -2,7 +2,6 @@
 // Lists FlinkDeployments, ConfigMaps and workloads through the API, judges them against each other
 // exactly as `check` judges manifests, and reports once, or every --interval seconds with the
 // findings exported as Prometheus metrics on --listen by the webhook server over plain HTTP.
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
