@@ -372,7 +372,7 @@ TEST_CASE("CPU cores below the 8th decimal truncate to zero since 1.14", "[memmo
   CHECK(derive_taskmanager(config, at("1.13"))->cpu_cores == 0.000000001);
 }
 
-TEST_CASE("External resources given as a config.yaml list are read like the ';'-separated form",
+TEST_CASE("External resources given as a config.yaml list are read like the semicolon-separated form",
           "[memmodel][taskmanager][cpu]") {
   auto parsed = parse_config_file(
       "taskmanager.memory.process.size: 2g\n"
