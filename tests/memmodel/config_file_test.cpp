@@ -10,6 +10,7 @@ using memguard::ErrorCode;
 using memguard::memmodel::config_file_format_for;
 using memguard::memmodel::ConfigFileFormat;
 using memguard::memmodel::ConfigValue;
+using memguard::memmodel::ignored_lines;
 using memguard::memmodel::is_sensitive_key;
 using memguard::memmodel::parse_config_file;
 using memguard::memmodel::ParsedConfigFile;
@@ -142,6 +143,21 @@ TEST_CASE("flink-conf.yaml keeps a UTF-8 BOM as part of the first key, as Java's
   CHECK(value_of(file, "x") == ConfigValue::string("1"));
 }
 
+TEST_CASE("ignored_lines names a key hidden behind a BOM, each skipped line, and how many more were skipped",
+          "[memmodel][config][legacy]") {
+  CHECK(ignored_lines(legacy("a: 1\n")).empty());
+  std::string text = "\xEF\xBB\xBFtaskmanager.memory.process.size: 2g\n";
+  for (int i = 0; i < 105; ++i) text += "not a pair\n";
+  auto lines = ignored_lines(legacy(text));
+  REQUIRE(lines.size() == 1 + 100 + 1);  // the BOM, the first 100 skipped lines, the rest counted
+  CHECK(lines.front() ==
+        "line 1: starts with a UTF-8 byte order mark, which Flink's reader keeps as part of the first key, so Flink "
+        "does not read taskmanager.memory.process.size (save the file without the mark)");
+  CHECK(lines[1] == "line 2: not a key-value pair (missing space after ':'?)");
+  CHECK(lines[100] == "line 101: not a key-value pair (missing space after ':'?)");
+  CHECK(lines.back() == "... and 5 more skipped lines");
+}
+
 TEST_CASE("flink-conf.yaml trims control characters as Java's String.trim does",
           "[memmodel][config][legacy]") {
   auto file = legacy("\x01key\x02: \x1fvalue\x7f\n");
@@ -243,6 +259,8 @@ TEST_CASE("config.yaml stores lists as their YAML flow string", "[memmodel][conf
       {"[~, null]", "[null, null]"},
       {"['a,b', '[x]', '#c', ' pad']", "['a,b', '[x]', '#c', ' pad']"},
       {"[\"line\\nbreak\"]", "[\"line\\nbreak\"]"},
+      // Other control characters, quotes and backslashes: escaped in double quotes, so the text loads back.
+      {R"(["q\"s\\b\tt\x01c"])", R"(["q\"s\\b\tt\x01c"])"},
       // '?' is a flow indicator to yaml-cpp: left plain, the stored text would not load again
       // (found by fuzz_config_yaml).
       {"\n  - jobm? ager\n  - a?b\n", "['jobm? ager', 'a?b']"},

@@ -144,3 +144,45 @@ TEST_CASE("A JobManager heap below 128 MiB is noted, derived or set by hand, one
   REQUIRE(explicit_heap);
   CHECK(has_heap_note(*explicit_heap));
 }
+
+TEST_CASE("Flink 1.10's JobManager reads jobmanager.heap.mb when jobmanager.heap.size is not set",
+          "[memmodel][jobmanager][version][legacy]") {
+  // ConfigurationUtils.getJobManagerHeapMemory: heap.size first, then heap.mb as "<mb>m", then 1024m.
+  auto mb = derive_jobmanager({{"jobmanager.heap.mb", "2048"}}, at("1.10"));
+  REQUIRE(mb);
+  CHECK(mb->jvm_heap.size.mebibytes() == 2048);
+  CHECK(mb->jvm_heap.key == "jobmanager.heap.mb");
+  CHECK(mb->jvm_heap.provenance == Provenance::kConfigured);
+  auto both = derive_jobmanager({{"jobmanager.heap.mb", "2048"}, {"jobmanager.heap.size", "1500m"}}, at("1.10"));
+  REQUIRE(both);
+  CHECK(both->jvm_heap.size.mebibytes() == 1500);
+  CHECK(both->jvm_heap.key == "jobmanager.heap.size");
+  auto neither = derive_jobmanager({}, at("1.10"));
+  REQUIRE(neither);
+  CHECK(neither->jvm_heap.size.mebibytes() == 1024);
+  CHECK(neither->jvm_heap.provenance == Provenance::kDefault);
+
+  require_rejected({{"jobmanager.heap.mb", "2g"}}, at("1.10"), {"jobmanager.heap.mb", "'2g'"});
+  require_rejected({{"jobmanager.heap.mb", "-5"}}, at("1.10"),
+                   {"jobmanager.heap.mb = -5 is not a valid size; set a positive number of MiB"});
+  require_rejected({{"jobmanager.heap.size", "big"}}, at("1.10"), {"jobmanager.heap.size", "'big'"});
+  // In a container the cut-off is taken from the size jobmanager.heap.mb gives, and a rejection names it.
+  DerivationContext k8s = at("1.10");
+  k8s.legacy_heap = LegacyHeapTarget::kProcessTotal;
+  auto container = derive_jobmanager({{"jobmanager.heap.mb", "4096"}}, k8s);
+  REQUIRE(container);
+  CHECK(container->jvm_heap.size.mebibytes() == 3072);
+  require_rejected({{"jobmanager.heap.mb", "500"}}, k8s, {"500 MiB from jobmanager.heap.mb", "increase jobmanager.heap.mb"});
+  require_rejected({{"containerized.heap-cutoff-ratio", "a quarter"}}, k8s, {"containerized.heap-cutoff-ratio"});
+  require_rejected({{"containerized.heap-cutoff-min", "600m"}}, k8s, {"containerized.heap-cutoff-min"});
+}
+
+TEST_CASE("Flink 1.10's JobManager path follows the legacy heap target, whatever the config",
+          "[memmodel][jobmanager][version][legacy]") {
+  CHECK(jobmanager_derivation_path({{"jobmanager.memory.process.size", "2g"}}, at("1.10")) ==
+        DerivationPath::kFineGrained);
+  DerivationContext k8s = at("1.10");
+  k8s.legacy_heap = LegacyHeapTarget::kProcessTotal;
+  CHECK(jobmanager_derivation_path({}, k8s) == DerivationPath::kTotalProcess);
+  CHECK(derive_jobmanager({}, k8s)->path == DerivationPath::kTotalProcess);
+}

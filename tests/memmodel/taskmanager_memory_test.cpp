@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "memmodel/derivation.h"
+#include "memmodel/flink_config.h"
 
 using namespace memguard::memmodel;
 using memguard::ErrorCode;
@@ -337,4 +339,67 @@ TEST_CASE("An unreadable external-resource amount is quoted unless its key may h
   REQUIRE_FALSE(hidden);
   CHECK_THAT(hidden.error().message, Catch::Contains("cannot read external-resource.api-key.amount as a whole number"));
   CHECK_THAT(hidden.error().message, !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("A legacy page size that is not a power of two is rejected and named", "[memmodel][taskmanager][legacy]") {
+  require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "1024"},
+                    {"taskmanager.memory.segment-size", "5000"}},
+                   at("1.20"), {"taskmanager.memory.segment-size = 5000 bytes is not a power of two"});
+  require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "many"}},
+                   at("1.20"), {"taskmanager.network.numberOfBuffers"});
+  require_rejected({{"taskmanager.memory.process.size", "2g"}, {"taskmanager.network.numberOfBuffers", "1024"},
+                    {"taskmanager.memory.segment-size", "32 kilo"}},
+                   at("1.20"), {"taskmanager.memory.segment-size"});
+}
+
+TEST_CASE("CPU options that cannot be read, or give no positive finite number, are rejected and named",
+          "[memmodel][taskmanager][cpu]") {
+  const FlinkConfig base{{"taskmanager.memory.process.size", "2g"}};
+  auto with = [&](std::initializer_list<std::pair<const char*, const char*>> entries) {
+    FlinkConfig config = base;
+    for (const auto& [key, value] : entries) config.set(key, value);
+    return config;
+  };
+  require_rejected(with({{"taskmanager.cpu.cores", "two"}}), at("1.20"), {"taskmanager.cpu.cores", "'two'"});
+  require_rejected(with({{"taskmanager.cpu.cores", "Infinity"}}), at("1.20"),
+                   {"positive, finite number of CPU cores, but taskmanager.cpu.cores gives Infinity"});
+  require_rejected(with({{"taskmanager.cpu.cores", "2"}, {"taskmanager.numberOfTaskSlots", "2 slots"}}), at("1.20"),
+                   {"taskmanager.numberOfTaskSlots", "'2 slots'"});
+  require_rejected(with({{"taskmanager.numberOfTaskSlots", "x"}}), at("1.20"), {"taskmanager.numberOfTaskSlots"});
+
+  DerivationContext k8s = at("1.20");
+  k8s.kubernetes_cpu_fallback = true;
+  require_rejected(with({{"kubernetes.taskmanager.cpu.amount", "lots"}}), k8s, {"kubernetes.taskmanager.cpu.amount"});
+  // Not positive: the fallback does not apply and the slots decide, as in Flink's KubernetesUtils.
+  auto zero = derive_taskmanager(with({{"kubernetes.taskmanager.cpu.amount", "0"}, {"taskmanager.numberOfTaskSlots", "4"}}), k8s);
+  REQUIRE(zero);
+  CHECK(zero->cpu_cores == 4.0);
+  // The fallback is read only where the deployment has one.
+  CHECK(derive_taskmanager(with({{"kubernetes.taskmanager.cpu.amount", "lots"}}), at("1.20"))->cpu_cores == 1.0);
+}
+
+TEST_CASE("CPU cores below the 8th decimal truncate to zero since 1.14", "[memmodel][taskmanager][cpu]") {
+  FlinkConfig config{{"taskmanager.memory.process.size", "2g"}, {"taskmanager.cpu.cores", "0.000000001"}};
+  CHECK(derive_taskmanager(config, at("1.20"))->cpu_cores == 0.0);
+  CHECK(derive_taskmanager(config, at("1.13"))->cpu_cores == 0.000000001);
+}
+
+TEST_CASE("External resources given as a config.yaml list are read like the semicolon-separated form",
+          "[memmodel][taskmanager][cpu]") {
+  auto parsed = parse_config_file(
+      "taskmanager.memory.process.size: 2g\n"
+      "external-resources: [gpu, '1', gpu]\n"
+      "external-resource.gpu.amount: 2\n"
+      "external-resource.1.amount: 3\n",
+      ConfigFileFormat::kConfigYaml);
+  REQUIRE(parsed);
+  REQUIRE(parsed->config.find("external-resources")->kind == ValueKind::kList);
+  auto m = derive_taskmanager(parsed->config, at("1.20"));
+  REQUIRE(m);
+  std::map<std::string, int64_t> resources(m->external_resources.begin(), m->external_resources.end());
+  CHECK(resources == std::map<std::string, int64_t>{{"1", 3}, {"gpu", 2}});
+  // A string that merely looks like a list is split at ';' only: one name, "[gpu, fpga]", with no amount.
+  FlinkConfig text{{"taskmanager.memory.process.size", "2g"}, {"external-resources", "[gpu, fpga]"},
+                   {"external-resource.gpu.amount", "2"}};
+  CHECK(derive_taskmanager(text, at("1.20"))->external_resources.empty());
 }

@@ -105,3 +105,32 @@ TEST_CASE("The poll timer reloads on its own and stops when asked", "[server][tl
   f.ioc.run_for(std::chrono::seconds(5));  // returns early once the cancelled timer is gone
   CHECK(f.ioc.stopped());
 }
+
+TEST_CASE("A pair replaced between the reads is skipped as in flux and installed whole on the next poll",
+          "[server][tls][reload]") {
+  Fixture f;
+  f.install(f.first);
+  // The reader of the files on disk, except that the swap to `second` happens just after the first
+  // read of the certificate: the key and the second certificate read come from the new pair.
+  int cert_reads = 0;
+  std::string vanish;  // when set, the second certificate read fails with it (the file is gone)
+  auto read = [&](const std::string& path, std::string_view what) -> memguard::Expected<std::string> {
+    auto bytes = memguard::server::read_pem_file(path, what);
+    if (path != f.cert.string()) return bytes;
+    ++cert_reads;
+    if (cert_reads == 1) f.install(f.second);  // the swap, just after this read
+    if (cert_reads == 2 && !vanish.empty()) return memguard::make_error(memguard::ErrorCode::kNotFound, vanish);
+    return bytes;
+  };
+  auto reloader = std::make_shared<CertificateReloader>(f.ioc.get_executor(), TlsFiles{f.cert.string(), f.key.string(), ""},
+                                                        std::chrono::seconds(1), f.metrics, f.log, read);
+
+  SECTION("the certificate changed between its two reads") {}
+  SECTION("the certificate could not be read the second time") { vanish = "certificate file gone"; }
+  CHECK(reloader->poll() == Result::kInFlux);
+  CHECK_FALSE(reloader->loaded());
+  CHECK(f.reloads("failure") == 0);  // not an error: the next poll sees the swap whole
+  CHECK(f.reloads("success") == 0);
+  CHECK(reloader->poll() == Result::kInstalled);
+  CHECK(reloader->certificate()->sha256_fingerprint == fingerprint_of(f.second.cert));
+}

@@ -74,3 +74,38 @@ TEST_CASE("The first load fails on a missing or invalid file", "[server][policy-
   REQUIRE_FALSE(bad);
   CHECK_THAT(bad.error().message, Catch::Contains("unknown key 'nonsense'"));
 }
+
+TEST_CASE("A policy file over 1 MiB is refused, and the previous policy kept", "[server][policy-store]") {
+  // A valid policy padded with a comment: only the size is wrong with it, so only the cap refuses it.
+  const std::string policy = "findings:\n  ambiguous-memory-unit: deny\n";
+  const std::string padding_start = "# padding ";
+  auto padded_to = [&](size_t bytes) {
+    return policy + padding_start + std::string(bytes - policy.size() - padding_start.size() - 1, 'x') + "\n";
+  };
+  constexpr size_t kMiB = size_t{1} << 20;
+  TempFile file("size-cap");
+
+  SECTION("exactly 1 MiB is read") {
+    file.write(padded_to(kMiB));
+    PolicyStore store(file.path);
+    REQUIRE(store.load());
+    CHECK(store.current()->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
+  }
+  SECTION("one byte more fails the first load, naming the path and the limit") {
+    file.write(padded_to(kMiB + 1));
+    PolicyStore store(file.path);
+    auto loaded = store.load();
+    REQUIRE_FALSE(loaded);
+    CHECK(loaded.error().message == file.path + ": larger than 1 MiB, the limit for a policy file");
+  }
+  SECTION("a reload that grows the file over the limit keeps the policy loaded before") {
+    file.write("findings:\n  ambiguous-memory-unit: warn\n");
+    PolicyStore store(file.path);
+    REQUIRE(store.load());
+    file.write(padded_to(kMiB + 1));
+    CHECK_FALSE(store.poll());
+    CHECK(store.reloads() == 0);
+    CHECK(store.last_error() == file.path + ": larger than 1 MiB, the limit for a policy file");
+    CHECK(store.current()->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kWarn);
+  }
+}

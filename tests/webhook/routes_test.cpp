@@ -117,6 +117,11 @@ TEST_CASE("The API server's ?timeout= is read as a Go duration", "[server][route
   CHECK(server::request_timeout("/validate?timeout=1m30s") == milliseconds(90000));
   CHECK(server::request_timeout("/validate?timeout=500ms") == milliseconds(500));
   CHECK(server::request_timeout("/validate?timeout=1h") == milliseconds(3600000));
+  // Go spells microseconds "us" or "\u00b5s"; both, and nanoseconds, add up like the other units.
+  CHECK(server::request_timeout("/validate?timeout=1500000us") == milliseconds(1500));
+  CHECK(server::request_timeout("/validate?timeout=2000\xc2\xb5s") == milliseconds(2));
+  CHECK(server::request_timeout("/validate?timeout=3000000ns") == milliseconds(3));
+  CHECK(server::request_timeout("/validate?timeout=1s500000us") == milliseconds(1500));
   CHECK_FALSE(server::request_timeout("/validate"));
   CHECK_FALSE(server::request_timeout("/validate?timeout="));
   CHECK_FALSE(server::request_timeout("/validate?timeout=10"));

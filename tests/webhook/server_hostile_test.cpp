@@ -305,6 +305,35 @@ TEST_CASE("Expect: 100-continue is answered before the body is sent", "[server][
   CHECK(r.status() == 200);
 }
 
+TEST_CASE("An expectation other than 100-continue is answered 417 and the body never read", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 2\r\nExpect: 200-ok\r\n")));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 417);
+  CHECK(is_json_error(r));
+  CHECK_THAT(r.response.body(), Catch::Contains("the only expectation supported is 100-continue"));
+  check_alive(srv.port(), pki.client());
+}
+
+TEST_CASE("A request that is not HTTP is answered 400 naming the parse error", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw("POST /validate HTTP/1.1\r\nHost: localhost\r\nno colon in this field\r\n\r\n"));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 400);
+  CHECK(is_json_error(r));
+  CHECK_THAT(r.response.body(), Catch::Contains("malformed HTTP request: "));
+  CHECK_FALSE(r.response.keep_alive());
+  check_alive(srv.port(), pki.client());
+}
+
 TEST_CASE("At the connection cap the longest-idle connection makes room", "[server][e2e][hostile][limits]") {
   Pki pki;
   auto options = test_options(pki.server);

@@ -6,17 +6,20 @@
 #include "support/read_file.h"
 
 namespace memguard::server {
-namespace {
 
 // PEM files are a few KiB; the cap only guards against pointing the flag at something huge.
 constexpr std::size_t kMaxPemBytes = 1024 * 1024;
 
-Expected<std::string> read_pem(const std::string& path, std::string_view what) { return read_file(path, kMaxPemBytes, what); }
+Expected<std::string> read_pem_file(const std::string& path, std::string_view what) {
+  return read_file(path, kMaxPemBytes, what);
+}
+
+namespace {
 
 // Read the certificate again after the key: kubelet and cert-manager replace the files together by
 // renaming a symlinked directory, so if the certificate is the same before and after, the key came
 // from the same generation. Otherwise we caught a swap half way; the next poll sees it whole.
-Expected<FileVersion> read_tls_files(const TlsFiles& files) {
+Expected<FileVersion> read_tls_files(const TlsFiles& files, const ReadPem& read_pem) {
   auto cert = read_pem(files.cert_file, "certificate file");
   if (!cert) return Unexpected{cert.error()};
   auto key = read_pem(files.key_file, "key file");
@@ -41,13 +44,14 @@ Expected<LoadedTls> parse_tls_files(const FileVersion& version) {
 }  // namespace
 
 CertificateReloader::CertificateReloader(boost::asio::any_io_executor executor, TlsFiles files,
-                                         std::chrono::milliseconds interval, Metrics& metrics, Log& log)
+                                         std::chrono::milliseconds interval, Metrics& metrics, Log& log,
+                                         ReadPem read)
     : executor_(std::move(executor)),
       files_(std::move(files)),
       interval_(interval),
       metrics_(metrics),
       log_(log),
-      watched_([files = files_] { return read_tls_files(files); }, parse_tls_files) {}
+      watched_([files = files_, read = std::move(read)] { return read_tls_files(files, read); }, parse_tls_files) {}
 
 std::shared_ptr<boost::asio::ssl::context> CertificateReloader::current() const {
   auto tls = watched_.current();

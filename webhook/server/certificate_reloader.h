@@ -10,8 +10,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/ssl/context.hpp>
+
+#include "support/expected.h"
 
 #include "webhook/server/metrics.h"
 #include "webhook/server/structured_log.h"
@@ -26,12 +29,18 @@ struct TlsFiles {
   std::string client_ca_file;  // empty: none
 };
 
+// Reads one of the PEM files; `what` ("certificate file") names it in errors.
+using ReadPem = std::function<Expected<std::string>(const std::string& path, std::string_view what)>;
+// The reloader's reader: the file through read_file, capped at 1 MiB (PEM files are a few KiB).
+[[nodiscard]] Expected<std::string> read_pem_file(const std::string& path, std::string_view what);
+
 class CertificateReloader : public std::enable_shared_from_this<CertificateReloader> {
  public:
   using PollResult = server::PollResult;
 
+  // `read` is how each file is read; a test replaces it to change a file between two reads.
   CertificateReloader(boost::asio::any_io_executor executor, TlsFiles files, std::chrono::milliseconds interval,
-                      Metrics& metrics, Log& log);
+                      Metrics& metrics, Log& log, ReadPem read = read_pem_file);
 
   // Reads the files once and installs a changed, valid pair. Thread-safe.
   PollResult poll();

@@ -44,7 +44,6 @@ std::string asio_error(const char* what, const boost::system::error_code& ec) {
 }
 
 struct BioDeleter { void operator()(BIO* b) const { BIO_free(b); } };
-struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
 
 // kube-apiserver offers only http/1.1 (kubernetes PR #82090); we never speak HTTP/2, so we
 // select http/1.1 when offered and otherwise carry on without ALPN.
@@ -104,18 +103,6 @@ Expected<CertificateInfo> describe(X509* cert) {
   }
   return info;
 }
-
-}  // namespace
-
-Expected<CertificateInfo> describe_certificate(const std::string& cert_pem) {
-  ERR_clear_error();
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
-  std::unique_ptr<X509, X509Deleter> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!cert) return make_error(ErrorCode::kInvalidArgument, openssl_error("no PEM certificate found"));
-  return describe(cert.get());
-}
-
-namespace {
 
 Expected<LoadedTls> build_context(const TlsMaterial& material) {
   ERR_clear_error();

@@ -38,7 +38,4 @@ struct LoadedTls {
 // that does not match it, unparsable client CA). Never throws.
 Expected<LoadedTls> make_tls_context(const TlsMaterial& material);
 
-// Facts about the first certificate in a PEM text.
-Expected<CertificateInfo> describe_certificate(const std::string& cert_pem);
-
 }  // namespace memguard::server
