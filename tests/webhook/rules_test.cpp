@@ -26,6 +26,8 @@ TEST_CASE("The state backend follows each version's key and default", "[engine][
   CHECK(state_backend(FlinkConfig{{"state.backend", "filesystem"}}, v1_16) == StateBackend::kHeap);
   CHECK(state_backend(FlinkConfig{{"state.backend.type", "filesystem"}}, v2_0) == StateBackend::kUnknown);
   CHECK(state_backend(FlinkConfig{{"state.backend.type", "forst"}}, v2_0) == StateBackend::kForst);
+  // ForSt arrived with Flink 2.0: 1.x does not know the name.
+  CHECK(state_backend(FlinkConfig{{"state.backend.type", "forst"}}, v1_20) == StateBackend::kUnknown);
   CHECK(state_backend(FlinkConfig{{"state.backend.type",
                                    "org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackendFactory"}},
                       v1_20) == StateBackend::kRocksdb);

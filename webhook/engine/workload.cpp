@@ -322,9 +322,10 @@ EffectiveConfig build_workload_container(const WorkloadObject& w, const FlinkCon
                         " options, above the limit (README: Limits); allowed without checking");
     return eff;
   }
-  // The start scripts' legacy heap variables (1.x).
+  // The start scripts' legacy heap variables; memmodel ignores them from Flink 2.0 on, as 2.0's scripts do
+  // (one home for that version rule: map_legacy_heap).
   if (const std::string* heap = env_value(c, fc.role == Role::kJobManager ? "FLINK_JM_HEAP" : "FLINK_TM_HEAP")) {
-    if (!eff.context.version.at_least(2, 0) && !heap->empty()) eff.context.legacy_heap_env = *heap;
+    if (!heap->empty()) eff.context.legacy_heap_env = *heap;
   }
 
   RoleInput in;
