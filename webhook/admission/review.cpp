@@ -148,8 +148,9 @@ Expected<AdmissionRequest> decode_review(std::string_view body) {
       out.object_error = "request.object: " + decoded.error().message;
     }
   }
-  // The old object is only compared with the new one, in place: it is never decoded, so one we
-  // could not read simply differs.
+  // The old object is first compared with the new one, in place; it is decoded only when a memory
+  // input changed, for the update rule (a violation the old object already had is not denied). One
+  // we could not read simply differs.
   element old_value;
   if (out.operation == "UPDATE" && out.object && request["oldObject"].get(old_value) == simdjson::SUCCESS &&
       !old_value.is_null()) {
