@@ -372,6 +372,23 @@ TEST_CASE("ConfigMap: a process size above the declared container limit is denie
   CHECK_THAT(a.message, !Catch::Contains("JobManager"));
 }
 
+TEST_CASE("ConfigMap: a zero limit annotation is no limit, and a ConfigMap of another API version is not judged",
+          "[engine][decide][configmap]") {
+  const std::string body = read_fixture("cm-process-exceeds-limit.json");
+  // "0" is not a positive quantity: ignored with a note, so the 1728 MiB TaskManager meets no limit.
+  Answer zero = review(Mode::kValidate, replace_once(body, R"("flink-memguard.io/taskmanager-memory-limit": "1Gi")",
+                                                     R"("flink-memguard.io/taskmanager-memory-limit": "0")"));
+  CHECK(zero.allowed);
+  CHECK(zero.outcome.finding_codes.empty());
+  // Only core/v1 ConfigMaps are read as ConfigMaps; another version is an object of no kind we judge.
+  Answer v2 = review(Mode::kValidate, replace_once(body, R"("version": "v1",
+   "kind": "ConfigMap")", R"("version": "v2",
+   "kind": "ConfigMap")"));
+  CHECK(v2.allowed);
+  CHECK(v2.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
+  CHECK(v2.outcome.finding_codes.empty());
+}
+
 TEST_CASE("ConfigMap: a file Flink cannot load is denied", "[engine][decide][configmap]") {
   Answer a = review(Mode::kValidate, read_fixture("cm-config-file-invalid.json"));
   CHECK_FALSE(a.allowed);

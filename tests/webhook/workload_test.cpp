@@ -306,6 +306,18 @@ TEST_CASE("FLINK_TM_HEAP sizes Total Flink and FLINK_JM_HEAP the JobManager heap
   CHECK_THAT(crossed.message, !Catch::Contains("total Flink 4096 MiB"));
   CHECK_THAT(judge("taskmanager", "4g", "flink:2.0.0-java17").message, !Catch::Contains("total Flink 4096 MiB"));
   CHECK_THAT(judge("jobmanager", "4g", "flink:2.0.0-java17").message, !Catch::Contains("JVM heap 4096 MiB"));
+  // A variable defined twice: the last definition wins, as the kubelet builds the environment.
+  auto twice = [&](const char* first, const char* last) {
+    return decide_create(decode(workload_json("Deployment",
+                                              container("taskmanager", std::string(R"("args":["taskmanager"],"env":[)") +
+                                                                           R"({"name":"FLINK_TM_HEAP","value":")" + first + R"("},)" +
+                                                                           R"({"name":"FLINK_TM_HEAP","value":")" + last + R"("}],)" +
+                                                                           limits("2Gi")))),
+                         &counterparts)
+        .outcome;
+  };
+  CHECK(twice("4g", "1g") == Decision::Outcome::kAllowed);
+  CHECK(twice("1g", "4g") == Decision::Outcome::kDenied);
 }
 
 TEST_CASE("the Flink version comes from the image tag and picks the config file", "[engine][workload]") {

@@ -86,8 +86,9 @@ std::string AdmissionResponse::complete(std::string_view uid) const {
     w.key("status").begin_object().member("code", code_).member("reason", reason_);
     w.member("message", truncate_utf8(message_, kMaxMessageLength)).end_object();
   }
-  // patch and patchType go together or not at all (the API server rejects one without the other).
-  if (allowed_ && !patch_.empty()) {
+  // patch and patchType go together or not at all (the API server rejects one without the other);
+  // only patched() sets operations, so a denial never carries them.
+  if (!patch_.empty()) {
     w.member("patchType", "JSONPatch").member("patch", base64_encode(encode_patch(patch_)));
   }
   auto warnings = limit_warnings(warnings_);
