@@ -109,7 +109,8 @@ TEST_CASE("A double option reads YAML's .nan and .inf as the special values, a s
 
 TEST_CASE("Reading an unset option without a default is an internal error naming the option", "[memmodel][config]") {
   // The derivation checks contains() before reading such an option; a read without that check is a bug.
-  const ConfigReader empty(FlinkConfig{});
+  const FlinkConfig none;  // the reader keeps a reference: the configuration must outlive it
+  const ConfigReader empty(none);
   auto expect_missing = [](const auto& read, const char* key) {
     REQUIRE_FALSE(read);
     CHECK(read.error().code == memguard::ErrorCode::kInternal);
@@ -126,7 +127,8 @@ TEST_CASE("Reading an unset option without a default is an internal error naming
 }
 
 TEST_CASE("Unset options with defaults read as their defaults", "[memmodel][config]") {
-  const ConfigReader empty(FlinkConfig{});
+  const FlinkConfig none;  // the reader keeps a reference: the configuration must outlive it
+  const ConfigReader empty(none);
   const auto tm = taskmanager_options(FlinkVersion{1, 20, 0});
   CHECK(*empty.read(tm.managed_fraction) == 0.4f);
   CHECK(*empty.read(tm.num_slots) == 1);
