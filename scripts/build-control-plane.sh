@@ -60,7 +60,8 @@ echo "build-control-plane: building kube-apiserver and kubectl $kube_version, et
    go.etcd.io/etcd/server/v3) >&2
 
 "$work/bin/kube-apiserver" --version >&2
-"$work/bin/etcd" --version | head -1 >&2
+# sed, not head: head exits after one line and etcd, still writing, dies of SIGPIPE (141 with pipefail).
+"$work/bin/etcd" --version | sed -n 1p >&2
 rm -rf "$out"
 echo "kubernetes=$kube_version etcd=$etcd_version go=$(go env GOVERSION) seconds=$(($(date +%s) - started))" >"$work/.stamp"
 mv "$work" "$out"
