@@ -141,3 +141,67 @@ TEST_CASE("A TaskManager memory configuration Flink rejects stops the JobManager
   REQUIRE(standalone.size() == 1);
   CHECK_THAT(standalone[0].message(), Catch::Contains("every TaskManager fails at start (crash loop)"));
 }
+
+TEST_CASE("A limit factor below 1 from nowhere we can name is the configuration's, and reported once per role",
+          "[engine][rules]") {
+  EffectiveConfig eff;
+  eff.config = FlinkConfig{{"taskmanager.memory.process.size", "1728m"},
+                           {"kubernetes.taskmanager.memory.limit-factor", "0.5"}};
+  eff.config_origin = "data.config.yaml";
+  RoleInput in;
+  in.role = Role::kTaskManager;
+  in.process_source = Source::option("taskmanager.memory.process.size", "data.config.yaml");
+  in.flink_sizes_container = true;
+  auto findings = evaluate_role(eff, in, default_policy().defaults);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].code == FindingCode::kLimitBelowRequest);
+  CHECK(findings[0].message() ==
+        "TaskManager: the container memory limit factor from the configuration is below 1 (limit below request), which "
+        "Flink refuses when it creates the pod, so the TaskManager is never started (kubernetes.taskmanager.memory."
+        "limit-factor = 0.5 should be greater or equal to 1 (the memory limit may not be below the request); remove it "
+        "or set 1.0 or more). Fix: make the memory limit at least the request (factor >= 1).");
+  CHECK(findings[0].warning() ==
+        "TaskManager: memory limit factor below 1 (from the configuration); Flink refuses to create the pod");
+  // The builder's request/limit finding for another role does not stand for this one; for this role it does.
+  facts::LimitBelowRequest jm{Role::kJobManager, "spec.jobManager", "spec.jobManager.resources.limits.memory", "1Gi",
+                              "spec.jobManager.resources.requests.memory", "2Gi", int64_t{1} << 30, int64_t{2} << 30};
+  eff.findings.push_back(make_finding(jm));
+  CHECK(evaluate_role(eff, in, default_policy().defaults).size() == 1);
+  facts::LimitBelowRequest tm = jm;
+  tm.role = Role::kTaskManager;
+  eff.findings.push_back(make_finding(tm));
+  CHECK(evaluate_role(eff, in, default_policy().defaults).empty());
+}
+
+TEST_CASE("A process too large for any container Flink creates is told to lower the size", "[engine][rules]") {
+  // 4,000,000 GiB is more MiB than Flink's int holds: Flink fails computing the container before any factor.
+  EffectiveConfig eff;
+  eff.config_origin = "spec.flinkConfiguration";
+  RoleInput in;
+  in.flink_sizes_container = true;
+  SECTION("a TaskManager sized by a field stops the JobManager's resource manager") {
+    eff.config = FlinkConfig{{"taskmanager.memory.process.size", "4000000g"}};
+    in.role = Role::kTaskManager;
+    in.process_source = Source::field("spec.taskManager.resource.memory");
+    auto findings = evaluate_role(eff, in, default_policy().defaults);
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].code == FindingCode::kMemoryConfigRejected);
+    CHECK_THAT(findings[0].message(), Catch::Contains("the JobManager fails at start when its resource manager computes "
+                                                      "the TaskManager memory"));
+    CHECK_THAT(findings[0].message(), Catch::Contains("too large for a container (more than 2^31-1 MiB)"));
+    CHECK_THAT(findings[0].message(), Catch::EndsWith("Fix: lower spec.taskManager.resource.memory."));
+    CHECK(findings[0].suggested.empty());
+  }
+  SECTION("a JobManager sized by an option never comes up") {
+    eff.config = FlinkConfig{{"jobmanager.memory.process.size", "4000000g"}};
+    in.role = Role::kJobManager;
+    in.process_source = Source::option("jobmanager.memory.process.size", "spec.flinkConfiguration");
+    auto findings = evaluate_role(eff, in, default_policy().defaults);
+    REQUIRE(findings.size() == 1);
+    CHECK_THAT(findings[0].message(), Catch::Contains("so the JobManager fails at start and the deployment never comes up"));
+    CHECK_THAT(findings[0].message(),
+               Catch::EndsWith("Fix: lower jobmanager.memory.process.size in spec.flinkConfiguration."));
+    CHECK(findings[0].warning() == "JobManager memory rejected by Flink (fails at start); lower "
+                                   "jobmanager.memory.process.size in spec.flinkConfiguration");
+  }
+}
