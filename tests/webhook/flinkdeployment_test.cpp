@@ -146,3 +146,151 @@ TEST_CASE("oracle operator 1.7.0: without resource.memory the validator ignores 
     "jobManager":{"resource":{"memory":"2048Mi"}},"taskManager":{}})");
   CHECK_FALSE(has(modern, FindingCode::kMemoryConfigRejected));
 }
+
+namespace {
+const Finding* first(const EffectiveConfig& eff, FindingCode code) {
+  for (const auto& f : eff.findings) {
+    if (f.code == code) return &f;
+  }
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("A Flink memory unit is rewritten in the Kubernetes binary unit of the same amount",
+          "[engine][flinkdeployment]") {
+  struct Row {
+    const char* text;
+    const char* rewritten;
+    const char* kubernetes;  // what Kubernetes reads, as the message words it
+  };
+  auto row = GENERATE(values<Row>({
+      {"2048m", "2048Mi", "is 2048 MiB to the Flink operator but 2.048 bytes to Kubernetes"},
+      {"2g", "2Gi", "is 2048 MiB to the Flink operator but not a quantity Kubernetes can read"},
+      {" 2 G ", "2Gi", "is 2048 MiB to the Flink operator but not a quantity Kubernetes can read"},
+      {"0002048mb", "2048Mi", "but not a quantity Kubernetes can read"},
+      {"2048 mebibytes", "2048Mi", "but not a quantity Kubernetes can read"},
+      {"2097152kb", "2097152Ki", "but not a quantity Kubernetes can read"},
+      {"2097152 kibibytes", "2097152Ki", "but not a quantity Kubernetes can read"},
+      {"2 gibibytes", "2Gi", "but not a quantity Kubernetes can read"},
+      {"2gb", "2Gi", "but not a quantity Kubernetes can read"},
+      {"1t", "1Ti", "but not a quantity Kubernetes can read"},
+      {"1tb", "1Ti", "but not a quantity Kubernetes can read"},
+      {"1 tebibytes", "1Ti", "but not a quantity Kubernetes can read"},
+      {"2147483648b", "2147483648", "but not a quantity Kubernetes can read"},
+      {"2147483648 bytes", "2147483648", "but not a quantity Kubernetes can read"},
+  }));
+  CAPTURE(row.text);
+  auto eff = build(std::string(R"({"flinkVersion":"v1_20","jobManager":{"resource":{"memory":")") + row.text +
+                   R"("}},"taskManager":{"resource":{"memory":"2048Mi"}}})");
+  const Finding* f = first(eff, FindingCode::kAmbiguousMemoryUnit);
+  REQUIRE(f != nullptr);
+  CHECK(f->role == memguard::memmodel::Role::kJobManager);
+  CHECK_THAT(f->message(), Catch::Contains(row.kubernetes));
+  CHECK_THAT(f->message(), Catch::EndsWith(std::string("Fix: write '") + row.rewritten + "'."));
+  CHECK(f->fix_warning() == std::string("spec.jobManager.resource.memory: rewrote '") + row.text + "' as '" +
+                                row.rewritten + "' (" + format_mib(std::stoll(value(eff, "jobmanager.memory.process.size"))) +
+                                " for the operator as before, and now the same for Kubernetes)");
+  REQUIRE(f->fix.size() == 1);
+  CHECK(f->fix[0].value_json == std::string("\"") + row.rewritten + "\"");
+  CHECK(f->fix_kind == FixKind::kCorrection);
+}
+
+TEST_CASE("A request or limit Kubernetes cannot read leaves the operator no limit factor", "[engine][flinkdeployment]") {
+  SECTION("the request") {
+    auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"2g"},"limits":{"memory":"3Gi"}}}})");
+    const Finding* f = first(eff, FindingCode::kAmbiguousMemoryUnit);
+    REQUIRE(f != nullptr);
+    CHECK_THAT(f->message(), Catch::StartsWith("TaskManager: spec.taskManager.resources.requests.memory: '2g'"));
+    bool quantity = false;
+    for (const auto& g : eff.findings) {
+      if (g.message().find("the operator computes the memory limit factor from Kubernetes quantities, and '2g' is not "
+                           "one, so the deployment fails. Fix: write both as Kubernetes quantities such as 2048Mi.") !=
+          std::string::npos) {
+        quantity = true;
+        CHECK(g.warning() == "spec.taskManager.resources: '2g' is not a Kubernetes quantity; the operator cannot compute "
+                             "the limit factor");
+      }
+    }
+    CHECK(quantity);
+    CHECK(value(eff, "kubernetes.taskmanager.memory.limit-factor") == "<unset>");
+    // The process size still comes from the request, in Flink's units.
+    CHECK(value(eff, "taskmanager.memory.process.size") == "2147483648");
+  }
+  SECTION("the limit") {
+    auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"2Gi"},"limits":{"memory":"3g"}}}})");
+    bool quantity = false;
+    for (const auto& g : eff.findings) quantity |= g.message().find("and '3g' is not one") != std::string::npos;
+    CHECK(quantity);
+    CHECK(value(eff, "kubernetes.taskmanager.memory.limit-factor") == "<unset>");
+  }
+  SECTION("alone, a request or limit in Flink units is read only by the operator") {
+    auto request = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"2048m"}}}})");
+    CHECK(request.findings.empty());
+    CHECK(value(request, "taskmanager.memory.process.size") == "2147483648");
+    auto limit = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"limits":{"memory":"3g"}}}})");
+    CHECK(limit.findings.empty());
+    CHECK(value(limit, "taskmanager.memory.process.size") == "3221225472");
+  }
+}
+
+TEST_CASE("A request equal in text to its limit is rewritten together with it", "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"1500000000"},
+    "limits":{"memory":"1500000000"}}}})");
+  REQUIRE(eff.roles.size() == 2);
+  const RoleInput& tm = eff.roles[1];
+  REQUIRE(tm.process_pointer);
+  REQUIRE(tm.process_twin_pointer);
+  CHECK(memguard::admission::field_path(*tm.process_pointer) == "spec.taskManager.resources.requests.memory");
+  CHECK(memguard::admission::field_path(*tm.process_twin_pointer) == "spec.taskManager.resources.limits.memory");
+  // A different limit text is no twin.
+  auto apart = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"1500000000"},
+    "limits":{"memory":"2Gi"}}}})");
+  CHECK_FALSE(apart.roles[1].process_twin_pointer);
+  // A limit alone is the process size itself, not a twin.
+  auto alone = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"limits":{"memory":"1500000000"}}}})");
+  REQUIRE(alone.roles[1].process_pointer);
+  CHECK(memguard::admission::field_path(*alone.roles[1].process_pointer) == "spec.taskManager.resources.limits.memory");
+  CHECK_FALSE(alone.roles[1].process_twin_pointer);
+}
+
+TEST_CASE("resources with only cpu still win over resource, which leaves the memory to flinkConfiguration",
+          "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.memory.process.size":"3g"},
+    "taskManager":{"resource":{"memory":"2g"},"resources":{"requests":{"cpu":"1"}}}})");
+  CHECK(value(eff, "taskmanager.memory.process.size") == "3g");
+  bool noted = false;
+  for (const auto& n : eff.notes) {
+    noted |= n == "spec.taskManager.resource is ignored: spec.taskManager.resources is set and wins";
+  }
+  CHECK(noted);
+  CHECK(eff.findings.empty());  // the ignored '2g' is not judged
+}
+
+TEST_CASE("A process size spelled nested in flinkConfiguration has no single field a fix could replace",
+          "[engine][flinkdeployment]") {
+  auto nested = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager":{"memory":{"process":{"size":"3g"}}}}})");
+  REQUIRE(nested.roles.size() == 2);
+  CHECK(describe(nested.roles[1].process_source) == "taskmanager.memory.process.size in spec.flinkConfiguration");
+  CHECK_FALSE(nested.roles[1].process_pointer);
+  // Flat and nested: the operator's winner is undefined, so neither is patched.
+  auto both = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{"taskmanager.memory.process.size":"2g",
+    "taskmanager":{"memory":{"process":{"size":"3g"}}}}})");
+  CHECK_FALSE(both.roles[1].process_pointer);
+}
+
+TEST_CASE("Without resource.memory the validator reads the legacy JobManager heap as the JVM heap, next to flink.size",
+          "[engine][flinkdeployment][oracle-regression]") {
+  // Deployed, the legacy heap becomes the process size (2g = 1g Total Flink + metaspace + overhead); the
+  // validator reads it as the JVM heap, which does not fit 1g of Total Flink.
+  auto eff = build(R"({"flinkVersion":"v1_18","flinkConfiguration":{"jobmanager.heap.size":"2g",
+    "jobmanager.memory.flink.size":"1g"},"jobManager":{},"taskManager":{"resource":{"memory":"2048Mi"}}})");
+  const Finding* f = first(eff, FindingCode::kMemoryConfigRejected);
+  REQUIRE(f != nullptr);
+  CHECK(f->role == memguard::memmodel::Role::kJobManager);
+  CHECK_THAT(f->message(), Catch::StartsWith("JobManager: spec.jobManager.resource.memory is not set, and the Flink "
+                                             "operator's validator derives the JobManager's memory"));
+  CHECK_THAT(f->message(), Catch::Contains("(\"JobManager resource memory must be defined using "
+                                           "`spec.jobManager.resource.memory`\")"));
+  CHECK(f->warning() == "spec.jobManager.resource.memory: not set and the operator cannot derive the JobManager memory "
+                        "from spec.flinkConfiguration; it rejects the FlinkDeployment");
+}
