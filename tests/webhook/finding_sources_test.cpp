@@ -100,3 +100,61 @@ TEST_CASE("Flink's error about the configured process size names the resource.me
   CHECK_THAT(g->message(), Catch::Contains("(jobmanager.memory.process.size, from spec.jobManager.resource.memory)"));
   CHECK_THAT(g->message(), !Catch::Contains("(jobmanager.memory.process.size)"));
 }
+
+TEST_CASE("A native ConfigMap sized by the legacy heap key is told to write the process size instead of it",
+          "[engine][sources]") {
+  // Native Kubernetes maps taskmanager.heap.size onto the process size: 1500000000 bytes = 1430.5 MiB.
+  auto before = findings(native_configmap("taskmanager.heap.size: 1500000000\\njobmanager.memory.process.size: 1600m\\n"));
+  const Finding* f = find(before, FindingCode::kProcessSizeNotWholeMib);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::StartsWith("TaskManager: taskmanager.heap.size in data.config.yaml gives a process "
+                                             "size of"));
+  CHECK_THAT(f->message(), Catch::EndsWith("Fix: replace taskmanager.heap.size with taskmanager.memory.process.size: "
+                                           "1430m in data.config.yaml."));
+  CHECK_THAT(f->warning(), Catch::EndsWith("; write taskmanager.memory.process.size: 1430m instead"));
+  auto after = findings(native_configmap("taskmanager.memory.process.size: 1430m\\njobmanager.memory.process.size: 1600m\\n"));
+  CHECK_FALSE(find(after, FindingCode::kProcessSizeNotWholeMib));
+}
+
+TEST_CASE("Fine-grained sizes whose process size Flink would reject as a whole MiB are told to configure one instead",
+          "[engine][sources]") {
+  // Task heap 100000000 bytes and 10 MiB of managed memory: a process of 873 MiB and a fraction. The same
+  // 873 MiB as a process size leaves Flink's default managed and network memory no room for a task heap.
+  auto before = findings(native_configmap("taskmanager.memory.task.heap.size: 100000000\\n"
+                                          "taskmanager.memory.managed.size: 10m\\n"
+                                          "jobmanager.memory.process.size: 1600m\\n"));
+  const Finding* f = find(before, FindingCode::kProcessSizeNotWholeMib);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::StartsWith("TaskManager: taskmanager.memory.task.heap.size and "
+                                             "taskmanager.memory.managed.size in data.config.yaml gives a process size of"));
+  CHECK_THAT(f->message(), Catch::EndsWith("Fix: configure the process size (taskmanager.memory.process.size) instead "
+                                           "of taskmanager.memory.task.heap.size and taskmanager.memory.managed.size, "
+                                           "as a whole MiB."));
+  CHECK_THAT(f->warning(), Catch::EndsWith("; configure the process size instead"));
+  CHECK(f->fix.empty());
+  CHECK(f->suggested.empty());
+}
+
+TEST_CASE("A JobManager over its declared limit because of flink.size is told the process size that fits",
+          "[engine][sources]") {
+  auto configmap = [](const std::string& file) {
+    return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink",)"
+           R"("annotations":{"flink-memguard.io/jobmanager-memory-limit":"2Gi"}},"data":{"config.yaml":")" + file +
+           R"("}})";
+  };
+  auto before = findings(configmap("jobmanager.memory.flink.size: 3g\\n"));
+  const Finding* f = find(before, FindingCode::kProcessExceedsLimit);
+  REQUIRE(f != nullptr);
+  CHECK(f->role == memguard::memmodel::Role::kJobManager);
+  CHECK_THAT(f->message(), Catch::Contains("(annotation flink-memguard.io/jobmanager-memory-limit: 2Gi)"));
+  CHECK_THAT(f->message(), Catch::Contains(", or configure jobmanager.memory.process.size: 2048m instead of "
+                                           "jobmanager.memory.flink.size"));
+  // Both ways out as data: the annotation raised, or the process size written instead of flink.size.
+  REQUIRE(f->suggested.size() == 2);
+  CHECK(f->suggested[0].size() == 1);
+  CHECK(f->suggested[0][0].kind == engine::SuggestedEdit::Kind::kField);
+  CHECK(f->suggested[1] == engine::SuggestedFix{
+                               engine::SuggestedEdit::option("jobmanager.memory.flink.size", "data.config.yaml", std::nullopt),
+                               engine::SuggestedEdit::option("jobmanager.memory.process.size", "data.config.yaml", "2048m")});
+  CHECK_FALSE(find(findings(configmap("jobmanager.memory.process.size: 2048m\\n")), FindingCode::kProcessExceedsLimit));
+}
