@@ -495,3 +495,33 @@ TEST_CASE("What Flink only logs about a derivation reaches the admission warning
   CHECK(any_contains(b.warnings, "TaskManager: JVM Overhead from its fraction 0.1"));
   CHECK(any_contains(b.warnings, "Flink uses the maximum 1 GiB (1073741824 bytes) instead"));
 }
+
+TEST_CASE("A whole-MiB fix claims its field before the unit fix of the same field", "[engine][decide][mutate]") {
+  // 1500000000 bytes (1430.51 MiB) with Flink's byte unit: not a whole MiB, and no Kubernetes quantity.
+  std::string body = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": \"1500000000b\"");
+  Answer v = review(Mode::kValidate, body);
+  CHECK(v.allowed);
+  CHECK(v.outcome.finding_codes == std::vector<std::string>{"process-size-not-whole-mib", "ambiguous-memory-unit"});
+  Answer m = review(Mode::kMutate, body);
+  CHECK(m.patch == R"([{"op":"replace","path":"/spec/taskManager/resource/memory","value":"1430Mi"}])");
+  // One rewrite of the field, explained once; the unit finding's own rewrite is not offered beside it.
+  CHECK(any_contains(m.warnings, "spec.taskManager.resource.memory: rounded down to 1430Mi, the container size Flink creates"));
+  CHECK_FALSE(any_contains(m.warnings, "rewrote"));
+  check_patch_settles(body, m, memguard::engine::default_policy());
+}
+
+TEST_CASE("/mutate warns about a fix the policy does not allow and stays silent about denials", "[engine][decide][mutate]") {
+  std::string body = read_fixture("fd-process-not-whole-mib.json");
+  Answer m = review(Mode::kMutate, body, policy_from("mutations:\n  corrections: false\n"));
+  CHECK(m.allowed);
+  CHECK(m.patch.empty());
+  CHECK(any_contains(m.warnings, "is not a whole MiB; the container gets 4291Mi; use 4291Mi"));
+  // Denied findings with a fix are patched on /mutate like any other; without one they say nothing there.
+  Answer denied = review(Mode::kMutate, body, policy_from("findings:\n  process-size-not-whole-mib: deny\n"));
+  CHECK(denied.patch == R"([{"op":"replace","path":"/spec/taskManager/resource/memory","value":"4291Mi"}])");
+  Answer silent = review(Mode::kMutate, body,
+                         policy_from("findings:\n  process-size-not-whole-mib: deny\nmutations:\n  corrections: false\n"));
+  CHECK(silent.allowed);
+  CHECK(silent.patch.empty());
+  CHECK(silent.warnings.empty());
+}
