@@ -59,7 +59,8 @@ std::optional<Role> role_word(std::string_view token) {
 const std::string* env_value(const ContainerSpec& c, std::string_view name) {
   const std::string* found = nullptr;
   for (const auto& e : c.env) {
-    if (e.name == name && e.value) found = &*e.value;  // the last definition wins, as in Kubernetes
+    // The last definition wins, as in Kubernetes: a later valueFrom hides an earlier value (we cannot read it).
+    if (e.name == name) found = e.value ? &*e.value : nullptr;
   }
   return found;
 }
