@@ -205,3 +205,27 @@ TEST_CASE("A process too large for any container Flink creates is told to lower 
                                    "jobmanager.memory.process.size in spec.flinkConfiguration");
   }
 }
+
+TEST_CASE("A limit factor Flink cannot read as a number is said to be one, not to be below 1", "[engine][rules]") {
+  EffectiveConfig eff;
+  eff.config = FlinkConfig{{"taskmanager.memory.process.size", "1728m"},
+                           {"kubernetes.taskmanager.memory.limit-factor", "abc"}};
+  eff.config_origin = "spec.flinkConfiguration";
+  RoleInput in;
+  in.role = Role::kTaskManager;
+  in.process_source = Source::field("spec.taskManager.resource.memory");
+  in.limit_factor_source = Source::option("kubernetes.taskmanager.memory.limit-factor", "spec.flinkConfiguration");
+  auto findings = evaluate_role(eff, in, default_policy().defaults);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].code == FindingCode::kLimitBelowRequest);
+  CHECK_THAT(findings[0].message(),
+             Catch::StartsWith("TaskManager: the container memory limit factor from kubernetes.taskmanager.memory."
+                               "limit-factor in spec.flinkConfiguration is not a number Flink can read, which Flink "
+                               "refuses when it creates the pod, so the TaskManager is never started (cannot read a "
+                               "number from 'kubernetes.taskmanager.memory.limit-factor' (value 'abc')"));
+  CHECK_THAT(findings[0].message(), !Catch::Contains("below 1"));
+  CHECK_THAT(findings[0].message(),
+             Catch::EndsWith("Fix: write the factor as a decimal number of at least 1, such as 1.0."));
+  CHECK(findings[0].warning() == "TaskManager: memory limit factor not a number (from kubernetes.taskmanager.memory."
+                                 "limit-factor in spec.flinkConfiguration); Flink refuses to create the pod");
+}
