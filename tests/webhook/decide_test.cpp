@@ -525,3 +525,61 @@ TEST_CASE("/mutate warns about a fix the policy does not allow and stays silent 
   CHECK(silent.patch.empty());
   CHECK(silent.warnings.empty());
 }
+
+TEST_CASE("Tuning leaves managed memory alone where zero cannot be written once or Flink would not accept it",
+          "[engine][decide][mutate]") {
+  Policy tuning = policy_from("mutations:\n  tuning: true\n");
+  SECTION("a nested managed-memory key makes the operator's winner undefined") {
+    std::string body = replace_once(read_fixture("fd-heap-backend-managed.json"), "\"state.backend.type\": \"hashmap\"",
+                                    "\"state.backend.type\": \"hashmap\", \"taskmanager\": {\"memory\": {\"managed\": "
+                                    "{\"fraction\": \"0.3\"}}}");
+    Answer m = review(Mode::kMutate, body, tuning);
+    CHECK(m.patch.empty());
+    CHECK(m.outcome.finding_codes == std::vector<std::string>{"heap-backend-managed-memory"});
+    CHECK(any_contains(m.warnings, "TaskManager: heap state backend in streaming mode leaves"));
+  }
+  SECTION("pinned sizes: without managed memory the network memory would pass its maximum") {
+    std::string body = replace_once(read_fixture("fd-heap-backend-managed.json"), "\"state.backend.type\": \"hashmap\"",
+                                    "\"state.backend.type\": \"hashmap\", \"taskmanager.memory.task.heap.size\": \"1g\", "
+                                    "\"taskmanager.memory.managed.size\": \"1500m\"");
+    Answer v = review(Mode::kValidate, body, tuning);
+    CHECK(v.allowed);
+    CHECK(v.outcome.finding_codes == std::vector<std::string>{"heap-backend-managed-memory"});
+    CHECK(any_contains(v.warnings, "heap state backend in streaming mode leaves 1500 MiB managed memory unused"));
+    Answer m = review(Mode::kMutate, body, tuning);
+    CHECK(m.patch.empty());
+  }
+}
+
+TEST_CASE("A ConfigMap judged with its workloads reports the file's own findings once and each container's limit",
+          "[engine][decide][configmap]") {
+  // RocksDB outside managed memory is the file's; the limit is each workload's.
+  std::string cm = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
+                   R"("data":{"config.yaml":"taskmanager.memory.process.size: 4g\nstate.backend.type: rocksdb\n)"
+                   R"(state.backend.rocksdb.memory.managed: false\n"}})";
+  auto deployment = [](const std::string& name) {
+    return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":")" + name + R"(","namespace":"flink"},)"
+           R"("spec":{"template":{"spec":{"containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)"
+           R"("resources":{"limits":{"memory":"2Gi"}},"volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+           R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}}}})";
+  };
+  memguard::engine::StaticCounterparts counterparts;
+  for (const std::string& text : {deployment("tm-a"), deployment("tm-b")}) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    REQUIRE(parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS);
+    auto object = memguard::admission::decode_object(root);
+    REQUIRE(object);
+    counterparts.add(*object, "flink");
+  }
+  std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u",)"
+                     R"("kind":{"group":"","version":"v1","kind":"ConfigMap"},"name":"flink-config","operation":"CREATE",)"
+                     R"("object":)" + cm + "}}";
+  // No namespace in the request: the object's own is used for the lookups.
+  auto outcome = memguard::engine::handle_review(Mode::kValidate, body, memguard::engine::default_policy(), &counterparts);
+  CHECK(outcome.decision == memguard::admission::ReviewDecision::kDenied);
+  CHECK(outcome.finding_codes == std::vector<std::string>{"rocksdb-unmanaged-memory", "process-exceeds-limit",
+                                                          "process-exceeds-limit"});
+  CHECK_THAT(outcome.body, Catch::Contains("Deployment flink/tm-a container taskmanager: TaskManager: total process memory"));
+  CHECK_THAT(outcome.body, Catch::Contains("Deployment flink/tm-b container taskmanager: TaskManager: total process memory"));
+}

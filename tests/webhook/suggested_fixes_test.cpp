@@ -446,3 +446,46 @@ TEST_CASE("A rejection no process size cures names the options to change in its 
   CHECK_THAT(it->warning(), Catch::Contains("change taskmanager.memory.jvm-overhead.max, taskmanager.memory.jvm-overhead.min"));
   CHECK_THAT(it->warning(), !Catch::Contains("named above"));
 }
+
+TEST_CASE("A JobManager whose pinned heap leaves a window of process sizes is offered the window's first size",
+          "[engine][suggested-fixes]") {
+  // Heap 3g pinned: the JVM overhead is what the process size leaves, and must stay within [192m, 1g],
+  // so 3072 + 128 off-heap + 256 metaspace + 192 = 3648 MiB is the first size Flink accepts.
+  Json fd = flinkdeployment("v1_20", {{"jobmanager.memory.heap.size", "3g"}}, "2048Mi", std::nullopt);
+  set_field(fd, admission::Pointer{"spec", "jobManager", "resource", "memory"}, "2048Mi");
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.code == FindingCode::kMemoryConfigRejected && f.role == memguard::memmodel::Role::kJobManager;
+  });
+  REQUIRE(it != findings.end());
+  CHECK_THAT(it->message(), Catch::EndsWith("Fix: set spec.jobManager.resource.memory to at least 3648Mi."));
+  REQUIRE(it->suggested.size() == 1);
+  CHECK(it->suggested[0] == SuggestedFix{SuggestedEdit::field(admission::Pointer{"spec", "jobManager", "resource", "memory"},
+                                                              "3648Mi")});
+}
+
+TEST_CASE("Pinned sizes with external resources Flink cannot read are told to change the options, not the size",
+          "[engine][suggested-fixes]") {
+  // The window the walk finds (it skips the external resources) fails the final check that reads them.
+  Json fd = flinkdeployment("v1_20",
+                            {{"taskmanager.memory.task.heap.size", "1g"}, {"taskmanager.memory.managed.size", "1g"},
+                             {"external-resources", "gpu"}, {"external-resource.gpu.amount", "two"}},
+                            "1024Mi", std::nullopt);
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+  REQUIRE(it != findings.end());
+  CHECK(it->suggested.empty());
+  CHECK_THAT(it->message(), Catch::EndsWith("Fix: change taskmanager.memory.managed.size, taskmanager.memory.task.heap.size "
+                                            "in spec.flinkConfiguration so that Flink accepts them."));
+  // Sized by the field alone, no memory option is set: the fix names the place, Flink's error the key.
+  Json unsized = flinkdeployment("v1_20", {{"external-resources", "gpu"}, {"external-resource.gpu.amount", "two"}},
+                                 "2048Mi", std::nullopt);
+  auto more = judge(unsized, {}, engine::default_policy().defaults);
+  auto jt = std::find_if(more.begin(), more.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+  REQUIRE(jt != more.end());
+  CHECK_THAT(jt->message(), Catch::Contains("cannot read external-resource.gpu.amount = 'two' as a whole number"));
+  CHECK_THAT(jt->message(), Catch::EndsWith("Fix: change the memory options in spec.flinkConfiguration so that Flink "
+                                            "accepts them."));
+}
