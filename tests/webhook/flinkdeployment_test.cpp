@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include "webhook/engine/effective_config.h"
+#include "webhook/engine/rules.h"
 
 using namespace memguard::engine;
 using memguard::admission::decode_flinkdeployment;
@@ -293,4 +294,22 @@ TEST_CASE("Without resource.memory the validator reads the legacy JobManager hea
                                            "`spec.jobManager.resource.memory`\")"));
   CHECK(f->warning() == "spec.jobManager.resource.memory: not set and the operator cannot derive the JobManager memory "
                         "from spec.flinkConfiguration; it rejects the FlinkDeployment");
+}
+
+TEST_CASE("A limit Flink reads above its request but Kubernetes reads below it gives a factor below 1 named by the "
+          "resources", "[engine][flinkdeployment]") {
+  // The validator compares 2100m (2100 MiB for Flink) with 2Gi and passes; the factor is 2.1 bytes / 2Gi.
+  auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"2Gi"},
+    "limits":{"memory":"2100m"}}}})");
+  CHECK_FALSE(first(eff, FindingCode::kLimitBelowRequest));
+  CHECK(first(eff, FindingCode::kAmbiguousMemoryUnit));
+  REQUIRE(eff.roles.size() == 2);
+  const RoleInput& tm = eff.roles[1];
+  REQUIRE(tm.limit_factor_source);
+  auto findings = evaluate_role(eff, tm, default_policy().defaults);
+  REQUIRE_FALSE(findings.empty());
+  CHECK(findings[0].code == FindingCode::kLimitBelowRequest);
+  CHECK_THAT(findings[0].message(),
+             Catch::StartsWith("TaskManager: the container memory limit factor from spec.taskManager.resources "
+                               "(limits.memory / requests.memory as Kubernetes quantities) is below 1"));
 }

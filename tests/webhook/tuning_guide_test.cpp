@@ -434,3 +434,31 @@ TEST_CASE("Before Flink 1.17 fixed-per-tm does not bound RocksDB outside managed
   CHECK_FALSE(find(later, FindingCode::kRocksdbUnmanagedMemory));
   CHECK(find(later, FindingCode::kRocksdbFixedMemoryUnbudgeted));
 }
+
+TEST_CASE("flink.size next to pinned components that no process size of the same container accepts is told only to "
+          "configure the process size",
+          "[engine][tuning-guide]") {
+  // Task heap 500m and managed 400m inside flink.size 1280m: network takes the 124 MiB left. The same
+  // 1728 MiB as a process size derives network from its fraction, and the JVM overhead drops below 192 MiB.
+  Deployment d;
+  d.config = {{"taskmanager.memory.flink.size", "1280m"}, {"taskmanager.memory.task.heap.size", "500m"},
+              {"taskmanager.memory.managed.size", "400m"}};
+  auto before = findings(d.json());
+  const Finding* f = find(before, FindingCode::kFlinkSizeInContainer);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::Contains("total process 1728 MiB"));
+  CHECK_THAT(f->message(), Catch::EndsWith("Fix: configure spec.taskManager.resource.memory instead of "
+                                           "taskmanager.memory.flink.size."));
+  CHECK(f->warning() == "TaskManager: taskmanager.memory.flink.size sizes the container (1728 MiB) instead of the "
+                        "process size; configure spec.taskManager.resource.memory instead of taskmanager.memory.flink.size");
+  CHECK(f->suggested.empty());
+  // A native ConfigMap names the option instead of the field.
+  auto native = findings(configmap_json({{"taskmanager.memory.flink.size", "1280m"},
+                                         {"taskmanager.memory.task.heap.size", "500m"},
+                                         {"taskmanager.memory.managed.size", "400m"}},
+                                        true));
+  const Finding* g = find(native, FindingCode::kFlinkSizeInContainer);
+  REQUIRE(g != nullptr);
+  CHECK_THAT(g->message(), Catch::EndsWith("Fix: configure taskmanager.memory.process.size instead of "
+                                           "taskmanager.memory.flink.size."));
+}
