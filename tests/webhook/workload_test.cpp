@@ -733,3 +733,25 @@ TEST_CASE("a ConfigMap change keeps its own file's fixes and says when the workl
   }
   CHECK(exceeding == 4);
 }
+
+TEST_CASE("image tags with a digest, too many or too few dots, and FLINK_PROPERTIES lines without a key",
+          "[engine][workload]") {
+  CHECK(engine::image_flink_version("flink:1.19.1@sha256:0123abcd")->to_string() == "1.19.1");
+  CHECK(engine::image_flink_version("flink@sha256:0123abcd") == std::nullopt);
+  CHECK_FALSE(engine::image_flink_version("flink:1").has_value());
+  CHECK_FALSE(engine::image_flink_version("flink:1.20.1.2").has_value());
+  CHECK_FALSE(engine::image_flink_version("flink:1.x").has_value());
+  auto props = engine::parse_flink_properties(":\n  : value\nkey:value\n#k: v\nlast: 1");
+  REQUIRE(props.size() == 1);
+  CHECK(props[0] == std::pair<std::string, std::string>{"last", "1"});
+}
+
+TEST_CASE("a memory request Kubernetes cannot read is not compared with the process", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  Decision d = decide_create(
+      decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("2Gi", "lots")))),
+      &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kAllowed);
+  CHECK_FALSE(has(d, "memory-request-below-process"));
+  CHECK(d.finding_codes.empty());
+}
