@@ -313,3 +313,19 @@ TEST_CASE("A limit Flink reads above its request but Kubernetes reads below it g
              Catch::StartsWith("TaskManager: the container memory limit factor from spec.taskManager.resources "
                                "(limits.memory / requests.memory as Kubernetes quantities) is below 1"));
 }
+
+TEST_CASE("A size Flink reads past control characters gets no rewrite, only the advice to write a binary quantity",
+          "[engine][flinkdeployment]") {
+  // Flink trims every character up to the space (Java's String.trim); the rewrite keeps to digits and units.
+  for (const char* text : {R"(\u00012g)", R"(2g\u0001)"}) {
+    CAPTURE(text);
+    auto eff = build(std::string(R"({"flinkVersion":"v1_20","jobManager":{"resource":{"memory":")") + text +
+                     R"("}},"taskManager":{"resource":{"memory":"2048Mi"}}})");
+    const Finding* f = first(eff, FindingCode::kAmbiguousMemoryUnit);
+    REQUIRE(f != nullptr);
+    CHECK_THAT(f->message(), Catch::Contains("is 2048 MiB to the Flink operator but not a quantity Kubernetes can read"));
+    CHECK_THAT(f->message(), Catch::EndsWith("Fix: write a binary quantity such as 1536Mi."));
+    CHECK(f->fix.empty());
+    CHECK(f->fix_warning().empty());
+  }
+}
