@@ -755,3 +755,135 @@ TEST_CASE("a memory request Kubernetes cannot read is not compared with the proc
   CHECK_FALSE(has(d, "memory-request-below-process"));
   CHECK(d.finding_codes.empty());
 }
+
+TEST_CASE("a ConfigMap change judges at most 32 containers of the workloads mounting it, only those mounting it",
+          "[engine][workload][limits]") {
+  std::string containers;
+  for (int i = 0; i < 40; ++i) {
+    containers += container("taskmanager-" + std::to_string(i), R"("args":["taskmanager"],)" + limits("2Gi")) + ",";
+  }
+  // A container mounting another ConfigMap in the same pod is not this ConfigMap's to judge.
+  containers += R"({"name":"other","image":"flink:1.20","args":["taskmanager"],"resources":{"limits":{"memory":"1Mi"}},)"
+                R"("volumeMounts":[{"name":"other-volume","mountPath":"/opt/flink/conf"}]})";
+  std::string json = workload_json("Deployment", containers);
+  json = json.replace(json.find(kVolumes), kVolumes.size(),
+                      kVolumes.substr(0, kVolumes.size() - 1) +
+                          R"(,{"name":"other-volume","configMap":{"name":"other-config"}}])");
+  auto counterparts = with({json});
+  Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(d.message, Catch::Contains("container taskmanager-31: TaskManager"));
+  CHECK_THAT(d.message, !Catch::Contains("container taskmanager-32: TaskManager"));
+  CHECK_THAT(d.message, !Catch::Contains("container other:"));
+  CHECK(std::count(d.finding_codes.begin(), d.finding_codes.end(), "process-exceeds-limit") == 32);
+  CHECK(any_warning_contains(d, "8 more Flink container(s) not judged: flink-memguard judges at most 32 per review"));
+}
+
+TEST_CASE("a ConfigMap change names a workload without a namespace by kind and name", "[engine][workload]") {
+  class NoNamespace final : public engine::Counterparts {
+   public:
+    explicit NoNamespace(WorkloadObject w) : w_(std::move(w)) {}
+    engine::ConfigMapAnswer configmap(std::string_view, std::string_view) const override { return {}; }
+    engine::WorkloadsAnswer workloads_mounting(std::string_view, std::string_view) const override {
+      engine::WorkloadsAnswer a;
+      a.known = true;
+      a.workloads = {w_};
+      return a;
+    }
+
+   private:
+    WorkloadObject w_;
+  };
+  std::string json = workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("2Gi")));
+  json.replace(json.find(R"(,"namespace":"flink")"), std::string(R"(,"namespace":"flink")").size(), "");
+  NoNamespace counterparts(std::get<WorkloadObject>(decode(json)));
+  Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(d.message, Catch::StartsWith("Deployment flink-Deployment container taskmanager: TaskManager: total process "
+                                          "memory exceeds"));
+}
+
+TEST_CASE("a ConfigMap change says when a workload without a limit sets its own process size", "[engine][workload]") {
+  // -D of another option does not set the process size; -D of the process size does.
+  std::string other = workload_json("StatefulSet", container("taskmanager",
+      R"("args":["taskmanager","-Dtaskmanager.numberOfTaskSlots=2"],)"));
+  std::string own = workload_json("Deployment", container("taskmanager",
+      R"("args":["taskmanager","-Dtaskmanager.numberOfTaskSlots=2","-Dtaskmanager.memory.process.size=3g"],)"));
+  auto counterparts = with({other, own});
+  auto findings = engine::findings_for(decode(configmap_json("taskmanager.memory.process.size: 4g\n")),
+                                       engine::default_policy().defaults, nullptr, &counterparts, "flink");
+  int no_limit = 0;
+  for (const auto& f : findings) {
+    if (f.code != engine::FindingCode::kWorkloadNoMemoryLimit) continue;
+    ++no_limit;
+    if (f.parts.scope.rfind("Deployment", 0) == 0) {
+      CHECK(f.outside_this_object == "the workload sets the process size (its -D argument), no ConfigMap edit fixes it");
+      CHECK_THAT(f.message(), Catch::Contains("set resources.limits.memory to at least 3072Mi"));
+    } else {
+      CHECK(f.outside_this_object.empty());
+      CHECK_THAT(f.message(), Catch::Contains("set resources.limits.memory to at least 4096Mi"));
+    }
+  }
+  CHECK(no_limit == 2);
+}
+
+TEST_CASE("without a notes list, containers that cannot be judged are simply not reported", "[engine][workload]") {
+  auto object = decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Mi"))));
+  UnknownCounterparts unknown;
+  engine::StaticCounterparts none;
+  CHECK(engine::findings_for(object, engine::default_policy().defaults).empty());
+  CHECK(engine::findings_for(object, engine::default_policy().defaults, nullptr, &unknown, "flink").empty());
+  CHECK(engine::findings_for(object, engine::default_policy().defaults, nullptr, &none, "flink").empty());
+  CHECK(engine::findings_for(decode(configmap_json("taskmanager.memory.process.size: 4g\n")),
+                             engine::default_policy().defaults, nullptr, &unknown, "flink")
+            .empty());
+  // The same 40-container workload as above, without notes: 32 judged, no note to write.
+  std::string containers;
+  for (int i = 0; i < 40; ++i) {
+    if (i > 0) containers += ",";
+    containers += container("taskmanager-" + std::to_string(i), R"("args":["taskmanager"],)" + limits("1536Mi"));
+  }
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  auto many = engine::findings_for(decode(workload_json("Deployment", containers)), engine::default_policy().defaults,
+                                   nullptr, &counterparts, "");
+  CHECK(many.size() == 32);
+}
+
+TEST_CASE("mounts that are not the configuration: a file path without subPath, and a container that is no Flink role",
+          "[engine][workload]") {
+  auto containers_of = [](const std::string& c) {
+    return engine::flink_containers(std::get<WorkloadObject>(decode(workload_json("Deployment", c))));
+  };
+  CHECK(containers_of(R"({"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)"
+                      R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/opt/flink/conf/config.yaml"}]})")
+            .empty());
+  CHECK(containers_of(container("log-shipper", "")).empty());
+  auto jm = containers_of(container("flink-jobmanager", ""));
+  REQUIRE(jm.size() == 1);
+  CHECK(jm[0].role == Role::kJobManager);
+  CHECK(jm[0].role_source == "container name");
+  // FLINK_CONF_DIR from a Secret cannot be read: the default directory is assumed.
+  auto secret_dir = containers_of(container("taskmanager", R"("args":["taskmanager"],"env":[{"name":"FLINK_CONF_DIR",)"
+                                                           R"("valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}],)"));
+  CHECK(secret_dir.size() == 1);
+}
+
+TEST_CASE("a ConfigMap key mounted under a Flink name beside flink-conf.yaml is noted and the rest judged",
+          "[engine][workload]") {
+  ConfigMapObject cm = std::get<ConfigMapObject>(decode(configmap_json(kSessionConfig, "flink-conf.yaml")));
+  std::string c = R"({"name":"taskmanager","image":"flink:1.18","args":["taskmanager"],)" + limits("1Gi") +
+                  R"("volumeMounts":[{"name":"cfg","mountPath":"/opt/flink/conf"}]})";
+  std::string json = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"tm","namespace":"flink"},)"
+                     R"("spec":{"template":{"spec":{"containers":[)" + c +
+                     R"(],"volumes":[{"name":"cfg","configMap":{"name":"flink-config","items":[)"
+                     R"({"key":"flink-conf.yaml","path":"flink-conf.yaml"},{"key":"extra.yaml","path":"config.yaml"}]}}]}}}})";
+  WorkloadObject w = std::get<WorkloadObject>(decode(json));
+  auto fcs = engine::flink_containers(w);
+  REQUIRE(fcs.size() == 1);
+  auto eff = engine::build_workload_container(w, fcs[0], cm);
+  REQUIRE(eff.roles.size() == 1);
+  CHECK(eff.config_origin == "data.flink-conf.yaml of ConfigMap flink-config");
+  CHECK(std::find(eff.notes.begin(), eff.notes.end(),
+                  "ConfigMap key extra.yaml is mounted as a Flink config file; flink-memguard reads only the keys "
+                  "flink-conf.yaml and config.yaml, so it is judged without it") != eff.notes.end());
+}
