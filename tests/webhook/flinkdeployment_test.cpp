@@ -179,6 +179,9 @@ TEST_CASE("A Flink memory unit is rewritten in the Kubernetes binary unit of the
       {"1 tebibytes", "1Ti", "but not a quantity Kubernetes can read"},
       {"2147483648b", "2147483648", "but not a quantity Kubernetes can read"},
       {"2147483648 bytes", "2147483648", "but not a quantity Kubernetes can read"},
+      {" 2147483648 ", "2147483648", "but not a quantity Kubernetes can read"},
+      {"2097152k", "2097152Ki", "is 2048 MiB to the Flink operator but 2000 MiB to Kubernetes"},
+      {"2G", "2Gi", "is 2048 MiB to the Flink operator but 1907.35 MiB to Kubernetes"},
   }));
   CAPTURE(row.text);
   auto eff = build(std::string(R"({"flinkVersion":"v1_20","jobManager":{"resource":{"memory":")") + row.text +
@@ -328,4 +331,57 @@ TEST_CASE("A size Flink reads past control characters gets no rewrite, only the 
     CHECK(f->fix.empty());
     CHECK(f->fix_warning().empty());
   }
+}
+
+TEST_CASE("More than ten duplicated flinkConfiguration keys are named ten times and counted beyond",
+          "[engine][flinkdeployment][limits]") {
+  std::string config;
+  for (int i = 0; i < 13; ++i) {
+    std::string key = "\"k" + std::to_string(i) + "\"";
+    config += (config.empty() ? "" : ",") + key + ":\"1\"," + key + ":\"2\"";
+  }
+  auto eff = build(R"({"flinkVersion":"v1_20","flinkConfiguration":{)" + config + "}}");
+  REQUIRE(eff.notes.size() == 11);
+  CHECK(eff.notes[9] == "spec.flinkConfiguration: 'k9' is a duplicate key; judged with its last value, and tools that "
+                        "read the manifest strictly reject it");
+  CHECK(eff.notes[10] == "spec.flinkConfiguration: 3 more keys are set twice");
+  CHECK(value(eff, "k12") == "2");
+}
+
+TEST_CASE("Memory and cpu on the shared pod template's flink-main-container are sized by both roles' resources",
+          "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","podTemplate":{"spec":{"containers":[{"name":"flink-main-container",
+    "resources":{"requests":{"memory":"1Gi","cpu":"1"}}}]}},"jobManager":{"resource":{"memory":"2048Mi"}},
+    "taskManager":{"resource":{"memory":"2048Mi"}}})");
+  const Finding* f = first(eff, FindingCode::kPodTemplateResourcesOverwritten);
+  REQUIRE(f != nullptr);
+  CHECK_FALSE(f->role.has_value());
+  CHECK(f->message() == "spec.podTemplate.spec.containers[0].resources: requests.memory, requests.cpu on "
+                        "flink-main-container have no effect: Flink overwrites memory and cpu "
+                        "with the sizes it derives from spec.jobManager/taskManager.resource(s). Fix: remove them and size "
+                        "the container through spec.jobManager/taskManager.resource(s).");
+}
+
+TEST_CASE("Mixed units rewrite only the side that is not already read alike", "[engine][flinkdeployment]") {
+  // 2147483648 is the same bytes for both; 3G is 3 GiB to Flink and 3e9 bytes to Kubernetes.
+  auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"2147483648"},
+    "limits":{"memory":"3G"}}}})");
+  const Finding* mixed = nullptr;
+  for (const auto& f : eff.findings) {
+    if (f.code == FindingCode::kAmbiguousMemoryUnit && f.message().find("different unit systems") != std::string::npos) {
+      mixed = &f;
+    }
+  }
+  REQUIRE(mixed != nullptr);
+  REQUIRE(mixed->fix.size() == 1);
+  CHECK(memguard::admission::field_path(mixed->fix[0].path) == "spec.taskManager.resources.limits.memory");
+  CHECK(mixed->fix[0].value_json == "\"3Gi\"");
+  CHECK_THAT(mixed->fix_warning(), Catch::StartsWith("spec.taskManager.resources: rewrote the memory request and limit "
+                                                     "in Kubernetes binary units, so the limit factor is 1.5"));
+}
+
+TEST_CASE("A cpu limit alone also makes resources win over resource", "[engine][flinkdeployment]") {
+  auto eff = build(R"({"flinkVersion":"v1_20","taskManager":{"resource":{"memory":"2g"},"resources":{"limits":{"cpu":"2"}}}})");
+  CHECK(value(eff, "taskmanager.memory.process.size") == "<unset>");
+  CHECK(eff.notes.size() == 1);
 }
