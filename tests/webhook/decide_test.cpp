@@ -583,3 +583,54 @@ TEST_CASE("A ConfigMap judged with its workloads reports the file's own findings
   CHECK_THAT(outcome.body, Catch::Contains("Deployment flink/tm-a container taskmanager: TaskManager: total process memory"));
   CHECK_THAT(outcome.body, Catch::Contains("Deployment flink/tm-b container taskmanager: TaskManager: total process memory"));
 }
+
+TEST_CASE("A CREATE without an object passes unjudged", "[engine][decide]") {
+  std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-null",)"
+                     R"("kind":{"group":"flink.apache.org","version":"v1beta1","kind":"FlinkDeployment"},"namespace":"x",)"
+                     R"("name":"f","operation":"CREATE","object":null}})";
+  Answer a = review(Mode::kValidate, body);
+  CHECK(a.allowed);
+  CHECK(a.uid == "u-null");
+  CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
+}
+
+TEST_CASE("A ConfigMap's file findings stay its own: an unreadable file is one denial, each workload's limit its own",
+          "[engine][decide][configmap]") {
+  auto decode = [](const std::string& text) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    REQUIRE(parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS);
+    auto object = memguard::admission::decode_object(root);
+    REQUIRE(object);
+    return *object;
+  };
+  auto deployment = [](const std::string& name, const std::string& resources) {
+    return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":")" + name + R"(","namespace":"flink"},)"
+           R"("spec":{"template":{"spec":{"containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)" +
+           resources + R"("volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+           R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}}}})";
+  };
+  memguard::engine::StaticCounterparts counterparts;
+  counterparts.add(decode(deployment("no-limit", "")), "flink");
+  counterparts.add(decode(deployment("low-request", R"("resources":{"requests":{"memory":"1Gi"},"limits":{"memory":"8Gi"}},)")),
+                   "flink");
+  auto configmap = [](const std::string& file) {
+    return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
+           R"("data":{"flink-conf.yaml":")" + file + R"("}})";
+  };
+  const auto& settings = memguard::engine::default_policy().defaults;
+  // The namespace of the lookups is the ConfigMap's own when none is given.
+  auto sized = memguard::engine::findings_for(decode(configmap("taskmanager.memory.process.size: 4g\\n")), settings,
+                                              nullptr, &counterparts, "");
+  std::vector<memguard::engine::FindingCode> codes;
+  for (const auto& f : sized) codes.push_back(f.code);
+  CHECK(codes == std::vector<memguard::engine::FindingCode>{memguard::engine::FindingCode::kWorkloadNoMemoryLimit,
+                                                            memguard::engine::FindingCode::kMemoryRequestBelowProcess});
+  // A file Flink cannot load is the ConfigMap's one finding, not once more per workload.
+  std::string yaml = configmap("a: [b\\n");
+  yaml.replace(yaml.find("flink-conf.yaml"), 15, "config.yaml");
+  auto invalid = memguard::engine::findings_for(decode(yaml), settings, nullptr, &counterparts, "");
+  REQUIRE(invalid.size() == 1);
+  CHECK(invalid[0].code == memguard::engine::FindingCode::kConfigFileInvalid);
+  CHECK(invalid[0].parts.scope.empty());
+}

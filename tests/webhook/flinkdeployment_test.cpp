@@ -385,3 +385,23 @@ TEST_CASE("A cpu limit alone also makes resources win over resource", "[engine][
   CHECK(value(eff, "taskmanager.memory.process.size") == "<unset>");
   CHECK(eff.notes.size() == 1);
 }
+
+TEST_CASE("Setting an option by patch is refused for a shorter spelling or a duplicate, allowed beside other nesting",
+          "[engine][flinkdeployment]") {
+  auto shorter = build(R"({"flinkConfiguration":{"taskmanager.memory.managed":"1g"}})");
+  CHECK_FALSE(set_config_option(shorter, "taskmanager.memory.managed.size", "0"));
+  auto twice = build(R"({"flinkConfiguration":{"taskmanager.memory.managed.size":"1g","taskmanager.memory.managed.size":"2g"}})");
+  CHECK_FALSE(set_config_option(twice, "taskmanager.memory.managed.size", "0"));
+  auto other_nesting = build(R"({"flinkConfiguration":{"state":{"backend":{"type":"hashmap"}}}})");
+  auto add = set_config_option(other_nesting, "taskmanager.memory.managed.size", "0");
+  REQUIRE(add);
+  CHECK(add->op == memguard::admission::PatchOperation::Op::kAdd);
+  CHECK(memguard::admission::field_path(add->path) == "spec.flinkConfiguration.taskmanager.memory.managed.size");
+  auto same_root = build(R"({"flinkConfiguration":{"taskmanager":{"numberOfTaskSlots":2}}})");
+  CHECK_FALSE(set_config_option(same_root, "taskmanager.memory.managed.size", "0"));
+  // A ConfigMap's file is not patched at all.
+  memguard::admission::ConfigMapObject cm;
+  cm.holds_flink_configuration = true;
+  cm.config_yaml = "state.backend.type: hashmap\n";
+  CHECK_FALSE(set_config_option(build_configmap(cm), "taskmanager.memory.managed.size", "0"));
+}
