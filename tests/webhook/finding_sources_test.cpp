@@ -158,3 +158,54 @@ TEST_CASE("A JobManager over its declared limit because of flink.size is told th
                                engine::SuggestedEdit::option("jobmanager.memory.process.size", "data.config.yaml", "2048m")});
   CHECK_FALSE(find(findings(configmap("jobmanager.memory.process.size: 2048m\\n")), FindingCode::kProcessExceedsLimit));
 }
+
+TEST_CASE("FlinkDeployment fine-grained sizes with a fractional process size are fixed with resource.memory",
+          "[engine][sources]") {
+  // Task heap 1000000000 bytes and 1g of managed memory: a process size of some MiB and a fraction.
+  auto before = findings(deployment(R"("taskmanager.memory.task.heap.size":"1000000000",)"
+                                    R"("taskmanager.memory.managed.size":"1g")"));
+  const Finding* f = find(before, FindingCode::kProcessSizeNotWholeMib);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::StartsWith("TaskManager: taskmanager.memory.task.heap.size and "
+                                             "taskmanager.memory.managed.size in spec.flinkConfiguration gives"));
+  CHECK_THAT(f->message(), Catch::Contains("Fix: set spec.taskManager.resource.memory: "));
+  CHECK_THAT(f->message(), Catch::EndsWith("Mi and remove taskmanager.memory.task.heap.size and "
+                                           "taskmanager.memory.managed.size from spec.flinkConfiguration."));
+}
+
+TEST_CASE("A standalone process size from -D arguments that Flink rejects is raised where it is set",
+          "[engine][sources]") {
+  engine::StaticCounterparts counterparts;
+  std::string cm = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
+                   R"("data":{"config.yaml":"taskmanager.numberOfTaskSlots: 2\n"}})";
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  REQUIRE(parser.parse(cm.data(), cm.size()).get(root) == simdjson::SUCCESS);
+  counterparts.add(*admission::decode_object(root), "flink");
+  std::string tm = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"tm","namespace":"flink"},)"
+                   R"("spec":{"template":{"spec":{"containers":[{"name":"taskmanager","image":"flink:1.20",)"
+                   R"("args":["taskmanager","-Dtaskmanager.memory.process.size=300m"],"resources":{"limits":{"memory":"2Gi"}},)"
+                   R"("volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+                   R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}}}})";
+  REQUIRE(parser.parse(tm.data(), tm.size()).get(root) == simdjson::SUCCESS);
+  auto all = engine::findings_for(*admission::decode_object(root), engine::default_policy().defaults, nullptr,
+                                  &counterparts, "flink");
+  const Finding* f = find(all, FindingCode::kMemoryConfigRejected);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::StartsWith("container taskmanager: TaskManager: Flink rejects this memory configuration, "
+                                             "so every TaskManager fails at start (crash loop)"));
+  CHECK_THAT(f->message(), Catch::Contains("Fix: set -Dtaskmanager.memory.process.size in the args of container "
+                                           "taskmanager to at least "));
+  CHECK_THAT(f->message(), Catch::EndsWith("m."));
+  CHECK(f->suggested.empty());  // no edit of ours reaches an argument
+}
+
+TEST_CASE("A process size Flink cannot read is searched from zero", "[engine][sources]") {
+  auto all = findings(native_configmap("taskmanager.memory.process.size: lots\\n"));
+  const Finding* f = find(all, FindingCode::kMemoryConfigRejected);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::Contains("'lots'"));
+  CHECK_THAT(f->message(), Catch::Contains("Fix: set taskmanager.memory.process.size in data.config.yaml to at least "));
+  REQUIRE(f->suggested.size() == 1);
+  CHECK(f->suggested[0][0].kind == engine::SuggestedEdit::Kind::kOption);
+}

@@ -508,3 +508,61 @@ TEST_CASE("A suggested edit reads as the fix words it: set or remove, a field or
         "remove taskmanager.memory.flink.size from data.config.yaml and set taskmanager.memory.process.size: 1728m in "
         "data.config.yaml and remove spec.taskManager.resource.memory");
 }
+
+TEST_CASE("Rejections at or beyond the largest size searched, or with one pinned size, name the options",
+          "[engine][suggested-fixes]") {
+  const Options inverted{{"taskmanager.memory.jvm-overhead.min", "2g"}, {"taskmanager.memory.jvm-overhead.max", "1g"}};
+  auto rejected = [](const Json& fd) {
+    auto findings = judge(fd, {}, engine::default_policy().defaults);
+    auto it = std::find_if(findings.begin(), findings.end(),
+                           [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+    REQUIRE(it != findings.end());
+    return *it;
+  };
+  // 5 TiB is past the 4 TiB the search goes to: no size is offered.
+  Finding huge = rejected(flinkdeployment("v1_20", inverted, "5Ti", std::nullopt));
+  CHECK(huge.suggested.empty());
+  CHECK_THAT(huge.message(), Catch::EndsWith("Fix: change taskmanager.memory.jvm-overhead.max, "
+                                             "taskmanager.memory.jvm-overhead.min in spec.flinkConfiguration so that "
+                                             "Flink accepts them."));
+  // Only the task heap pinned (not managed memory too): no window to walk.
+  Options heap = inverted;
+  heap.emplace_back("taskmanager.memory.task.heap.size", "1g");
+  Finding pinned = rejected(flinkdeployment("v1_20", heap, "2Gi", std::nullopt));
+  CHECK(pinned.suggested.empty());
+  CHECK_THAT(pinned.message(), Catch::Contains("taskmanager.memory.task.heap.size in spec.flinkConfiguration so that"));
+}
+
+TEST_CASE("A rejection only sizes near the largest searched cure is offered that size", "[engine][suggested-fixes]") {
+  // 3 TiB of task off-heap: the doubling from 4096 MiB reaches the 4 TiB ceiling before Flink accepts.
+  Json fd = flinkdeployment("v1_20", {{"taskmanager.memory.task.off-heap.size", "3t"}, {"taskmanager.memory.managed.size", "0"}},
+                            "2048Mi", std::nullopt);
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+  REQUIRE(it != findings.end());
+  REQUIRE(it->suggested.size() == 1);
+  REQUIRE(it->suggested[0].size() == 1);
+  const std::string size = it->suggested[0][0].value.value_or("");
+  CHECK_THAT(it->message(), Catch::EndsWith("Fix: set spec.taskManager.resource.memory to at least " + size + "."));
+  // Above the 3 TiB of off-heap, below the 4 TiB ceiling.
+  const long long mib = std::stoll(size);
+  CHECK(mib > 3LL * 1024 * 1024);
+  CHECK(mib < 4LL * 1024 * 1024);
+}
+
+TEST_CASE("A JobManager sized nowhere is offered resource.memory itself", "[engine][suggested-fixes]") {
+  Json fd = flinkdeployment("v1_20", {}, "2048Mi", std::nullopt);
+  Json* jm = fd.member("spec")->member("jobManager");
+  REQUIRE(jm != nullptr);
+  remove_member(*jm->member("resource"), "memory");
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.code == FindingCode::kMemoryConfigRejected && f.role == memguard::memmodel::Role::kJobManager;
+  });
+  REQUIRE(it != findings.end());
+  REQUIRE(it->suggested.size() == 1);
+  REQUIRE(it->suggested[0].size() == 1);
+  CHECK(it->suggested[0][0].pointer == admission::Pointer{"spec", "jobManager", "resource", "memory"});
+  CHECK_THAT(it->message(), Catch::Contains("Fix: set spec.jobManager.resource.memory to at least "));
+}
