@@ -247,6 +247,16 @@ TEST_CASE("A request equal in text to its limit is rewritten together with it", 
   CHECK(memguard::admission::field_path(*tm.process_pointer) == "spec.taskManager.resources.requests.memory");
   CHECK(memguard::admission::field_path(*tm.process_twin_pointer) == "spec.taskManager.resources.limits.memory");
   // A different limit text is no twin.
+  // The whole-MiB fix rewrites both, so the limit factor stays 1.
+  auto findings = evaluate_role(eff, tm, default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kProcessSizeNotWholeMib; });
+  REQUIRE(it != findings.end());
+  REQUIRE(it->fix.size() == 2);
+  CHECK(it->fix[0].path == *tm.process_pointer);
+  CHECK(it->fix[1].path == *tm.process_twin_pointer);
+  CHECK(it->fix[0].value_json == "\"1430Mi\"");
+  CHECK(it->fix[1].value_json == "\"1430Mi\"");
   auto apart = build(R"({"flinkVersion":"v1_20","taskManager":{"resources":{"requests":{"memory":"1500000000"},
     "limits":{"memory":"2Gi"}}}})");
   CHECK_FALSE(apart.roles[1].process_twin_pointer);

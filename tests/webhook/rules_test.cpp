@@ -229,3 +229,49 @@ TEST_CASE("A limit factor Flink cannot read as a number is said to be one, not t
   CHECK(findings[0].warning() == "TaskManager: memory limit factor not a number (from kubernetes.taskmanager.memory."
                                  "limit-factor in spec.flinkConfiguration); Flink refuses to create the pod");
 }
+
+TEST_CASE("A process over its limit by more than the headroom is worded as an OOM kill with the headroom named",
+          "[engine][rules]") {
+  EffectiveConfig eff;
+  eff.config = FlinkConfig{{"jobmanager.memory.process.size", "1600m"}};
+  eff.config_origin = "data.config.yaml";
+  RoleInput in;
+  in.role = Role::kJobManager;
+  in.process_source = Source::option("jobmanager.memory.process.size", "data.config.yaml");
+  in.declared_limit_bytes = int64_t{1024} << 20;
+  in.declared_limit_source = Source::annotation("flink-memguard.io/jobmanager-memory-limit", "1Gi");
+  in.flink_sizes_container = false;
+  Settings settings = default_policy().defaults;
+  settings.limit_headroom = MemorySize::of_mebibytes(64);
+  auto findings = evaluate_role(eff, in, settings);
+  REQUIRE(findings.size() == 1);
+  CHECK_THAT(findings[0].message(), Catch::Contains("total process memory plus the required headroom of 64 MiB exceeds the "
+                                                    "container memory limit 1024 MiB"));
+  CHECK_THAT(findings[0].message(), Catch::Contains("The JVM will use memory the container does not have, and the kernel "
+                                                    "OOM-kills it (exit 137)."));
+  CHECK_THAT(findings[0].message(), Catch::Contains("raise the container memory limit to at least 1664Mi, or set "
+                                                    "jobmanager.memory.process.size to 960m"));
+  // No field declares the limit here: only the file's process size is an edit.
+  REQUIRE(findings[0].suggested.size() == 1);
+  CHECK(findings[0].suggested[0] == SuggestedFix{SuggestedEdit::option("jobmanager.memory.process.size",
+                                                                       "data.config.yaml", "960m")});
+}
+
+TEST_CASE("An unreadable or zero managed page size is Flink's default of 32 KiB", "[engine][rules]") {
+  EffectiveConfig eff;
+  eff.config_origin = "data.config.yaml";
+  RoleInput in;
+  in.role = Role::kTaskManager;
+  in.process_source = Source::option("taskmanager.memory.process.size", "data.config.yaml");
+  in.flink_sizes_container = false;
+  for (const char* segment : {"lots", "0"}) {
+    CAPTURE(segment);
+    eff.config = FlinkConfig{{"taskmanager.memory.process.size", "1728m"}, {"execution.runtime-mode", "BATCH"},
+                             {"taskmanager.memory.managed.size", "0"}, {"taskmanager.memory.segment-size", segment}};
+    auto findings = evaluate_role(eff, in, default_policy().defaults);
+    auto it = std::find_if(findings.begin(), findings.end(),
+                           [](const Finding& f) { return f.code == FindingCode::kBatchManagedMemoryTooSmall; });
+    REQUIRE(it != findings.end());
+    CHECK_THAT(it->message(), Catch::Contains("Current page size is 32768 bytes."));
+  }
+}
