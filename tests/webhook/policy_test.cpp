@@ -228,3 +228,21 @@ TEST_CASE("A policy whose keys are not text, or past the size limits, is refused
   CHECK_THAT(refused, Catch::StartsWith("policy: "));
   CHECK_THAT(refused, !Catch::Contains("invalid structure"));
 }
+
+TEST_CASE("An empty namespace pattern matches only the empty namespace, a lone '*' every namespace", "[engine][policy]") {
+  auto p = parse_policy(R"(
+excluded-namespaces: [""]
+namespaces:
+  "":
+    findings: {process-exceeds-limit: warn}
+  "*":
+    findings: {jvm-overhead-below-default: off}
+)");
+  REQUIRE(p);
+  CHECK(p->excluded(""));
+  CHECK_FALSE(p->excluded("flink"));
+  CHECK(p->settings_for("").action(FindingCode::kProcessExceedsLimit) == Action::kWarn);
+  CHECK(p->settings_for("").action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+  CHECK(p->settings_for("flink").action(FindingCode::kProcessExceedsLimit) == Action::kDeny);
+  CHECK(p->settings_for("flink").action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+}
