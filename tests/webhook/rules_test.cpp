@@ -55,16 +55,29 @@ TEST_CASE("The breakdown lists the process layer and each role's components", "[
                           "(total Flink = JVM heap 1024 MiB + off-heap 128 MiB)");
 }
 
-TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[engine][rules]") {
+namespace {
+// A standalone JobManager of 1600m in data.config.yaml, its container limit declared by annotation.
+struct Judged {
   EffectiveConfig eff;
-  eff.config = FlinkConfig{{"jobmanager.memory.process.size", "1600m"}};
-  eff.config_origin = "data.config.yaml";
   RoleInput in;
-  in.role = Role::kJobManager;
-  in.process_source = Source::option("jobmanager.memory.process.size", "data.config.yaml");
-  in.declared_limit_bytes = int64_t{1700} << 20;
-  in.declared_limit_source = Source::annotation("flink-memguard.io/jobmanager-memory-limit", "1700Mi");
-  in.flink_sizes_container = false;
+};
+Judged jobmanager_limited_to(int64_t limit_mib, const std::string& annotation) {
+  Judged j;
+  j.eff.config = FlinkConfig{{"jobmanager.memory.process.size", "1600m"}};
+  j.eff.config_origin = "data.config.yaml";
+  j.in.role = Role::kJobManager;
+  j.in.process_source = Source::option("jobmanager.memory.process.size", "data.config.yaml");
+  j.in.declared_limit_bytes = limit_mib << 20;
+  j.in.declared_limit_source = Source::annotation("flink-memguard.io/jobmanager-memory-limit", annotation);
+  j.in.flink_sizes_container = false;
+  return j;
+}
+}  // namespace
+
+TEST_CASE("Thresholds move findings: overhead minimum and limit headroom", "[engine][rules]") {
+  const Judged j = jobmanager_limited_to(1700, "1700Mi");
+  const EffectiveConfig& eff = j.eff;
+  const RoleInput& in = j.in;
   Settings settings = default_policy().defaults;
   auto codes = [&](const Settings& s) {
     std::vector<FindingCode> out;
@@ -232,15 +245,9 @@ TEST_CASE("A limit factor Flink cannot read as a number is said to be one, not t
 
 TEST_CASE("A process over its limit by more than the headroom is worded as an OOM kill with the headroom named",
           "[engine][rules]") {
-  EffectiveConfig eff;
-  eff.config = FlinkConfig{{"jobmanager.memory.process.size", "1600m"}};
-  eff.config_origin = "data.config.yaml";
-  RoleInput in;
-  in.role = Role::kJobManager;
-  in.process_source = Source::option("jobmanager.memory.process.size", "data.config.yaml");
-  in.declared_limit_bytes = int64_t{1024} << 20;
-  in.declared_limit_source = Source::annotation("flink-memguard.io/jobmanager-memory-limit", "1Gi");
-  in.flink_sizes_container = false;
+  const Judged j = jobmanager_limited_to(1024, "1Gi");
+  const EffectiveConfig& eff = j.eff;
+  const RoleInput& in = j.in;
   Settings settings = default_policy().defaults;
   settings.limit_headroom = MemorySize::of_mebibytes(64);
   auto findings = evaluate_role(eff, in, settings);
