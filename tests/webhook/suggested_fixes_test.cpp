@@ -490,13 +490,10 @@ TEST_CASE("Pinned sizes with external resources Flink cannot read are told to ch
                                             "accepts them."));
 }
 
-TEST_CASE("A suggested edit reads as the fix words it: set or remove, a field or an option in its file",
+TEST_CASE("A suggested edit reads as the fix words it: a field set, an option set or removed in its file",
           "[engine][suggested-fixes]") {
   const admission::Pointer memory{"spec", "taskManager", "resource", "memory"};
   CHECK(engine::describe(SuggestedEdit::field(memory, "2048Mi")) == "set spec.taskManager.resource.memory: 2048Mi");
-  SuggestedEdit removed_field = SuggestedEdit::field(memory, "");
-  removed_field.value.reset();
-  CHECK(engine::describe(removed_field) == "remove spec.taskManager.resource.memory");
   CHECK(engine::describe(SuggestedEdit::option("taskmanager.memory.process.size", "data.config.yaml", "2048m")) ==
         "set taskmanager.memory.process.size: 2048m in data.config.yaml");
   CHECK(engine::describe(SuggestedEdit::option("taskmanager.memory.flink.size", "spec.flinkConfiguration", std::nullopt)) ==
@@ -504,9 +501,9 @@ TEST_CASE("A suggested edit reads as the fix words it: set or remove, a field or
   CHECK(engine::describe(SuggestedFix{}) == "");
   CHECK(engine::describe(SuggestedFix{SuggestedEdit::option("taskmanager.memory.flink.size", "data.config.yaml", std::nullopt),
                                       SuggestedEdit::option("taskmanager.memory.process.size", "data.config.yaml", "1728m"),
-                                      removed_field}) ==
+                                      SuggestedEdit::field(memory, "1728Mi")}) ==
         "remove taskmanager.memory.flink.size from data.config.yaml and set taskmanager.memory.process.size: 1728m in "
-        "data.config.yaml and remove spec.taskManager.resource.memory");
+        "data.config.yaml and set spec.taskManager.resource.memory: 1728Mi");
 }
 
 TEST_CASE("Rejections at or beyond the largest size searched, or with one pinned size, name the options",
