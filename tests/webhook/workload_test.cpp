@@ -887,3 +887,27 @@ TEST_CASE("a ConfigMap key mounted under a Flink name beside flink-conf.yaml is 
                   "ConfigMap key extra.yaml is mounted as a Flink config file; flink-memguard reads only the keys "
                   "flink-conf.yaml and config.yaml, so it is judged without it") != eff.notes.end());
 }
+
+TEST_CASE("a ConfigMap change is not denied for a Total Flink size the workload sets itself, nor told to edit its file",
+          "[engine][workload]") {
+  // FLINK_PROPERTIES (or -D) come after the file, so their flink.size sizes the process whatever the file says.
+  auto judge = [](const std::string& args, const std::string& env) {
+    std::string dep = workload_json("Deployment", container("taskmanager", args + env + limits("2Gi")));
+    auto counterparts = with({dep});
+    auto object = decode(configmap_json("taskmanager.numberOfTaskSlots: 2\n"));
+    auto findings = engine::findings_for(object, engine::default_policy().defaults, nullptr, &counterparts, "flink");
+    auto it = std::find_if(findings.begin(), findings.end(),
+                           [](const engine::Finding& f) { return f.code == engine::FindingCode::kProcessExceedsLimit; });
+    REQUIRE(it != findings.end());
+    CHECK(it->suggested.empty());
+    return std::pair{it->outside_this_object, decide_create(object, &counterparts)};
+  };
+  auto [by_env, env_decision] = judge(R"("args":["taskmanager"],)",
+                                      R"("env":[{"name":"FLINK_PROPERTIES","value":"taskmanager.memory.flink.size: 3g"}],)");
+  CHECK(by_env == "the workload sets the process size (its FLINK_PROPERTIES), no ConfigMap edit fixes it");
+  CHECK(env_decision.outcome == Decision::Outcome::kAllowed);
+  CHECK(any_warning_contains(env_decision, "not denied, the workload sets the process size (its FLINK_PROPERTIES)"));
+  auto [by_arg, arg_decision] = judge(R"("args":["taskmanager","-Dtaskmanager.memory.flink.size=3g"],)", "");
+  CHECK(by_arg == "the workload sets the process size (its -D argument), no ConfigMap edit fixes it");
+  CHECK(arg_decision.outcome == Decision::Outcome::kAllowed);
+}
