@@ -98,3 +98,44 @@ TEST_CASE("A byte order mark that hides the first key from Flink is noted with t
   // As Flink: the option is not set.
   CHECK_FALSE(eff.config.contains("taskmanager.memory.process.size"));
 }
+
+TEST_CASE("With both files present, the note names the file the declared version ignores", "[engine][configmap]") {
+  std::string legacy = "taskmanager.memory.process.size: 1728m\n", standard = "taskmanager.memory.process.size: 2g\n";
+  auto notes_for = [&](const char* version) {
+    auto eff = build_configmap(configmap(legacy, standard, {{std::string(kFlinkVersionAnnotation), version}}));
+    return eff.notes;
+  };
+  CHECK(notes_for("1.18") ==
+        std::vector<std::string>{"data.config.yaml: ignored, Flink 1.18 reads only flink-conf.yaml"});
+  CHECK(notes_for("1.19") == std::vector<std::string>{"data: both flink-conf.yaml and config.yaml are present; Flink "
+                                                      "1.19 loads flink-conf.yaml and ignores config.yaml"});
+  CHECK(notes_for("2.0") == std::vector<std::string>{"data.flink-conf.yaml: ignored, Flink 2.x reads only config.yaml"});
+  // One file each: nothing to note.
+  CHECK(build_configmap(configmap(legacy, std::nullopt, {{std::string(kFlinkVersionAnnotation), "1.18"}})).notes.empty());
+  CHECK(build_configmap(configmap(std::nullopt, standard, {{std::string(kFlinkVersionAnnotation), "2.0"}})).notes.empty());
+}
+
+TEST_CASE("A role's limit comes from its own annotation, and Flink sizes a native container without one",
+          "[engine][configmap]") {
+  auto eff = build_configmap(configmap(std::nullopt,
+                                       "jobmanager.memory.process.size: 1600m\ntaskmanager.memory.flink.size: 1280m\n"
+                                       "kubernetes.taskmanager.memory.limit-factor: 1.5\n",
+                                       {{std::string(kJobManagerLimitAnnotation), "2Gi"}},
+                                       {{"type", "flink-native-kubernetes"}}));
+  REQUIRE(eff.roles.size() == 2);
+  const RoleInput& jm = eff.roles[0];
+  CHECK(jm.role == memguard::memmodel::Role::kJobManager);
+  CHECK(jm.declared_limit_bytes == int64_t{2} << 30);
+  CHECK(describe(jm.declared_limit_source) == "annotation flink-memguard.io/jobmanager-memory-limit: 2Gi");
+  CHECK_FALSE(jm.flink_sizes_container);
+  CHECK_FALSE(jm.limit_factor_source);
+  const RoleInput& tm = eff.roles[1];
+  CHECK_FALSE(tm.declared_limit_bytes);
+  CHECK(tm.flink_sizes_container);  // native, though sized by flink.size
+  REQUIRE(tm.limit_factor_source);
+  CHECK(describe(*tm.limit_factor_source) == "kubernetes.taskmanager.memory.limit-factor in data.config.yaml");
+  // Standalone, a role sized without a process size and without an annotation has no container we know.
+  auto standalone = build_configmap(configmap(std::nullopt, "taskmanager.memory.flink.size: 1280m\n"));
+  REQUIRE(standalone.roles.size() == 1);
+  CHECK_FALSE(standalone.roles[0].flink_sizes_container);
+}

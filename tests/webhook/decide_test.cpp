@@ -495,3 +495,142 @@ TEST_CASE("What Flink only logs about a derivation reaches the admission warning
   CHECK(any_contains(b.warnings, "TaskManager: JVM Overhead from its fraction 0.1"));
   CHECK(any_contains(b.warnings, "Flink uses the maximum 1 GiB (1073741824 bytes) instead"));
 }
+
+TEST_CASE("A whole-MiB fix claims its field before the unit fix of the same field", "[engine][decide][mutate]") {
+  // 1500000000 bytes (1430.51 MiB) with Flink's byte unit: not a whole MiB, and no Kubernetes quantity.
+  std::string body = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": \"1500000000b\"");
+  Answer v = review(Mode::kValidate, body);
+  CHECK(v.allowed);
+  CHECK(v.outcome.finding_codes == std::vector<std::string>{"process-size-not-whole-mib", "ambiguous-memory-unit"});
+  Answer m = review(Mode::kMutate, body);
+  CHECK(m.patch == R"([{"op":"replace","path":"/spec/taskManager/resource/memory","value":"1430Mi"}])");
+  // One rewrite of the field, explained once; the unit finding's own rewrite is not offered beside it.
+  CHECK(any_contains(m.warnings, "spec.taskManager.resource.memory: rounded down to 1430Mi, the container size Flink creates"));
+  CHECK_FALSE(any_contains(m.warnings, "rewrote"));
+  check_patch_settles(body, m, memguard::engine::default_policy());
+}
+
+TEST_CASE("/mutate warns about a fix the policy does not allow and stays silent about denials", "[engine][decide][mutate]") {
+  std::string body = read_fixture("fd-process-not-whole-mib.json");
+  Answer m = review(Mode::kMutate, body, policy_from("mutations:\n  corrections: false\n"));
+  CHECK(m.allowed);
+  CHECK(m.patch.empty());
+  CHECK(any_contains(m.warnings, "is not a whole MiB; the container gets 4291Mi; use 4291Mi"));
+  // Denied findings with a fix are patched on /mutate like any other; without one they say nothing there.
+  Answer denied = review(Mode::kMutate, body, policy_from("findings:\n  process-size-not-whole-mib: deny\n"));
+  CHECK(denied.patch == R"([{"op":"replace","path":"/spec/taskManager/resource/memory","value":"4291Mi"}])");
+  Answer silent = review(Mode::kMutate, body,
+                         policy_from("findings:\n  process-size-not-whole-mib: deny\nmutations:\n  corrections: false\n"));
+  CHECK(silent.allowed);
+  CHECK(silent.patch.empty());
+  CHECK(silent.warnings.empty());
+}
+
+TEST_CASE("Tuning leaves managed memory alone where zero cannot be written once or Flink would not accept it",
+          "[engine][decide][mutate]") {
+  Policy tuning = policy_from("mutations:\n  tuning: true\n");
+  SECTION("a nested managed-memory key makes the operator's winner undefined") {
+    std::string body = replace_once(read_fixture("fd-heap-backend-managed.json"), "\"state.backend.type\": \"hashmap\"",
+                                    "\"state.backend.type\": \"hashmap\", \"taskmanager\": {\"memory\": {\"managed\": "
+                                    "{\"fraction\": \"0.3\"}}}");
+    Answer m = review(Mode::kMutate, body, tuning);
+    CHECK(m.patch.empty());
+    CHECK(m.outcome.finding_codes == std::vector<std::string>{"heap-backend-managed-memory"});
+    CHECK(any_contains(m.warnings, "TaskManager: heap state backend in streaming mode leaves"));
+  }
+  SECTION("pinned sizes: without managed memory the network memory would pass its maximum") {
+    std::string body = replace_once(read_fixture("fd-heap-backend-managed.json"), "\"state.backend.type\": \"hashmap\"",
+                                    "\"state.backend.type\": \"hashmap\", \"taskmanager.memory.task.heap.size\": \"1g\", "
+                                    "\"taskmanager.memory.managed.size\": \"1500m\"");
+    Answer v = review(Mode::kValidate, body, tuning);
+    CHECK(v.allowed);
+    CHECK(v.outcome.finding_codes == std::vector<std::string>{"heap-backend-managed-memory"});
+    CHECK(any_contains(v.warnings, "heap state backend in streaming mode leaves 1500 MiB managed memory unused"));
+    Answer m = review(Mode::kMutate, body, tuning);
+    CHECK(m.patch.empty());
+  }
+}
+
+TEST_CASE("A ConfigMap judged with its workloads reports the file's own findings once and each container's limit",
+          "[engine][decide][configmap]") {
+  // RocksDB outside managed memory is the file's; the limit is each workload's.
+  std::string cm = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
+                   R"("data":{"config.yaml":"taskmanager.memory.process.size: 4g\nstate.backend.type: rocksdb\n)"
+                   R"(state.backend.rocksdb.memory.managed: false\n"}})";
+  auto deployment = [](const std::string& name) {
+    return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":")" + name + R"(","namespace":"flink"},)"
+           R"("spec":{"template":{"spec":{"containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)"
+           R"("resources":{"limits":{"memory":"2Gi"}},"volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+           R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}}}})";
+  };
+  memguard::engine::StaticCounterparts counterparts;
+  for (const std::string& text : {deployment("tm-a"), deployment("tm-b")}) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    REQUIRE(parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS);
+    auto object = memguard::admission::decode_object(root);
+    REQUIRE(object);
+    counterparts.add(*object, "flink");
+  }
+  std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u",)"
+                     R"("kind":{"group":"","version":"v1","kind":"ConfigMap"},"name":"flink-config","operation":"CREATE",)"
+                     R"("object":)" + cm + "}}";
+  // No namespace in the request: the object's own is used for the lookups.
+  auto outcome = memguard::engine::handle_review(Mode::kValidate, body, memguard::engine::default_policy(), &counterparts);
+  CHECK(outcome.decision == memguard::admission::ReviewDecision::kDenied);
+  CHECK(outcome.finding_codes == std::vector<std::string>{"rocksdb-unmanaged-memory", "process-exceeds-limit",
+                                                          "process-exceeds-limit"});
+  CHECK_THAT(outcome.body, Catch::Contains("Deployment flink/tm-a container taskmanager: TaskManager: total process memory"));
+  CHECK_THAT(outcome.body, Catch::Contains("Deployment flink/tm-b container taskmanager: TaskManager: total process memory"));
+}
+
+TEST_CASE("A CREATE without an object passes unjudged", "[engine][decide]") {
+  std::string body = R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-null",)"
+                     R"("kind":{"group":"flink.apache.org","version":"v1beta1","kind":"FlinkDeployment"},"namespace":"x",)"
+                     R"("name":"f","operation":"CREATE","object":null}})";
+  Answer a = review(Mode::kValidate, body);
+  CHECK(a.allowed);
+  CHECK(a.uid == "u-null");
+  CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
+}
+
+TEST_CASE("A ConfigMap's file findings stay its own: an unreadable file is one denial, each workload's limit its own",
+          "[engine][decide][configmap]") {
+  auto decode = [](const std::string& text) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    REQUIRE(parser.parse(text.data(), text.size()).get(root) == simdjson::SUCCESS);
+    auto object = memguard::admission::decode_object(root);
+    REQUIRE(object);
+    return *object;
+  };
+  auto deployment = [](const std::string& name, const std::string& resources) {
+    return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":")" + name + R"(","namespace":"flink"},)"
+           R"("spec":{"template":{"spec":{"containers":[{"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)" +
+           resources + R"("volumeMounts":[{"name":"c","mountPath":"/opt/flink/conf"}]}],)"
+           R"("volumes":[{"name":"c","configMap":{"name":"flink-config"}}]}}}})";
+  };
+  memguard::engine::StaticCounterparts counterparts;
+  counterparts.add(decode(deployment("no-limit", "")), "flink");
+  counterparts.add(decode(deployment("low-request", R"("resources":{"requests":{"memory":"1Gi"},"limits":{"memory":"8Gi"}},)")),
+                   "flink");
+  auto configmap = [](const std::string& file) {
+    return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
+           R"("data":{"flink-conf.yaml":")" + file + R"("}})";
+  };
+  const auto& settings = memguard::engine::default_policy().defaults;
+  // The namespace of the lookups is the ConfigMap's own when none is given.
+  auto sized = memguard::engine::findings_for(decode(configmap("taskmanager.memory.process.size: 4g\\n")), settings,
+                                              nullptr, &counterparts, "");
+  std::vector<memguard::engine::FindingCode> codes;
+  for (const auto& f : sized) codes.push_back(f.code);
+  CHECK(codes == std::vector<memguard::engine::FindingCode>{memguard::engine::FindingCode::kWorkloadNoMemoryLimit,
+                                                            memguard::engine::FindingCode::kMemoryRequestBelowProcess});
+  // A file Flink cannot load is the ConfigMap's one finding, not once more per workload.
+  std::string yaml = configmap("a: [b\\n");
+  yaml.replace(yaml.find("flink-conf.yaml"), 15, "config.yaml");
+  auto invalid = memguard::engine::findings_for(decode(yaml), settings, nullptr, &counterparts, "");
+  REQUIRE(invalid.size() == 1);
+  CHECK(invalid[0].code == memguard::engine::FindingCode::kConfigFileInvalid);
+  CHECK(invalid[0].parts.scope.empty());
+}

@@ -185,3 +185,30 @@ TEST_CASE("The Flink Kubernetes Operator's basic examples get no warning", "[cli
   }
   CHECK(files == 4);
 }
+
+TEST_CASE("ForSt outside managed memory is warned with ForSt's own key from Flink 2.0", "[engine][false-alarms]") {
+  Judged j = judge(deployment({{"state.backend.type", "forst"}, {"state.backend.forst.memory.managed", "false"}}, "v2_0"));
+  const Finding* f = j.get(FindingCode::kRocksdbUnmanagedMemory);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::StartsWith("TaskManager: state.backend.forst.memory.managed is false"));
+  // RocksDB's key says nothing about ForSt.
+  CHECK_FALSE(any_rocksdb(judge(deployment({{"state.backend.type", "forst"},
+                                            {"state.backend.rocksdb.memory.managed", "false"}}, "v2_0"))));
+}
+
+TEST_CASE("Before Flink 1.12 BATCH mode has no batch state backend, so RocksDB is still judged", "[engine][false-alarms]") {
+  auto configmap = [](const std::string& version) {
+    return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink",)"
+           R"("annotations":{"flink-memguard.io/flink-version":")" + version + R"("}},"data":{"flink-conf.yaml":")"
+           R"(taskmanager.memory.process.size: 2g\nexecution.runtime-mode: BATCH\nstate.backend: rocksdb\n)"
+           R"(state.backend.rocksdb.memory.managed: false\n"}})";
+  };
+  CHECK(judge(configmap("1.11")).has(FindingCode::kRocksdbUnmanagedMemory));
+  CHECK_FALSE(judge(configmap("1.12")).has(FindingCode::kRocksdbUnmanagedMemory));
+}
+
+TEST_CASE("No note about an unconfigured backend when there is no managed memory to give", "[engine][false-alarms]") {
+  Judged j = judge(deployment({{"taskmanager.memory.managed.size", "0"}}));
+  CHECK_FALSE(j.noted("no state backend configured"));
+  CHECK(j.findings.empty());
+}

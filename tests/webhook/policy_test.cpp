@@ -152,3 +152,97 @@ TEST_CASE("Policy errors name the section and line of a value of the wrong shape
   REQUIRE(empty);
   CHECK(empty->namespaces.empty());
 }
+
+TEST_CASE("Every action has its name, and a namespace can set each switch and threshold", "[engine][policy]") {
+  CHECK(action_name(Action::kDeny) == "deny");
+  CHECK(action_name(Action::kWarn) == "warn");
+  CHECK(action_name(Action::kOff) == "off");
+  auto p = parse_policy(R"(
+excluded-namespaces: []
+honour-skip-annotation: false
+namespaces:
+  strict:
+    findings: {ambiguous-memory-unit: deny}
+    mutations: {corrections: false, tuning: true}
+    thresholds: {jvm-overhead-minimum: 256m, limit-headroom: 64m}
+  "*":
+    thresholds: {limit-headroom: 16m}
+)");
+  REQUIRE(p);
+  CHECK(p->excluded_namespaces.empty());
+  CHECK_FALSE(p->excluded("kube-system"));
+  CHECK_FALSE(p->honour_skip_annotation);
+  Settings strict = p->settings_for("strict");
+  CHECK(strict.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
+  CHECK_FALSE(strict.mutations);
+  CHECK(strict.tuning);
+  CHECK(strict.jvm_overhead_minimum.bytes() == 256 << 20);
+  CHECK(strict.limit_headroom.bytes() == 64 << 20);  // the exact name over the catch-all
+  Settings other = p->settings_for("other");
+  CHECK(other.action(FindingCode::kAmbiguousMemoryUnit) == Action::kWarn);
+  CHECK(other.mutations);
+  CHECK_FALSE(other.tuning);
+  CHECK(other.jvm_overhead_minimum.bytes() == 192 << 20);
+  CHECK(other.limit_headroom.bytes() == 16 << 20);
+}
+
+TEST_CASE("Policy errors inside a namespace name the namespace's section", "[engine][policy]") {
+  auto error_of = [](const char* text) {
+    auto p = parse_policy(text);
+    REQUIRE_FALSE(p);
+    return p.error().message;
+  };
+  CHECK(error_of("namespaces:\n  a:\n    findings: [x]\n") ==
+        "policy: namespaces.a.findings: expected a map of finding code to action");
+  CHECK(error_of("namespaces:\n  a:\n    findings: {process-too-big: deny}\n") ==
+        "policy: namespaces.a.findings: unknown finding code 'process-too-big'");
+  CHECK(error_of("namespaces:\n  a:\n    findings: {process-exceeds-limit: block}\n") ==
+        "policy: namespaces.a.findings.process-exceeds-limit: unknown action 'block' (expected deny, warn or off)");
+  CHECK(error_of("namespaces:\n  a:\n    mutations: 5\n") == "policy: namespaces.a.mutations: expected a map");
+  CHECK(error_of("namespaces:\n  a:\n    mutations: {corrections: [true]}\n") ==
+        "policy: namespaces.a.mutations.corrections: expected a single value (line 3)");
+  CHECK(error_of("namespaces:\n  a:\n    mutations: {all: true}\n") ==
+        "policy: namespaces.a.mutations: unknown key 'all' (expected corrections, tuning)");
+  CHECK(error_of("namespaces:\n  a:\n    thresholds: [1g]\n") == "policy: namespaces.a.thresholds: expected a map");
+  CHECK_THAT(error_of("namespaces:\n  a:\n    thresholds: {limit-headroom: lots}\n"),
+             Catch::StartsWith("policy: namespaces.a.thresholds.limit-headroom: not a memory size: "));
+  CHECK(error_of("namespaces:\n  a:\n    thresholds: {minimum: 1g}\n") ==
+        "policy: namespaces.a.thresholds: unknown key 'minimum' (expected jvm-overhead-minimum, limit-headroom)");
+  CHECK(error_of("honour-skip-annotation: [true]\n") == "policy: honour-skip-annotation: expected a single value (line 1)");
+  CHECK(error_of("excluded-namespaces: [a, {b: c}]\n") == "policy: excluded-namespaces: expected a single value (line 1)");
+}
+
+TEST_CASE("A policy whose keys are not text, or past the size limits, is refused with a reason", "[engine][policy]") {
+  auto error_of = [](const std::string& text) {
+    auto p = parse_policy(text);
+    REQUIRE_FALSE(p);
+    return p.error().message;
+  };
+  // A key yaml-cpp cannot read as a string.
+  CHECK_THAT(error_of("? [a, b]\n: c\n"), Catch::StartsWith("policy: invalid structure: "));
+  CHECK_THAT(error_of("findings:\n  ? [a]\n  : deny\n"), Catch::StartsWith("policy: invalid structure: "));
+  CHECK_THAT(error_of("namespaces:\n  ? [a]\n  : {}\n"), Catch::StartsWith("policy: invalid structure: "));
+  // A scalar past a megabyte is refused before yaml-cpp builds anything.
+  std::string huge = "excluded-namespaces: [" + std::string(size_t{2} << 20, 'a') + "]\n";
+  std::string refused = error_of(huge);
+  CHECK_THAT(refused, Catch::StartsWith("policy: "));
+  CHECK_THAT(refused, !Catch::Contains("invalid structure"));
+}
+
+TEST_CASE("An empty namespace pattern matches only the empty namespace, a lone '*' every namespace", "[engine][policy]") {
+  auto p = parse_policy(R"(
+excluded-namespaces: [""]
+namespaces:
+  "":
+    findings: {process-exceeds-limit: warn}
+  "*":
+    findings: {jvm-overhead-below-default: off}
+)");
+  REQUIRE(p);
+  CHECK(p->excluded(""));
+  CHECK_FALSE(p->excluded("flink"));
+  CHECK(p->settings_for("").action(FindingCode::kProcessExceedsLimit) == Action::kWarn);
+  CHECK(p->settings_for("").action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+  CHECK(p->settings_for("flink").action(FindingCode::kProcessExceedsLimit) == Action::kDeny);
+  CHECK(p->settings_for("flink").action(FindingCode::kJvmOverheadBelowDefault) == Action::kOff);
+}

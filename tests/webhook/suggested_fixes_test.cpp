@@ -446,3 +446,120 @@ TEST_CASE("A rejection no process size cures names the options to change in its 
   CHECK_THAT(it->warning(), Catch::Contains("change taskmanager.memory.jvm-overhead.max, taskmanager.memory.jvm-overhead.min"));
   CHECK_THAT(it->warning(), !Catch::Contains("named above"));
 }
+
+TEST_CASE("A JobManager whose pinned heap leaves a window of process sizes is offered the window's first size",
+          "[engine][suggested-fixes]") {
+  // Heap 3g pinned: the JVM overhead is what the process size leaves, and must stay within [192m, 1g],
+  // so 3072 + 128 off-heap + 256 metaspace + 192 = 3648 MiB is the first size Flink accepts.
+  Json fd = flinkdeployment("v1_20", {{"jobmanager.memory.heap.size", "3g"}}, "2048Mi", std::nullopt);
+  set_field(fd, admission::Pointer{"spec", "jobManager", "resource", "memory"}, "2048Mi");
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.code == FindingCode::kMemoryConfigRejected && f.role == memguard::memmodel::Role::kJobManager;
+  });
+  REQUIRE(it != findings.end());
+  CHECK_THAT(it->message(), Catch::EndsWith("Fix: set spec.jobManager.resource.memory to at least 3648Mi."));
+  REQUIRE(it->suggested.size() == 1);
+  CHECK(it->suggested[0] == SuggestedFix{SuggestedEdit::field(admission::Pointer{"spec", "jobManager", "resource", "memory"},
+                                                              "3648Mi")});
+}
+
+TEST_CASE("Pinned sizes with external resources Flink cannot read are told to change the options, not the size",
+          "[engine][suggested-fixes]") {
+  // The window the walk finds (it skips the external resources) fails the final check that reads them.
+  Json fd = flinkdeployment("v1_20",
+                            {{"taskmanager.memory.task.heap.size", "1g"}, {"taskmanager.memory.managed.size", "1g"},
+                             {"external-resources", "gpu"}, {"external-resource.gpu.amount", "two"}},
+                            "1024Mi", std::nullopt);
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+  REQUIRE(it != findings.end());
+  CHECK(it->suggested.empty());
+  CHECK_THAT(it->message(), Catch::EndsWith("Fix: change taskmanager.memory.managed.size, taskmanager.memory.task.heap.size "
+                                            "in spec.flinkConfiguration so that Flink accepts them."));
+  // Sized by the field alone, no memory option is set: the fix names the place, Flink's error the key.
+  Json unsized = flinkdeployment("v1_20", {{"external-resources", "gpu"}, {"external-resource.gpu.amount", "two"}},
+                                 "2048Mi", std::nullopt);
+  auto more = judge(unsized, {}, engine::default_policy().defaults);
+  auto jt = std::find_if(more.begin(), more.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+  REQUIRE(jt != more.end());
+  CHECK_THAT(jt->message(), Catch::Contains("cannot read external-resource.gpu.amount = 'two' as a whole number"));
+  CHECK_THAT(jt->message(), Catch::EndsWith("Fix: change the memory options in spec.flinkConfiguration so that Flink "
+                                            "accepts them."));
+}
+
+TEST_CASE("A suggested edit reads as the fix words it: a field set, an option set or removed in its file",
+          "[engine][suggested-fixes]") {
+  const admission::Pointer memory{"spec", "taskManager", "resource", "memory"};
+  CHECK(engine::describe(SuggestedEdit::field(memory, "2048Mi")) == "set spec.taskManager.resource.memory: 2048Mi");
+  CHECK(engine::describe(SuggestedEdit::option("taskmanager.memory.process.size", "data.config.yaml", "2048m")) ==
+        "set taskmanager.memory.process.size: 2048m in data.config.yaml");
+  CHECK(engine::describe(SuggestedEdit::option("taskmanager.memory.flink.size", "spec.flinkConfiguration", std::nullopt)) ==
+        "remove taskmanager.memory.flink.size from spec.flinkConfiguration");
+  CHECK(engine::describe(SuggestedFix{}) == "");
+  CHECK(engine::describe(SuggestedFix{SuggestedEdit::option("taskmanager.memory.flink.size", "data.config.yaml", std::nullopt),
+                                      SuggestedEdit::option("taskmanager.memory.process.size", "data.config.yaml", "1728m"),
+                                      SuggestedEdit::field(memory, "1728Mi")}) ==
+        "remove taskmanager.memory.flink.size from data.config.yaml and set taskmanager.memory.process.size: 1728m in "
+        "data.config.yaml and set spec.taskManager.resource.memory: 1728Mi");
+}
+
+TEST_CASE("Rejections at or beyond the largest size searched, or with one pinned size, name the options",
+          "[engine][suggested-fixes]") {
+  const Options inverted{{"taskmanager.memory.jvm-overhead.min", "2g"}, {"taskmanager.memory.jvm-overhead.max", "1g"}};
+  auto rejected = [](const Json& fd) {
+    auto findings = judge(fd, {}, engine::default_policy().defaults);
+    auto it = std::find_if(findings.begin(), findings.end(),
+                           [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+    REQUIRE(it != findings.end());
+    return *it;
+  };
+  // 5 TiB is past the 4 TiB the search goes to: no size is offered.
+  Finding huge = rejected(flinkdeployment("v1_20", inverted, "5Ti", std::nullopt));
+  CHECK(huge.suggested.empty());
+  CHECK_THAT(huge.message(), Catch::EndsWith("Fix: change taskmanager.memory.jvm-overhead.max, "
+                                             "taskmanager.memory.jvm-overhead.min in spec.flinkConfiguration so that "
+                                             "Flink accepts them."));
+  // Only the task heap pinned (not managed memory too): no window to walk.
+  Options heap = inverted;
+  heap.emplace_back("taskmanager.memory.task.heap.size", "1g");
+  Finding pinned = rejected(flinkdeployment("v1_20", heap, "2Gi", std::nullopt));
+  CHECK(pinned.suggested.empty());
+  CHECK_THAT(pinned.message(), Catch::Contains("taskmanager.memory.task.heap.size in spec.flinkConfiguration so that"));
+}
+
+TEST_CASE("A rejection only sizes near the largest searched cure is offered that size", "[engine][suggested-fixes]") {
+  // 3 TiB of task off-heap: the doubling from 4096 MiB reaches the 4 TiB ceiling before Flink accepts.
+  Json fd = flinkdeployment("v1_20", {{"taskmanager.memory.task.off-heap.size", "3t"}, {"taskmanager.memory.managed.size", "0"}},
+                            "2048Mi", std::nullopt);
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(),
+                         [](const Finding& f) { return f.code == FindingCode::kMemoryConfigRejected; });
+  REQUIRE(it != findings.end());
+  REQUIRE(it->suggested.size() == 1);
+  REQUIRE(it->suggested[0].size() == 1);
+  const std::string size = it->suggested[0][0].value.value_or("");
+  CHECK_THAT(it->message(), Catch::EndsWith("Fix: set spec.taskManager.resource.memory to at least " + size + "."));
+  // Above the 3 TiB of off-heap, below the 4 TiB ceiling.
+  const long long mib = std::stoll(size);
+  CHECK(mib > 3LL * 1024 * 1024);
+  CHECK(mib < 4LL * 1024 * 1024);
+}
+
+TEST_CASE("A JobManager sized nowhere is offered resource.memory itself", "[engine][suggested-fixes]") {
+  Json fd = flinkdeployment("v1_20", {}, "2048Mi", std::nullopt);
+  Json* jm = fd.member("spec")->member("jobManager");
+  REQUIRE(jm != nullptr);
+  remove_member(*jm->member("resource"), "memory");
+  auto findings = judge(fd, {}, engine::default_policy().defaults);
+  auto it = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.code == FindingCode::kMemoryConfigRejected && f.role == memguard::memmodel::Role::kJobManager;
+  });
+  REQUIRE(it != findings.end());
+  REQUIRE(it->suggested.size() == 1);
+  REQUIRE(it->suggested[0].size() == 1);
+  CHECK(it->suggested[0][0].pointer == admission::Pointer{"spec", "jobManager", "resource", "memory"});
+  CHECK_THAT(it->message(), Catch::Contains("Fix: set spec.jobManager.resource.memory to at least "));
+}

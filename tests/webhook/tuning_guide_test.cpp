@@ -325,3 +325,140 @@ TEST_CASE("The unmanaged RocksDB fix no longer points at fixed-per-slot", "[engi
   d.config.erase("state.backend.rocksdb.memory.managed");
   CHECK_FALSE(any_rocksdb(findings(d.json())));
 }
+
+TEST_CASE("A BATCH slot that no option change alone can give a hash join's pages is told the managed memory it needs",
+          "[engine][tuning-guide]") {
+  Deployment d;
+  // 64 MiB pages: a hash join needs 33 of them, 2112 MiB a slot, more than a 2 GiB TaskManager's Total Flink.
+  d.tm_memory = "2048Mi";
+  d.config = {{"execution.runtime-mode", "BATCH"}, {"taskmanager.memory.segment-size", "64m"}};
+  auto before = findings(d.json());
+  const Finding* f = find(before, FindingCode::kBatchManagedMemoryTooSmall);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::Contains("each of the 1 slot gets "));
+  CHECK_THAT(f->message(), Catch::Contains("(9 pages of 67108864 bytes)"));
+  CHECK_THAT(f->message(), Catch::Contains("Fix: give each slot at least 2112 MiB of managed memory "
+                                           "(taskmanager.memory.managed.size, or .fraction) and raise the process size "
+                                           "with it."));
+  CHECK_THAT(f->warning(), Catch::EndsWith("; give each slot at least 2112 MiB of managed memory"));
+  CHECK(f->suggested.empty());
+  // The fix as worded: 2112 MiB of managed memory in a process that has room for it.
+  d.config["taskmanager.memory.managed.size"] = "2112m";
+  d.tm_memory = "4096Mi";
+  CHECK(clean(findings(d.json())));
+}
+
+TEST_CASE("RocksDB fixed memory that neither managed memory nor task off-heap can take as configured is told to grow "
+          "the process",
+          "[engine][tuning-guide]") {
+  Deployment d;
+  // Task heap pinned at 900 MiB and managed memory at 0: Flink's default managed memory does not fit
+  // beside the heap, and neither do 256 MiB more of task off-heap.
+  d.tm_memory = "1800Mi";
+  d.config = {{"state.backend.type", "rocksdb"}, {"state.backend.rocksdb.memory.fixed-per-slot", "256m"},
+              {"taskmanager.memory.task.heap.size", "900m"}, {"taskmanager.memory.managed.size", "0"}};
+  auto before = findings(d.json());
+  const Finding* f = find(before, FindingCode::kRocksdbFixedMemoryUnbudgeted);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::Contains("state.backend.rocksdb.memory.fixed-per-slot: 256m x 1 slot = 256 MiB"));
+  CHECK_THAT(f->message(), Catch::EndsWith("Fix: reserve it: raise taskmanager.memory.task.off-heap.size by 256 MiB "
+                                           "and the process size with it."));
+  CHECK_THAT(f->warning(), Catch::EndsWith("; reserve it in taskmanager.memory.task.off-heap.size"));
+  CHECK(f->suggested.empty());
+  // Fixed per slot, so RocksDB's zero managed memory is no finding of its own.
+  CHECK_FALSE(find(before, FindingCode::kRocksdbZeroManagedMemory));
+  // The fix as worded: task off-heap 256 MiB, and a process that grows with it.
+  d.config["taskmanager.memory.task.off-heap.size"] = "256m";
+  d.tm_memory = "2048Mi";
+  CHECK_FALSE(any_rocksdb(findings(d.json())));
+}
+
+TEST_CASE("RocksDB fixed memory too large to add up is reported without a reserve that cannot be written",
+          "[engine][tuning-guide]") {
+  Deployment d;
+  d.tm_memory = "4Gi";
+  // 8,000,000 TiB a slot times 2 slots passes 2^63-1 bytes: the total saturates.
+  d.config = {{"state.backend.type", "rocksdb"}, {"state.backend.rocksdb.memory.fixed-per-slot", "8000000t"},
+              {"taskmanager.numberOfTaskSlots", "2"}};
+  SECTION("without task off-heap") {}
+  SECTION("with task off-heap, which cannot be added either") { d.config["taskmanager.memory.task.off-heap.size"] = "1m"; }
+  auto before = findings(d.json());
+  const Finding* f = find(before, FindingCode::kRocksdbFixedMemoryUnbudgeted);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::Contains("fixed-per-slot: 8000000t x 2 slots = 8796093022208 MiB"));
+  // Back to managed memory works; no task off-heap size can reserve that much.
+  CHECK_THAT(f->message(), Catch::Contains("Fix: remove state.backend.rocksdb.memory.fixed-per-slot in "
+                                           "spec.flinkConfiguration"));
+  CHECK_THAT(f->message(), Catch::Contains("or reserve it: raise taskmanager.memory.task.off-heap.size by "));
+  REQUIRE(f->suggested.size() == 1);
+  d.config.erase("state.backend.rocksdb.memory.fixed-per-slot");
+  CHECK_FALSE(any_rocksdb(findings(d.json())));
+}
+
+TEST_CASE("A RocksDB fixed budget of zero or of no size bounds nothing", "[engine][tuning-guide]") {
+  Deployment d;
+  d.tm_memory = "4Gi";
+  d.config = {{"state.backend.type", "rocksdb"}, {"state.backend.rocksdb.memory.managed", "false"}};
+  for (const char* size : {"0", "lots"}) {
+    CAPTURE(size);
+    d.config["state.backend.rocksdb.memory.fixed-per-tm"] = size;
+    auto before = findings(d.json());
+    // Flink 1.17+ reads fixed-per-tm, but a budget of zero (or none it can read) leaves RocksDB unbounded.
+    CHECK(find(before, FindingCode::kRocksdbUnmanagedMemory));
+    CHECK_FALSE(find(before, FindingCode::kRocksdbFixedMemoryUnbudgeted));
+  }
+  d.config.erase("state.backend.rocksdb.memory.fixed-per-tm");
+  d.config.erase("state.backend.rocksdb.memory.managed");
+  for (const char* size : {"0", "lots"}) {
+    CAPTURE(size);
+    d.config["state.backend.rocksdb.memory.fixed-per-slot"] = size;
+    CHECK_FALSE(find(findings(d.json()), FindingCode::kRocksdbFixedMemoryUnbudgeted));
+  }
+}
+
+TEST_CASE("Before Flink 1.17 fixed-per-tm does not bound RocksDB outside managed memory", "[engine][tuning-guide]") {
+  Deployment d;
+  d.tm_memory = "4Gi";
+  d.version = "v1_16";
+  d.config = {{"state.backend", "rocksdb"}, {"state.backend.rocksdb.memory.managed", "false"},
+              {"state.backend.rocksdb.memory.fixed-per-tm", "1g"}};
+  auto before = findings(d.json());
+  const Finding* f = find(before, FindingCode::kRocksdbUnmanagedMemory);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->warning(), Catch::StartsWith("spec.flinkConfiguration.state.backend.rocksdb.memory.managed: false leaves "
+                                             "RocksDB native memory unbounded"));
+  CHECK_FALSE(find(before, FindingCode::kRocksdbFixedMemoryUnbudgeted));
+  d.version = "v1_17";
+  d.config["state.backend.type"] = "rocksdb";
+  auto later = findings(d.json());
+  CHECK_FALSE(find(later, FindingCode::kRocksdbUnmanagedMemory));
+  CHECK(find(later, FindingCode::kRocksdbFixedMemoryUnbudgeted));
+}
+
+TEST_CASE("flink.size next to pinned components that no process size of the same container accepts is told only to "
+          "configure the process size",
+          "[engine][tuning-guide]") {
+  // Task heap 500m and managed 400m inside flink.size 1280m: network takes the 124 MiB left. The same
+  // 1728 MiB as a process size derives network from its fraction, and the JVM overhead drops below 192 MiB.
+  Deployment d;
+  d.config = {{"taskmanager.memory.flink.size", "1280m"}, {"taskmanager.memory.task.heap.size", "500m"},
+              {"taskmanager.memory.managed.size", "400m"}};
+  auto before = findings(d.json());
+  const Finding* f = find(before, FindingCode::kFlinkSizeInContainer);
+  REQUIRE(f != nullptr);
+  CHECK_THAT(f->message(), Catch::Contains("total process 1728 MiB"));
+  CHECK_THAT(f->message(), Catch::EndsWith("Fix: configure spec.taskManager.resource.memory instead of "
+                                           "taskmanager.memory.flink.size."));
+  CHECK(f->warning() == "TaskManager: taskmanager.memory.flink.size sizes the container (1728 MiB) instead of the "
+                        "process size; configure spec.taskManager.resource.memory instead of taskmanager.memory.flink.size");
+  CHECK(f->suggested.empty());
+  // A native ConfigMap names the option instead of the field.
+  auto native = findings(configmap_json({{"taskmanager.memory.flink.size", "1280m"},
+                                         {"taskmanager.memory.task.heap.size", "500m"},
+                                         {"taskmanager.memory.managed.size", "400m"}},
+                                        true));
+  const Finding* g = find(native, FindingCode::kFlinkSizeInContainer);
+  REQUIRE(g != nullptr);
+  CHECK_THAT(g->message(), Catch::EndsWith("Fix: configure taskmanager.memory.process.size instead of "
+                                           "taskmanager.memory.flink.size."));
+}

@@ -176,3 +176,21 @@ TEST_CASE("A FlinkDeployment UPDATE keeps an old rejection as a warning and deni
     CHECK(d.outcome == Decision::Outcome::kDenied);
   }
 }
+
+TEST_CASE("An UPDATE without the old object, or with an old object of another kind, is judged as new",
+          "[engine][update]") {
+  // Without oldObject nothing says the violation was there before.
+  Decision bare = decide(review("ConfigMap", "UPDATE", configmap(kViolating), std::nullopt));
+  CHECK(bare.outcome == Decision::Outcome::kDenied);
+  // An old object that decodes as another kind is no earlier state of this one.
+  std::string old_deployment = deployment("1Gi");
+  auto request = admission::decode_review(review("ConfigMap", "UPDATE", configmap(kViolating), configmap(kViolating)));
+  REQUIRE(request.has_value());
+  auto decoded_old = admission::decode_review(review("Deployment", "CREATE", old_deployment, std::nullopt));
+  REQUIRE(decoded_old.has_value());
+  request->old_object = decoded_old->object;
+  request->memory_inputs_unchanged = false;
+  Decision other_kind = engine::decide(*request, admission::Mode::kValidate, engine::default_policy(), nullptr);
+  CHECK(other_kind.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(other_kind.message, Catch::Contains("TaskManager: total process memory exceeds the container memory limit"));
+}

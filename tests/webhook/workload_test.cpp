@@ -510,3 +510,404 @@ TEST_CASE("a workload whose configuration is past the option limit is allowed, n
                                   "more than 10000 options"));
   }
 }
+
+TEST_CASE("every start script and entrypoint word names its role, in any directory and shell quoting",
+          "[engine][workload]") {
+  WorkloadObject w;
+  struct Row {
+    const char* word;
+    Role role;
+  };
+  auto row = GENERATE(values<Row>({{"jobmanager.sh", Role::kJobManager},
+                                   {"/opt/flink/bin/standalone-job.sh", Role::kJobManager},
+                                   {"kubernetes-jobmanager.sh", Role::kJobManager},
+                                   {"'jobmanager'", Role::kJobManager},
+                                   {"\"/opt/flink/bin/taskmanager.sh\"", Role::kTaskManager},
+                                   {"taskmanager.sh", Role::kTaskManager}}));
+  CAPTURE(row.word);
+  admission::ContainerSpec c;
+  c.name = "main";
+  c.command = {"/docker-entrypoint.sh"};
+  c.args = {std::string("  ") + row.word + "  start-foreground "};
+  auto role = engine::detect_role(c, w);
+  REQUIRE(role);
+  CHECK(role->first == row.role);
+  CHECK(role->second == "args");
+}
+
+TEST_CASE("a name or quoting that says both roles or neither falls back to the component label", "[engine][workload]") {
+  WorkloadObject w;
+  admission::ContainerSpec c;
+  c.name = "jobmanager-and-taskmanager";
+  c.args = {"'", "\"taskmanager'"};  // a lone quote, and quotes that do not pair: no role word
+  CHECK_FALSE(engine::detect_role(c, w).has_value());
+  w.pod_labels["component"] = "taskmanager";
+  auto role = engine::detect_role(c, w);
+  REQUIRE(role);
+  CHECK(role->first == Role::kTaskManager);
+  CHECK(role->second == "label component");
+  w.pod_labels["component"] = "history-server";
+  CHECK_FALSE(engine::detect_role(c, w).has_value());
+}
+
+TEST_CASE("-D arguments count after the role word, or anywhere when the name gives the role", "[engine][workload]") {
+  auto containers_of = [](const std::string& c) {
+    auto object = decode(workload_json("Deployment", c));
+    return engine::flink_containers(std::get<WorkloadObject>(object));
+  };
+  using Properties = std::vector<std::pair<std::string, std::string>>;
+  SECTION("before the role word they are the entrypoint's, not Flink's; malformed ones are skipped") {
+    auto fcs = containers_of(container(
+        "main", R"("args":["-Dbefore=1","taskmanager","-D","a=1","-Dno-value","-D=x","-D","-Db=2","-D"],)"));
+    REQUIRE(fcs.size() == 1);
+    CHECK(fcs[0].role_source == "args");
+    // "-D" "-Db=2" reads "-Db=2" as the property text, whose key is "-Db".
+    CHECK(fcs[0].dynamic_properties == Properties{{"a", "1"}, {"-Db", "2"}});
+  }
+  SECTION("a role from the container name reads every -D") {
+    auto fcs = containers_of(container("flink-taskmanager", R"("args":["-Dtaskmanager.numberOfTaskSlots=4"],)"));
+    REQUIRE(fcs.size() == 1);
+    CHECK(fcs[0].role_source == "container name");
+    CHECK(fcs[0].dynamic_properties == Properties{{"taskmanager.numberOfTaskSlots", "4"}});
+  }
+}
+
+TEST_CASE("which ConfigMap key a container reads as its config file follows mounts, subPath and items",
+          "[engine][workload]") {
+  auto containers_of = [](const std::string& mounts, const std::string& volumes) {
+    std::string c = R"({"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],"volumeMounts":)" + mounts + "}";
+    std::string json = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"tm","namespace":"flink"},)"
+                       R"("spec":{"template":{"spec":{"containers":[)" + c + R"(],"volumes":)" + volumes + "}}}}";
+    return engine::flink_containers(std::get<WorkloadObject>(decode(json)));
+  };
+  const std::string two = R"([{"name":"a","configMap":{"name":"first"}},{"name":"b","configMap":{"name":"second"}},)"
+                          R"({"name":"scratch","emptyDir":{}}])";
+  SECTION("a mount of no ConfigMap volume and a subPath onto the directory itself are not config files") {
+    auto fcs = containers_of(R"([{"name":"scratch","mountPath":"/opt/flink/conf"},)"
+                             R"({"name":"a","mountPath":"/opt/flink/conf","subPath":"conf"}])", two);
+    CHECK(fcs.empty());
+  }
+  SECTION("the first ConfigMap mounted decides; a second one's file is not read") {
+    auto fcs = containers_of(R"([{"name":"a","mountPath":"/opt/flink/conf/config.yaml","subPath":"config.yaml"},)"
+                             R"({"name":"b","mountPath":"/opt/flink/conf/flink-conf.yaml","subPath":"flink-conf.yaml"}])",
+                             two);
+    REQUIRE(fcs.size() == 1);
+    CHECK(fcs[0].configmap == "first");
+    CHECK(fcs[0].config_yaml_key == std::optional<std::string>("config.yaml"));
+    CHECK_FALSE(fcs[0].flink_conf_yaml_key);
+  }
+  SECTION("items map keys onto file names, and unmapped files are absent") {
+    auto fcs = containers_of(R"([{"name":"a","mountPath":"/opt/flink/conf/"}])",
+                             R"([{"name":"a","configMap":{"name":"first","items":[{"key":"prod.yaml","path":"config.yaml"}]}}])");
+    REQUIRE(fcs.size() == 1);
+    CHECK(fcs[0].config_yaml_key == std::optional<std::string>("prod.yaml"));
+    CHECK_FALSE(fcs[0].flink_conf_yaml_key);
+  }
+}
+
+TEST_CASE("a ConfigMap key mounted under a Flink file name is judged only if it is one of Flink's own",
+          "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig, "config.yaml")});
+  auto judge = [&](const std::string& items) {
+    std::string c = R"({"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)" + limits("1Gi") +
+                    R"("volumeMounts":[{"name":"cfg","mountPath":"/opt/flink/conf"}]})";
+    std::string json = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"tm","namespace":"flink"},)"
+                       R"("spec":{"template":{"spec":{"containers":[)" + c +
+                       R"(],"volumes":[{"name":"cfg","configMap":{"name":"flink-config","items":)" + items + "}}]}}}}";
+    return decide_create(decode(json), &counterparts);
+  };
+  SECTION("config.yaml served as flink-conf.yaml is read as flink-conf.yaml") {
+    Decision d = judge(R"([{"key":"config.yaml","path":"flink-conf.yaml"}])");
+    CHECK(d.outcome == Decision::Outcome::kDenied);
+    CHECK_THAT(d.message, Catch::Contains("taskmanager.memory.process.size in data.flink-conf.yaml of ConfigMap flink-config"));
+  }
+  SECTION("another key is not read, and the container is not judged") {
+    Decision d = judge(R"([{"key":"prod.yaml","path":"config.yaml"}])");
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(d.finding_codes.empty());
+    CHECK(any_warning_contains(d, "container taskmanager: ConfigMap key prod.yaml is mounted as a Flink config file; "
+                                  "flink-memguard reads only the keys flink-conf.yaml and config.yaml, so it is judged "
+                                  "without it"));
+    CHECK(any_warning_contains(d, "container taskmanager: ConfigMap flink-config has no flink-conf.yaml or config.yaml at "
+                                  "the configuration directory; not judged"));
+  }
+}
+
+TEST_CASE("a container limit Kubernetes cannot read is judged as no limit, with a note", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  for (const char* limit : {"0", "lots"}) {
+    CAPTURE(limit);
+    Decision d = decide_create(
+        decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits(limit)))),
+        &counterparts);
+    CHECK(d.outcome == Decision::Outcome::kAllowed);
+    CHECK(has(d, "workload-no-memory-limit"));
+    CHECK(any_warning_contains(d, std::string("container taskmanager: resources.limits.memory '") + limit +
+                                      "' is not a positive Kubernetes quantity; judged as if there were no limit"));
+  }
+}
+
+TEST_CASE("environment variables: the last definition wins, an empty FLINK_CONF_DIR or heap variable is unset",
+          "[engine][workload]") {
+  auto counterparts = with({configmap_json("jobmanager.rpc.address: flink-jobmanager\n")});
+  auto judge = [&](const std::string& env) {
+    return decide_create(decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],"env":)" +
+                                                                                         env + "," + limits("2Gi")))),
+                         &counterparts);
+  };
+  // FLINK_CONF_DIR empty: the default directory, where the ConfigMap is mounted.
+  CHECK(judge(R"([{"name":"FLINK_CONF_DIR","value":""},{"name":"FLINK_TM_HEAP","value":"4g"}])").outcome ==
+        Decision::Outcome::kDenied);
+  // An empty heap variable sizes nothing: Flink's "configure a size" rejection.
+  Decision empty = judge(R"([{"name":"FLINK_TM_HEAP","value":""}])");
+  CHECK(has(empty, "memory-config-rejected"));
+  // FLINK_PROPERTIES from a Secret, then given a value: the value is read.
+  Decision redefined = judge(R"([{"name":"FLINK_PROPERTIES","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}},)"
+                             R"({"name":"FLINK_PROPERTIES","value":"taskmanager.memory.process.size: 4g"}])");
+  CHECK(redefined.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(redefined.message, Catch::Contains("taskmanager.memory.process.size in FLINK_PROPERTIES of container taskmanager"));
+  CHECK_FALSE(any_warning_contains(redefined, "valueFrom"));
+  // A value, then valueFrom: the Secret wins and cannot be read.
+  Decision secret = judge(R"([{"name":"FLINK_PROPERTIES","value":"taskmanager.memory.process.size: 4g"},)"
+                          R"({"name":"FLINK_PROPERTIES","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}])");
+  CHECK(any_warning_contains(secret, "FLINK_PROPERTIES comes from valueFrom"));
+}
+
+TEST_CASE("a workload is judged only against a ConfigMap that holds a Flink configuration", "[engine][workload]") {
+  auto counterparts = with({R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"flink-config","namespace":"flink"},)"
+                            R"("data":{"log4j-console.properties":"rootLogger.level = INFO"}})"});
+  Decision d = decide_create(
+      decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Mi")))),
+      &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kAllowed);
+  CHECK(any_warning_contains(d, "container taskmanager: ConfigMap flink-config with a Flink configuration was not found "
+                                "in namespace flink; not checked"));
+}
+
+TEST_CASE("a workload keeps the fixes of its own fields and drops those of its ConfigMap", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  auto object = decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1536Mi"))));
+  auto findings = engine::findings_for(object, engine::default_policy().defaults, nullptr, &counterparts, "flink");
+  auto it = std::find_if(findings.begin(), findings.end(),
+                         [](const engine::Finding& f) { return f.code == engine::FindingCode::kProcessExceedsLimit; });
+  REQUIRE(it != findings.end());
+  // The file's process size that fits is named in the text, but only the limit field is an edit of this object.
+  CHECK_THAT(it->message(), Catch::Contains("or set taskmanager.memory.process.size to 1536m"));
+  REQUIRE(it->suggested.size() == 1);
+  REQUIRE(it->suggested[0].size() == 1);
+  CHECK(it->suggested[0][0].kind == engine::SuggestedEdit::Kind::kField);
+  CHECK(it->suggested[0][0].value == std::optional<std::string>("1728Mi"));
+  CHECK(it->fix.empty());
+}
+
+TEST_CASE("a ConfigMap change keeps its own file's fixes and says when the workload sets the process size",
+          "[engine][workload]") {
+  const std::string args = R"("args":["taskmanager"],)";
+  std::string plain = workload_json("Deployment", container("taskmanager", args + limits("2Gi")));
+  std::string by_d = workload_json("StatefulSet", container("taskmanager",
+      R"("args":["taskmanager","-Dtaskmanager.memory.process.size=3g"],)" + limits("2Gi")));
+  std::string by_env = workload_json("Job", container("taskmanager", args +
+      R"("env":[{"name":"FLINK_PROPERTIES","value":"taskmanager.numberOfTaskSlots: 2\ntaskmanager.memory.process.size: 3g"}],)" +
+      limits("2Gi")));
+  std::string other_env = workload_json("Pod", container("taskmanager", args +
+      R"("env":[{"name":"FLINK_PROPERTIES","value":"taskmanager.numberOfTaskSlots: 2"}],)" + limits("2Gi")));
+  auto counterparts = with({plain, by_d, by_env, other_env});
+  auto cm = decode(configmap_json("taskmanager.memory.process.size: 4g\n"));
+  auto findings = engine::findings_for(cm, engine::default_policy().defaults, nullptr, &counterparts, "flink");
+  int exceeding = 0;
+  for (const auto& f : findings) {
+    if (f.code != engine::FindingCode::kProcessExceedsLimit) continue;
+    ++exceeding;
+    CAPTURE(f.message());
+    if (f.parts.scope.rfind("StatefulSet", 0) == 0) {
+      CHECK(f.outside_this_object == "the workload sets the process size (its -D argument), no ConfigMap edit fixes it");
+    } else if (f.parts.scope.rfind("Job", 0) == 0) {
+      CHECK(f.outside_this_object == "the workload sets the process size (its FLINK_PROPERTIES), no ConfigMap edit fixes it");
+    } else {
+      CHECK(f.outside_this_object.empty());
+      // The option edit of this ConfigMap's file stays, named by the file alone; the workload's limit field does not.
+      REQUIRE(f.suggested.size() == 1);
+      CHECK(f.suggested[0] == engine::SuggestedFix{engine::SuggestedEdit::option("taskmanager.memory.process.size",
+                                                                                 "data.config.yaml", "2048m")});
+    }
+  }
+  CHECK(exceeding == 4);
+}
+
+TEST_CASE("image tags with a digest, too many or too few dots, and FLINK_PROPERTIES lines without a key",
+          "[engine][workload]") {
+  CHECK(engine::image_flink_version("flink:1.19.1@sha256:0123abcd")->to_string() == "1.19.1");
+  CHECK(engine::image_flink_version("flink@sha256:0123abcd") == std::nullopt);
+  CHECK_FALSE(engine::image_flink_version("flink:1").has_value());
+  CHECK_FALSE(engine::image_flink_version("flink:1.20.1.2").has_value());
+  CHECK_FALSE(engine::image_flink_version("flink:1.x").has_value());
+  auto props = engine::parse_flink_properties(":\n  : value\nkey:value\n#k: v\nlast: 1");
+  REQUIRE(props.size() == 1);
+  CHECK(props[0] == std::pair<std::string, std::string>{"last", "1"});
+}
+
+TEST_CASE("a memory request Kubernetes cannot read is not compared with the process", "[engine][workload]") {
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  Decision d = decide_create(
+      decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("2Gi", "lots")))),
+      &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kAllowed);
+  CHECK_FALSE(has(d, "memory-request-below-process"));
+  CHECK(d.finding_codes.empty());
+}
+
+TEST_CASE("a ConfigMap change judges at most 32 containers of the workloads mounting it, only those mounting it",
+          "[engine][workload][limits]") {
+  std::string containers;
+  for (int i = 0; i < 40; ++i) {
+    containers += container("taskmanager-" + std::to_string(i), R"("args":["taskmanager"],)" + limits("2Gi")) + ",";
+  }
+  // A container mounting another ConfigMap in the same pod is not this ConfigMap's to judge.
+  containers += R"({"name":"other","image":"flink:1.20","args":["taskmanager"],"resources":{"limits":{"memory":"1Mi"}},)"
+                R"("volumeMounts":[{"name":"other-volume","mountPath":"/opt/flink/conf"}]})";
+  std::string json = workload_json("Deployment", containers);
+  json = json.replace(json.find(kVolumes), kVolumes.size(),
+                      kVolumes.substr(0, kVolumes.size() - 1) +
+                          R"(,{"name":"other-volume","configMap":{"name":"other-config"}}])");
+  auto counterparts = with({json});
+  Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(d.message, Catch::Contains("container taskmanager-31: TaskManager"));
+  CHECK_THAT(d.message, !Catch::Contains("container taskmanager-32: TaskManager"));
+  CHECK_THAT(d.message, !Catch::Contains("container other:"));
+  CHECK(std::count(d.finding_codes.begin(), d.finding_codes.end(), "process-exceeds-limit") == 32);
+  CHECK(any_warning_contains(d, "8 more Flink container(s) not judged: flink-memguard judges at most 32 per review"));
+}
+
+TEST_CASE("a ConfigMap change names a workload without a namespace by kind and name", "[engine][workload]") {
+  class NoNamespace final : public engine::Counterparts {
+   public:
+    explicit NoNamespace(WorkloadObject w) : w_(std::move(w)) {}
+    engine::ConfigMapAnswer configmap(std::string_view, std::string_view) const override { return {}; }
+    engine::WorkloadsAnswer workloads_mounting(std::string_view, std::string_view) const override {
+      engine::WorkloadsAnswer a;
+      a.known = true;
+      a.workloads = {w_};
+      return a;
+    }
+
+   private:
+    WorkloadObject w_;
+  };
+  std::string json = workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("2Gi")));
+  json.replace(json.find(R"(,"namespace":"flink")"), std::string(R"(,"namespace":"flink")").size(), "");
+  NoNamespace counterparts(std::get<WorkloadObject>(decode(json)));
+  Decision d = decide_create(decode(configmap_json("taskmanager.memory.process.size: 4g\n")), &counterparts);
+  CHECK(d.outcome == Decision::Outcome::kDenied);
+  CHECK_THAT(d.message, Catch::StartsWith("Deployment flink-Deployment container taskmanager: TaskManager: total process "
+                                          "memory exceeds"));
+}
+
+TEST_CASE("a ConfigMap change says when a workload without a limit sets its own process size", "[engine][workload]") {
+  // -D of another option does not set the process size; -D of the process size does.
+  std::string other = workload_json("StatefulSet", container("taskmanager",
+      R"("args":["taskmanager","-Dtaskmanager.numberOfTaskSlots=2"],)"));
+  std::string own = workload_json("Deployment", container("taskmanager",
+      R"("args":["taskmanager","-Dtaskmanager.numberOfTaskSlots=2","-Dtaskmanager.memory.process.size=3g"],)"));
+  auto counterparts = with({other, own});
+  auto findings = engine::findings_for(decode(configmap_json("taskmanager.memory.process.size: 4g\n")),
+                                       engine::default_policy().defaults, nullptr, &counterparts, "flink");
+  int no_limit = 0;
+  for (const auto& f : findings) {
+    if (f.code != engine::FindingCode::kWorkloadNoMemoryLimit) continue;
+    ++no_limit;
+    if (f.parts.scope.rfind("Deployment", 0) == 0) {
+      CHECK(f.outside_this_object == "the workload sets the process size (its -D argument), no ConfigMap edit fixes it");
+      CHECK_THAT(f.message(), Catch::Contains("set resources.limits.memory to at least 3072Mi"));
+    } else {
+      CHECK(f.outside_this_object.empty());
+      CHECK_THAT(f.message(), Catch::Contains("set resources.limits.memory to at least 4096Mi"));
+    }
+  }
+  CHECK(no_limit == 2);
+}
+
+TEST_CASE("without a notes list, containers that cannot be judged are simply not reported", "[engine][workload]") {
+  auto object = decode(workload_json("Deployment", container("taskmanager", R"("args":["taskmanager"],)" + limits("1Mi"))));
+  UnknownCounterparts unknown;
+  engine::StaticCounterparts none;
+  CHECK(engine::findings_for(object, engine::default_policy().defaults).empty());
+  CHECK(engine::findings_for(object, engine::default_policy().defaults, nullptr, &unknown, "flink").empty());
+  CHECK(engine::findings_for(object, engine::default_policy().defaults, nullptr, &none, "flink").empty());
+  CHECK(engine::findings_for(decode(configmap_json("taskmanager.memory.process.size: 4g\n")),
+                             engine::default_policy().defaults, nullptr, &unknown, "flink")
+            .empty());
+  // The same 40-container workload as above, without notes: 32 judged, no note to write.
+  std::string containers;
+  for (int i = 0; i < 40; ++i) {
+    if (i > 0) containers += ",";
+    containers += container("taskmanager-" + std::to_string(i), R"("args":["taskmanager"],)" + limits("1536Mi"));
+  }
+  auto counterparts = with({configmap_json(kSessionConfig)});
+  auto many = engine::findings_for(decode(workload_json("Deployment", containers)), engine::default_policy().defaults,
+                                   nullptr, &counterparts, "");
+  CHECK(many.size() == 32);
+}
+
+TEST_CASE("mounts that are not the configuration: a file path without subPath, and a container that is no Flink role",
+          "[engine][workload]") {
+  auto containers_of = [](const std::string& c) {
+    return engine::flink_containers(std::get<WorkloadObject>(decode(workload_json("Deployment", c))));
+  };
+  CHECK(containers_of(R"({"name":"taskmanager","image":"flink:1.20","args":["taskmanager"],)"
+                      R"("volumeMounts":[{"name":"flink-config-volume","mountPath":"/opt/flink/conf/config.yaml"}]})")
+            .empty());
+  CHECK(containers_of(container("log-shipper", "")).empty());
+  auto jm = containers_of(container("flink-jobmanager", ""));
+  REQUIRE(jm.size() == 1);
+  CHECK(jm[0].role == Role::kJobManager);
+  CHECK(jm[0].role_source == "container name");
+  // FLINK_CONF_DIR from a Secret cannot be read: the default directory is assumed.
+  auto secret_dir = containers_of(container("taskmanager", R"("args":["taskmanager"],"env":[{"name":"FLINK_CONF_DIR",)"
+                                                           R"("valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}],)"));
+  CHECK(secret_dir.size() == 1);
+}
+
+TEST_CASE("a ConfigMap key mounted under a Flink name beside flink-conf.yaml is noted and the rest judged",
+          "[engine][workload]") {
+  ConfigMapObject cm = std::get<ConfigMapObject>(decode(configmap_json(kSessionConfig, "flink-conf.yaml")));
+  std::string c = R"({"name":"taskmanager","image":"flink:1.18","args":["taskmanager"],)" + limits("1Gi") +
+                  R"("volumeMounts":[{"name":"cfg","mountPath":"/opt/flink/conf"}]})";
+  std::string json = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"tm","namespace":"flink"},)"
+                     R"("spec":{"template":{"spec":{"containers":[)" + c +
+                     R"(],"volumes":[{"name":"cfg","configMap":{"name":"flink-config","items":[)"
+                     R"({"key":"flink-conf.yaml","path":"flink-conf.yaml"},{"key":"extra.yaml","path":"config.yaml"}]}}]}}}})";
+  WorkloadObject w = std::get<WorkloadObject>(decode(json));
+  auto fcs = engine::flink_containers(w);
+  REQUIRE(fcs.size() == 1);
+  auto eff = engine::build_workload_container(w, fcs[0], cm);
+  REQUIRE(eff.roles.size() == 1);
+  CHECK(eff.config_origin == "data.flink-conf.yaml of ConfigMap flink-config");
+  CHECK(std::find(eff.notes.begin(), eff.notes.end(),
+                  "ConfigMap key extra.yaml is mounted as a Flink config file; flink-memguard reads only the keys "
+                  "flink-conf.yaml and config.yaml, so it is judged without it") != eff.notes.end());
+}
+
+TEST_CASE("a ConfigMap change is not denied for a Total Flink size the workload sets itself, nor told to edit its file",
+          "[engine][workload]") {
+  // FLINK_PROPERTIES (or -D) come after the file, so their flink.size sizes the process whatever the file says.
+  auto judge = [](const std::string& args, const std::string& env) {
+    std::string dep = workload_json("Deployment", container("taskmanager", args + env + limits("2Gi")));
+    auto counterparts = with({dep});
+    auto object = decode(configmap_json("taskmanager.numberOfTaskSlots: 2\n"));
+    auto findings = engine::findings_for(object, engine::default_policy().defaults, nullptr, &counterparts, "flink");
+    auto it = std::find_if(findings.begin(), findings.end(),
+                           [](const engine::Finding& f) { return f.code == engine::FindingCode::kProcessExceedsLimit; });
+    REQUIRE(it != findings.end());
+    CHECK(it->suggested.empty());
+    return std::pair{it->outside_this_object, decide_create(object, &counterparts)};
+  };
+  auto [by_env, env_decision] = judge(R"("args":["taskmanager"],)",
+                                      R"("env":[{"name":"FLINK_PROPERTIES","value":"taskmanager.memory.flink.size: 3g"}],)");
+  CHECK(by_env == "the workload sets the process size (its FLINK_PROPERTIES), no ConfigMap edit fixes it");
+  CHECK(env_decision.outcome == Decision::Outcome::kAllowed);
+  CHECK(any_warning_contains(env_decision, "not denied, the workload sets the process size (its FLINK_PROPERTIES)"));
+  auto [by_arg, arg_decision] = judge(R"("args":["taskmanager","-Dtaskmanager.memory.flink.size=3g"],)", "");
+  CHECK(by_arg == "the workload sets the process size (its -D argument), no ConfigMap edit fixes it");
+  CHECK(arg_decision.outcome == Decision::Outcome::kAllowed);
+}

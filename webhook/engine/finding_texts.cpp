@@ -215,11 +215,14 @@ FindingParts text(const facts::LimitFactorBelowOne& f) {
   FindingParts p;
   std::string source = f.factor ? describe(*f.factor) : "the configuration";
   p.subject = title(f.role);
-  p.problem = "the container memory limit factor from " + source + " is below 1 (limit below request)";
+  p.problem = "the container memory limit factor from " + source +
+              (f.unreadable ? " is not a number Flink can read" : " is below 1 (limit below request)");
   p.consequence = ", which Flink refuses when it creates the pod, so the " + title(f.role) + " is never started (" +
                   f.flink_error + ").";
-  p.fix = "make the memory limit at least the request (factor >= 1)";
-  p.brief = "memory limit factor below 1 (from " + source + "); Flink refuses to create the pod";
+  p.fix = f.unreadable ? "write the factor as a decimal number of at least 1, such as 1.0"
+                       : "make the memory limit at least the request (factor >= 1)";
+  p.brief = (f.unreadable ? "memory limit factor not a number (from " : "memory limit factor below 1 (from ") + source +
+            "); Flink refuses to create the pod";
   p.brief_fix = "";
   return p;
 }

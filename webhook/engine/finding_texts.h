@@ -110,12 +110,13 @@ struct ValidatorCannotDerive {
   std::string base;         // "spec.taskManager"
   std::string flink_error;  // why the validator's derivation fails
 };
-// limit-below-request: a memory limit factor below 1.
+// limit-below-request: a memory limit factor below 1 (or one Flink cannot read as a number).
 struct LimitFactorBelowOne {
   static constexpr FindingCode kCode = FindingCode::kLimitBelowRequest;
   Role role;
   std::optional<Source> factor;  // nullopt: the configuration
   std::string flink_error;
+  bool unreadable = false;       // not a number at all: Flink fails reading it, not comparing it with 1
 };
 // limit-below-request: resources.limits.memory below resources.requests.memory.
 struct LimitBelowRequest {

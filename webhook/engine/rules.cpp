@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "memmodel/config_options.h"
 #include "memmodel/quantity.h"
 #include "support/ascii_text.h"
 #include "webhook/engine/finding_texts.h"
@@ -193,9 +194,12 @@ Finding rule_memory_config_rejected(const EffectiveConfig& eff, const RoleInput&
   return make_finding(f);
 }
 
-// limit-below-request: Flink refuses a memory limit factor below 1 when it builds the pod.
-Finding rule_limit_factor(const RoleInput& in, const Error& error) {
-  return make_finding(facts::LimitFactorBelowOne{in.role, in.limit_factor_source, error.message});
+// limit-below-request: Flink refuses a memory limit factor below 1 when it builds the pod, and fails
+// on one it cannot read as a number there too; the words say which.
+Finding rule_limit_factor(const EffectiveConfig& eff, const RoleInput& in, const Error& error) {
+  const std::string key = "kubernetes." + role_prefix(in.role) + ".memory.limit-factor";
+  const bool unreadable = !memmodel::ConfigReader(eff.config).read(memmodel::DoubleOption{{key}, 1.0}).has_value();
+  return make_finding(facts::LimitFactorBelowOne{in.role, in.limit_factor_source, error.message, unreadable});
 }
 
 // The smallest limit factor, in thousandths, whose limit Flink computes as at least `needed_mib`:
@@ -651,7 +655,7 @@ std::vector<Finding> evaluate_role(const EffectiveConfig& eff, const RoleInput& 
       bool already = std::any_of(eff.findings.begin(), eff.findings.end(), [&](const Finding& f) {
         return f.code == FindingCode::kLimitBelowRequest && f.role == in.role;
       });
-      if (!already) out.push_back(rule_limit_factor(in, container.error()));
+      if (!already) out.push_back(rule_limit_factor(eff, in, container.error()));
     } else {
       limit_bytes = container->limit_mib * kMiB;
       flink_sized = *container;

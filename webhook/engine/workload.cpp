@@ -59,7 +59,8 @@ std::optional<Role> role_word(std::string_view token) {
 const std::string* env_value(const ContainerSpec& c, std::string_view name) {
   const std::string* found = nullptr;
   for (const auto& e : c.env) {
-    if (e.name == name && e.value) found = &*e.value;  // the last definition wins, as in Kubernetes
+    // The last definition wins, as in Kubernetes: a later valueFrom hides an earlier value (we cannot read it).
+    if (e.name == name) found = e.value ? &*e.value : nullptr;
   }
   return found;
 }
@@ -398,16 +399,18 @@ std::vector<Finding> workload_findings(const WorkloadObject& w, std::string_view
 }
 
 // Where the workload itself sets the process size of `fc` (FLINK_PROPERTIES, -D arguments), over
-// whatever the mounted file says; nullopt: the file decides it.
+// whatever the mounted file says: the process size, or the Total Flink size Flink derives it from
+// (which wins over a process size in the file); nullopt: the file decides it.
 static std::optional<std::string> process_size_set_by_workload(const WorkloadObject& w, const FlinkContainer& fc) {
   const ContainerSpec& c = w.containers[fc.index];
-  const std::string key = role_prefix(fc.role) + ".memory.process.size";
+  const std::string prefix = role_prefix(fc.role);
+  auto sizes = [&](const std::string& k) { return k == prefix + ".memory.process.size" || k == prefix + ".memory.flink.size"; };
   for (const auto& [k, v] : fc.dynamic_properties) {
-    if (k == key) return std::string("its -D argument");
+    if (sizes(k)) return std::string("its -D argument");
   }
   if (const std::string* properties = env_value(c, "FLINK_PROPERTIES")) {
     for (const auto& [k, v] : parse_flink_properties(*properties)) {
-      if (k == key) return std::string("its FLINK_PROPERTIES");
+      if (sizes(k)) return std::string("its FLINK_PROPERTIES");
     }
   }
   return std::nullopt;
@@ -445,6 +448,15 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
       for (auto& f : container_findings(w, fc, cm, settings, nullptr)) {
         auto suggested = std::move(f.suggested);
         in_scope(f, who);
+        // The container's own process size against its own limit and request: no ConfigMap edit changes it.
+        bool container_only = f.code == FindingCode::kProcessExceedsLimit ||
+                              f.code == FindingCode::kMemoryRequestBelowProcess ||
+                              f.code == FindingCode::kWorkloadNoMemoryLimit;
+        if (own_process && container_only) {
+          // Short: it prefixes a warning that already names the container.
+          f.outside_this_object = "the workload sets the process size (" + *own_process + "), no ConfigMap edit fixes it";
+          suggested.clear();
+        }
         // Edits of this ConfigMap's file stay machine-applicable; the workload's fields are another object's.
         for (auto& fix : suggested) {
           bool own = std::all_of(fix.begin(), fix.end(), [&](const SuggestedEdit& e) {
@@ -454,14 +466,6 @@ std::vector<Finding> configmap_workload_findings(const ConfigMapObject& cm, std:
           if (!own) continue;
           for (auto& e : fix) e.file.resize(e.file.size() - of_configmap.size());
           f.suggested.push_back(std::move(fix));
-        }
-        // The container's own process size against its own limit and request: no ConfigMap edit changes it.
-        bool container_only = f.code == FindingCode::kProcessExceedsLimit ||
-                              f.code == FindingCode::kMemoryRequestBelowProcess ||
-                              f.code == FindingCode::kWorkloadNoMemoryLimit;
-        if (own_process && container_only) {
-          // Short: it prefixes a warning that already names the container.
-          f.outside_this_object = "the workload sets the process size (" + *own_process + "), no ConfigMap edit fixes it";
         }
         out.push_back(std::move(f));
       }
