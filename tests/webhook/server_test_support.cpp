@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,6 +223,50 @@ std::string TlsClient::peer_fingerprint() const {
 
 std::string TlsClient::negotiated_version() const { return SSL_get_version(stream_->native_handle()); }
 
+RawClient::RawClient(unsigned short port) : port_(port), stream_(ioc_) {}
+
+template <class Op>
+boost::system::error_code RawClient::run(Op&& op) {
+  boost::system::error_code result = net::error::would_block;
+  stream_.expires_after(kStepDeadline);
+  op([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+  ioc_.restart();
+  ioc_.run();
+  return result;
+}
+
+boost::system::error_code RawClient::connect() {
+  const net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port_);
+  return run([&](auto handler) { stream_.async_connect(ep, handler); });
+}
+
+boost::system::error_code RawClient::write(const std::string& bytes) {
+  return run([&](auto handler) { net::async_write(stream_, net::buffer(bytes), handler); });
+}
+
+Reply RawClient::read_reply() {
+  Reply reply;
+  reply.ec = run([&](auto handler) { http::async_read(stream_, buffer_, reply.response, handler); });
+  return reply;
+}
+
+bool RawClient::wait_for_close() {
+  for (;;) {
+    char buf[4096];
+    const auto ec = run([&](auto handler) { stream_.async_read_some(net::buffer(buf), handler); });
+    if (ec) {
+      boost::system::error_code ignored;
+      stream_.socket().close(ignored);
+      return ec != beast::error::timeout;
+    }
+  }
+}
+
+void RawClient::shutdown_send() {
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
 InProcessServer::InProcessServer(server::ServerOptions options, server::AdmissionHandler handler)
     : out_(std::tmpfile()), err_(std::tmpfile()) {
   options.handle_signals = false;
@@ -280,7 +325,7 @@ server::ServerOptions test_options(const KeyPair& server_cert) {
 
 std::string sample_review() { return read_text(fs::path(MEMGUARD_TEST_DATA) / "reviews/sample-flinkdeployment.json"); }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& args) {
+ChildProcess::ChildProcess(const std::vector<std::string>& args, unsigned max_open_files) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv_storage = {MEMGUARD_BINARY};
@@ -298,6 +343,10 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     close_range(3, ~0U, 0);  // nor may it hold the test's sockets open
+    if (max_open_files > 0) {
+      const rlimit limit{max_open_files, max_open_files};
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(127);
+    }
     execve(MEMGUARD_BINARY, argv.data(), environ);
     _exit(127);
   }

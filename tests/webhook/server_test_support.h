@@ -92,6 +92,29 @@ class TlsClient {
   boost::beast::flat_buffer buffer_;
 };
 
+// A plain TCP client for the plain-HTTP server, or for what reaches the TLS port before any
+// handshake: bytes written as given, replies parsed one at a time, every step under a deadline.
+class RawClient {
+ public:
+  explicit RawClient(unsigned short port);
+  boost::system::error_code connect();
+  boost::system::error_code write(const std::string& bytes);
+  Reply read_reply();
+  // Reads until the server ends the connection, as TlsClient::wait_for_close does.
+  bool wait_for_close();
+  // Half-closes: tells the server that nothing more will come, and can still read its answer.
+  void shutdown_send();
+
+ private:
+  template <class Op>
+  boost::system::error_code run(Op&& op);
+
+  unsigned short port_;
+  boost::asio::io_context ioc_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+};
+
 // The server in-process on 127.0.0.1:0, stopped (gracefully) on destruction.
 class InProcessServer {
  public:
@@ -124,7 +147,8 @@ std::string sample_review();
 // The built flink-memguard binary as a child, with stdout and stderr captured.
 class ChildProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& args);
+  // `max_open_files` > 0: the child's RLIMIT_NOFILE (to see what it does when it runs out).
+  explicit ChildProcess(const std::vector<std::string>& args, unsigned max_open_files = 0);
   ~ChildProcess();
   // Reads stdout lines until one contains `text` (or the deadline passes); returns that line.
   std::optional<std::string> wait_for_line(const std::string& text, std::chrono::seconds deadline);
