@@ -155,3 +155,114 @@ TEST_CASE("A handler's non-JSON error answer becomes a JSON error", "[server][ro
   std::fclose(out);
   std::fclose(err);
 }
+
+TEST_CASE("A handler's answer keeps its JSON body and type; only a non-JSON error is rewrapped", "[server][routes]") {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  {
+    server::Log log{out, err, server::LogLevel::kInfo};
+    server::Metrics metrics;
+    admission::ReviewOutcome next;
+    Routes routes{[&next](admission::Mode, std::string_view) { return next; }, metrics, log, [] { return true; }};
+    auto review = [&] { return routes.handle(HttpRequest{"POST", "/validate", "application/json", "{}"}); };
+
+    SECTION("a JSON error passes through as the handler wrote it") {
+      next.http_status = 422;
+      next.content_type = "application/json; charset=utf-8";
+      next.body = R"({"error":"handler's own words"})";
+      auto r = review();
+      CHECK(r.status == 422);
+      CHECK(r.content_type == "application/json; charset=utf-8");
+      CHECK(r.body == R"({"error":"handler's own words"})");
+    }
+    SECTION("a text error without an error message becomes a JSON error carrying the text") {
+      next.http_status = 400;
+      next.content_type = "text/plain";
+      next.body = "bad review";
+      auto r = review();
+      CHECK(r.status == 400);
+      CHECK(r.content_type == "application/json");
+      CHECK(r.body == R"({"error":"bad review"})");
+    }
+    SECTION("a 200 without a content type is JSON") {
+      next.body = R"({"response":{}})";
+      auto r = review();
+      CHECK(r.status == 200);
+      CHECK(r.content_type == "application/json");
+      CHECK(r.body == R"({"response":{}})");
+    }
+    SECTION("a 200 keeps the handler's content type") {
+      next.content_type = "application/json; charset=utf-8";
+      CHECK(review().content_type == "application/json; charset=utf-8");
+    }
+  }
+  std::fclose(out);
+  std::fclose(err);
+}
+
+TEST_CASE("A handler that throws something other than an exception also yields a 500 JSON error", "[server][routes]") {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  {
+    server::Log log{out, err, server::LogLevel::kInfo};
+    server::Metrics metrics;
+    Routes routes{[](admission::Mode, std::string_view) -> admission::ReviewOutcome { throw 42; }, metrics, log,
+                  [] { return true; }};
+    auto r = routes.handle(HttpRequest{"POST", "/mutate", "application/json", "{}"});
+    CHECK(r.status == 500);
+    CHECK(r.body == R"({"error":"internal error while deciding the review"})");
+    log.flush();
+  }
+  std::fflush(out);
+  std::rewind(out);
+  char line[1024] = {};
+  REQUIRE(std::fgets(line, sizeof line, out) != nullptr);
+  CHECK_THAT(std::string(line), Catch::Contains(R"("error":"handler threw a non-standard exception")"));
+  std::fclose(out);
+  std::fclose(err);
+}
+
+TEST_CASE("Probes and metrics take GET only, and answer 405 naming it", "[server][routes]") {
+  Fixture f;
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    for (const char* method : {"HEAD", "POST", "get"}) {
+      CAPTURE(path, method);
+      auto r = f.routes.handle({method, path, "application/json", ""});
+      CHECK(r.status == 405);
+      CHECK(r.allow == "GET");
+      CHECK(r.body == std::string(R"({"error":"use GET for )") + path + "\"}");
+    }
+  }
+  CHECK(f.routes.handle({"POST", "/validate?dryRun=true#x", "application/json", "1"}).status == 200);
+  CHECK(f.routes.handle({"GET", "/healthz?full=1", "", ""}).status == 200);
+  CHECK(f.modes.size() == 1);
+}
+
+TEST_CASE("A text route table answers every request itself; asked for a decision it answers 500", "[server][routes][plain]") {
+  server::TextRoutes routes({{"/metrics", "text/plain", [] { return std::string("up 1\n"); }}});
+  auto d = routes.route({"GET", "/metrics?x=1", "", ""});
+  REQUIRE(d.answer);
+  CHECK(d.answer->body == "up 1\n");
+  CHECK(d.answer->content_type == "text/plain");
+  auto r = routes.admit(admission::Mode::kValidate, "validate", "{}");
+  CHECK(r.status == 500);
+  CHECK(r.body == R"({"error":"unroutable request"})");
+}
+
+TEST_CASE("A ?timeout= that is not a Go duration in range is ignored", "[server][routes][decisions]") {
+  using std::chrono::milliseconds;
+  CHECK(server::request_timeout("/validate?timeout=2s#frag") == milliseconds(2000));
+  CHECK(server::request_timeout("/validate?timeout=3s&dryRun=true") == milliseconds(3000));
+  CHECK(server::request_timeout("/validate?xtimeout=5s&timeout=4s") == milliseconds(4000));
+  CHECK(server::request_timeout("/validate?timeout=.5s") == milliseconds(500));
+  CHECK(server::request_timeout("/validate?timeout=1.s") == milliseconds(1000));
+  CHECK(server::request_timeout("/validate?timeout=24h") == milliseconds(24 * 3600 * 1000));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=24h1ms"));  // beyond a day
+  CHECK_FALSE(server::request_timeout("/validate?timeout=0s"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=.s"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=5x"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=1.5.5s"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=" + std::string(31, '0') + "1s"));  // 33 characters
+  CHECK_FALSE(server::request_timeout("/validate#timeout=5s"));
+  CHECK_FALSE(server::request_timeout("/validate?dryRun=true"));
+}
