@@ -1,6 +1,14 @@
 // Tests of certificate polling and swapping (without a server: poll() is called directly).
 #include <catch2/catch.hpp>
 
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <ctime>
+
 #include <boost/asio/io_context.hpp>
 
 #include "server_test_support.h"
@@ -33,12 +41,48 @@ struct Fixture {
     fs::copy_file(pair.key, key, fs::copy_options::overwrite_existing);
   }
   uint64_t reloads(const char* result) const { return metrics.tls_reloads().value({{"result", result}}); }
+  std::string warnings() {
+    log.flush();
+    std::fflush(err);
+    std::string text(static_cast<std::size_t>(std::ftell(err)), '\0');
+    std::rewind(err);
+    if (!text.empty() && std::fread(text.data(), 1, text.size(), err) != text.size()) text.clear();
+    std::fseek(err, 0, SEEK_END);
+    return text;
+  }
   ~Fixture() {
     log.flush();  // the log outlives this body: nothing of it may be left to write to closed files
     std::fclose(out);
     std::fclose(err);
   }
 };
+
+// A self-signed certificate that expired a day ago (the openssl CLI only makes ones valid from now).
+KeyPair make_expired(const fs::path& dir) {
+  KeyPair pair{dir / "expired.crt", dir / "expired.key"};
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  REQUIRE((key && cert));
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 42);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -2 * 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), -24 * 3600);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("expired"), -1, -1, 0);
+  X509_set_issuer_name(cert, X509_get_subject_name(cert));
+  X509_set_pubkey(cert, key);
+  REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+  std::FILE* c = std::fopen(pair.cert.c_str(), "w");
+  std::FILE* k = std::fopen(pair.key.c_str(), "w");
+  REQUIRE((c && k));
+  PEM_write_X509(c, cert);
+  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(c);
+  std::fclose(k);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return pair;
+}
 
 }  // namespace
 
@@ -133,4 +177,61 @@ TEST_CASE("A pair replaced between the reads is skipped as in flux and installed
   CHECK(f.reloads("success") == 0);
   CHECK(reloader->poll() == Result::kInstalled);
   CHECK(reloader->certificate()->sha256_fingerprint == fingerprint_of(f.second.cert));
+}
+
+TEST_CASE("An expired certificate is installed, with a warning that clients will reject it", "[server][tls][reload]") {
+  Fixture f;
+  f.install(make_expired(f.dir.path()));
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  REQUIRE(f.reloader->certificate());
+  CHECK(f.reloader->certificate()->not_after_unix < std::time(nullptr));
+  const std::string warned = f.warnings();
+  CHECK_THAT(warned, Catch::Contains("the loaded certificate has expired; clients will reject it"));
+  CHECK_THAT(warned, Catch::Contains(R"("not_after":")" +
+                                     memguard::server::format_timestamp(std::chrono::system_clock::from_time_t(
+                                         static_cast<std::time_t>(f.reloader->certificate()->not_after_unix)))));
+
+  // A valid one: no such warning.
+  f.install(f.first);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  const std::string after = f.warnings().substr(warned.size());
+  CHECK_THAT(after, !Catch::Contains("expired"));
+}
+
+TEST_CASE("A failed load says whether a certificate is still being served", "[server][tls][reload]") {
+  Fixture f;
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK_THAT(f.warnings(), Catch::Contains("no certificate loaded yet; TLS handshakes fail and /readyz is not ready"));
+  f.install(f.first);
+  REQUIRE(f.reloader->poll() == Result::kInstalled);
+  write_text(f.key, "not a key");
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK_THAT(f.warnings(), Catch::Contains("certificate reload rejected; keeping the current certificate"));
+  CHECK(f.reloader->loaded());
+}
+
+TEST_CASE("A client CA file is read with the pair, and one that cannot be read fails the load naming it",
+          "[server][tls][reload][mtls]") {
+  Fixture f;
+  f.install(f.first);
+  const fs::path client_ca = f.dir / "client-ca.crt";
+  auto reloader = std::make_shared<CertificateReloader>(
+      f.ioc.get_executor(), TlsFiles{f.cert.string(), f.key.string(), client_ca.string()}, std::chrono::seconds(1),
+      f.metrics, f.log);
+  CHECK(reloader->poll() == Result::kFailed);
+  CHECK_FALSE(reloader->loaded());
+  CHECK_THAT(f.warnings(), Catch::Contains("client CA file"));
+
+  fs::copy_file(f.ca.cert, client_ca);
+  CHECK(reloader->poll() == Result::kInstalled);
+  REQUIRE(reloader->current());
+  CHECK(SSL_CTX_get_verify_mode(reloader->current()->native_handle()) ==
+        (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+
+  // A changed client CA alone is a new version.
+  const KeyPair other = make_ca(f.dir.path(), "other-clients");
+  fs::copy_file(other.cert, client_ca, fs::copy_options::overwrite_existing);
+  auto before = reloader->current();
+  CHECK(reloader->poll() == Result::kInstalled);
+  CHECK(reloader->current() != before);
 }
