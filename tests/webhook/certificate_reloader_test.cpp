@@ -41,15 +41,7 @@ struct Fixture {
     fs::copy_file(pair.key, key, fs::copy_options::overwrite_existing);
   }
   uint64_t reloads(const char* result) const { return metrics.tls_reloads().value({{"result", result}}); }
-  std::string warnings() {
-    log.flush();
-    std::fflush(err);
-    std::string text(static_cast<std::size_t>(std::ftell(err)), '\0');
-    std::rewind(err);
-    if (!text.empty() && std::fread(text.data(), 1, text.size(), err) != text.size()) text.clear();
-    std::fseek(err, 0, SEEK_END);
-    return text;
-  }
+  std::string warnings() { return written_to(err); }
   ~Fixture() {
     log.flush();  // the log outlives this body: nothing of it may be left to write to closed files
     std::fclose(out);

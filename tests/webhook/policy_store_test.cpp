@@ -5,12 +5,14 @@
 #include <fstream>
 #include <string>
 
+#include "server_test_support.h"
 #include "webhook/server/policy_store.h"
 #include "webhook/server/structured_log.h"
 
 using memguard::engine::Action;
 using memguard::engine::FindingCode;
 using memguard::server::PolicyStore;
+using memguard::testing::written_to;
 
 namespace {
 struct TempFile {
@@ -111,17 +113,6 @@ TEST_CASE("A policy file over 1 MiB is refused, and the previous policy kept", "
   }
 }
 
-namespace {
-std::string text_of(std::FILE* f) {
-  std::fflush(f);
-  std::string out(static_cast<std::size_t>(std::ftell(f)), '\0');
-  std::rewind(f);
-  if (!out.empty() && std::fread(out.data(), 1, out.size(), f) != out.size()) out.clear();
-  std::fseek(f, 0, SEEK_END);
-  return out;
-}
-}  // namespace
-
 TEST_CASE("Reloads and rejected files are logged once each; a file gone for a moment is not", "[server][policy-store]") {
   TempFile file("logged");
   file.write("findings:\n  ambiguous-memory-unit: warn\n");
@@ -135,12 +126,12 @@ TEST_CASE("Reloads and rejected files are logged once each; a file gone for a mo
 
     file.write("findings:\n  ambiguous-memory-unit: deny\n");
     CHECK(store.poll());
-    CHECK_THAT(text_of(out), Catch::Contains(R"("msg":"policy reloaded","file":")" + file.path + R"(","reloads":"1")"));
+    CHECK_THAT(written_to(out), Catch::Contains(R"("msg":"policy reloaded","file":")" + file.path + R"(","reloads":"1")"));
 
     file.write("findings:\n  ambiguous-memory-unit: maybe\n");
     CHECK_FALSE(store.poll());
     CHECK_FALSE(store.poll());
-    const std::string rejected = text_of(err);
+    const std::string rejected = written_to(err);
     CHECK_THAT(rejected, Catch::Contains("policy file rejected; keeping the previous policy"));
     CHECK(rejected.find("policy file rejected") == rejected.rfind("policy file rejected"));  // once
 
@@ -150,7 +141,7 @@ TEST_CASE("Reloads and rejected files are logged once each; a file gone for a mo
     CHECK_FALSE(store.poll());
     CHECK_THAT(store.last_error(), Catch::Contains(file.path));
     CHECK(store.reload_failures() == 1);
-    CHECK(text_of(err) == rejected);
+    CHECK(written_to(err) == rejected);
     CHECK(store.current()->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
 
     // The same policy as before coming back is no change, and clears the error.

@@ -8,6 +8,7 @@
 
 using namespace memguard;
 using server::HttpRequest;
+using server::HttpResponse;
 using server::Routes;
 
 namespace {
@@ -34,6 +35,22 @@ struct Fixture {
     std::fclose(out);
     std::fclose(err);
   }
+};
+
+// The route table over a handler of the test's, with its log and metrics.
+struct Table {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  server::Log log{out, err, server::LogLevel::kInfo};
+  server::Metrics metrics;
+  Routes routes;
+  explicit Table(server::AdmissionHandler handler) : routes(std::move(handler), metrics, log, [] { return true; }) {}
+  ~Table() {
+    log.flush();
+    std::fclose(out);
+    std::fclose(err);
+  }
+  HttpResponse review() const { return routes.handle(HttpRequest{"POST", "/validate", "application/json", "{}"}); }
 };
 
 }  // namespace
@@ -132,94 +149,66 @@ TEST_CASE("The API server's ?timeout= is read as a Go duration", "[server][route
 }
 
 TEST_CASE("A handler's non-JSON error answer becomes a JSON error", "[server][routes]") {
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  {
-    server::Log log{out, err, server::LogLevel::kInfo};
-    server::Metrics metrics;
-    Routes routes{[](admission::Mode, std::string_view) {
-                    admission::ReviewOutcome o;
-                    o.http_status = 400;
-                    o.content_type = "text/plain; charset=utf-8";
-                    o.body = "request body is not an AdmissionReview\n";
-                    o.error = "request body is not an AdmissionReview";
-                    o.decision = admission::ReviewDecision::kErrored;
-                    return o;
-                  },
-                  metrics, log, [] { return true; }};
-    auto r = routes.handle(HttpRequest{"POST", "/validate", "application/json", "{}"});
-    CHECK(r.status == 400);
-    CHECK(r.content_type == "application/json");
-    CHECK(r.body == R"({"error":"request body is not an AdmissionReview"})");
-  }
-  std::fclose(out);
-  std::fclose(err);
+  Table t([](admission::Mode, std::string_view) {
+    admission::ReviewOutcome o;
+    o.http_status = 400;
+    o.content_type = "text/plain; charset=utf-8";
+    o.body = "request body is not an AdmissionReview\n";
+    o.error = "request body is not an AdmissionReview";
+    o.decision = admission::ReviewDecision::kErrored;
+    return o;
+  });
+  auto r = t.review();
+  CHECK(r.status == 400);
+  CHECK(r.content_type == "application/json");
+  CHECK(r.body == R"({"error":"request body is not an AdmissionReview"})");
 }
 
 TEST_CASE("A handler's answer keeps its JSON body and type; only a non-JSON error is rewrapped", "[server][routes]") {
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  {
-    server::Log log{out, err, server::LogLevel::kInfo};
-    server::Metrics metrics;
-    admission::ReviewOutcome next;
-    Routes routes{[&next](admission::Mode, std::string_view) { return next; }, metrics, log, [] { return true; }};
-    auto review = [&] { return routes.handle(HttpRequest{"POST", "/validate", "application/json", "{}"}); };
-
-    SECTION("a JSON error passes through as the handler wrote it") {
-      next.http_status = 422;
-      next.content_type = "application/json; charset=utf-8";
-      next.body = R"({"error":"handler's own words"})";
-      auto r = review();
-      CHECK(r.status == 422);
-      CHECK(r.content_type == "application/json; charset=utf-8");
-      CHECK(r.body == R"({"error":"handler's own words"})");
-    }
-    SECTION("a text error without an error message becomes a JSON error carrying the text") {
-      next.http_status = 400;
-      next.content_type = "text/plain";
-      next.body = "bad review";
-      auto r = review();
-      CHECK(r.status == 400);
-      CHECK(r.content_type == "application/json");
-      CHECK(r.body == R"({"error":"bad review"})");
-    }
-    SECTION("a 200 without a content type is JSON") {
-      next.body = R"({"response":{}})";
-      auto r = review();
-      CHECK(r.status == 200);
-      CHECK(r.content_type == "application/json");
-      CHECK(r.body == R"({"response":{}})");
-    }
-    SECTION("a 200 keeps the handler's content type") {
-      next.content_type = "application/json; charset=utf-8";
-      CHECK(review().content_type == "application/json; charset=utf-8");
-    }
+  admission::ReviewOutcome next;
+  Table t([&next](admission::Mode, std::string_view) { return next; });
+  SECTION("a JSON error passes through as the handler wrote it") {
+    next.http_status = 422;
+    next.content_type = "application/json; charset=utf-8";
+    next.body = R"({"error":"handler's own words"})";
+    auto r = t.review();
+    CHECK(r.status == 422);
+    CHECK(r.content_type == "application/json; charset=utf-8");
+    CHECK(r.body == R"({"error":"handler's own words"})");
   }
-  std::fclose(out);
-  std::fclose(err);
+  SECTION("a text error without an error message becomes a JSON error carrying the text") {
+    next.http_status = 400;
+    next.content_type = "text/plain";
+    next.body = "bad review";
+    auto r = t.review();
+    CHECK(r.status == 400);
+    CHECK(r.content_type == "application/json");
+    CHECK(r.body == R"({"error":"bad review"})");
+  }
+  SECTION("a 200 without a content type is JSON") {
+    next.body = R"({"response":{}})";
+    auto r = t.review();
+    CHECK(r.status == 200);
+    CHECK(r.content_type == "application/json");
+    CHECK(r.body == R"({"response":{}})");
+  }
+  SECTION("a 200 keeps the handler's content type") {
+    next.content_type = "application/json; charset=utf-8";
+    CHECK(t.review().content_type == "application/json; charset=utf-8");
+  }
 }
 
 TEST_CASE("A handler that throws something other than an exception also yields a 500 JSON error", "[server][routes]") {
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  {
-    server::Log log{out, err, server::LogLevel::kInfo};
-    server::Metrics metrics;
-    Routes routes{[](admission::Mode, std::string_view) -> admission::ReviewOutcome { throw 42; }, metrics, log,
-                  [] { return true; }};
-    auto r = routes.handle(HttpRequest{"POST", "/mutate", "application/json", "{}"});
-    CHECK(r.status == 500);
-    CHECK(r.body == R"({"error":"internal error while deciding the review"})");
-    log.flush();
-  }
-  std::fflush(out);
-  std::rewind(out);
+  Table t([](admission::Mode, std::string_view) -> admission::ReviewOutcome { throw 42; });
+  auto r = t.review();
+  CHECK(r.status == 500);
+  CHECK(r.body == R"({"error":"internal error while deciding the review"})");
+  t.log.flush();
+  std::fflush(t.out);
+  std::rewind(t.out);
   char line[1024] = {};
-  REQUIRE(std::fgets(line, sizeof line, out) != nullptr);
+  REQUIRE(std::fgets(line, sizeof line, t.out) != nullptr);
   CHECK_THAT(std::string(line), Catch::Contains(R"("error":"handler threw a non-standard exception")"));
-  std::fclose(out);
-  std::fclose(err);
 }
 
 TEST_CASE("Probes and metrics take GET only, and answer 405 naming it", "[server][routes]") {

@@ -86,6 +86,20 @@ bool is_json_error(const Reply& r) {
          r.response.body().rfind(R"({"error":")", 0) == 0;
 }
 
+// Sends `request` on a new connection and returns the status of its answer (0 if none came).
+int status_on_new_connection(unsigned short port, const ClientOptions& options, const std::string& request) {
+  TlsClient client(port, options);
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(request));
+  Reply r = client.read_reply();
+  if (r.ec) return 0;
+  if (r.status() != 200) {
+    CHECK(is_json_error(r));
+    CHECK_FALSE(r.response.keep_alive());
+  }
+  return r.status();
+}
+
 }  // namespace
 
 TEST_CASE("A 64 KiB trailer field is refused with 431 instead of aborting the process", "[server][e2e][hostile]") {
@@ -141,20 +155,11 @@ TEST_CASE("Transfer-Encoding other than a single chunked is answered 400 (RFC 91
                                "Transfer-Encoding: gzip, chunked\r\n",
                                "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"}) {
     CAPTURE(te);
-    TlsClient client(srv.port(), pki.client());
-    REQUIRE_FALSE(client.connect());
-    REQUIRE_FALSE(client.write_raw(head("/validate", te) + "2\r\n{}\r\n0\r\n\r\n"));
-    Reply r = client.read_reply();
-    REQUIRE_FALSE(r.ec);
-    CHECK(r.status() == 400);
-    CHECK(is_json_error(r));
-    CHECK_FALSE(r.response.keep_alive());
+    CHECK(status_on_new_connection(srv.port(), pki.client(), head("/validate", te) + "2\r\n{}\r\n0\r\n\r\n") == 400);
   }
   // A plain chunked body is still fine, in any letter case.
-  TlsClient client(srv.port(), pki.client());
-  REQUIRE_FALSE(client.connect());
-  REQUIRE_FALSE(client.write_raw(head("/validate", "Transfer-Encoding: Chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n"));
-  CHECK(client.read_reply().status() == 200);
+  CHECK(status_on_new_connection(srv.port(), pki.client(),
+                                 head("/validate", "Transfer-Encoding: Chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n") == 200);
 }
 
 TEST_CASE("A slow decision does not stop the server from accepting and answering probes and reviews",
@@ -458,20 +463,11 @@ TEST_CASE("Content-Length that is ambiguous or conflicts with chunked is answere
         "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n",
         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"}) {
     CAPTURE(fields);
-    TlsClient client(srv.port(), pki.client());
-    REQUIRE_FALSE(client.connect());
-    REQUIRE_FALSE(client.write_raw(head("/validate", fields) + "{}"));
-    Reply r = client.read_reply();
-    REQUIRE_FALSE(r.ec);
-    CHECK(r.status() == 400);
-    CHECK(is_json_error(r));
-    CHECK_FALSE(r.response.keep_alive());
+    CHECK(status_on_new_connection(srv.port(), pki.client(), head("/validate", fields) + "{}") == 400);
   }
   // The same value twice is one length (RFC 9110 8.6).
-  TlsClient client(srv.port(), pki.client());
-  REQUIRE_FALSE(client.connect());
-  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 2\r\nContent-Length: 2\r\n") + "{}"));
-  CHECK(client.read_reply().status() == 200);
+  CHECK(status_on_new_connection(srv.port(), pki.client(),
+                                 head("/validate", "Content-Length: 2\r\nContent-Length: 2\r\n") + "{}") == 200);
   CHECK(decided == 1);
 }
 

@@ -296,8 +296,7 @@ int InProcessServer::stop() {
   return result_;
 }
 
-namespace {
-std::string read_all(std::FILE* f) {
+std::string written_to(std::FILE* f) {
   std::fflush(f);
   std::string out;
   const long end = std::ftell(f);
@@ -307,10 +306,9 @@ std::string read_all(std::FILE* f) {
   std::fseek(f, 0, SEEK_END);
   return out;
 }
-}  // namespace
 
-std::string InProcessServer::log_output() { return read_all(out_); }
-std::string InProcessServer::error_output() { return read_all(err_); }
+std::string InProcessServer::log_output() { return written_to(out_); }
+std::string InProcessServer::error_output() { return written_to(err_); }
 
 server::ServerOptions test_options(const KeyPair& server_cert) {
   server::ServerOptions o;

@@ -46,6 +46,8 @@ KeyPair make_ca(const fs::path& dir, const std::string& name);
 KeyPair make_leaf(const fs::path& dir, const std::string& name, const KeyPair& ca);
 std::string read_text(const fs::path& file);
 void write_text(const fs::path& file, const std::string& text);
+// What has been written to `f` so far (a log's tmpfile); writing goes on at its end.
+std::string written_to(std::FILE* f);
 // SHA-256 fingerprint (lower-case hex) of the PEM certificate in `file`.
 std::string fingerprint_of(const fs::path& file);
 

@@ -101,6 +101,14 @@ Handshake handshake(SSL_CTX* server_ctx, const fs::path& trusted, const std::vec
   return h;
 }
 
+// A CA and a server certificate signed by it, in a directory of their own.
+struct ServerPair {
+  TempDir dir;
+  KeyPair ca = make_ca(dir.path(), "ca");
+  KeyPair leaf = make_leaf(dir.path(), "server", ca);
+  TlsMaterial material() const { return {read_text(leaf.cert), read_text(leaf.key), ""}; }
+};
+
 std::vector<unsigned char> alpn_list(std::initializer_list<std::string> protocols) {
   std::vector<unsigned char> wire;
   for (const auto& p : protocols) {
@@ -112,10 +120,9 @@ std::vector<unsigned char> alpn_list(std::initializer_list<std::string> protocol
 }  // namespace
 
 TEST_CASE("A matching certificate and key make a TLS 1.2+ server context", "[server][tls]") {
-  TempDir dir;
-  const KeyPair ca = make_ca(dir.path(), "ca");
-  const KeyPair leaf = make_leaf(dir.path(), "server", ca);
-  auto loaded = make_tls_context({read_text(leaf.cert), read_text(leaf.key), ""});
+  ServerPair pair;
+  const KeyPair& leaf = pair.leaf;
+  auto loaded = make_tls_context(pair.material());
   REQUIRE(loaded);
   SSL_CTX* ctx = loaded->context->native_handle();
   CHECK(SSL_CTX_get_min_proto_version(ctx) == TLS1_2_VERSION);
@@ -134,10 +141,8 @@ TEST_CASE("A matching certificate and key make a TLS 1.2+ server context", "[ser
 }
 
 TEST_CASE("Only ECDHE key exchange with AEAD ciphers is offered for TLS 1.2", "[server][tls]") {
-  TempDir dir;
-  const KeyPair ca = make_ca(dir.path(), "ca");
-  const KeyPair leaf = make_leaf(dir.path(), "server", ca);
-  auto loaded = make_tls_context({read_text(leaf.cert), read_text(leaf.key), ""});
+  ServerPair pair;
+  auto loaded = make_tls_context(pair.material());
   REQUIRE(loaded);
   SSL* ssl = SSL_new(loaded->context->native_handle());
   STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl);
@@ -188,10 +193,9 @@ TEST_CASE("Broken material is rejected with a reason instead of a context", "[se
 }
 
 TEST_CASE("http/1.1 is selected by ALPN when offered; other offers get no ALPN but a handshake", "[server][tls]") {
-  TempDir dir;
-  const KeyPair ca = make_ca(dir.path(), "ca");
-  const KeyPair leaf = make_leaf(dir.path(), "server", ca);
-  auto loaded = make_tls_context({read_text(leaf.cert), read_text(leaf.key), ""});
+  ServerPair pair;
+  const KeyPair& ca = pair.ca;
+  auto loaded = make_tls_context(pair.material());
   REQUIRE(loaded);
   SSL_CTX* ctx = loaded->context->native_handle();
 
@@ -253,10 +257,9 @@ TEST_CASE("Every CA of a client-CA bundle is accepted and announced", "[server][
 }
 
 TEST_CASE("A key of another type than the certificate's is rejected as not matching it", "[server][tls]") {
-  TempDir dir;
-  const KeyPair ca = make_ca(dir.path(), "ca");
-  const KeyPair leaf = make_leaf(dir.path(), "server", ca);  // an ECDSA P-256 certificate
-  const fs::path ed25519 = dir / "ed25519.key";
+  ServerPair pair;  // an ECDSA P-256 certificate
+  const KeyPair& leaf = pair.leaf;
+  const fs::path ed25519 = pair.dir / "ed25519.key";
   openssl("genpkey -algorithm ed25519 -out '" + ed25519.string() + "'");
   auto loaded = make_tls_context({read_text(leaf.cert), read_text(ed25519), ""});
   REQUIRE_FALSE(loaded);
@@ -274,10 +277,9 @@ TEST_CASE("A key of another type than the certificate's is rejected as not match
 
 TEST_CASE("An encrypted private key is refused with a reason, without asking a terminal for its passphrase",
           "[server][tls]") {
-  TempDir dir;
-  const KeyPair ca = make_ca(dir.path(), "ca");
-  const KeyPair leaf = make_leaf(dir.path(), "server", ca);
-  const fs::path encrypted = dir / "encrypted.key";
+  ServerPair pair;
+  const KeyPair& leaf = pair.leaf;
+  const fs::path encrypted = pair.dir / "encrypted.key";
   openssl("pkey -in '" + leaf.key.string() + "' -aes256 -passout pass:secret -out '" + encrypted.string() + "'");
   const TlsMaterial material{read_text(leaf.cert), read_text(encrypted), ""};
   REQUIRE_THAT(material.key_pem, Catch::Contains("ENCRYPTED"));
