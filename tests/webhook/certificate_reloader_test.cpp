@@ -1,10 +1,7 @@
 // Tests of certificate polling and swapping (without a server: poll() is called directly).
 #include <catch2/catch.hpp>
 
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <openssl/ssl.h>
 
 #include <cstdio>
 #include <ctime>
@@ -48,33 +45,6 @@ struct Fixture {
     std::fclose(err);
   }
 };
-
-// A self-signed certificate that expired a day ago (the openssl CLI only makes ones valid from now).
-KeyPair make_expired(const fs::path& dir) {
-  KeyPair pair{dir / "expired.crt", dir / "expired.key"};
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  REQUIRE((key && cert));
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 42);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -2 * 24 * 3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), -24 * 3600);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("expired"), -1, -1, 0);
-  X509_set_issuer_name(cert, X509_get_subject_name(cert));
-  X509_set_pubkey(cert, key);
-  REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
-  std::FILE* c = std::fopen(pair.cert.c_str(), "w");
-  std::FILE* k = std::fopen(pair.key.c_str(), "w");
-  REQUIRE((c && k));
-  PEM_write_X509(c, cert);
-  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(c);
-  std::fclose(k);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return pair;
-}
 
 }  // namespace
 
@@ -173,7 +143,8 @@ TEST_CASE("A pair replaced between the reads is skipped as in flux and installed
 
 TEST_CASE("An expired certificate is installed, with a warning that clients will reject it", "[server][tls][reload]") {
   Fixture f;
-  f.install(make_expired(f.dir.path()));
+  using std::chrono::hours;
+  f.install(make_self_signed(f.dir.path(), "expired", "expired", -hours(48), -hours(24)));
   CHECK(f.reloader->poll() == Result::kInstalled);
   REQUIRE(f.reloader->certificate());
   CHECK(f.reloader->certificate()->not_after_unix < std::time(nullptr));
@@ -226,4 +197,27 @@ TEST_CASE("A client CA file is read with the pair, and one that cannot be read f
   auto before = reloader->current();
   CHECK(reloader->poll() == Result::kInstalled);
   CHECK(reloader->current() != before);
+}
+
+TEST_CASE("A reloader describes no certificate before one is loaded, and stops before it started", "[server][tls][reload]") {
+  Fixture f;
+  CHECK_FALSE(f.reloader->certificate());
+  CHECK_FALSE(f.reloader->current());
+  f.reloader->stop();  // shutdown before run(): nothing to stop, nothing breaks
+  f.install(f.first);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  CHECK(f.reloader->certificate());
+}
+
+TEST_CASE("A reloader gone while its poll timer runs is not polled", "[server][tls][reload]") {
+  Fixture f;
+  f.install(f.first);
+  auto reloader = std::make_shared<CertificateReloader>(f.ioc.get_executor(), TlsFiles{f.cert.string(), f.key.string(), ""},
+                                                        std::chrono::milliseconds(10), f.metrics, f.log);
+  reloader->start();
+  std::weak_ptr<CertificateReloader> weak = reloader;
+  reloader.reset();  // the timer still holds its poll, which holds the reloader only weakly
+  CHECK(weak.expired());
+  f.ioc.run_for(std::chrono::milliseconds(100));
+  CHECK(f.reloads("success") == 0);
 }

@@ -68,6 +68,7 @@ class PlainServer {
   }
   unsigned short port() const { return port_; }
   const server::Metrics& metrics() const { return server_->metrics(); }
+  std::FILE* log_file() const { return out_; }
   // Like SIGTERM; returns run()'s exit code.
   int stop() {
     if (thread_.joinable()) {
@@ -426,7 +427,8 @@ TEST_CASE("A plain-HTTP route table that asks for a decision is answered 503 at 
   PlainServer srv(plain_options(std::chrono::seconds(10)), std::make_unique<DecidingRoutes>());
   RawClient client(srv.port());
   REQUIRE_FALSE(client.connect());
-  REQUIRE_FALSE(client.write("POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}"));
+  // With the API server's ?timeout=, which would set the decision's deadline.
+  REQUIRE_FALSE(client.write("POST /validate?timeout=20s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}"));
   auto r = client.read_reply();
   REQUIRE_FALSE(r.ec);
   CHECK(r.status() == 503);
@@ -434,4 +436,19 @@ TEST_CASE("A plain-HTTP route table that asks for a decision is answered 503 at 
   CHECK(srv.metrics().refused().value({{"reason", "decision_queue_full"}}) == 1);
   REQUIRE_FALSE(client.write(get("/healthz")));
   CHECK(client.read_reply().status() == 503);
+}
+
+TEST_CASE("A client that resets its connection in the middle of a request is dropped quietly", "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)));
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write("GET /metrics HTTP/1.1\r\nHost: loc"));
+  REQUIRE(eventually([&] { return srv.metrics().inflight() == 1; }));
+  client.reset();
+  // Nothing to answer and nothing to log: the request is simply gone.
+  CHECK(eventually([&] { return srv.metrics().inflight() == 0; }));
+  CHECK(eventually([&] { return srv.metrics().render().find("memguard_connections_active 0\n") != std::string::npos; }));
+  CHECK(request(srv.port(), http::verb::get, "/healthz").response.result_int() == 200);
+  CHECK(srv.metrics().responses().value({{"code", "400"}}) == 0);
+  CHECK_THAT(testing::written_to(srv.log_file()), !Catch::Contains("connection error"));
 }

@@ -113,7 +113,7 @@ TEST_CASE("A policy file over 1 MiB is refused, and the previous policy kept", "
   }
 }
 
-TEST_CASE("Reloads and rejected files are logged once each; a file gone for a moment is not", "[server][policy-store]") {
+TEST_CASE("Reloads and rejected files are logged once each, a file gone for a moment is not", "[server][policy-store]") {
   TempFile file("logged");
   file.write("findings:\n  ambiguous-memory-unit: warn\n");
   std::FILE* out = std::tmpfile();

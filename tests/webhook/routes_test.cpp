@@ -122,6 +122,7 @@ TEST_CASE("Request targets and content types are parsed leniently where HTTP all
   CHECK(server::target_path("/readyz") == "/readyz");
   CHECK(server::is_json_content_type("application/json"));
   CHECK(server::is_json_content_type(" application/json ; charset=UTF-8"));
+  CHECK(server::is_json_content_type("\tapplication/json\t; charset=utf-8"));  // tabs are whitespace too
   CHECK_FALSE(server::is_json_content_type("application/jsonx"));
   CHECK_FALSE(server::is_json_content_type(""));
   CHECK(server::error_body("a \"quoted\" reason") == R"({"error":"a \"quoted\" reason"})");
@@ -164,7 +165,7 @@ TEST_CASE("A handler's non-JSON error answer becomes a JSON error", "[server][ro
   CHECK(r.body == R"({"error":"request body is not an AdmissionReview"})");
 }
 
-TEST_CASE("A handler's answer keeps its JSON body and type; only a non-JSON error is rewrapped", "[server][routes]") {
+TEST_CASE("A handler's answer keeps its JSON body and type, only a non-JSON error is rewrapped", "[server][routes]") {
   admission::ReviewOutcome next;
   Table t([&next](admission::Mode, std::string_view) { return next; });
   SECTION("a JSON error passes through as the handler wrote it") {
@@ -227,7 +228,7 @@ TEST_CASE("Probes and metrics take GET only, and answer 405 naming it", "[server
   CHECK(f.modes.size() == 1);
 }
 
-TEST_CASE("A text route table answers every request itself; asked for a decision it answers 500", "[server][routes][plain]") {
+TEST_CASE("A text route table answers every request itself, and asked for a decision it answers 500", "[server][routes][plain]") {
   server::TextRoutes routes({{"/metrics", "text/plain", [] { return std::string("up 1\n"); }}});
   auto d = routes.route({"GET", "/metrics?x=1", "", ""});
   REQUIRE(d.answer);
@@ -251,6 +252,8 @@ TEST_CASE("A ?timeout= that is not a Go duration in range is ignored", "[server]
   CHECK_FALSE(server::request_timeout("/validate?timeout=.s"));
   CHECK_FALSE(server::request_timeout("/validate?timeout=5x"));
   CHECK_FALSE(server::request_timeout("/validate?timeout=1.5.5s"));
+  CHECK_FALSE(server::request_timeout("/validate?timeout=1.5"));    // a fraction without its unit
+  CHECK_FALSE(server::request_timeout("/validate?timeout=1.5-s"));
   CHECK_FALSE(server::request_timeout("/validate?timeout=" + std::string(31, '0') + "1s"));  // 33 characters
   CHECK_FALSE(server::request_timeout("/validate#timeout=5s"));
   CHECK_FALSE(server::request_timeout("/validate?dryRun=true"));

@@ -538,3 +538,25 @@ TEST_CASE("A review answered at its deadline while still queued is never decided
   CHECK(queued.request(http::verb::post, "/validate", "{}").status() == 200);
   CHECK(decided == 2);
 }
+
+TEST_CASE("A client that resets its connection while its review is decided costs the server nothing", "[server][e2e][hostile][decisions]") {
+  Pki pki;
+  Gate gate;
+  InProcessServer srv(test_options(pki.server), gate.handler());
+  OpenOnExit opener{gate};
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 2\r\n") + "{}"));
+  REQUIRE(gate.wait_entered(1));
+  client.reset();
+  gate.open();  // the answer now has no one to go to
+  for (int i = 0; i < 1000 && srv.server().metrics().render().find("memguard_connections_active 0\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(srv.server().metrics().inflight() == 0);
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_connections_active 0\n"));
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_body_bytes_in_flight 0\n"));
+  check_alive(srv.port(), pki.client());
+  srv.stop();
+  CHECK_THAT(srv.error_output(), !Catch::Contains("connection error"));
+}

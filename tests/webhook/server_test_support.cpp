@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -50,6 +51,12 @@ std::string hex(const unsigned char* data, unsigned n) {
     out += digits[data[i] & 0xF];
   }
   return out;
+}
+
+void reset_socket(net::ip::tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(net::socket_base::linger(true, 0), ignored);  // close() then sends RST
+  socket.close(ignored);
 }
 
 std::string fingerprint(X509* cert) {
@@ -96,6 +103,32 @@ KeyPair make_leaf(const fs::path& dir, const std::string& name, const KeyPair& c
   sh("openssl x509 -req -in '" + csr.string() + "' -CA '" + ca.cert.string() + "' -CAkey '" + ca.key.string() +
      "' -set_serial 0x" + serial.str() + " -days 2 -extfile '" + ext.string() + "' -out '" + leaf.cert.string() + "'");
   return leaf;
+}
+
+KeyPair make_self_signed(const fs::path& dir, const std::string& name, const std::string& common_name,
+                         std::chrono::seconds not_before, std::chrono::seconds not_after) {
+  KeyPair pair{dir / (name + ".crt"), dir / (name + ".key")};
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  if (!key || !cert) throw std::runtime_error("cannot make a key or a certificate");
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 42);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), static_cast<long>(not_before.count()));
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(not_after.count()));
+  if (!common_name.empty()) {
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+  }
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  X509_set_pubkey(cert.get(), key.get());
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) throw std::runtime_error("cannot sign the certificate");
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_out(BIO_new_file(pair.cert.c_str(), "w"), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_out(BIO_new_file(pair.key.c_str(), "w"), BIO_free);
+  if (!cert_out || !key_out || PEM_write_bio_X509(cert_out.get(), cert.get()) != 1 ||
+      PEM_write_bio_PrivateKey(key_out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    throw std::runtime_error("cannot write " + pair.cert.string());
+  }
+  return pair;
 }
 
 // Test files are certificates and review fixtures of a few KiB.
@@ -193,6 +226,8 @@ void TlsClient::close() {
   beast::get_lowest_layer(*stream_).socket().close(ec);
 }
 
+void TlsClient::reset() { reset_socket(beast::get_lowest_layer(*stream_).socket()); }
+
 bool TlsClient::wait_for_close() {
   for (;;) {
     char buf[4096];
@@ -261,6 +296,8 @@ bool RawClient::wait_for_close() {
     }
   }
 }
+
+void RawClient::reset() { reset_socket(stream_.socket()); }
 
 void RawClient::shutdown_send() {
   boost::system::error_code ignored;

@@ -44,6 +44,11 @@ struct KeyPair {
 KeyPair make_ca(const fs::path& dir, const std::string& name);
 // A leaf signed by `ca`, SAN localhost + 127.0.0.1, usable for server and client auth.
 KeyPair make_leaf(const fs::path& dir, const std::string& name, const KeyPair& ca);
+// A self-signed P-256 certificate made with the OpenSSL API, for what the CLI will not make: valid
+// from now + `not_before` to now + `not_after` (an expired one), subject CN=`common_name` or,
+// when that is empty, no subject at all (certificates that name themselves only by SAN).
+KeyPair make_self_signed(const fs::path& dir, const std::string& name, const std::string& common_name,
+                         std::chrono::seconds not_before, std::chrono::seconds not_after);
 std::string read_text(const fs::path& file);
 void write_text(const fs::path& file, const std::string& text);
 // What has been written to `f` so far (a log's tmpfile); writing goes on at its end.
@@ -80,6 +85,7 @@ class TlsClient {
   // it (close_notify, EOF or reset), false if nothing happened within the step deadline.
   bool wait_for_close();
   void close();  // TCP close, as a client that got "Connection: close" does
+  void reset();  // TCP reset (RST), as a client that gave up hard
   std::string peer_fingerprint() const;
   std::string negotiated_version() const;
 
@@ -106,6 +112,8 @@ class RawClient {
   bool wait_for_close();
   // Half-closes: tells the server that nothing more will come, and can still read its answer.
   void shutdown_send();
+  // Closes with a reset (RST), as a client that crashed or timed out hard.
+  void reset();
 
  private:
   template <class Op>

@@ -192,7 +192,7 @@ TEST_CASE("Broken material is rejected with a reason instead of a context", "[se
   CHECK_THAT(loaded.error().message, Catch::Contains(reason));
 }
 
-TEST_CASE("http/1.1 is selected by ALPN when offered; other offers get no ALPN but a handshake", "[server][tls]") {
+TEST_CASE("http/1.1 is selected by ALPN when offered, other offers get no ALPN but a handshake", "[server][tls]") {
   ServerPair pair;
   const KeyPair& ca = pair.ca;
   auto loaded = make_tls_context(pair.material());
@@ -322,4 +322,15 @@ TEST_CASE("An encrypted private key is refused with a reason, without asking a t
   auto loaded = make_tls_context(material);
   REQUIRE_FALSE(loaded);
   CHECK_THAT(loaded.error().message, Catch::StartsWith("the private key is encrypted"));
+}
+
+TEST_CASE("A certificate without a subject loads, described by an empty subject", "[server][tls]") {
+  TempDir dir;
+  using std::chrono::hours;
+  const KeyPair unnamed = make_self_signed(dir.path(), "unnamed", "", -hours(1), hours(24));
+  auto loaded = make_tls_context({read_text(unnamed.cert), read_text(unnamed.key), ""});
+  REQUIRE(loaded);
+  CHECK(loaded->certificate.subject.empty());
+  CHECK(loaded->certificate.serial_hex == "2A");
+  CHECK(loaded->certificate.sha256_fingerprint == fingerprint_of(unnamed.cert));
 }
