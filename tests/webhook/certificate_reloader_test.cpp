@@ -1,6 +1,11 @@
 // Tests of certificate polling and swapping (without a server: poll() is called directly).
 #include <catch2/catch.hpp>
 
+#include <openssl/ssl.h>
+
+#include <cstdio>
+#include <ctime>
+
 #include <boost/asio/io_context.hpp>
 
 #include "server_test_support.h"
@@ -33,6 +38,7 @@ struct Fixture {
     fs::copy_file(pair.key, key, fs::copy_options::overwrite_existing);
   }
   uint64_t reloads(const char* result) const { return metrics.tls_reloads().value({{"result", result}}); }
+  std::string warnings() { return written_to(err); }
   ~Fixture() {
     log.flush();  // the log outlives this body: nothing of it may be left to write to closed files
     std::fclose(out);
@@ -133,4 +139,85 @@ TEST_CASE("A pair replaced between the reads is skipped as in flux and installed
   CHECK(f.reloads("success") == 0);
   CHECK(reloader->poll() == Result::kInstalled);
   CHECK(reloader->certificate()->sha256_fingerprint == fingerprint_of(f.second.cert));
+}
+
+TEST_CASE("An expired certificate is installed, with a warning that clients will reject it", "[server][tls][reload]") {
+  Fixture f;
+  using std::chrono::hours;
+  f.install(make_self_signed(f.dir.path(), "expired", "expired", -hours(48), -hours(24)));
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  REQUIRE(f.reloader->certificate());
+  CHECK(f.reloader->certificate()->not_after_unix < std::time(nullptr));
+  const std::string warned = f.warnings();
+  CHECK_THAT(warned, Catch::Contains("the loaded certificate has expired; clients will reject it"));
+  CHECK_THAT(warned, Catch::Contains(R"("not_after":")" +
+                                     memguard::server::format_timestamp(std::chrono::system_clock::from_time_t(
+                                         static_cast<std::time_t>(f.reloader->certificate()->not_after_unix)))));
+
+  // A valid one: no such warning.
+  f.install(f.first);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  const std::string after = f.warnings().substr(warned.size());
+  CHECK_THAT(after, !Catch::Contains("expired"));
+}
+
+TEST_CASE("A failed load says whether a certificate is still being served", "[server][tls][reload]") {
+  Fixture f;
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK_THAT(f.warnings(), Catch::Contains("no certificate loaded yet; TLS handshakes fail and /readyz is not ready"));
+  f.install(f.first);
+  REQUIRE(f.reloader->poll() == Result::kInstalled);
+  write_text(f.key, "not a key");
+  CHECK(f.reloader->poll() == Result::kFailed);
+  CHECK_THAT(f.warnings(), Catch::Contains("certificate reload rejected; keeping the current certificate"));
+  CHECK(f.reloader->loaded());
+}
+
+TEST_CASE("A client CA file is read with the pair, and one that cannot be read fails the load naming it",
+          "[server][tls][reload][mtls]") {
+  Fixture f;
+  f.install(f.first);
+  const fs::path client_ca = f.dir / "client-ca.crt";
+  auto reloader = std::make_shared<CertificateReloader>(
+      f.ioc.get_executor(), TlsFiles{f.cert.string(), f.key.string(), client_ca.string()}, std::chrono::seconds(1),
+      f.metrics, f.log);
+  CHECK(reloader->poll() == Result::kFailed);
+  CHECK_FALSE(reloader->loaded());
+  CHECK_THAT(f.warnings(), Catch::Contains("client CA file"));
+
+  fs::copy_file(f.ca.cert, client_ca);
+  CHECK(reloader->poll() == Result::kInstalled);
+  REQUIRE(reloader->current());
+  CHECK(SSL_CTX_get_verify_mode(reloader->current()->native_handle()) ==
+        (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+
+  // A changed client CA alone is a new version.
+  const KeyPair other = make_ca(f.dir.path(), "other-clients");
+  fs::copy_file(other.cert, client_ca, fs::copy_options::overwrite_existing);
+  auto before = reloader->current();
+  CHECK(reloader->poll() == Result::kInstalled);
+  CHECK(reloader->current() != before);
+}
+
+TEST_CASE("A reloader describes no certificate before one is loaded, and stops before it started", "[server][tls][reload]") {
+  Fixture f;
+  CHECK_FALSE(f.reloader->certificate());
+  CHECK_FALSE(f.reloader->current());
+  f.reloader->stop();  // shutdown before run(): nothing to stop, nothing breaks
+  f.install(f.first);
+  CHECK(f.reloader->poll() == Result::kInstalled);
+  CHECK(f.reloader->certificate());
+}
+
+TEST_CASE("A reloader gone while its poll timer runs is not polled", "[server][tls][reload]") {
+  Fixture f;
+  f.install(f.first);
+  auto reloader = std::make_shared<CertificateReloader>(f.ioc.get_executor(), TlsFiles{f.cert.string(), f.key.string(), ""},
+                                                        std::chrono::milliseconds(10), f.metrics, f.log);
+  reloader->start();
+  std::weak_ptr<CertificateReloader> weak = reloader;
+  reloader.reset();  // the timer still holds its poll, which holds the reloader only weakly
+  CHECK(weak.expired());
+  f.ioc.run_for(std::chrono::milliseconds(100));
+  CHECK(f.reloads("success") == 0);
 }

@@ -33,6 +33,9 @@ TEST_CASE("Malformed listen addresses are rejected with a reason", "[server][cli
       {"127.0.0.1:84x3", "port must be a number"},
       {"localhost:8443", "is not an IP address"},
       {"::1:8443", "brackets"},
+      {"[::1:8443", "brackets"},                        // an opening bracket without its closing one
+      {"127.0.0.1:https", "port must be a number"},     // service names are not looked up
+      {"127.0.0.1:99999999999", "port must be a number"},  // beyond what the number type holds
   }));
   CAPTURE(text);
   auto r = parse_listen_address(text);

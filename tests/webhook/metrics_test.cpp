@@ -1,6 +1,8 @@
 // Tests of the Prometheus metrics: exposition format, label escaping, cardinality cap, histogram.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "webhook/server/metrics.h"
 
 using memguard::admission::ReviewOutcome;
@@ -91,4 +93,36 @@ TEST_CASE("Histogram observations land in the first bucket that holds them", "[s
   CHECK(contains(out, "h_bucket{le=\"1\"} 2\n"));
   CHECK(contains(out, "h_bucket{le=\"+Inf\"} 3\n"));
   CHECK(h.count() == 3);
+}
+
+TEST_CASE("Label values from requests are cut to 64 bytes, never inside a UTF-8 sequence", "[server][metrics][hostile]") {
+  Metrics m;
+  ReviewOutcome o;
+  o.kind = std::string(63, 'k') + "\xc3\xa9" + std::string(100, 'x');  // the 64th byte starts "é"
+  o.operation = std::string(64, 'o');                                    // exactly the bound: kept whole
+  o.decision = memguard::admission::ReviewDecision::kAllowed;
+  o.finding_codes = {std::string(200, 'c')};
+  m.record_review(o, 0.001);
+  CHECK(m.requests().value({{"kind", std::string(63, 'k')}, {"operation", std::string(64, 'o')}, {"decision", "allowed"}}) == 1);
+  CHECK(contains(m.render(), "memguard_findings_total{code=\"" + std::string(64, 'c') + "\"} 1\n"));
+}
+
+TEST_CASE("The body-budget gauge and extra metrics appear only when the server provides them", "[server][metrics]") {
+  Metrics m;
+  CHECK_FALSE(contains(m.render(), "memguard_body_bytes_in_flight"));
+  m.set_body_bytes_source([] { return std::size_t{4096}; });
+  m.set_extra_source([] { return std::string("memguard_cache_objects 3\n"); });
+  const std::string text = m.render();
+  CHECK(contains(text, "# TYPE memguard_body_bytes_in_flight gauge\nmemguard_body_bytes_in_flight 4096\n"));
+  CHECK(text.size() >= 25);
+  CHECK(text.substr(text.size() - 25) == "memguard_cache_objects 3\n");
+}
+
+TEST_CASE("A histogram ignores NaN as a duration of zero", "[server][metrics]") {
+  Histogram h;
+  h.observe(std::numeric_limits<double>::quiet_NaN());
+  std::string out;
+  h.render(out, "h");
+  CHECK(contains(out, "h_bucket{le=\"0.0001\"} 1\n"));
+  CHECK(contains(out, "h_sum 0\n"));
 }

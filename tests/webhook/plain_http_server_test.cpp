@@ -17,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "server_test_support.h"
 #include "webhook/server/server.h"
 
 namespace {
@@ -42,14 +43,18 @@ server::ServerOptions plain_options(std::chrono::milliseconds read_timeout) {
 }
 
 // A plain-HTTP server in-process with GET /metrics and /healthz, shut down on destruction.
+std::unique_ptr<const server::Router> text_routes() {
+  std::vector<server::TextRoutes::Entry> routes;
+  routes.push_back({"/metrics", std::string(server::kPrometheusContentType), [] { return std::string("up 1\n"); }});
+  routes.push_back({"/healthz", "text/plain; charset=utf-8", [] { return std::string("ok\n"); }});
+  return std::make_unique<server::TextRoutes>(std::move(routes));
+}
+
 class PlainServer {
  public:
-  explicit PlainServer(server::ServerOptions options)
+  explicit PlainServer(server::ServerOptions options, std::unique_ptr<const server::Router> routes = text_routes())
       : out_(std::tmpfile()), log_(std::make_unique<server::Log>(out_, out_, options.log_level)) {
-    std::vector<server::TextRoutes::Entry> routes;
-    routes.push_back({"/metrics", std::string(server::kPrometheusContentType), [] { return std::string("up 1\n"); }});
-    routes.push_back({"/healthz", "text/plain; charset=utf-8", [] { return std::string("ok\n"); }});
-    auto created = server::Server::create_plain(options, std::make_unique<server::TextRoutes>(std::move(routes)), *log_);
+    auto created = server::Server::create_plain(options, std::move(routes), *log_);
     REQUIRE(created);
     server_ = std::move(*created);
     port_ = server_->local_endpoint().port();
@@ -62,6 +67,8 @@ class PlainServer {
     std::fclose(out_);
   }
   unsigned short port() const { return port_; }
+  const server::Metrics& metrics() const { return server_->metrics(); }
+  std::FILE* log_file() const { return out_; }
   // Like SIGTERM; returns run()'s exit code.
   int stop() {
     if (thread_.joinable()) {
@@ -204,4 +211,244 @@ TEST_CASE("The plain-HTTP server drops a slowloris client at its read deadline",
   REQUIRE(closed_after);
   CHECK(*closed_after < kStep);  // a 200 ms deadline, a 10 s bound
   CHECK(srv.stop() == 0);
+}
+
+namespace {
+
+using testing::RawClient;
+
+std::string get(const std::string& target, const std::string& extra = "", const std::string& version = "1.1") {
+  return "GET " + target + " HTTP/" + version + "\r\nHost: localhost\r\n" + extra + "\r\n";
+}
+
+// Polls `done` for up to 10 s (each step here takes milliseconds).
+template <class Predicate>
+bool eventually(Predicate done) {
+  const auto until = Clock::now() + kStep;
+  while (!done()) {
+    if (Clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("Pipelined requests on one plain-HTTP connection are answered in order and kept alive", "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)));
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write(get("/metrics") + get("/healthz") + get("/nowhere")));
+  auto first = client.read_reply();
+  auto second = client.read_reply();
+  auto third = client.read_reply();
+  REQUIRE_FALSE(first.ec);
+  REQUIRE_FALSE(second.ec);
+  REQUIRE_FALSE(third.ec);
+  CHECK(first.response.body() == "up 1\n");
+  CHECK(second.response.body() == "ok\n");
+  CHECK(third.status() == 404);
+  CHECK(third.response.keep_alive());
+  // The connection is still usable once the pipeline has drained.
+  REQUIRE_FALSE(client.write(get("/healthz")));
+  CHECK(client.read_reply().response.body() == "ok\n");
+  CHECK(srv.metrics().responses().value({{"code", "200"}}) == 3);
+}
+
+TEST_CASE("Connection: close and HTTP/1.0 end a plain-HTTP connection after its answer", "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)));
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  SECTION("HTTP/1.1 with Connection: close") { REQUIRE_FALSE(client.write(get("/healthz", "Connection: close\r\n"))); }
+  SECTION("HTTP/1.0 without keep-alive") { REQUIRE_FALSE(client.write(get("/healthz", "", "1.0"))); }
+  auto r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+  CHECK_FALSE(r.response.keep_alive());
+  CHECK(client.wait_for_close());
+}
+
+TEST_CASE("An HTTP/1.0 client asking for keep-alive keeps its plain-HTTP connection", "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)));
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE_FALSE(client.write(get("/healthz", "Connection: keep-alive\r\n", "1.0")));
+    auto r = client.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 200);
+    CHECK(r.response.keep_alive());
+  }
+}
+
+TEST_CASE("The plain-HTTP server answers over-limit and malformed requests as the TLS server does", "[server][plain]") {
+  auto options = plain_options(std::chrono::seconds(10));
+  options.body_limit = 1024;
+  PlainServer srv(options);
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  auto [request, status, reason] = GENERATE(table<std::string, int, std::string>({
+      {get("/metrics", "X-Padding: " + std::string(17 * 1024, 'a') + "\r\n"), 431, "header_limit"},
+      {get("/metrics", "Content-Length: 1025\r\n"), 413, "body_limit"},
+      {get("/metrics", "Transfer-Encoding: chunked\r\n") + "401\r\n" + std::string(1025, 'x') + "\r\n0\r\n\r\n", 413,
+       "body_limit"},
+      {get("/metrics", "Content-Length: 2\r\nExpect: 200-ok\r\n"), 417, "expect"},
+      {get("/metrics", "Transfer-Encoding: gzip\r\n"), 400, "transfer_encoding"},
+      {get("/metrics", "Content-Length: 2\r\nContent-Length: 3\r\n") + "{}", 400, "malformed"},
+      {get("/metrics", "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n") + "{}", 400, "malformed"},
+      {get("/metrics", "Content-Length: 2x\r\n") + "{}", 400, "malformed"},
+      {"GET /metrics HTTP/1.1\r\nHost: localhost\r\nno colon\r\n\r\n", 400, "malformed"},
+  }));
+  CAPTURE(reason, request.substr(0, 120));
+  REQUIRE_FALSE(client.write(request));
+  auto r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == status);
+  CHECK(r.response[http::field::content_type] == "application/json");
+  CHECK(r.response.body().rfind(R"({"error":")", 0) == 0);
+  CHECK_FALSE(r.response.keep_alive());
+  CHECK(srv.metrics().refused().value({{"reason", reason}}) == 1);
+  // The client says it is done; the server, which was draining, closes too.
+  client.shutdown_send();
+  CHECK(client.wait_for_close());
+}
+
+TEST_CASE("The plain-HTTP server answers 100 Continue before a body it waits for, and not for an empty one",
+          "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)));
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write(get("/metrics", "Content-Length: 2\r\nExpect: 100-Continue \r\n")));
+  auto interim = client.read_reply();
+  REQUIRE_FALSE(interim.ec);
+  CHECK(interim.status() == 100);
+  REQUIRE_FALSE(client.write("{}"));
+  auto r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+  CHECK(r.response.keep_alive());
+  // Nothing to wait for: the answer comes at once.
+  REQUIRE_FALSE(client.write(get("/healthz", "Content-Length: 0\r\nExpect: 100-continue\r\n")));
+  auto direct = client.read_reply();
+  REQUIRE_FALSE(direct.ec);
+  CHECK(direct.status() == 200);
+  CHECK(direct.response.body() == "ok\n");
+}
+
+TEST_CASE("After an early answer the plain-HTTP server discards what still comes, within bounds", "[server][plain]") {
+  // The read timeout also bounds the whole discarding; long here but where it is what is tested.
+  auto options = plain_options(kStep);
+  options.body_limit = 1024;
+  // Writes until the server has closed the connection (true), or for at most `limit`.
+  auto write_until_closed = [](RawClient& client, const std::string& bytes, std::chrono::milliseconds pause) {
+    const auto start = Clock::now();
+    while (Clock::now() - start < std::chrono::seconds(5)) {
+      const auto ec = client.write(bytes);
+      if (ec) return ec != beast::error::timeout;
+      std::this_thread::sleep_for(pause);
+    }
+    return false;
+  };
+  auto early_answer = [](RawClient& client) {
+    REQUIRE_FALSE(client.connect());
+    // Announced far over the limit: answered 413 on the header alone, while the body is coming.
+    REQUIRE_FALSE(client.write(get("/metrics", "Content-Length: 1000000\r\n") + std::string(512, 'x')));
+    auto r = client.read_reply();
+    REQUIRE_FALSE(r.ec);
+    CHECK(r.status() == 413);
+  };
+
+  SECTION("a client that goes on sending is cut off once it has sent another body's worth") {
+    PlainServer srv(options);
+    RawClient client(srv.port());
+    early_answer(client);
+    // Never quiet and well within the read timeout: only the amount it sent can end it.
+    CHECK(write_until_closed(client, std::string(512, 'x'), std::chrono::milliseconds(10)));
+  }
+  SECTION("a client that trickles is cut off at the read timeout") {
+    options.read_timeout = std::chrono::milliseconds(300);
+    PlainServer srv(options);
+    RawClient client(srv.port());
+    early_answer(client);
+    // A byte every 50 ms: never quiet, and another body's worth only after 50 s.
+    CHECK(write_until_closed(client, "x", std::chrono::milliseconds(50)));
+  }
+  SECTION("a client that goes quiet is closed after a short linger") {
+    PlainServer srv(options);
+    RawClient client(srv.port());
+    early_answer(client);
+    CHECK(client.wait_for_close());
+  }
+}
+
+TEST_CASE("An idle plain-HTTP keep-alive connection is closed at the idle timeout", "[server][plain][limits]") {
+  auto options = plain_options(std::chrono::seconds(10));
+  options.idle_timeout = std::chrono::milliseconds(200);
+  PlainServer srv(options);
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write(get("/healthz")));
+  REQUIRE(client.read_reply().status() == 200);
+  const auto start = Clock::now();
+  CHECK(client.wait_for_close());
+  CHECK(Clock::now() - start >= std::chrono::milliseconds(150));
+}
+
+TEST_CASE("At its connection cap the plain-HTTP server closes the connection idle the longest", "[server][plain][limits]") {
+  auto options = plain_options(std::chrono::seconds(10));
+  options.max_connections = 1;
+  PlainServer srv(options);
+  RawClient first(srv.port()), second(srv.port());
+  REQUIRE_FALSE(first.connect());
+  REQUIRE_FALSE(first.write(get("/healthz")));
+  REQUIRE(first.read_reply().status() == 200);
+  // Idle once the server has finished writing its answer, which can be just after the client read it.
+  REQUIRE(eventually([&] { return srv.metrics().inflight() == 0; }));
+  REQUIRE_FALSE(second.connect());
+  REQUIRE_FALSE(second.write(get("/healthz")));
+  CHECK(second.read_reply().status() == 200);
+  CHECK(first.wait_for_close());
+  CHECK(srv.metrics().connections_evicted() == 1);
+}
+
+namespace {
+// A route table that sends every request to a decision, which the plain-HTTP server never makes.
+class DecidingRoutes : public server::Router {
+ public:
+  server::Dispatch route(const server::HttpRequest&) const override { return {}; }
+  server::HttpResponse admit(admission::Mode, std::string_view, std::string_view) const override {
+    return {200, "application/json", "{}", ""};
+  }
+};
+}  // namespace
+
+TEST_CASE("A plain-HTTP route table that asks for a decision is answered 503 at once, never left waiting",
+          "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)), std::make_unique<DecidingRoutes>());
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  // With the API server's ?timeout=, which would set the decision's deadline.
+  REQUIRE_FALSE(client.write("POST /validate?timeout=20s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}"));
+  auto r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 503);
+  CHECK(r.response.keep_alive());
+  CHECK(srv.metrics().refused().value({{"reason", "decision_queue_full"}}) == 1);
+  REQUIRE_FALSE(client.write(get("/healthz")));
+  CHECK(client.read_reply().status() == 503);
+}
+
+TEST_CASE("A client that resets its connection in the middle of a request is dropped quietly", "[server][plain]") {
+  PlainServer srv(plain_options(std::chrono::seconds(10)));
+  RawClient client(srv.port());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write("GET /metrics HTTP/1.1\r\nHost: loc"));
+  REQUIRE(eventually([&] { return srv.metrics().inflight() == 1; }));
+  client.reset();
+  // Nothing to answer and nothing to log: the request is simply gone.
+  CHECK(eventually([&] { return srv.metrics().inflight() == 0; }));
+  CHECK(eventually([&] { return srv.metrics().render().find("memguard_connections_active 0\n") != std::string::npos; }));
+  CHECK(request(srv.port(), http::verb::get, "/healthz").response.result_int() == 200);
+  CHECK(srv.metrics().responses().value({{"code", "400"}}) == 0);
+  CHECK_THAT(testing::written_to(srv.log_file()), !Catch::Contains("connection error"));
 }

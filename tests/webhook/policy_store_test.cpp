@@ -5,11 +5,14 @@
 #include <fstream>
 #include <string>
 
+#include "server_test_support.h"
 #include "webhook/server/policy_store.h"
+#include "webhook/server/structured_log.h"
 
 using memguard::engine::Action;
 using memguard::engine::FindingCode;
 using memguard::server::PolicyStore;
+using memguard::testing::written_to;
 
 namespace {
 struct TempFile {
@@ -108,4 +111,45 @@ TEST_CASE("A policy file over 1 MiB is refused, and the previous policy kept", "
     CHECK(store.last_error() == file.path + ": larger than 1 MiB, the limit for a policy file");
     CHECK(store.current()->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kWarn);
   }
+}
+
+TEST_CASE("Reloads and rejected files are logged once each, a file gone for a moment is not", "[server][policy-store]") {
+  TempFile file("logged");
+  file.write("findings:\n  ambiguous-memory-unit: warn\n");
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  {
+    memguard::server::Log log(out, err, memguard::server::LogLevel::kInfo);
+    PolicyStore store(file.path);
+    store.report_to(log);
+    REQUIRE(store.load());
+
+    file.write("findings:\n  ambiguous-memory-unit: deny\n");
+    CHECK(store.poll());
+    CHECK_THAT(written_to(out), Catch::Contains(R"("msg":"policy reloaded","file":")" + file.path + R"(","reloads":"1")"));
+
+    file.write("findings:\n  ambiguous-memory-unit: maybe\n");
+    CHECK_FALSE(store.poll());
+    CHECK_FALSE(store.poll());
+    const std::string rejected = written_to(err);
+    CHECK_THAT(rejected, Catch::Contains("policy file rejected; keeping the previous policy"));
+    CHECK(rejected.find("policy file rejected") == rejected.rfind("policy file rejected"));  // once
+
+    // A ConfigMap update swaps a symlink: for a moment the file is not there. The policy stays,
+    // the error is recorded, and nothing is counted or logged as a rejected policy.
+    std::remove(file.path.c_str());
+    CHECK_FALSE(store.poll());
+    CHECK_THAT(store.last_error(), Catch::Contains(file.path));
+    CHECK(store.reload_failures() == 1);
+    CHECK(written_to(err) == rejected);
+    CHECK(store.current()->defaults.action(FindingCode::kAmbiguousMemoryUnit) == Action::kDeny);
+
+    // The same policy as before coming back is no change, and clears the error.
+    file.write("findings:\n  ambiguous-memory-unit: deny\n");
+    CHECK_FALSE(store.poll());
+    CHECK(store.last_error().empty());
+    CHECK(store.reloads() == 1);
+  }
+  std::fclose(out);
+  std::fclose(err);
 }

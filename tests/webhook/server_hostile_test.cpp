@@ -86,6 +86,20 @@ bool is_json_error(const Reply& r) {
          r.response.body().rfind(R"({"error":")", 0) == 0;
 }
 
+// Sends `request` on a new connection and returns the status of its answer (0 if none came).
+int status_on_new_connection(unsigned short port, const ClientOptions& options, const std::string& request) {
+  TlsClient client(port, options);
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(request));
+  Reply r = client.read_reply();
+  if (r.ec) return 0;
+  if (r.status() != 200) {
+    CHECK(is_json_error(r));
+    CHECK_FALSE(r.response.keep_alive());
+  }
+  return r.status();
+}
+
 }  // namespace
 
 TEST_CASE("A 64 KiB trailer field is refused with 431 instead of aborting the process", "[server][e2e][hostile]") {
@@ -141,20 +155,11 @@ TEST_CASE("Transfer-Encoding other than a single chunked is answered 400 (RFC 91
                                "Transfer-Encoding: gzip, chunked\r\n",
                                "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"}) {
     CAPTURE(te);
-    TlsClient client(srv.port(), pki.client());
-    REQUIRE_FALSE(client.connect());
-    REQUIRE_FALSE(client.write_raw(head("/validate", te) + "2\r\n{}\r\n0\r\n\r\n"));
-    Reply r = client.read_reply();
-    REQUIRE_FALSE(r.ec);
-    CHECK(r.status() == 400);
-    CHECK(is_json_error(r));
-    CHECK_FALSE(r.response.keep_alive());
+    CHECK(status_on_new_connection(srv.port(), pki.client(), head("/validate", te) + "2\r\n{}\r\n0\r\n\r\n") == 400);
   }
   // A plain chunked body is still fine, in any letter case.
-  TlsClient client(srv.port(), pki.client());
-  REQUIRE_FALSE(client.connect());
-  REQUIRE_FALSE(client.write_raw(head("/validate", "Transfer-Encoding: Chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n"));
-  CHECK(client.read_reply().status() == 200);
+  CHECK(status_on_new_connection(srv.port(), pki.client(),
+                                 head("/validate", "Transfer-Encoding: Chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n") == 200);
 }
 
 TEST_CASE("A slow decision does not stop the server from accepting and answering probes and reviews",
@@ -351,4 +356,207 @@ TEST_CASE("At the connection cap the longest-idle connection makes room", "[serv
   CHECK(a.wait_for_close());  // idle the longest
   CHECK(b.request(http::verb::get, "/healthz", "", "").status() == 200);
   CHECK(srv.server().metrics().connections_evicted() == 1);
+}
+
+TEST_CASE("A client that does not speak TLS is refused at the handshake, counted and logged", "[server][e2e][hostile][tls]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  RawClient plain(srv.port());
+  REQUIRE_FALSE(plain.connect());
+  REQUIRE_FALSE(plain.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  CHECK(plain.wait_for_close());
+  check_alive(srv.port(), pki.client());
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_tls_handshake_failures_total 1\n"));
+  srv.stop();
+  CHECK_THAT(srv.error_output(), Catch::Contains(R"("msg":"connection error","op":"tls handshake")"));
+}
+
+TEST_CASE("A connection that never starts its TLS handshake is the first to make room at the cap, uncounted as a failure",
+          "[server][e2e][hostile][limits]") {
+  Pki pki;
+  auto options = test_options(pki.server);
+  options.max_connections = 1;
+  InProcessServer srv(options, [](admission::Mode, std::string_view) { return allowed(); });
+  RawClient silent(srv.port());
+  REQUIRE_FALSE(silent.connect());
+  for (int i = 0; i < 1000 && srv.server().metrics().render().find("memguard_connections_active 1\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  CHECK(client.request(http::verb::get, "/healthz", "", "").status() == 200);
+  CHECK(silent.wait_for_close());
+  CHECK(srv.server().metrics().connections_evicted() == 1);
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_tls_handshake_failures_total 0\n"));
+}
+
+TEST_CASE("Pipelined reviews over TLS are answered in order on one connection", "[server][e2e][hostile]") {
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode mode, std::string_view body) {
+    auto o = allowed();
+    o.body = std::string(mode == admission::Mode::kMutate ? "mutate " : "validate ") + std::string(body);
+    return o;
+  });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 3\r\n") + "\"a\"" +
+                                 head("/mutate", "Content-Length: 3\r\n") + "\"b\"" +
+                                 "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  Reply a = client.read_reply(), b = client.read_reply(), probe = client.read_reply();
+  REQUIRE_FALSE(a.ec);
+  REQUIRE_FALSE(b.ec);
+  REQUIRE_FALSE(probe.ec);
+  CHECK(a.response.body() == "validate \"a\"");
+  CHECK(b.response.body() == "mutate \"b\"");
+  CHECK(probe.response.body() == "ok\n");
+  CHECK(probe.response.keep_alive());
+}
+
+TEST_CASE("A review sent with Connection: close is answered, then the TLS connection closed", "[server][e2e][hostile]") {
+  Pki pki;
+  Gate gate;
+  auto options = test_options(pki.server);
+  int expected = 0;
+  SECTION("decided in time") {
+    gate.open();
+    expected = 200;
+  }
+  SECTION("answered at its deadline") { expected = 503; }
+  InProcessServer srv(options, gate.handler());
+  OpenOnExit opener{gate};
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate?timeout=1s", "Content-Length: 2\r\nConnection: close\r\n") + "{}"));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == expected);
+  CHECK_FALSE(r.response.keep_alive());
+  CHECK(client.wait_for_close());
+}
+
+TEST_CASE("An empty review with Expect: 100-continue gets its answer without a 100", "[server][e2e][hostile]") {
+  Pki pki;
+  std::atomic<int> empty_bodies{0};
+  InProcessServer srv(test_options(pki.server), [&](admission::Mode, std::string_view body) {
+    if (body.empty()) ++empty_bodies;
+    return allowed();
+  });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 0\r\nExpect: 100-continue\r\n")));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+  CHECK(empty_bodies == 1);
+}
+
+TEST_CASE("Content-Length that is ambiguous or conflicts with chunked is answered 400 (request smuggling)",
+          "[server][e2e][hostile]") {
+  Pki pki;
+  std::atomic<int> decided{0};
+  InProcessServer srv(test_options(pki.server), [&](admission::Mode, std::string_view) {
+    ++decided;
+    return allowed();
+  });
+  for (const std::string fields :
+       {"Content-Length: 2\r\nContent-Length: 20\r\n", "Content-Length: 2, 20\r\n", "Content-Length: -2\r\n",
+        "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"}) {
+    CAPTURE(fields);
+    CHECK(status_on_new_connection(srv.port(), pki.client(), head("/validate", fields) + "{}") == 400);
+  }
+  // The same value twice is one length (RFC 9110 8.6).
+  CHECK(status_on_new_connection(srv.port(), pki.client(),
+                                 head("/validate", "Content-Length: 2\r\nContent-Length: 2\r\n") + "{}") == 200);
+  CHECK(decided == 1);
+}
+
+TEST_CASE("A header limit below the first read's size still refuses larger headers with 431", "[server][e2e][hostile][limits]") {
+  Pki pki;
+  auto options = test_options(pki.server);
+  options.header_limit = 1024;
+  InProcessServer srv(options, [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE(client.request(http::verb::get, "/healthz", "", "").status() == 200);
+  REQUIRE_FALSE(client.write_raw(head("/validate", "X-Padding: " + std::string(2000, 'p') + "\r\nContent-Length: 2\r\n") + "{}"));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 431);
+  CHECK_THAT(r.response.body(), Catch::Contains("exceed the limit of 1024 bytes"));
+}
+
+TEST_CASE("A client that stops in the middle of its body is disconnected at the read timeout", "[server][e2e][hostile][limits]") {
+  Pki pki;
+  auto options = test_options(pki.server);
+  options.read_timeout = std::chrono::milliseconds(300);
+  InProcessServer srv(options, [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 100\r\n") + "{\"a\":"));
+  CHECK(client.wait_for_close());
+  CHECK(srv.server().metrics().responses().value({{"code", "200"}}) == 0);
+  check_alive(srv.port(), pki.client());
+}
+
+TEST_CASE("An idle TLS keep-alive connection is closed at the idle timeout", "[server][e2e][hostile][limits]") {
+  Pki pki;
+  auto options = test_options(pki.server);
+  options.idle_timeout = std::chrono::milliseconds(200);
+  InProcessServer srv(options, [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE(client.request(http::verb::get, "/healthz", "", "").status() == 200);
+  CHECK(client.wait_for_close());
+  srv.stop();
+  CHECK_THAT(srv.error_output(), !Catch::Contains("connection error"));  // a normal end, not logged
+}
+
+TEST_CASE("A review answered at its deadline while still queued is never decided", "[server][e2e][hostile][decisions]") {
+  Pki pki;
+  Gate gate;
+  std::atomic<int> decided{0};
+  auto inner = gate.handler();
+  auto options = test_options(pki.server);
+  options.decision_threads = 1;
+  InProcessServer srv(options, [&](admission::Mode m, std::string_view b) {
+    ++decided;
+    return inner(m, b);
+  });
+  OpenOnExit opener{gate};
+  TlsClient running(srv.port(), pki.client()), queued(srv.port(), pki.client());
+  REQUIRE_FALSE(running.connect());
+  REQUIRE_FALSE(queued.connect());
+  REQUIRE_FALSE(running.write_raw(head("/validate", "Content-Length: 2\r\n") + "{}"));
+  REQUIRE(gate.wait_entered(1));
+  Reply late = queued.request(http::verb::post, "/validate?timeout=1s", "{}");
+  REQUIRE_FALSE(late.ec);
+  CHECK(late.status() == 503);
+  gate.open();
+  CHECK(running.read_reply().status() == 200);
+  // The queue has moved past the abandoned review: a new one is decided, and it was never run.
+  CHECK(queued.request(http::verb::post, "/validate", "{}").status() == 200);
+  CHECK(decided == 2);
+}
+
+TEST_CASE("A client that resets its connection while its review is decided costs the server nothing", "[server][e2e][hostile][decisions]") {
+  Pki pki;
+  Gate gate;
+  InProcessServer srv(test_options(pki.server), gate.handler());
+  OpenOnExit opener{gate};
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 2\r\n") + "{}"));
+  REQUIRE(gate.wait_entered(1));
+  client.reset();
+  gate.open();  // the answer now has no one to go to
+  for (int i = 0; i < 1000 && srv.server().metrics().render().find("memguard_connections_active 0\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(srv.server().metrics().inflight() == 0);
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_connections_active 0\n"));
+  CHECK_THAT(srv.server().metrics().render(), Catch::Contains("memguard_body_bytes_in_flight 0\n"));
+  check_alive(srv.port(), pki.client());
+  srv.stop();
+  CHECK_THAT(srv.error_output(), !Catch::Contains("connection error"));
 }

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "server_test_support.h"
 #include "webhook/cli/serve_command.h"
@@ -164,16 +166,55 @@ TEST_CASE("A second SIGTERM during the drain exits at once", "[cli][serve][shutd
 
   proc.signal(SIGTERM);
   REQUIRE(proc.wait_for_line("shutting down", std::chrono::seconds(10)));
+  proc.signal(SIGHUP);  // neither a reload nor a reason to stop while draining
   CHECK_FALSE(proc.wait(std::chrono::seconds(1)));  // still draining
   proc.signal(SIGTERM);
   const auto start = std::chrono::steady_clock::now();
   CHECK(proc.wait(std::chrono::seconds(5)).has_value());  // well before the 10 s read timeout
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   CHECK_THAT(proc.stdout_text(), Catch::Contains("second signal: exiting without waiting for in-flight requests"));
+  CHECK_THAT(proc.stdout_text(), !Catch::Contains("reloading on request"));
 }
 
 TEST_CASE("The idle keep-alive default outlasts Go's 90 s idle timeout", "[server][limits]") {
   // Not waited for (it is minutes); a shorter default would let the server close a pooled
   // connection that kube-apiserver is about to reuse for a POST, which Go does not retry.
   CHECK(server::ServerOptions{}.idle_timeout > std::chrono::seconds(90));
+}
+
+TEST_CASE("Out of file descriptors the server pauses accepting, says why, and serves again once some are free",
+          "[cli][serve][limits]") {
+  Pki pki;
+  // A few dozen descriptors: enough to start (threads, timers, signals, the listener) and then
+  // some connections, far below the connection cap (512), so that accept() itself fails (EMFILE).
+  ChildProcess proc({"serve", "--listen", "127.0.0.1:0", "--threads", "2", "--tls-cert", pki.server.cert.string(),
+                     "--tls-key", pki.server.key.string()},
+                    64);
+  auto ready = proc.wait_for_line(R"("msg":"ready")", std::chrono::seconds(20));
+  REQUIRE(ready);
+  const unsigned short port = port_from_line(*ready);
+
+  // Connections that never start their handshake each hold a descriptor in the server; the kernel
+  // completes more of them in the listen backlog than the server can accept.
+  std::vector<std::unique_ptr<RawClient>> held;
+  std::string errors;
+  for (int i = 0; i < 200 && errors.find("accept failed") == std::string::npos; ++i) {
+    held.push_back(std::make_unique<RawClient>(port));
+    REQUIRE_FALSE(held.back()->connect());
+    errors += proc.stderr_text();
+  }
+  REQUIRE(eventually([&] {
+    errors += proc.stderr_text();
+    return errors.find("accept failed") != std::string::npos;
+  }));
+  CHECK_THAT(errors, Catch::Contains("Too many open files"));
+
+  // Once the held connections are gone, the server accepts and serves again.
+  held.clear();
+  CHECK(eventually([&] {
+    TlsClient client(port, pki.client());
+    return !client.connect() && client.request(http::verb::get, "/healthz", "", "").status() == 200;
+  }));
+  proc.signal(SIGTERM);
+  CHECK(proc.wait(std::chrono::seconds(20)) == 0);
 }

@@ -370,6 +370,8 @@ TEST_CASE("With --client-ca a client certificate from that CA is required", "[se
     REQUIRE_FALSE(client.connect());
     CHECK(client.request(http::verb::post, "/validate", sample_review()).status() == 200);
   }
+  srv.stop();
+  CHECK_THAT(srv.log_output(), Catch::Contains(R"("client_auth":"required")"));
 }
 
 TEST_CASE("Connections beyond the cap are closed at once when every connection is busy", "[server][e2e][limits]") {
@@ -443,4 +445,67 @@ TEST_CASE("Shutdown finishes a request in flight and closes idle connections", "
   busy.close();
   stopper.join();
   CHECK(exit_code == 0);
+}
+
+TEST_CASE("The server refuses to start where it cannot listen, saying why", "[server][e2e]") {
+  Pki pki;
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  {
+    server::Log log(out, err, server::LogLevel::kInfo);
+    auto options = test_options(pki.server);
+    auto error_of = [&](const std::string& listen) {
+      options.listen = listen;
+      auto created = server::Server::create(options, engine_stand_in(), log);
+      REQUIRE_FALSE(created);
+      return created.error().message;
+    };
+    CHECK_THAT(error_of("localhost:8443"), Catch::Contains("is not an IP address"));
+    // TEST-NET-1 (RFC 5737): an address no interface of this host has.
+    CHECK_THAT(error_of("192.0.2.1:8443"), Catch::StartsWith("cannot bind 192.0.2.1:8443: "));
+    InProcessServer taken(test_options(pki.server), engine_stand_in());
+    const std::string port = std::to_string(taken.port());
+    CHECK_THAT(error_of("127.0.0.1:" + port), Catch::StartsWith("cannot bind 127.0.0.1:" + port + ": "));
+
+    // The plain-HTTP server likewise, and it needs its routes.
+    options.listen = "127.0.0.1:" + port;
+    auto plain = server::Server::create_plain(options, std::make_unique<server::TextRoutes>(
+                                                           std::vector<server::TextRoutes::Entry>{}), log);
+    REQUIRE_FALSE(plain);
+    CHECK_THAT(plain.error().message, Catch::StartsWith("cannot bind"));
+    options.listen = "nowhere";
+    CHECK_FALSE(server::Server::create_plain(options, std::make_unique<server::TextRoutes>(
+                                                          std::vector<server::TextRoutes::Entry>{}), log));
+    options.listen = "127.0.0.1:0";
+    auto no_routes = server::Server::create_plain(options, nullptr, log);
+    REQUIRE_FALSE(no_routes);
+    CHECK(no_routes.error().message == "a plain-HTTP server needs its routes");
+  }
+  std::fclose(out);
+  std::fclose(err);
+}
+
+TEST_CASE("The plain-HTTP server is ready while it listens and not once shutting down", "[server][plain]") {
+  std::FILE* out = std::tmpfile();
+  {
+    server::Log log(out, out, server::LogLevel::kInfo);
+    server::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.threads = 1;
+    options.handle_signals = false;
+    auto created = server::Server::create_plain(
+        options, std::make_unique<server::TextRoutes>(std::vector<server::TextRoutes::Entry>{}), log);
+    REQUIRE(created);
+    auto& srv = **created;
+    CHECK_FALSE(srv.ready());  // not listening yet
+    int exit_code = -1;
+    std::thread runner([&] { exit_code = srv.run(); });
+    for (int i = 0; i < 1000 && !srv.ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(srv.ready());
+    srv.shutdown();
+    runner.join();
+    CHECK_FALSE(srv.ready());
+    CHECK(exit_code == 0);
+  }
+  std::fclose(out);
 }

@@ -5,9 +5,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -49,6 +51,12 @@ std::string hex(const unsigned char* data, unsigned n) {
     out += digits[data[i] & 0xF];
   }
   return out;
+}
+
+void reset_socket(net::ip::tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(net::socket_base::linger(true, 0), ignored);  // close() then sends RST
+  socket.close(ignored);
 }
 
 std::string fingerprint(X509* cert) {
@@ -95,6 +103,32 @@ KeyPair make_leaf(const fs::path& dir, const std::string& name, const KeyPair& c
   sh("openssl x509 -req -in '" + csr.string() + "' -CA '" + ca.cert.string() + "' -CAkey '" + ca.key.string() +
      "' -set_serial 0x" + serial.str() + " -days 2 -extfile '" + ext.string() + "' -out '" + leaf.cert.string() + "'");
   return leaf;
+}
+
+KeyPair make_self_signed(const fs::path& dir, const std::string& name, const std::string& common_name,
+                         std::chrono::seconds not_before, std::chrono::seconds not_after) {
+  KeyPair pair{dir / (name + ".crt"), dir / (name + ".key")};
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  if (!key || !cert) throw std::runtime_error("cannot make a key or a certificate");
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 42);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), static_cast<long>(not_before.count()));
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(not_after.count()));
+  if (!common_name.empty()) {
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+  }
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  X509_set_pubkey(cert.get(), key.get());
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) throw std::runtime_error("cannot sign the certificate");
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_out(BIO_new_file(pair.cert.c_str(), "w"), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_out(BIO_new_file(pair.key.c_str(), "w"), BIO_free);
+  if (!cert_out || !key_out || PEM_write_bio_X509(cert_out.get(), cert.get()) != 1 ||
+      PEM_write_bio_PrivateKey(key_out.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    throw std::runtime_error("cannot write " + pair.cert.string());
+  }
+  return pair;
 }
 
 // Test files are certificates and review fixtures of a few KiB.
@@ -192,6 +226,8 @@ void TlsClient::close() {
   beast::get_lowest_layer(*stream_).socket().close(ec);
 }
 
+void TlsClient::reset() { reset_socket(beast::get_lowest_layer(*stream_).socket()); }
+
 bool TlsClient::wait_for_close() {
   for (;;) {
     char buf[4096];
@@ -222,6 +258,52 @@ std::string TlsClient::peer_fingerprint() const {
 
 std::string TlsClient::negotiated_version() const { return SSL_get_version(stream_->native_handle()); }
 
+RawClient::RawClient(unsigned short port) : port_(port), stream_(ioc_) {}
+
+template <class Op>
+boost::system::error_code RawClient::run(Op&& op) {
+  boost::system::error_code result = net::error::would_block;
+  stream_.expires_after(kStepDeadline);
+  op([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+  ioc_.restart();
+  ioc_.run();
+  return result;
+}
+
+boost::system::error_code RawClient::connect() {
+  const net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port_);
+  return run([&](auto handler) { stream_.async_connect(ep, handler); });
+}
+
+boost::system::error_code RawClient::write(const std::string& bytes) {
+  return run([&](auto handler) { net::async_write(stream_, net::buffer(bytes), handler); });
+}
+
+Reply RawClient::read_reply() {
+  Reply reply;
+  reply.ec = run([&](auto handler) { http::async_read(stream_, buffer_, reply.response, handler); });
+  return reply;
+}
+
+bool RawClient::wait_for_close() {
+  for (;;) {
+    char buf[4096];
+    const auto ec = run([&](auto handler) { stream_.async_read_some(net::buffer(buf), handler); });
+    if (ec) {
+      boost::system::error_code ignored;
+      stream_.socket().close(ignored);
+      return ec != beast::error::timeout;
+    }
+  }
+}
+
+void RawClient::reset() { reset_socket(stream_.socket()); }
+
+void RawClient::shutdown_send() {
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+}
+
 InProcessServer::InProcessServer(server::ServerOptions options, server::AdmissionHandler handler)
     : out_(std::tmpfile()), err_(std::tmpfile()) {
   options.handle_signals = false;
@@ -251,8 +333,7 @@ int InProcessServer::stop() {
   return result_;
 }
 
-namespace {
-std::string read_all(std::FILE* f) {
+std::string written_to(std::FILE* f) {
   std::fflush(f);
   std::string out;
   const long end = std::ftell(f);
@@ -262,10 +343,9 @@ std::string read_all(std::FILE* f) {
   std::fseek(f, 0, SEEK_END);
   return out;
 }
-}  // namespace
 
-std::string InProcessServer::log_output() { return read_all(out_); }
-std::string InProcessServer::error_output() { return read_all(err_); }
+std::string InProcessServer::log_output() { return written_to(out_); }
+std::string InProcessServer::error_output() { return written_to(err_); }
 
 server::ServerOptions test_options(const KeyPair& server_cert) {
   server::ServerOptions o;
@@ -280,7 +360,7 @@ server::ServerOptions test_options(const KeyPair& server_cert) {
 
 std::string sample_review() { return read_text(fs::path(MEMGUARD_TEST_DATA) / "reviews/sample-flinkdeployment.json"); }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& args) {
+ChildProcess::ChildProcess(const std::vector<std::string>& args, unsigned max_open_files) {
   int out_pipe[2], err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv_storage = {MEMGUARD_BINARY};
@@ -298,6 +378,10 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     close_range(3, ~0U, 0);  // nor may it hold the test's sockets open
+    if (max_open_files > 0) {
+      const rlimit limit{max_open_files, max_open_files};
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(127);
+    }
     execve(MEMGUARD_BINARY, argv.data(), environ);
     _exit(127);
   }

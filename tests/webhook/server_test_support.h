@@ -44,8 +44,15 @@ struct KeyPair {
 KeyPair make_ca(const fs::path& dir, const std::string& name);
 // A leaf signed by `ca`, SAN localhost + 127.0.0.1, usable for server and client auth.
 KeyPair make_leaf(const fs::path& dir, const std::string& name, const KeyPair& ca);
+// A self-signed P-256 certificate made with the OpenSSL API, for what the CLI will not make: valid
+// from now + `not_before` to now + `not_after` (an expired one), subject CN=`common_name` or,
+// when that is empty, no subject at all (certificates that name themselves only by SAN).
+KeyPair make_self_signed(const fs::path& dir, const std::string& name, const std::string& common_name,
+                         std::chrono::seconds not_before, std::chrono::seconds not_after);
 std::string read_text(const fs::path& file);
 void write_text(const fs::path& file, const std::string& text);
+// What has been written to `f` so far (a log's tmpfile); writing goes on at its end.
+std::string written_to(std::FILE* f);
 // SHA-256 fingerprint (lower-case hex) of the PEM certificate in `file`.
 std::string fingerprint_of(const fs::path& file);
 
@@ -78,6 +85,7 @@ class TlsClient {
   // it (close_notify, EOF or reset), false if nothing happened within the step deadline.
   bool wait_for_close();
   void close();  // TCP close, as a client that got "Connection: close" does
+  void reset();  // TCP reset (RST), as a client that gave up hard
   std::string peer_fingerprint() const;
   std::string negotiated_version() const;
 
@@ -89,6 +97,31 @@ class TlsClient {
   boost::asio::io_context ioc_;
   boost::asio::ssl::context ctx_;
   std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> stream_;
+  boost::beast::flat_buffer buffer_;
+};
+
+// A plain TCP client for the plain-HTTP server, or for what reaches the TLS port before any
+// handshake: bytes written as given, replies parsed one at a time, every step under a deadline.
+class RawClient {
+ public:
+  explicit RawClient(unsigned short port);
+  boost::system::error_code connect();
+  boost::system::error_code write(const std::string& bytes);
+  Reply read_reply();
+  // Reads until the server ends the connection, as TlsClient::wait_for_close does.
+  bool wait_for_close();
+  // Half-closes: tells the server that nothing more will come, and can still read its answer.
+  void shutdown_send();
+  // Closes with a reset (RST), as a client that crashed or timed out hard.
+  void reset();
+
+ private:
+  template <class Op>
+  boost::system::error_code run(Op&& op);
+
+  unsigned short port_;
+  boost::asio::io_context ioc_;
+  boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
 };
 
@@ -124,7 +157,8 @@ std::string sample_review();
 // The built flink-memguard binary as a child, with stdout and stderr captured.
 class ChildProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& args);
+  // `max_open_files` > 0: the child's RLIMIT_NOFILE (to see what it does when it runs out).
+  explicit ChildProcess(const std::vector<std::string>& args, unsigned max_open_files = 0);
   ~ChildProcess();
   // Reads stdout lines until one contains `text` (or the deadline passes); returns that line.
   std::optional<std::string> wait_for_line(const std::string& text, std::chrono::seconds deadline);

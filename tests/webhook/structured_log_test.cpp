@@ -202,3 +202,49 @@ TEST_CASE("Truncation for the log never splits a UTF-8 sequence", "[server][log]
   CHECK(server::truncate_for_log("ab\xc3\xa9z", 3) == "ab");
   CHECK(server::truncate_for_log("ab\xc3\xa9z", 4) == "ab\xc3\xa9");
 }
+
+TEST_CASE("A review line lists at most the first 64 finding codes and the error, if any", "[server][log][hostile]") {
+  Files f;
+  {
+    Log log(f.out, f.err, LogLevel::kInfo);
+    admission::ReviewOutcome o = denied_review();
+    o.finding_codes.clear();
+    for (int i = 0; i < 100; ++i) o.finding_codes.push_back("code-" + std::to_string(i));
+    log.review("validate", o, 200, 0);
+    o.finding_codes.clear();
+    o.error = "body is not an AdmissionReview";
+    o.decision = admission::ReviewDecision::kErrored;
+    log.review("validate", o, 400, 0);
+  }
+  const std::string text = contents(f.out);
+  const std::string first = text.substr(0, text.find('\n'));
+  CHECK_THAT(first, Catch::Contains(R"("code-63"])"));
+  CHECK_THAT(first, !Catch::Contains("code-64"));
+  CHECK_THAT(first, !Catch::Contains(R"("error")"));
+  const std::string second = text.substr(first.size() + 1);
+  CHECK_THAT(second, Catch::Contains(R"("findings":[])"));
+  CHECK_THAT(second, Catch::Contains(R"("error":"body is not an AdmissionReview")"));
+  CHECK_THAT(second, Catch::Contains(R"("level":"warn")"));
+}
+
+TEST_CASE("The rate limiter neither refills nor breaks when the clock steps back", "[server][log]") {
+  RateLimiter limiter(1.0, 1.0);
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  uint64_t suppressed = 0;
+  CHECK(limiter.allow(t0, suppressed));
+  CHECK_FALSE(limiter.allow(t0 - std::chrono::seconds(30), suppressed));  // no refill for a negative interval
+  CHECK_FALSE(limiter.allow(t0 - std::chrono::seconds(30), suppressed));
+  CHECK(limiter.allow(t0 - std::chrono::seconds(29), suppressed));       // a second after the last call
+  CHECK(suppressed == 2);
+}
+
+TEST_CASE("Warnings and events go to their own streams with their level", "[server][log]") {
+  Files f;
+  {
+    Log log(f.out, f.err, LogLevel::kWarn);
+    log.event("listening", {{"listen", "127.0.0.1:8443"}});
+    log.warn("certificate reload rejected", {{"error", "bad PEM"}});
+  }
+  CHECK_THAT(contents(f.out), Catch::Contains(R"("level":"info","msg":"listening","listen":"127.0.0.1:8443"})"));
+  CHECK_THAT(contents(f.err), Catch::Contains(R"("level":"warn","msg":"certificate reload rejected","error":"bad PEM"})"));
+}

@@ -45,6 +45,15 @@ std::string asio_error(const char* what, const boost::system::error_code& ec) {
 
 struct BioDeleter { void operator()(BIO* b) const { BIO_free(b); } };
 
+// OpenSSL asks for the passphrase of an encrypted key, by default on the controlling terminal:
+// `serve` started from a shell then waited there at startup, and a reload would have held an I/O
+// thread. We have no passphrase to give (Kubernetes TLS Secrets hold unencrypted keys): note that
+// one was asked for and give none, so that loading fails and says why.
+int refuse_passphrase(char*, int, int, void* asked) {
+  if (asked) *static_cast<bool*>(asked) = true;
+  return 0;
+}
+
 // kube-apiserver offers only http/1.1 (kubernetes PR #82090); we never speak HTTP/2, so we
 // select http/1.1 when offered and otherwise carry on without ALPN.
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
@@ -130,7 +139,17 @@ Expected<LoadedTls> build_context(const TlsMaterial& material) {
 
   ctx->use_certificate_chain(boost::asio::buffer(material.cert_pem), ec);
   if (ec) return make_error(ErrorCode::kInvalidArgument, asio_error("cannot load the certificate chain (expected complete PEM CERTIFICATE blocks)", ec));
+  bool passphrase_asked = false;
+  SSL_CTX_set_default_passwd_cb(native, refuse_passphrase);
+  SSL_CTX_set_default_passwd_cb_userdata(native, &passphrase_asked);
   ctx->use_private_key(boost::asio::buffer(material.key_pem), ssl::context::pem, ec);
+  SSL_CTX_set_default_passwd_cb_userdata(native, nullptr);  // the flag dies with this call
+  if (passphrase_asked) {
+    ERR_clear_error();
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the private key is encrypted; a passphrase cannot be given, use an unencrypted key "
+                      "(as a Kubernetes TLS Secret holds)");
+  }
   if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
     return make_error(ErrorCode::kInvalidArgument, "the private key does not match the certificate");
   }
