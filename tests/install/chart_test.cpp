@@ -598,6 +598,9 @@ TEST_CASE("the audit runs as one locked-down replica of its own that exports met
   CHECK_FALSE(sc["allowPrivilegeEscalation"].as<bool>());
   CHECK(strings(sc["capabilities"]["drop"]) == std::vector<std::string>{"ALL"});
   CHECK_FALSE(str(c["resources"]["limits"]["memory"]).empty());
+  // Liveness asks the cheap probe the audit's listener serves, on the metrics port.
+  CHECK(str(c["livenessProbe"]["httpGet"]["path"]) == "/healthz");
+  CHECK(str(c["livenessProbe"]["httpGet"]["port"]) == str(c["ports"][0]["name"]));
   // The webhook's Service and PodDisruptionBudget never select the auditor; its own Service does.
   CHECK_FALSE(labels_select(one(in.docs, "Service", kFullname)["spec"]["selector"], labels));
   CHECK_FALSE(labels_select(one(in.docs, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"], labels));
