@@ -550,7 +550,7 @@ TEST_CASE("a name or quoting that says both roles or neither falls back to the c
   CHECK_FALSE(engine::detect_role(c, w).has_value());
 }
 
-TEST_CASE("-D arguments count after the role word, or anywhere when the name gives the role", "[engine][workload]") {
+TEST_CASE("Dynamic properties (-D arguments) count after the role word, or anywhere when the name gives the role", "[engine][workload]") {
   auto containers_of = [](const std::string& c) {
     auto object = decode(workload_json("Deployment", c));
     return engine::flink_containers(std::get<WorkloadObject>(object));
