@@ -65,7 +65,9 @@ FlinkConfig with_edits(FlinkConfig config, const std::vector<facts::OptionEdit>&
   return config;
 }
 
-std::string ceil_mib_option(int64_t bytes) { return std::to_string((bytes + kMiB - 1) / kMiB) + "m"; }
+// Divides before rounding up: `bytes + kMiB - 1` overflows for the saturated sums a fixed RocksDB
+// budget can reach (UBSan caught INT64_MAX + 1 MiB).
+std::string ceil_mib_option(int64_t bytes) { return std::to_string(bytes / kMiB + (bytes % kMiB > 0 ? 1 : 0)) + "m"; }
 
 // Acceptance is not monotonic in the process size when fine-grained components are pinned (a
 // TaskManager's task heap and managed sizes, a JobManager's heap): the network memory (or the JVM
