@@ -233,6 +233,8 @@ TEST_CASE("The cgroup memory limit is read from v2 or v1 files", "[cli][serve]")
   write_text(dir / "memory.max", "134217728\n");
   CHECK(memguard::cli::cgroup_memory_limit(dir.path().string()) == 134217728u);
   CHECK(memguard::cli::default_heap_cap(134217728u) == 67108864u);
+  write_text(dir / "memory.max", "0\n");  // no cap of 0 bytes, which would fail every review
+  CHECK_FALSE(memguard::cli::cgroup_memory_limit(dir.path().string()));
   fs::remove(dir / "memory.max");
   fs::create_directories(dir / "memory");
   write_text(dir / "memory/memory.limit_in_bytes", "9223372036854771712\n");  // v1's "no limit"
