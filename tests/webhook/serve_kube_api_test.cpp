@@ -76,7 +76,7 @@ std::string validate_with(const Pki& pki, const std::vector<std::string>& extra)
 }  // namespace
 
 TEST_CASE("serve --kube-api KUBECONFIG judges a workload against the ConfigMap the API server holds",
-          "[cli][serve][kube]") {
+          "[cli][serve][kube][cpprest]") {
   Pki pki;
   FakeCluster cluster;
   FakeApiServer api(cluster.server_cert, cluster.token, cluster_api);
@@ -106,7 +106,7 @@ TEST_CASE("serve --kube-api KUBECONFIG judges a workload against the ConfigMap t
 }
 
 TEST_CASE("serve --kube-watch-timeout sets the informers' watch timeoutSeconds, and /metrics counts the cache's work",
-          "[cli][serve][kube]") {
+          "[cli][serve][kube][cpprest]") {
   Pki pki;
   FakeCluster cluster;
   FakeApiServer api(cluster.server_cert, cluster.token, cluster_api);
@@ -152,7 +152,10 @@ TEST_CASE("serve --kube-watch-timeout sets the informers' watch timeoutSeconds, 
   CHECK(counter(metrics, "memguard_kube_cache_fetches_total") == 0);
   client.close();
   proc.signal(SIGTERM);
-  CHECK(proc.wait(std::chrono::seconds(30)) == 0);
+  const auto exit_code = proc.wait(std::chrono::seconds(30));
+  INFO("exit status: " << (exit_code ? std::to_string(*exit_code) : std::string("still running")));
+  INFO(proc.stderr_text());
+  CHECK(exit_code == 0);
   size_t watches = 0;
   for (const auto& r : api.requests()) {
     if (!r.is_watch()) continue;
