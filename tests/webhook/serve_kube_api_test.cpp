@@ -76,7 +76,7 @@ std::string validate_with(const Pki& pki, const std::vector<std::string>& extra)
 }  // namespace
 
 TEST_CASE("serve --kube-api KUBECONFIG judges a workload against the ConfigMap the API server holds",
-          "[cli][serve][kube][cpprest]") {
+          "[cli][serve][kube]") {
   Pki pki;
   FakeCluster cluster;
   FakeApiServer api(cluster.server_cert, cluster.token, cluster_api);
@@ -106,7 +106,7 @@ TEST_CASE("serve --kube-api KUBECONFIG judges a workload against the ConfigMap t
 }
 
 TEST_CASE("serve --kube-watch-timeout sets the informers' watch timeoutSeconds, and /metrics counts the cache's work",
-          "[cli][serve][kube][cpprest]") {
+          "[cli][serve][kube]") {
   Pki pki;
   FakeCluster cluster;
   FakeApiServer api(cluster.server_cert, cluster.token, cluster_api);
