@@ -57,7 +57,10 @@ def sync_tree(repo, scratch):
         if os.path.exists(dst) and open(dst, "rb").read() == data:
             continue
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
+        # A fresh mtime, not the clone's (copy2 kept it): a file merged before the scratch's last build
+        # was older than its object there, and make linked the stale object (undefined symbols).
+        shutil.copyfile(src, dst)
+        shutil.copymode(src, dst)
 
 
 def run(cmd, cwd, timeout, log):
