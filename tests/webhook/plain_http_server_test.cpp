@@ -416,7 +416,7 @@ namespace {
 class DecidingRoutes : public server::Router {
  public:
   server::Dispatch route(const server::HttpRequest&) const override { return {}; }
-  server::HttpResponse admit(admission::Mode, std::string_view, std::string_view) const override {
+  server::HttpResponse admit(admission::Mode, std::string_view, admission::ReviewBody) const override {
     return {200, "application/json", "{}", ""};
   }
 };

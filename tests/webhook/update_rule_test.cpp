@@ -188,7 +188,7 @@ TEST_CASE("An UPDATE without the old object, or with an old object of another ki
   REQUIRE(request.has_value());
   auto decoded_old = admission::decode_review(review("Deployment", "CREATE", old_deployment, std::nullopt));
   REQUIRE(decoded_old.has_value());
-  request->old_object = decoded_old->object;
+  request->old_object = admission::OldObject(*decoded_old->object);
   request->memory_inputs_unchanged = false;
   Decision other_kind = engine::decide(*request, admission::Mode::kValidate, engine::default_policy(), nullptr);
   CHECK(other_kind.outcome == Decision::Outcome::kDenied);

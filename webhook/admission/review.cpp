@@ -3,6 +3,7 @@
 #include "webhook/admission/review.h"
 
 #include <new>
+#include <stdexcept>
 
 namespace memguard::admission {
 
@@ -49,21 +50,44 @@ Expected<KubeObject> decode_embedded(element value, const GroupVersionKind& kind
   return KubeObject{OtherObject{std::move(api_version), kind.kind}};
 }
 
+static_assert(kBodyPadding >= simdjson::SIMDJSON_PADDING, "a padded body must be parseable in place");
+
+// Counts the parses of this thread's parser, so that an OldObject knows whether its document is
+// still the one in the parser.
+thread_local std::uint64_t parses = 0;
+
 }  // namespace
 
-Expected<AdmissionRequest> decode_review(std::string_view body) {
+OldObject::OldObject(element source, GroupVersionKind kind)
+    : has_source_(true), source_(source), kind_(std::move(kind)), parse_(parses), thread_(std::this_thread::get_id()) {}
+
+const KubeObject* OldObject::get() const {
+  if (!read_) {
+    if (parse_ != parses || thread_ != std::this_thread::get_id()) {
+      throw std::logic_error("the review's oldObject was read after its document was replaced");
+    }
+    if (auto decoded = decode_embedded(source_, kind_)) decoded_ = std::move(*decoded);
+    read_ = true;
+  }
+  return decoded_ ? &*decoded_ : nullptr;
+}
+
+Expected<AdmissionRequest> decode_review(ReviewBody review_body) {
+  const std::string_view body = review_body.text;
   if (body.empty()) return bad_request("empty body: expected an AdmissionReview (admission.k8s.io/v1)");
   // One parser per thread: its buffers grow to the largest review seen and are then reused.
   thread_local simdjson::dom::parser parser;
   element root;
-  // simdjson validates UTF-8 while parsing; its padded copy keeps the caller's buffer untouched.
+  // simdjson validates UTF-8 while parsing. A padded body is parsed in place; any other is copied
+  // into simdjson's padded buffer, which keeps the caller's buffer untouched.
   // A parser whose allocation failed half way keeps capacities it has no buffers for, and the
   // next review on this thread would parse into them (a crash found by the heap-cap test): after
   // running out of memory this thread starts over with an empty parser. Out of memory is ours,
   // not the client's, so it leaves as std::bad_alloc and the boundary answers it with a 500.
   simdjson::error_code error;
   try {
-    error = parser.parse(body.data(), body.size()).get(root);
+    ++parses;
+    error = parser.parse(body.data(), body.size(), !review_body.padded).get(root);
   } catch (const std::bad_alloc&) {
     parser = simdjson::dom::parser{};
     throw;
@@ -148,17 +172,15 @@ Expected<AdmissionRequest> decode_review(std::string_view body) {
       out.object_error = "request.object: " + decoded.error().message;
     }
   }
-  // The old object is first compared with the new one, in place; it is decoded only when a memory
-  // input changed, for the update rule (a violation the old object already had is not denied). One
-  // we could not read simply differs.
+  // The old object is first compared with the new one, in place; only when a memory input changed
+  // is it kept for the update rule (a violation the old object already had is not denied), which
+  // decodes it if a finding would deny. One we could not read simply differs.
   element old_value;
   if (out.operation == "UPDATE" && out.object && request["oldObject"].get(old_value) == simdjson::SUCCESS &&
       !old_value.is_null()) {
     out.memory_inputs_unchanged = same_memory_inputs(*out.object, object_value, old_value);
     // Only a changed object needs the old one judged (an unchanged one is never denied).
-    if (!out.memory_inputs_unchanged) {
-      if (auto old_object = decode_embedded(old_value, out.kind)) out.old_object = std::move(*old_object);
-    }
+    if (!out.memory_inputs_unchanged) out.old_object = OldObject(old_value, out.kind);
   }
   return out;
 }

@@ -67,7 +67,7 @@ Expected<AdmissionSetup> make_admission_handler(const server::ServerOptions& opt
   if (auto loaded = policy->load(); !loaded) return Unexpected{loaded.error()};
   // Each review decides with the policy current when it started; a reload swaps the pointer.
   server::AdmissionHandler handler = [policy, counterparts = lookups.counterparts](admission::Mode mode,
-                                                                                    std::string_view body) {
+                                                                                    admission::ReviewBody body) {
     return engine::handle_review(mode, body, *policy->current(), counterparts.get());
   };
   return AdmissionSetup{std::move(handler), std::move(policy), std::move(lookups)};

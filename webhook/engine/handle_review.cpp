@@ -32,11 +32,11 @@ admission::ReviewOutcome in_band_error(admission::ReviewOutcome out, int code, s
 
 }  // namespace
 
-admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view body, const Policy& policy) noexcept {
+admission::ReviewOutcome handle_review(admission::Mode mode, admission::ReviewBody body, const Policy& policy) noexcept {
   return handle_review(mode, body, policy, nullptr);
 }
 
-admission::ReviewOutcome handle_review(admission::Mode mode, std::string_view body, const Policy& policy,
+admission::ReviewOutcome handle_review(admission::Mode mode, admission::ReviewBody body, const Policy& policy,
                                        const Counterparts* counterparts) noexcept {
   admission::ReviewOutcome out;
   try {

@@ -8,9 +8,10 @@
 namespace memguard::engine {
 
 bool FindingsBefore::had(const Finding& finding) {
-  if (request_.operation != "UPDATE" || !request_.old_object || !request_.object) return false;
-  if (request_.old_object->index() != request_.object->index()) return false;
-  if (!before_) before_ = findings_for(*request_.old_object, settings_, nullptr, counterparts_, namespace_name_);
+  if (request_.operation != "UPDATE" || !request_.old_object.present() || !request_.object) return false;
+  const admission::KubeObject* old_object = request_.old_object.get();
+  if (!old_object || old_object->index() != request_.object->index()) return false;
+  if (!before_) before_ = findings_for(*old_object, settings_, nullptr, counterparts_, namespace_name_);
   return std::any_of(before_->begin(), before_->end(), [&](const Finding& old) {
     return old.code == finding.code && old.role == finding.role && old.parts.scope == finding.parts.scope;
   });

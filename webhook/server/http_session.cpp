@@ -161,7 +161,13 @@ template <class Stream>
 void BasicHttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
   try {
     if (ec) return on_read_error(ec);
-    switch (guard_.on_header(*parser_)) {
+    const auto after = guard_.on_header(*parser_);
+    // Room for simdjson's padding after the body, so that decoding parses it in place instead of
+    // copying it (start_decision); the reader's own reservation of the length does not shrink it.
+    if (after != RequestGuard::AfterHeader::kRefuse) {
+      if (const auto length = parser_->content_length()) parser_->get().body().reserve(*length + admission::kBodyPadding);
+    }
+    switch (after) {
       case RequestGuard::AfterHeader::kRefuse:
         // The body is not read: answer, then drain what the client is still sending so that our
         // close does not reset the connection before it has read the answer.
@@ -222,6 +228,11 @@ template <class Stream>
 void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive) {
   auto ticket = std::make_shared<DecisionTicket>();
   ticket->body = std::move(parser_->get().body());
+  // Zeroed padding after the body (within the capacity on_header reserved when the length was
+  // known; a chunked body is moved once here): the decoder parses the body in place.
+  const std::size_t size = ticket->body.size();
+  ticket->body.append(admission::kBodyPadding, '\0');
+  ticket->body.resize(size);
   ticket->reservation = std::move(guard_.reservation());
   ticket->mode = mode;
   ticket->webhook = webhook;
@@ -243,7 +254,7 @@ void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_
     if (ticket->abandoned.load(std::memory_order_relaxed)) return;  // answered at the deadline while queued
     std::optional<HttpResponse> response;
     try {
-      response = self->server_.routes.admit(ticket->mode, ticket->webhook, ticket->body);
+      response = self->server_.routes.admit(ticket->mode, ticket->webhook, admission::ReviewBody(ticket->body, true));
     } catch (...) {  // out of memory even for the error answer: a 500 below, or the deadline's 503
     }
     // The body is no longer needed; give its memory and its share of the budget back now.

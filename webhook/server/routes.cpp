@@ -147,11 +147,11 @@ Dispatch TextRoutes::route(const HttpRequest& request) const {
   }
 }
 
-HttpResponse TextRoutes::admit(admission::Mode, std::string_view, std::string_view) const {
+HttpResponse TextRoutes::admit(admission::Mode, std::string_view, admission::ReviewBody) const {
   return error_response(500, "unroutable request");
 }
 
-HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, std::string_view body) const {
+HttpResponse Routes::admit(admission::Mode mode, std::string_view webhook, admission::ReviewBody body) const {
   const auto start = std::chrono::steady_clock::now();
   admission::ReviewOutcome outcome;
   try {

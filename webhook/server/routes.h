@@ -17,7 +17,7 @@
 namespace memguard::server {
 
 // Decides one admission review. Injected at construction; for `serve` this is the decision engine.
-using AdmissionHandler = std::function<admission::ReviewOutcome(admission::Mode, std::string_view body)>;
+using AdmissionHandler = std::function<admission::ReviewOutcome(admission::Mode, admission::ReviewBody body)>;
 
 struct HttpRequest {
   std::string_view method;        // "POST", "GET", ...
@@ -45,7 +45,7 @@ class Router {
  public:
   virtual ~Router() = default;
   virtual Dispatch route(const HttpRequest& request) const = 0;
-  virtual HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const = 0;
+  virtual HttpResponse admit(admission::Mode mode, std::string_view webhook, admission::ReviewBody body) const = 0;
 };
 
 // The webhook's routes: reviews, probes and the server's metrics.
@@ -64,7 +64,7 @@ class Routes : public Router {
   // The decision: runs the handler, records metrics and the review log line (both dropped when
   // there is no memory for them). Every answer other than 200 has a JSON {"error": ...} body,
   // whatever the handler put there.
-  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const override;
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, admission::ReviewBody body) const override;
 
  private:
 
@@ -86,7 +86,7 @@ class TextRoutes : public Router {
   explicit TextRoutes(std::vector<Entry> entries) : entries_(std::move(entries)) {}
   Dispatch route(const HttpRequest& request) const override;
   // Never reached: route() answers every request. A 500 if it were.
-  HttpResponse admit(admission::Mode mode, std::string_view webhook, std::string_view body) const override;
+  HttpResponse admit(admission::Mode mode, std::string_view webhook, admission::ReviewBody body) const override;
 
  private:
   std::vector<Entry> entries_;
