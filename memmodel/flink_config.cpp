@@ -9,6 +9,7 @@ FlinkConfig::FlinkConfig(std::initializer_list<std::pair<const std::string, std:
 }
 
 bool FlinkConfig::set(std::string key, ConfigValue value) {
+  key_bits_ |= key_bit(key);
   auto at = entries_.lower_bound(key);
   if (at != entries_.end() && at->first == key) {
     at->second = std::move(value);
@@ -21,6 +22,7 @@ bool FlinkConfig::set(std::string key, ConfigValue value) {
 bool FlinkConfig::contains(std::string_view key) const { return find(key) != nullptr; }
 
 const ConfigValue* FlinkConfig::find(std::string_view key) const {
+  if ((key_bits_ & key_bit(key)) == 0) return nullptr;
   auto at = entries_.find(key);
   return at != entries_.end() ? &at->second : nullptr;
 }

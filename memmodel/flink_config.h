@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,7 +48,19 @@ class FlinkConfig {
   size_t size() const { return entries_.size(); }
 
  private:
+  // One bit per key ever set, chosen by a few of its bytes: a lookup whose bit is clear is a miss
+  // without walking the tree. The derivation asks for ~150 keys per role, most of them absent
+  // (fallback and deprecated keys, options left at their defaults), of a configuration with a
+  // few dozen keys. Bits are never cleared (erase is rare), so a set bit only means "look".
+  static std::uint64_t key_bit(std::string_view key) {
+    const size_t n = key.size();
+    if (n == 0) return 1;
+    const auto byte = [&](size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(key[i])); };
+    return std::uint64_t{1} << ((n * 7 + byte(n - 1) * 3 + byte(n / 2) + byte(n / 3) * 5) & 63);
+  }
+
   Entries entries_;
+  std::uint64_t key_bits_ = 0;
 };
 
 enum class ConfigFileFormat {

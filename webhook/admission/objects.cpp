@@ -137,6 +137,8 @@ Unexpected bytes_error(const FlattenBudget&) {
 // ConfigObjectNode.asFlatMap: nested keys joined with '.', arrays of scalars ';'-joined.
 Expected<void> flatten(object node, const std::string& prefix, const Pointer& at, bool nested,
                        std::vector<FlinkConfigurationEntry>& out, FlattenBudget& budget) {
+  // At least one entry per member (a nested object adds more): no regrowth moving every entry.
+  out.reserve(out.size() + std::min<size_t>(node.size(), memmodel::kMaxConfigEntries));
   for (auto [raw_key, value] : node) {
     const size_t key_size = prefix.empty() ? raw_key.size() : prefix.size() + 1 + raw_key.size();
     if (key_size > memmodel::kMaxConfigKeyBytes) {
@@ -146,7 +148,10 @@ Expected<void> flatten(object node, const std::string& prefix, const Pointer& at
     // Every member counts, nested objects too: each costs a copy of its prefix, leaf or not.
     budget.bytes += key_size;
     if (budget.bytes > memmodel::kMaxConfigBytes) return bytes_error(budget);
-    std::string key = prefix.empty() ? std::string(raw_key) : prefix + "." + std::string(raw_key);
+    std::string key;
+    key.reserve(key_size);
+    if (!prefix.empty()) key.append(prefix).push_back('.');
+    key.append(raw_key);
     Pointer here = at.child(raw_key);
     if (value.is_object()) {
       auto inner = flatten(value.get_object().value(), key, here, true, out, budget);

@@ -1,6 +1,8 @@
 // The streaming JSON writer: commas, escaping and number formatting in one place.
 #include "webhook/json/json_writer.h"
 
+#include <array>
+
 #include <charconv>
 #include <cmath>
 
@@ -32,17 +34,24 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
 
 }  // namespace
 
+namespace {
+// Bytes copied as they are: printable ASCII other than '"' and '\\'. A table, so that scanning a run
+// costs one load and one test per byte (every response's warnings and every log line pass here).
+constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+}  // namespace
+
 void append_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
-    // Printable ASCII other than '"' and '\\' is copied as it is, a run at a time (most text is).
+    // Plain bytes are copied a run at a time (most text is one run).
     size_t run = i;
-    while (run < text.size() && static_cast<unsigned char>(text[run]) >= 0x20 &&
-           static_cast<unsigned char>(text[run]) < 0x80 && text[run] != '"' && text[run] != '\\') {
-      ++run;
-    }
+    while (run < text.size() && kPlainByte[static_cast<unsigned char>(text[run])]) ++run;
     if (run > i) {
       out.append(text.data() + i, run - i);
       i = run;
