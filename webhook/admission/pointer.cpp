@@ -1,15 +1,23 @@
 // JSON Pointer escaping (RFC 6901) in one place, and the dotted names people read in messages.
 #include "webhook/admission/pointer.h"
 
+#include <cstring>
+
 #include "support/ascii_text.h"
 
 namespace memguard::admission {
 
 namespace {
 
+// Whether a token needs escaping: two memchr scans beat a per-character loop over long keys.
+bool needs_escape(std::string_view token) {
+  return std::memchr(token.data(), '~', token.size()) != nullptr ||
+         std::memchr(token.data(), '/', token.size()) != nullptr;
+}
+
 void append_escaped(std::string& out, std::string_view token) {
   out.push_back('/');
-  if (!ascii::contains_any(token, "~/")) {
+  if (token.empty() || !needs_escape(token)) {
     out.append(token);  // the usual case: nothing to escape
     return;
   }
@@ -50,8 +58,8 @@ Pointer::Pointer(std::initializer_list<std::string_view> tokens) {
 
 Pointer Pointer::child(std::string_view token) const {
   Pointer p;
-  p.encoded_.reserve(encoded_.size() + 1 + token.size());
-  p.encoded_ = encoded_;
+  p.encoded_.reserve(encoded_.size() + 1 + token.size());  // exact unless the token needs escaping
+  p.encoded_.append(encoded_);
   append_escaped(p.encoded_, token);
   return p;
 }
