@@ -123,7 +123,7 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   // one chunk header with its extensions, the trailer) can never grow past it. Body bytes are
   // moved into the body as they arrive.
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   RequestGuard guard_;
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   boost::beast::http::response<boost::beast::http::string_body> response_;

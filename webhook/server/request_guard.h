@@ -19,13 +19,14 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "webhook/server/body_budget.h"
+#include "webhook/server/request_body.h"
 #include "webhook/server/metrics.h"
 #include "webhook/server/routes.h"
 #include "webhook/server/server_options.h"
 
 namespace memguard::server {
 
-using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+using RequestParser = boost::beast::http::request_parser<RequestBody>;
 
 // The most bytes a session's read buffer may hold.
 std::size_t read_buffer_limit(const ServerOptions& options);
