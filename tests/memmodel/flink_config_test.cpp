@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "memmodel/flink_config.h"
 
@@ -25,6 +26,36 @@ TEST_CASE("FlinkConfig keeps one value per key, sorted, whatever the insertion o
   config.merge(overrides);
   CHECK(config.find("b")->text == "4");
   CHECK(config.size() == 2);
+}
+
+TEST_CASE("FlinkConfig finds every key it holds and none it does not, whatever the keys' bytes",
+          "[memmodel][config]") {
+  // find() skips the tree when a key's filter bit is clear: every held key must still be found
+  // (keys of every length from empty up, so that each filter bit is exercised), every other missed,
+  // the same after erase and re-set.
+  FlinkConfig config;
+  std::vector<std::string> held, absent;
+  for (int n = 0; n < 300; ++n) {
+    std::string key = "taskmanager.memory." + std::to_string(n * 7919 % 1000) + std::string(n % 23, 'k');
+    (n % 2 == 0 ? held : absent).push_back(key);
+  }
+  held.push_back("");
+  for (const auto& key : held) config.set(key, "v" + key);
+  for (const auto& key : held) {
+    REQUIRE(config.find(key) != nullptr);
+    CHECK(config.find(key)->text == "v" + key);
+  }
+  for (const auto& key : absent) CHECK(config.find(key) == nullptr);
+  config.erase(held[0]);
+  CHECK(config.find(held[0]) == nullptr);
+  config.set(held[0], "again");
+  CHECK(config.find(held[0])->text == "again");
+  FlinkConfig copy = config;
+  for (const auto& key : held) CHECK(copy.contains(key));
+  FlinkConfig merged;
+  merged.merge(config);
+  for (const auto& key : held) CHECK(merged.contains(key));
+  for (const auto& key : absent) CHECK_FALSE(merged.contains(key));
 }
 
 TEST_CASE("FlinkConfig: keys in descending order cost O(n log n), not O(n^2)", "[memmodel][config][limits]") {

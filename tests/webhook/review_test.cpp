@@ -2,6 +2,10 @@
 // that is not an AdmissionReview v1.
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
+#include <string>
+#include <variant>
+
 #include "review_support.h"
 #include "webhook/admission/review.h"
 
@@ -45,6 +49,57 @@ TEST_CASE("dryRun and the change against oldObject are read", "[admission][revie
   auto dry = decode_review(replace_once(read_fixture("fd-valid.json"), "\"dryRun\": false", "\"dryRun\": true"));
   REQUIRE(dry);
   CHECK(dry->dry_run);
+}
+
+TEST_CASE("A changed UPDATE's oldObject is decoded on first use, from the document that was parsed",
+          "[admission][review]") {
+  const std::string breaks = read_fixture("fd-update-breaks-memory.json");
+  auto request = decode_review(breaks);
+  REQUIRE(request);
+  REQUIRE(request->old_object.present());
+  const auto* old_object = request->old_object.get();
+  REQUIRE(old_object != nullptr);
+  const auto* old_fd = std::get_if<FlinkDeploymentObject>(old_object);
+  REQUIRE(old_fd != nullptr);
+  const auto* new_fd = std::get_if<FlinkDeploymentObject>(&*request->object);
+  REQUIRE(new_fd != nullptr);
+  CHECK(old_fd->metadata.name == new_fd->metadata.name);
+  CHECK(request->old_object.get() == old_object);  // decoded once
+
+  // Once this thread parsed another review the document is gone: reading the old object then is
+  // refused, never a read of the other review's tape.
+  auto stale = decode_review(breaks);
+  REQUIRE(stale);
+  auto later = decode_review(read_fixture("fd-valid.json"));
+  REQUIRE(later);
+  CHECK_THROWS_AS(stale->old_object.get(), std::logic_error);
+  // An unchanged UPDATE keeps no old object; neither does a CREATE.
+  auto unchanged = decode_review(read_fixture("fd-update-unchanged-spec.json"));
+  REQUIRE(unchanged);
+  CHECK_FALSE(unchanged->old_object.present());
+  CHECK_FALSE(later->old_object.present());
+}
+
+TEST_CASE("A padded body is parsed in place with the same result as a copied one", "[admission][review]") {
+  const std::string text = read_fixture("fd-update-breaks-memory.json");
+  // The server's buffer: the body, then kBodyPadding readable bytes that are not part of it.
+  std::string buffer = text + std::string(memguard::admission::kBodyPadding, '}');
+  auto in_place = decode_review(memguard::admission::ReviewBody(std::string_view(buffer).substr(0, text.size()), true));
+  auto copied = decode_review(text);
+  REQUIRE(in_place);
+  REQUIRE(copied);
+  CHECK(in_place->uid == copied->uid);
+  CHECK(in_place->memory_inputs_unchanged == copied->memory_inputs_unchanged);
+  const auto* a = std::get_if<FlinkDeploymentObject>(&*in_place->object);
+  const auto* b = std::get_if<FlinkDeploymentObject>(&*copied->object);
+  REQUIRE(a != nullptr);
+  REQUIRE(b != nullptr);
+  CHECK(a->task_manager.resources.resource_memory->text == b->task_manager.resources.resource_memory->text);
+  // Bytes after the body are not read as part of it: a body cut before its last '}' is invalid JSON,
+  // though the buffer goes on with '}'.
+  auto cut = decode_review(memguard::admission::ReviewBody(std::string_view(buffer).substr(0, text.rfind('}')), true));
+  REQUIRE_FALSE(cut);
+  CHECK_THAT(cut.error().message, Catch::Contains("not valid JSON"));
 }
 
 TEST_CASE("Kinds the engine does not judge are kept as OtherObject, undecoded", "[admission][review]") {
