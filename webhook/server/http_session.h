@@ -54,6 +54,9 @@ struct DecisionTicket {
   std::atomic<bool> abandoned{false};  // the deadline passed: a job not yet started is skipped
 };
 
+// Writes the HTTP/1.1 answer `r` (status line, header, body) into `out`, replacing its content.
+void format_response(std::string& out, const HttpResponse& r, bool keep_alive);
+
 // What the listener, the connection tracker and shutdown know of a connection, whatever its stream.
 class HttpSession {
  public:
@@ -126,7 +129,7 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   RequestGuard guard_;
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
+  std::string out_;  // the answer being written: status line, header and body in one buffer
   boost::asio::steady_timer decision_timer_;
   std::shared_ptr<DecisionTicket> ticket_;  // the review being decided, if any
   bool keep_alive_ = false;                 // for the answer to the review being decided
