@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -80,7 +81,7 @@ BasicHttpSession<Stream>::BasicHttpSession(net::ip::tcp::socket&& socket, std::s
       server_(server),
       buffer_(read_buffer_limit(server.options)),
       guard_(server.options, server.body_budget, server.metrics),
-      decision_timer_(stream_.get_executor()) {
+      timer_(stream_.get_executor()) {
   beast::error_code ec;
   const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -125,9 +126,45 @@ void BasicHttpSession<Stream>::on_evict_notice() {
 }
 
 template <class Stream>
+void BasicHttpSession<Stream>::set_deadline(std::chrono::steady_clock::duration limit, Expiry what) {
+  deadline_ = std::chrono::steady_clock::now() + limit;
+  expiry_ = what;
+  // A wait already pending that ends no later than the new deadline stays: when it ends it sees
+  // the later deadline and waits again (on_timer). Moving a deadline later (the next request, the
+  // decision, the write, the idle wait after a request) is the common case and costs nothing.
+  if (timer_armed_ && timer_at_ <= deadline_) return;
+  arm_timer();
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::arm_timer() {
+  timer_at_ = deadline_;
+  timer_armed_ = true;
+  timer_.expires_at(timer_at_);  // cancels a pending wait, whose handler then does nothing
+  // A weak reference: the timer alone never keeps a finished connection alive.
+  timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+    if (ec) return;  // cancelled: re-armed, or the session is being destroyed
+    if (const auto session = weak.lock()) session->on_timer();
+  });
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::on_timer() {
+  timer_armed_ = false;
+  if (expiry_ == Expiry::kNone) return;
+  if (std::chrono::steady_clock::now() < deadline_) return arm_timer();  // the deadline moved later
+  const Expiry what = std::exchange(expiry_, Expiry::kNone);
+  if (what == Expiry::kDecision) return on_deadline();
+  // A handshake, request, idle wait or write past its limit: closing the socket ends the
+  // operation under way (operation_aborted), as Beast's tcp_stream timeout did.
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+template <class Stream>
 void BasicHttpSession<Stream>::on_run() {
   if constexpr (kTls) {
-    beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+    set_deadline(server_.options.read_timeout, Expiry::kClose);
     stream_.async_handshake(ssl::stream_base::server,
                             beast::bind_front_handler(&BasicHttpSession::on_handshake, self()));
   } else {
@@ -152,7 +189,7 @@ void BasicHttpSession<Stream>::do_wait_for_request() {
   server_.connections.set_idle(this, true);
   // Idle keep-alive: wait for the first bytes of the next request. This wait is the only one a
   // shutdown or an eviction cancels, so that requests which have started are never cut off.
-  beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
+  set_deadline(server_.options.idle_timeout, Expiry::kClose);
   stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                           beast::bind_front_handler(&BasicHttpSession::on_first_bytes, self()));
 }
@@ -177,7 +214,7 @@ void BasicHttpSession<Stream>::do_read() {
   guard_.arm(*parser_);
   // One deadline for the whole request, from its first byte: a slow-loris client trickling bytes
   // cannot keep the connection beyond read_timeout.
-  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  set_deadline(server_.options.read_timeout, Expiry::kClose);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&BasicHttpSession::on_header, self()));
 }
@@ -260,8 +297,7 @@ void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_
   }
   ticket_ = ticket;
   keep_alive_ = keep_alive;
-  decision_timer_.expires_after(limit);
-  decision_timer_.async_wait(beast::bind_front_handler(&BasicHttpSession::on_deadline, self(), ticket));
+  set_deadline(limit, Expiry::kDecision);
 
   auto self = this->self();
   const bool queued = server_.decisions.try_submit([self, ticket] {
@@ -283,7 +319,6 @@ void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_
   });
   if (!queued) {
     ticket_.reset();
-    decision_timer_.cancel();
     server_.metrics.record_refused("decision_queue_full");
     server_.log.error("review refused: the decision queue is full",
                       {{"queue", std::to_string(server_.decisions.capacity())}, {"remote", remote_}});
@@ -299,7 +334,6 @@ template <class Stream>
 void BasicHttpSession<Stream>::on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response) {
   if (ticket != ticket_) return;  // already answered at the deadline
   ticket_.reset();
-  decision_timer_.cancel();
   try {
     send(std::move(response), keep_alive_ && !evicted_, false);
   } catch (const std::exception& e) {
@@ -308,8 +342,9 @@ void BasicHttpSession<Stream>::on_decided(const std::shared_ptr<DecisionTicket>&
 }
 
 template <class Stream>
-void BasicHttpSession<Stream>::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, beast::error_code ec) {
-  if (ec || ticket != ticket_) return;  // cancelled: decided in time
+void BasicHttpSession<Stream>::on_deadline() {
+  const auto ticket = ticket_;
+  if (!ticket) return;  // decided in time
   ticket->abandoned.store(true, std::memory_order_relaxed);
   ticket_.reset();
   server_.metrics.record_refused("decision_deadline");
@@ -350,7 +385,7 @@ void BasicHttpSession<Stream>::send(HttpResponse r, bool keep_alive, bool drain)
   responding_ = true;
   format_response(out_, r, keep_alive);
   server_.metrics.record_response(r.status);
-  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  set_deadline(server_.options.read_timeout, Expiry::kClose);
   // One contiguous buffer: one SSL_write, one TLS record for answers up to 16 KiB, and neither
   // Beast's serializer nor its flat_stream coalescing copy (27k instructions per review before).
   net::async_write(stream_, net::buffer(out_),
@@ -377,6 +412,7 @@ void BasicHttpSession<Stream>::on_write(bool keep_alive, bool drain, beast::erro
 template <class Stream>
 void BasicHttpSession<Stream>::do_drain() {
   phase_ = Phase::kClosing;
+  expiry_ = Expiry::kNone;  // the stream's own timeout bounds the drain and the close
   const auto now = std::chrono::steady_clock::now();
   if (!drain_deadline_) drain_deadline_ = now + server_.options.read_timeout;
   if (now >= *drain_deadline_) return do_close();
@@ -399,6 +435,7 @@ void BasicHttpSession<Stream>::on_drain(beast::error_code ec, std::size_t bytes)
 template <class Stream>
 void BasicHttpSession<Stream>::do_close() {
   phase_ = Phase::kClosing;
+  expiry_ = Expiry::kNone;  // the stream's own timeout bounds the close
   if constexpr (kTls) {
     beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
     stream_.async_shutdown(beast::bind_front_handler(&BasicHttpSession::on_close, self()));
