@@ -308,7 +308,7 @@ void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_
     } catch (...) {  // out of memory even for the error answer: a 500 below, or the deadline's 503
     }
     // The body is no longer needed; give its memory and its share of the budget back now.
-    std::string().swap(ticket->body);
+    ticket->body.clear();
     ticket->reservation.release();
     net::post(self->stream_.get_executor(), [self, ticket, response = std::move(response)]() mutable {
       if (!response) {

@@ -47,7 +47,7 @@ struct ServerContext {
 // One review on its way through the decision pool: owns the body (and its share of the body
 // budget) so that the session may answer at the deadline and move on while the decision finishes.
 struct DecisionTicket {
-  std::string body;
+  BodyBytes body;
   BodyReservation reservation;
   admission::Mode mode = admission::Mode::kValidate;
   std::string_view webhook;
@@ -132,7 +132,7 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   // one chunk header with its extensions, the trailer) can never grow past it. Body bytes are
   // moved into the body as they arrive.
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   RequestGuard guard_;
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::string out_;  // the answer being written: status line, header and body in one buffer
