@@ -215,6 +215,14 @@ void BasicHttpSession<Stream>::do_read() {
   // One deadline for the whole request, from its first byte: a slow-loris client trickling bytes
   // cannot keep the connection beyond read_timeout.
   set_deadline(server_.options.read_timeout, Expiry::kClose);
+  // What was already read is parsed here: an asynchronous read over bytes already buffered costs a
+  // posted completion and a composed operation for nothing. Only when the header is not complete
+  // does async_read_header read more (and refuse a header that fills the buffer, as before).
+  if (buffer_.size() > 0) {
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec != http::error::need_more) return on_header(ec, 0);
+  }
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&BasicHttpSession::on_header, self()));
 }
@@ -252,6 +260,14 @@ void BasicHttpSession<Stream>::on_continue_sent(beast::error_code ec, std::size_
 
 template <class Stream>
 void BasicHttpSession<Stream>::do_read_body() {
+  // The body bytes already buffered go to the parser here (the guard has checked the header and
+  // taken the body's share of the budget); a body that is complete then needs no read at all.
+  if (!parser_->is_done() && buffer_.size() > 0) {
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec && ec != http::error::need_more) return on_read(ec, 0);
+  }
+  if (parser_->is_done()) return on_read({}, 0);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&BasicHttpSession::on_read, self()));
 }
 
