@@ -190,7 +190,12 @@ void BasicHttpSession<Stream>::do_wait_for_request() {
   // Idle keep-alive: wait for the first bytes of the next request. This wait is the only one a
   // shutdown or an eviction cancels, so that requests which have started are never cut off.
   set_deadline(server_.options.idle_timeout, Expiry::kClose);
-  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+  // kFirstReadBytes, or room for a request like the last one (up to the buffer's bound, the header
+  // limit): a connection that carries 13.5 KB reviews reads each whole in this one read (one
+  // SSL_read of the record instead of four of 4 KiB) and parses it without another, while one that
+  // only carries probes keeps a small buffer.
+  const std::size_t want = std::min(buffer_.max_size(), std::max(kFirstReadBytes, last_request_bytes_));
+  stream_.async_read_some(buffer_.prepare(want),
                           beast::bind_front_handler(&BasicHttpSession::on_first_bytes, self()));
 }
 
@@ -277,6 +282,7 @@ void BasicHttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
 
     auto& req = parser_->get();
+    last_request_bytes_ = kFirstReadBytes + req.body().size();
     HttpRequest request{req.method_string(), req.target(), req[http::field::content_type], req.body()};
     Dispatch dispatch = server_.routes.route(request);
     const bool keep_alive = req.keep_alive() && !server_.shutting_down.load() && !evicted_;
