@@ -3,10 +3,13 @@
 
 #include <simdjson.h>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <thread>
 
+#include "webhook/json/json_writer.h"
 #include "webhook/server/structured_log.h"
 
 using namespace memguard;
@@ -247,4 +250,86 @@ TEST_CASE("Warnings and events go to their own streams with their level", "[serv
   }
   CHECK_THAT(contents(f.out), Catch::Contains(R"("level":"info","msg":"listening","listen":"127.0.0.1:8443"})"));
   CHECK_THAT(contents(f.err), Catch::Contains(R"("level":"warn","msg":"certificate reload rejected","error":"bad PEM"})"));
+}
+
+namespace {
+// The review line as json::Writer wrote it before Log::review formatted lines itself, without "ts".
+std::string writer_line(std::string_view webhook, const admission::ReviewOutcome& o, int status, double latency) {
+  auto bounded = [](json::Writer& w, std::string_view key, std::string_view value) {
+    const auto kept = server::truncate_for_log(value, Log::kMaxFieldBytes);
+    if (kept.size() == value.size()) w.member(key, value);
+    else w.member(key, std::string(kept) + "...(" + std::to_string(value.size()) + " bytes)");
+  };
+  const bool allowed = status == 200 && admission::lets_in(o.decision);
+  json::Writer w;
+  w.begin_object();
+  w.member("level", allowed ? "info" : "warn");
+  w.member("msg", "admission review");
+  w.member("webhook", webhook);
+  bounded(w, "uid", o.uid);
+  bounded(w, "kind", o.kind);
+  bounded(w, "namespace", o.namespace_);
+  bounded(w, "name", o.name);
+  bounded(w, "operation", o.operation);
+  w.member("dryRun", o.dry_run);
+  w.member("decision", admission::decision_name(o.decision));
+  w.key("findings").begin_array();
+  std::size_t codes = 0;
+  for (const auto& code : o.finding_codes) {
+    if (++codes > Log::kMaxFindingCodes) break;
+    w.string(server::truncate_for_log(code, Log::kMaxFieldBytes));
+  }
+  w.end_array();
+  w.key("latency_ms").number(std::round(latency * 1e6) / 1e3);
+  w.member("status", status);
+  if (!o.error.empty()) bounded(w, "error", o.error);
+  w.end_object();
+  return w.take() + "\n";
+}
+}  // namespace
+
+TEST_CASE("A review line has exactly the members, escaping and bounds json::Writer gave it", "[server][log]") {
+  auto o = denied_review();
+  const int variant = GENERATE(0, 1, 2, 3);
+  int status = 200;
+  double latency = 0.0004567;
+  if (variant == 1) {  // long, quoted, control and invalid UTF-8 values; many finding codes; an error
+    o.uid = std::string(300, 'u');
+    o.name = "a\"b\\c\nd\x01\xff\xc3\xa9";
+    o.kind = std::string(255, 'k') + "\xc3\xa9";  // cut before the two-byte sequence
+    o.finding_codes.assign(70, "code\"x");
+    o.error = std::string(1000, 'e');
+    status = 400;
+    latency = 12.3456789;
+  } else if (variant == 2) {  // allowed, empty fields, no findings
+    o = admission::ReviewOutcome{};
+    o.decision = admission::ReviewDecision::kAllowed;
+    latency = 0;
+  } else if (variant == 3) {
+    latency = std::numeric_limits<double>::infinity();
+    o.dry_run = false;
+  }
+  Files f;
+  Log log(f.out, f.err, LogLevel::kInfo);
+  log.review("mutate", o, status, latency);
+  log.flush();
+  std::string line = contents(f.out);
+  // "ts" comes first: {"ts":"2026-12-25T07:08:33.007Z", is 33 bytes.
+  REQUIRE(line.size() > 33);
+  CHECK(line.substr(0, 7) == R"({"ts":")");
+  CHECK(line.substr(31, 2) == "\",");
+  line.erase(1, 32);
+  CHECK(line == writer_line("mutate", o, status, latency));
+}
+
+TEST_CASE("Timestamps keep their format across seconds, days and years", "[server][log]") {
+  using namespace std::chrono;
+  const auto t = sys_days{year{2026} / 12 / 31} + hours(23) + minutes(59) + seconds(59) + milliseconds(999);
+  CHECK(server::format_timestamp(t) == "2026-12-31T23:59:59.999Z");
+  CHECK(server::format_timestamp(t + milliseconds(1)) == "2027-01-01T00:00:00.000Z");
+  CHECK(server::format_timestamp(t + milliseconds(2)) == "2027-01-01T00:00:00.001Z");
+  CHECK(server::format_timestamp(t + milliseconds(1001)) == "2027-01-01T00:00:01.000Z");
+  std::string out = "x";
+  server::append_timestamp(out, t);
+  CHECK(out == "x2026-12-31T23:59:59.999Z");
 }

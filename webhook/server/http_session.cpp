@@ -2,6 +2,8 @@
 #include "webhook/server/http_session.h"
 
 #include <algorithm>
+#include <charconv>
+#include <utility>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -23,6 +25,9 @@ constexpr std::chrono::seconds kCloseTimeout{5};
 // connection before the client has read the answer. The whole drain is bounded by read_timeout.
 constexpr std::chrono::seconds kLingerQuiet{1};
 
+// A response buffer up to this size is kept for the connection's next answer.
+constexpr std::size_t kKeptResponseBytes = 64 * 1024;
+
 // Longest request-derived text (a parser message, a target) that goes into a log line or an answer.
 constexpr std::size_t kEchoBytes = 256;
 
@@ -34,6 +39,27 @@ bool is_normal_end(const beast::error_code& ec) {
 }
 
 }  // namespace
+
+void format_response(std::string& out, const HttpResponse& r, bool keep_alive) {
+  // What Beast's serializer wrote for response<string_body> with these fields set in this order,
+  // keep_alive() and prepare_payload(): the status line with Beast's reason phrase, Server,
+  // Content-Type, Allow (405 only), "Connection: close" when not keeping the connection alive
+  // (HTTP/1.1 keeps it by default), Content-Length, then the body. Every field value is the
+  // server's own text, never request content.
+  const auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  char status[16];
+  const auto status_end = std::to_chars(status, status + sizeof status, r.status).ptr;
+  char length[24];
+  const auto length_end = std::to_chars(length, length + sizeof length, r.body.size()).ptr;
+  out.clear();
+  out.reserve(128 + r.content_type.size() + r.allow.size() + r.body.size());
+  out.append("HTTP/1.1 ").append(status, status_end).append(" ").append(reason.data(), reason.size());
+  out.append("\r\nServer: flink-memguard\r\nContent-Type: ").append(r.content_type);
+  if (!r.allow.empty()) out.append("\r\nAllow: ").append(r.allow);
+  if (!keep_alive) out.append("\r\nConnection: close");
+  out.append("\r\nContent-Length: ").append(length, length_end).append("\r\n\r\n");
+  out.append(r.body);
+}
 
 namespace {
 // The connection's stream: TLS over the socket with the session's context, or the socket alone.
@@ -55,7 +81,7 @@ BasicHttpSession<Stream>::BasicHttpSession(net::ip::tcp::socket&& socket, std::s
       server_(server),
       buffer_(read_buffer_limit(server.options)),
       guard_(server.options, server.body_budget, server.metrics),
-      decision_timer_(stream_.get_executor()) {
+      timer_(stream_.get_executor()) {
   beast::error_code ec;
   const auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -100,9 +126,45 @@ void BasicHttpSession<Stream>::on_evict_notice() {
 }
 
 template <class Stream>
+void BasicHttpSession<Stream>::set_deadline(std::chrono::steady_clock::duration limit, Expiry what) {
+  deadline_ = std::chrono::steady_clock::now() + limit;
+  expiry_ = what;
+  // A wait already pending that ends no later than the new deadline stays: when it ends it sees
+  // the later deadline and waits again (on_timer). Moving a deadline later (the next request, the
+  // decision, the write, the idle wait after a request) is the common case and costs nothing.
+  if (timer_armed_ && timer_at_ <= deadline_) return;
+  arm_timer();
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::arm_timer() {
+  timer_at_ = deadline_;
+  timer_armed_ = true;
+  timer_.expires_at(timer_at_);  // cancels a pending wait, whose handler then does nothing
+  // A weak reference: the timer alone never keeps a finished connection alive.
+  timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+    if (ec) return;  // cancelled: re-armed, or the session is being destroyed
+    if (const auto session = weak.lock()) session->on_timer();
+  });
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::on_timer() {
+  timer_armed_ = false;
+  if (expiry_ == Expiry::kNone) return;
+  if (std::chrono::steady_clock::now() < deadline_) return arm_timer();  // the deadline moved later
+  const Expiry what = std::exchange(expiry_, Expiry::kNone);
+  if (what == Expiry::kDecision) return on_deadline();
+  // A handshake, request, idle wait or write past its limit: closing the socket ends the
+  // operation under way (operation_aborted), as Beast's tcp_stream timeout did.
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+template <class Stream>
 void BasicHttpSession<Stream>::on_run() {
   if constexpr (kTls) {
-    beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+    set_deadline(server_.options.read_timeout, Expiry::kClose);
     stream_.async_handshake(ssl::stream_base::server,
                             beast::bind_front_handler(&BasicHttpSession::on_handshake, self()));
   } else {
@@ -127,8 +189,13 @@ void BasicHttpSession<Stream>::do_wait_for_request() {
   server_.connections.set_idle(this, true);
   // Idle keep-alive: wait for the first bytes of the next request. This wait is the only one a
   // shutdown or an eviction cancels, so that requests which have started are never cut off.
-  beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+  set_deadline(server_.options.idle_timeout, Expiry::kClose);
+  // kFirstReadBytes, or room for a request like the last one (up to the buffer's bound, the header
+  // limit): a connection that carries 13.5 KB reviews reads each whole in this one read (one
+  // SSL_read of the record instead of four of 4 KiB) and parses it without another, while one that
+  // only carries probes keeps a small buffer.
+  const std::size_t want = std::min(buffer_.max_size(), std::max(kFirstReadBytes, last_request_bytes_));
+  stream_.async_read_some(buffer_.prepare(want),
                           beast::bind_front_handler(&BasicHttpSession::on_first_bytes, self()));
 }
 
@@ -152,7 +219,15 @@ void BasicHttpSession<Stream>::do_read() {
   guard_.arm(*parser_);
   // One deadline for the whole request, from its first byte: a slow-loris client trickling bytes
   // cannot keep the connection beyond read_timeout.
-  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
+  set_deadline(server_.options.read_timeout, Expiry::kClose);
+  // What was already read is parsed here: an asynchronous read over bytes already buffered costs a
+  // posted completion and a composed operation for nothing. Only when the header is not complete
+  // does async_read_header read more (and refuse a header that fills the buffer, as before).
+  if (buffer_.size() > 0) {
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec != http::error::need_more) return on_header(ec, 0);
+  }
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&BasicHttpSession::on_header, self()));
 }
@@ -196,6 +271,14 @@ void BasicHttpSession<Stream>::on_continue_sent(beast::error_code ec, std::size_
 
 template <class Stream>
 void BasicHttpSession<Stream>::do_read_body() {
+  // The body bytes already buffered go to the parser here (the guard has checked the header and
+  // taken the body's share of the budget); a body that is complete then needs no read at all.
+  if (!parser_->is_done() && buffer_.size() > 0) {
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec && ec != http::error::need_more) return on_read(ec, 0);
+  }
+  if (parser_->is_done()) return on_read({}, 0);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&BasicHttpSession::on_read, self()));
 }
 
@@ -205,6 +288,7 @@ void BasicHttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec) return on_read_error(ec);
 
     auto& req = parser_->get();
+    last_request_bytes_ = kFirstReadBytes + req.body().size();
     HttpRequest request{req.method_string(), req.target(), req[http::field::content_type], req.body()};
     Dispatch dispatch = server_.routes.route(request);
     const bool keep_alive = req.keep_alive() && !server_.shutting_down.load() && !evicted_;
@@ -228,11 +312,9 @@ template <class Stream>
 void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive) {
   auto ticket = std::make_shared<DecisionTicket>();
   ticket->body = std::move(parser_->get().body());
-  // Zeroed padding after the body (within the capacity on_header reserved when the length was
-  // known; a chunked body is moved once here): the decoder parses the body in place.
-  const std::size_t size = ticket->body.size();
-  ticket->body.append(admission::kBodyPadding, '\0');
-  ticket->body.resize(size);
+  // Zeroed padding after the body (within the capacity on_header reserved): the decoder parses the
+  // body in place instead of copying it.
+  ticket->body.pad(admission::kBodyPadding);
   ticket->reservation = std::move(guard_.reservation());
   ticket->mode = mode;
   ticket->webhook = webhook;
@@ -246,19 +328,19 @@ void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_
   }
   ticket_ = ticket;
   keep_alive_ = keep_alive;
-  decision_timer_.expires_after(limit);
-  decision_timer_.async_wait(beast::bind_front_handler(&BasicHttpSession::on_deadline, self(), ticket));
+  set_deadline(limit, Expiry::kDecision);
 
   auto self = this->self();
   const bool queued = server_.decisions.try_submit([self, ticket] {
     if (ticket->abandoned.load(std::memory_order_relaxed)) return;  // answered at the deadline while queued
     std::optional<HttpResponse> response;
     try {
-      response = self->server_.routes.admit(ticket->mode, ticket->webhook, admission::ReviewBody(ticket->body, true));
+      response = self->server_.routes.admit(ticket->mode, ticket->webhook,
+                                            admission::ReviewBody(std::string_view(ticket->body), true));
     } catch (...) {  // out of memory even for the error answer: a 500 below, or the deadline's 503
     }
     // The body is no longer needed; give its memory and its share of the budget back now.
-    std::string().swap(ticket->body);
+    ticket->body.clear();
     ticket->reservation.release();
     net::post(self->stream_.get_executor(), [self, ticket, response = std::move(response)]() mutable {
       if (!response) {
@@ -269,7 +351,6 @@ void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_
   });
   if (!queued) {
     ticket_.reset();
-    decision_timer_.cancel();
     server_.metrics.record_refused("decision_queue_full");
     server_.log.error("review refused: the decision queue is full",
                       {{"queue", std::to_string(server_.decisions.capacity())}, {"remote", remote_}});
@@ -285,7 +366,6 @@ template <class Stream>
 void BasicHttpSession<Stream>::on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response) {
   if (ticket != ticket_) return;  // already answered at the deadline
   ticket_.reset();
-  decision_timer_.cancel();
   try {
     send(std::move(response), keep_alive_ && !evicted_, false);
   } catch (const std::exception& e) {
@@ -294,8 +374,9 @@ void BasicHttpSession<Stream>::on_decided(const std::shared_ptr<DecisionTicket>&
 }
 
 template <class Stream>
-void BasicHttpSession<Stream>::on_deadline(const std::shared_ptr<DecisionTicket>& ticket, beast::error_code ec) {
-  if (ec || ticket != ticket_) return;  // cancelled: decided in time
+void BasicHttpSession<Stream>::on_deadline() {
+  const auto ticket = ticket_;
+  if (!ticket) return;  // decided in time
   ticket->abandoned.store(true, std::memory_order_relaxed);
   ticket_.reset();
   server_.metrics.record_refused("decision_deadline");
@@ -334,19 +415,13 @@ void BasicHttpSession<Stream>::on_exception(const char* what) noexcept {
 template <class Stream>
 void BasicHttpSession<Stream>::send(HttpResponse r, bool keep_alive, bool drain) {
   responding_ = true;
-  response_ = {};
-  response_.version(11);
-  response_.result(static_cast<unsigned>(r.status));
-  response_.set(http::field::server, "flink-memguard");
-  response_.set(http::field::content_type, r.content_type);
-  if (!r.allow.empty()) response_.set(http::field::allow, r.allow);
-  response_.body() = std::move(r.body);
-  response_.keep_alive(keep_alive);
-  response_.prepare_payload();
+  format_response(out_, r, keep_alive);
   server_.metrics.record_response(r.status);
-  beast::get_lowest_layer(stream_).expires_after(server_.options.read_timeout);
-  http::async_write(stream_, response_,
-                    beast::bind_front_handler(&BasicHttpSession::on_write, self(), keep_alive, drain));
+  set_deadline(server_.options.read_timeout, Expiry::kClose);
+  // One contiguous buffer: one SSL_write, one TLS record for answers up to 16 KiB, and neither
+  // Beast's serializer nor its flat_stream coalescing copy (27k instructions per review before).
+  net::async_write(stream_, net::buffer(out_),
+                   beast::bind_front_handler(&BasicHttpSession::on_write, self(), keep_alive, drain));
 }
 
 template <class Stream>
@@ -358,7 +433,8 @@ void BasicHttpSession<Stream>::on_write(bool keep_alive, bool drain, beast::erro
   }
   guard_.reservation().release();
   if (ec) return fail(ec, "write");
-  response_ = {};
+  // Keep the buffer for the next answer unless a large one (a /metrics scrape) grew it.
+  if (out_.capacity() > kKeptResponseBytes) std::string().swap(out_);
   parser_.reset();
   if (drain) return do_drain();
   if (!keep_alive) return do_close();
@@ -368,6 +444,7 @@ void BasicHttpSession<Stream>::on_write(bool keep_alive, bool drain, beast::erro
 template <class Stream>
 void BasicHttpSession<Stream>::do_drain() {
   phase_ = Phase::kClosing;
+  expiry_ = Expiry::kNone;  // the stream's own timeout bounds the drain and the close
   const auto now = std::chrono::steady_clock::now();
   if (!drain_deadline_) drain_deadline_ = now + server_.options.read_timeout;
   if (now >= *drain_deadline_) return do_close();
@@ -390,6 +467,7 @@ void BasicHttpSession<Stream>::on_drain(beast::error_code ec, std::size_t bytes)
 template <class Stream>
 void BasicHttpSession<Stream>::do_close() {
   phase_ = Phase::kClosing;
+  expiry_ = Expiry::kNone;  // the stream's own timeout bounds the close
   if constexpr (kTls) {
     beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
     stream_.async_shutdown(beast::bind_front_handler(&BasicHttpSession::on_close, self()));

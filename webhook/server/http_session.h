@@ -47,12 +47,15 @@ struct ServerContext {
 // One review on its way through the decision pool: owns the body (and its share of the body
 // budget) so that the session may answer at the deadline and move on while the decision finishes.
 struct DecisionTicket {
-  std::string body;
+  BodyBytes body;
   BodyReservation reservation;
   admission::Mode mode = admission::Mode::kValidate;
   std::string_view webhook;
   std::atomic<bool> abandoned{false};  // the deadline passed: a job not yet started is skipped
 };
+
+// Writes the HTTP/1.1 answer `r` (status line, header, body) into `out`, replacing its content.
+void format_response(std::string& out, const HttpResponse& r, bool keep_alive);
 
 // What the listener, the connection tracker and shutdown know of a connection, whatever its stream.
 class HttpSession {
@@ -101,7 +104,13 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   void on_read_error(boost::beast::error_code ec);
   void start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive);
   void on_decided(const std::shared_ptr<DecisionTicket>& ticket, HttpResponse response);
-  void on_deadline(const std::shared_ptr<DecisionTicket>& ticket, boost::beast::error_code ec);
+  void on_deadline();
+  // What the session's one timer does when the current deadline passes.
+  enum class Expiry { kNone, kClose, kDecision };
+  // From now on the connection's limit is `limit` from now, and `what` happens when it passes.
+  void set_deadline(std::chrono::steady_clock::duration limit, Expiry what);
+  void arm_timer();
+  void on_timer();
   void on_evict_notice();
   // Answers an exception caught in one of our handlers (500 if nothing was sent yet), counts it.
   void on_exception(const char* what) noexcept;
@@ -126,8 +135,17 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   std::optional<RequestParser> parser_;
   RequestGuard guard_;
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
-  boost::asio::steady_timer decision_timer_;
+  std::size_t last_request_bytes_ = 0;  // the size of the first read of the next request
+  std::string out_;  // the answer being written: status line, header and body in one buffer
+  // One timer for every deadline of the connection (handshake, idle wait, request, decision, write):
+  // Beast's tcp_stream timeout started and cancelled a timer wait for every read and write it did,
+  // 3 timerfd_settime calls and several handler completions per review. The drain and the TLS close
+  // still use the stream's own timeout.
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_{};
+  std::chrono::steady_clock::time_point timer_at_{};  // when the pending wait ends
+  Expiry expiry_ = Expiry::kNone;
+  bool timer_armed_ = false;
   std::shared_ptr<DecisionTicket> ticket_;  // the review being decided, if any
   bool keep_alive_ = false;                 // for the answer to the review being decided
   bool evicted_ = false;

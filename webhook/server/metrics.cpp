@@ -39,8 +39,8 @@ void append_label_value(std::string& out, std::string_view value) {
   }
 }
 
-std::string label_text(const Labels& labels) {
-  std::string out;
+namespace {
+void append_label_text(std::string& out, std::span<const Label> labels) {
   for (const auto& [name, value] : labels) {
     if (!out.empty()) out += ',';
     out += name;
@@ -48,6 +48,12 @@ std::string label_text(const Labels& labels) {
     append_label_value(out, value);
     out += '"';
   }
+}
+}  // namespace
+
+std::string label_text(const Labels& labels) {
+  std::string out;
+  append_label_text(out, labels);
   return out;
 }
 
@@ -76,15 +82,25 @@ void append_sample_fixed(std::string& out, std::string_view name, double value, 
   append_sample(out, name, {}, std::string_view(buf, ec == std::errc() ? static_cast<std::size_t>(end - buf) : 0));
 }
 
-void LabeledCounter::add(const Labels& labels, uint64_t delta) {
-  std::string key = label_text(labels);
+void LabeledCounter::add(const Labels& labels, uint64_t delta) { add(std::span<const Label>(labels), delta); }
+
+void LabeledCounter::add(std::initializer_list<Label> labels, uint64_t delta) {
+  add(std::span<const Label>(labels.begin(), labels.size()), delta);
+}
+
+void LabeledCounter::add(std::span<const Label> labels, uint64_t delta) {
+  // The key of an existing series is looked up without allocating: built in this thread's buffer.
+  thread_local std::string scratch;
+  scratch.clear();
+  append_label_text(scratch, labels);
   {
     std::shared_lock lock(mu_);
-    if (auto it = series_.find(key); it != series_.end()) {
+    if (auto it = series_.find(std::string_view(scratch)); it != series_.end()) {
       it->second->fetch_add(delta, std::memory_order_relaxed);
       return;
     }
   }
+  std::string key = scratch;
   std::unique_lock lock(mu_);
   if (series_.find(key) == series_.end() && series_.size() >= max_series_) {
     Labels other;
@@ -142,14 +158,14 @@ void Histogram::render(std::string& out, std::string_view name) const {
 void Metrics::record_review(const admission::ReviewOutcome& outcome, double seconds) {
   requests_.add({{"kind", bounded(outcome.kind)},
                  {"operation", bounded(outcome.operation)},
-                 {"decision", std::string(admission::decision_name(outcome.decision))}});
+                 {"decision", admission::decision_name(outcome.decision)}});
   for (const auto& code : outcome.finding_codes) findings_.add({{"code", bounded(code)}});
   duration_.observe(seconds);
 }
 
 void Metrics::record_response(int http_status) {
-  const std::string code = std::to_string(http_status);
-  responses_.add({{"code", code}});
+  char code[16];
+  responses_.add({{"code", std::string_view(code, std::to_chars(code, code + sizeof code, http_status).ptr - code)}});
 }
 
 void Metrics::record_tls_reload(bool ok) { tls_reloads_.add({{"result", ok ? "success" : "failure"}}); }

@@ -10,7 +10,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <initializer_list>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,7 +22,8 @@
 
 namespace memguard::server {
 
-using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
+using Label = std::pair<std::string_view, std::string_view>;
+using Labels = std::vector<Label>;
 
 // A counter family with labels. Existing series are incremented under a shared lock with an
 // atomic add; a new label set takes the exclusive lock once. Beyond `max_series` new label sets
@@ -29,6 +32,9 @@ class LabeledCounter {
  public:
   explicit LabeledCounter(std::size_t max_series) : max_series_(max_series) {}
   void add(const Labels& labels, uint64_t delta = 1);
+  // The same without building a vector (a braced list of labels at the call site).
+  void add(std::initializer_list<Label> labels, uint64_t delta = 1);
+  void add(std::span<const Label> labels, uint64_t delta = 1);
   uint64_t value(const Labels& labels) const;  // 0 when the series does not exist
   void render(std::string& out, std::string_view name) const;
 

@@ -22,7 +22,7 @@ constexpr std::size_t kMinReadBuffer = 4096;
 // RFC 9112 §6.1: a request whose Transfer-Encoding does not end in chunked has no reliable length
 // and must be answered 400. We accept only a single "chunked": kube-apiserver never compresses
 // requests, and any other coding (gzip, identity) is one we would not undo.
-bool transfer_encoding_acceptable(const RequestParser::value_type& req) {
+bool transfer_encoding_acceptable(const http::request<RequestBody>& req) {
   std::size_t count = 0;
   for (const auto& f : req) {
     if (f.name() != http::field::transfer_encoding) continue;

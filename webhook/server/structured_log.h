@@ -79,5 +79,7 @@ std::string_view truncate_for_log(std::string_view value, std::size_t max_bytes)
 
 // RFC 3339 UTC with milliseconds, e.g. 2026-08-24T09:12:03.123Z.
 std::string format_timestamp(std::chrono::system_clock::time_point t);
+// The same, appended to `out`.
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point t);
 
 }  // namespace memguard::server
