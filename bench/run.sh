@@ -20,7 +20,7 @@
 #   ROUNDS         interleaved wrk rounds        (default 5; the peak is the median)
 #   PEAK_SECONDS   each wrk run                  (default 6)
 #   LAT_SECONDS    each fixed-rate run           (default 10, after WARMUP_SECONDS of warm-up)
-#   CONNECTIONS    keep-alive connections        (default 64), THREADS client threads (default 2)
+#   CONNECTIONS    keep-alive connections        (default 32, the scenario of issue 16), THREADS client threads (default 2)
 #   RESULTS        output file                   (default bench/RESULTS.md; "-" for stdout only)
 #   PORT_BASE      first of four loopback ports  (default 18443)
 #   OPERATOR_WARMUP_SECONDS  warm-up of the operator's webhook per scenario (default 10: its JVM compiles
@@ -37,7 +37,7 @@ ROUNDS="${ROUNDS:-5}"
 PEAK_SECONDS="${PEAK_SECONDS:-6}"
 LAT_SECONDS="${LAT_SECONDS:-10}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-2}"
-CONNECTIONS="${CONNECTIONS:-64}"
+CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 RESULTS="${RESULTS:-$ROOT/bench/RESULTS.md}"
 PORT_BASE="${PORT_BASE:-18443}"
