@@ -111,7 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const HttpRequest http_request{req.method_string(), req.target(), req[http::field::content_type], req.body()};
     Dispatch dispatch = world.routes.route(http_request);
     const HttpResponse response =
-        dispatch.answer ? std::move(*dispatch.answer) : world.routes.admit(dispatch.mode, dispatch.webhook, req.body());
+        dispatch.answer ? std::move(*dispatch.answer)
+                        : world.routes.admit(dispatch.mode, dispatch.webhook, std::string_view(req.body()));
     check_error_answer(response);
     (void)request_timeout(req.target());
     if (!req.keep_alive()) break;
