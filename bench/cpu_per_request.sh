@@ -24,10 +24,9 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
 if [ "$server" = nginx ]; then
-  mkdir -p "$WORK/nginx"
-  sed -e "s|@DIR@|$WORK/nginx|g; s|@PORT@|$PORT|g; s|@CERT@|$WORK/tls.crt|g; s|@KEY@|$WORK/tls.key|g" \
-      -e "s|@VALIDATE_RESPONSE@|$(cat "$ROOT/bench/nginx/response.json")|; s|@MUTATE_RESPONSE@|$(cat "$ROOT/bench/nginx/response.json")|" \
-      "$ROOT/bench/nginx/nginx.conf.template" > "$WORK/nginx/nginx.conf"
+  # shellcheck source=bench/nginx/config.sh
+  . "$ROOT/bench/nginx/config.sh"
+  nginx_conf "$WORK/nginx" "$PORT" "$WORK/tls.crt" "$WORK/tls.key"
   nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
 else
   "$server" serve --listen "127.0.0.1:$PORT" --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" "$@" \

@@ -18,11 +18,11 @@ trap 'rm -rf "$WORK"' EXIT
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
-mkdir -p "$WORK/nginx"
-sed -e "s|@DIR@|$WORK/nginx|g; s|@PORT@|$PORT|g; s|@CERT@|$WORK/tls.crt|g; s|@KEY@|$WORK/tls.key|g" \
-    -e 's|^master_process on;|master_process off;|; s|^worker_processes 2;|worker_processes 1;|' \
-    -e "s|@VALIDATE_RESPONSE@|$(cat "$ROOT/bench/nginx/response.json")|; s|@MUTATE_RESPONSE@|$(cat "$ROOT/bench/nginx/response.json")|" \
-    "$ROOT/bench/nginx/nginx.conf.template" > "$WORK/nginx/nginx.conf"
+# shellcheck source=bench/nginx/config.sh
+. "$ROOT/bench/nginx/config.sh"
+nginx_conf "$WORK/nginx" "$PORT" "$WORK/tls.crt" "$WORK/tls.key"
+# One worker and no master under callgrind and strace: the whole request in one process.
+sed -i -e 's|^master_process on;|master_process off;|; s|^worker_processes 2;|worker_processes 1;|' "$WORK/nginx/nginx.conf"
 
 command_of() {
   case "$1" in

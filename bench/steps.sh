@@ -63,10 +63,9 @@ fi
 
 # The servers, side by side, idle unless loaded: nginx first, then one flink-memguard per commit.
 port=19400
-mkdir -p "$WORK/nginx"
-sed -e "s|@DIR@|$WORK/nginx|g; s|@PORT@|$port|g; s|@CERT@|$WORK/tls.crt|g; s|@KEY@|$WORK/tls.key|g" \
-    -e "s|@VALIDATE_RESPONSE@|$(cat "$ROOT/bench/nginx/response.json")|; s|@MUTATE_RESPONSE@|$(cat "$ROOT/bench/nginx/response.json")|" \
-    "$ROOT/bench/nginx/nginx.conf.template" > "$WORK/nginx/nginx.conf"
+# shellcheck source=bench/nginx/config.sh
+. "$ROOT/bench/nginx/config.sh"
+nginx_conf "$WORK/nginx" "$port" "$WORK/tls.crt" "$WORK/tls.key"
 nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
 pids+=($!)
 names=(nginx); ports=($port)
