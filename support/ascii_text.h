@@ -36,12 +36,12 @@ constexpr bool all_digits(std::string_view text) {
   return true;
 }
 
-// Whether `text` holds any character of `set`.
+// Whether `text` holds any character of `set`: one scan of `text` per character of the (small) set,
+// each a memchr at run time, rather than a comparison with every character of the set per character
+// of the text (JSON pointer tokens are configuration keys of tens of bytes).
 constexpr bool contains_any(std::string_view text, std::string_view set) {
-  for (char c : text) {
-    for (char s : set) {  // not set.find(c): that is a memchr call per character
-      if (c == s) return true;
-    }
+  for (char s : set) {
+    if (text.find(s) != std::string_view::npos) return true;
   }
   return false;
 }

@@ -1,23 +1,15 @@
 // JSON Pointer escaping (RFC 6901) in one place, and the dotted names people read in messages.
 #include "webhook/admission/pointer.h"
 
-#include <cstring>
-
 #include "support/ascii_text.h"
 
 namespace memguard::admission {
 
 namespace {
 
-// Whether a token needs escaping: two memchr scans beat a per-character loop over long keys.
-bool needs_escape(std::string_view token) {
-  return std::memchr(token.data(), '~', token.size()) != nullptr ||
-         std::memchr(token.data(), '/', token.size()) != nullptr;
-}
-
 void append_escaped(std::string& out, std::string_view token) {
   out.push_back('/');
-  if (token.empty() || !needs_escape(token)) {
+  if (!ascii::contains_any(token, "~/")) {
     out.append(token);  // the usual case: nothing to escape
     return;
   }

@@ -27,7 +27,6 @@ struct ReviewBody {
   operator std::string_view() const { return text; }
 };
 
-
 // What became of one review. Typed from the decision to the log line, the metrics and the reports,
 // which are the only places that spell it (decision_name).
 enum class ReviewDecision { kAllowed, kDenied, kPatched, kErrored, kSkipped };

@@ -32,9 +32,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return n;
 }
 
-}  // namespace
-
-namespace {
 // Bytes copied as they are: printable ASCII other than '"' and '\\'. A table, so that scanning a run
 // costs one load and one test per byte (every response's warnings and every log line pass here).
 constexpr std::array<bool, 256> kPlainByte = [] {
@@ -146,15 +143,18 @@ Writer& Writer::integer(int64_t value) {
   return *this;
 }
 
-Writer& Writer::number(double value) {
-  before_value();
+void append_number(std::string& out, double value) {
   if (!std::isfinite(value)) {
-    out_ += "null";
-    return *this;
+    out += "null";
+    return;
   }
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, value);
-  out_.append(buf, r.ptr);
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+Writer& Writer::number(double value) {
+  before_value();
+  append_number(out_, value);
   return *this;
 }
 

@@ -45,5 +45,7 @@ class Writer {
 
 // Appends `text` as a JSON string literal (with quotes) to `out`.
 void append_escaped(std::string& out, std::string_view text);
+// Appends `value` as Writer::number writes it: shortest round-trip form, NaN/Inf as null.
+void append_number(std::string& out, double value);
 
 }  // namespace memguard::json

@@ -19,31 +19,21 @@ std::string_view truncate_for_log(std::string_view value, std::size_t max_bytes)
 }
 
 namespace {
-// Writes `value` bounded to Log::kMaxFieldBytes, marking a cut with "...(N bytes)".
-void bounded_member(json::Writer& w, std::string_view key, std::string_view value) {
+// Calls emit(text) with `value` bounded to Log::kMaxFieldBytes, a cut marked "...(N bytes)".
+template <class Emit>
+void with_bounded(std::string_view value, Emit emit) {
   const std::string_view kept = truncate_for_log(value, Log::kMaxFieldBytes);
-  if (kept.size() == value.size()) {
-    w.member(key, value);
-    return;
-  }
-  w.member(key, std::string(kept) + "...(" + std::to_string(value.size()) + " bytes)");
+  if (kept.size() == value.size()) return emit(value);
+  emit(std::string(kept) + "...(" + std::to_string(value.size()) + " bytes)");
+}
+
+void bounded_member(json::Writer& w, std::string_view key, std::string_view value) {
+  with_bounded(value, [&](std::string_view text) { w.member(key, text); });
 }
 
 // The value bounded_member writes, appended as a JSON string.
 void append_bounded(std::string& out, std::string_view value) {
-  const std::string_view kept = truncate_for_log(value, Log::kMaxFieldBytes);
-  if (kept.size() == value.size()) return json::append_escaped(out, value);
-  json::append_escaped(out, std::string(kept) + "...(" + std::to_string(value.size()) + " bytes)");
-}
-
-// A number as json::Writer::number writes it.
-void append_number(std::string& out, double value) {
-  if (!std::isfinite(value)) {
-    out.append("null");
-    return;
-  }
-  char buf[32];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+  with_bounded(value, [&](std::string_view text) { json::append_escaped(out, text); });
 }
 }  // namespace
 
@@ -184,7 +174,7 @@ void Log::review(std::string_view webhook, const admission::ReviewOutcome& o, in
   }
   // Microsecond resolution is enough and keeps the line short.
   line.append(R"(],"latency_ms":)");
-  append_number(line, std::round(latency_seconds * 1e6) / 1e3);
+  json::append_number(line, std::round(latency_seconds * 1e6) / 1e3);
   line.append(R"(,"status":)");
   char status[16];
   line.append(status, std::to_chars(status, status + sizeof status, http_status).ptr);
