@@ -236,13 +236,7 @@ template <class Stream>
 void BasicHttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
   try {
     if (ec) return on_read_error(ec);
-    const auto after = guard_.on_header(*parser_);
-    // Room for simdjson's padding after the body, so that decoding parses it in place instead of
-    // copying it (start_decision); the reader's own reservation of the length does not shrink it.
-    if (after != RequestGuard::AfterHeader::kRefuse) {
-      if (const auto length = parser_->content_length()) parser_->get().body().reserve(*length + admission::kBodyPadding);
-    }
-    switch (after) {
+    switch (guard_.on_header(*parser_)) {
       case RequestGuard::AfterHeader::kRefuse:
         // The body is not read: answer, then drain what the client is still sending so that our
         // close does not reset the connection before it has read the answer.
@@ -312,8 +306,8 @@ template <class Stream>
 void BasicHttpSession<Stream>::start_decision(admission::Mode mode, std::string_view webhook, bool keep_alive) {
   auto ticket = std::make_shared<DecisionTicket>();
   ticket->body = std::move(parser_->get().body());
-  // Zeroed padding after the body (within the capacity on_header reserved): the decoder parses the
-  // body in place instead of copying it.
+  // Zeroed padding after the body (within the capacity the body reader reserved): the decoder parses
+  // the body in place instead of copying it.
   ticket->body.pad(admission::kBodyPadding);
   ticket->reservation = std::move(guard_.reservation());
   ticket->mode = mode;

@@ -66,8 +66,8 @@ class BodyBytes {
   }
   // Makes the `n` bytes after the content readable and zero, without changing the content: the
   // padding simdjson may read past the end of a body it parses in place (admission::kBodyPadding).
-  // Within the capacity reserved for a body of known length (the session adds the padding to the
-  // Content-Length), so only a chunked body is moved once here.
+  // Within the capacity the reader reserved for a body of known length, so only a chunked body is
+  // moved once here.
   void pad(std::size_t n) {
     reserve(size_ + n);
     std::memset(data_.get() + size_, 0, n);
@@ -95,8 +95,9 @@ struct RequestBody {
     reader(boost::beast::http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
     void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
       // As string_body: the whole Content-Length at once (the parser has checked it against the
-      // body limit, and the guard has taken it from the body budget).
-      if (length) body_.reserve(static_cast<std::size_t>(*length));
+      // body limit, and the guard has taken it from the body budget), plus the decoder's padding,
+      // which pad() then fills without moving the body.
+      if (length) body_.reserve(static_cast<std::size_t>(*length) + admission::kBodyPadding);
       ec = {};
     }
     template <class ConstBufferSequence>
