@@ -7,6 +7,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 namespace memguard::server {
 namespace beast = boost::beast;
@@ -438,21 +439,22 @@ void BasicHttpSession<Stream>::on_write(bool keep_alive, bool drain, beast::erro
 template <class Stream>
 void BasicHttpSession<Stream>::do_drain() {
   phase_ = Phase::kClosing;
-  expiry_ = Expiry::kNone;  // the stream's own timeout bounds the drain and the close
   const auto now = std::chrono::steady_clock::now();
   if (!drain_deadline_) drain_deadline_ = now + server_.options.read_timeout;
   if (now >= *drain_deadline_) return do_close();
-  beast::get_lowest_layer(stream_).expires_after(
-      std::min<std::chrono::steady_clock::duration>(kLingerQuiet, *drain_deadline_ - now));
+  // Quiet for kLingerQuiet, or the whole drain past read_timeout: the timer closes the socket.
+  set_deadline(std::min<std::chrono::steady_clock::duration>(kLingerQuiet, *drain_deadline_ - now), Expiry::kClose);
   buffer_.consume(buffer_.size());
-  stream_.async_read_some(net::buffer(drain_buffer_),
+  if (!drain_buffer_) drain_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();
+  stream_.async_read_some(net::buffer(*drain_buffer_),
                           beast::bind_front_handler(&BasicHttpSession::on_drain, self()));
 }
 
 template <class Stream>
 void BasicHttpSession<Stream>::on_drain(beast::error_code ec, std::size_t bytes) {
   drained_ += bytes;
-  if (ec == beast::error::timeout) return;  // quiet long enough; the timer closed the socket
+  // Quiet long enough: the timer closed the socket, and there is nothing left to close.
+  if (!beast::get_lowest_layer(stream_).socket().is_open()) return;
   // Stop at the client's end of stream, at an error, or once it has sent more than one more body.
   if (ec || drained_ > server_.options.body_limit) return do_close();
   do_drain();
@@ -461,12 +463,12 @@ void BasicHttpSession<Stream>::on_drain(beast::error_code ec, std::size_t bytes)
 template <class Stream>
 void BasicHttpSession<Stream>::do_close() {
   phase_ = Phase::kClosing;
-  expiry_ = Expiry::kNone;  // the stream's own timeout bounds the close
   if constexpr (kTls) {
-    beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
+    set_deadline(kCloseTimeout, Expiry::kClose);  // waits for the peer's close_notify at most this long
     stream_.async_shutdown(beast::bind_front_handler(&BasicHttpSession::on_close, self()));
   } else {
     // Plain HTTP has no close_notify: send FIN; the socket closes when the last handler releases us.
+    expiry_ = Expiry::kNone;
     beast::error_code ec;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   }
@@ -484,7 +486,7 @@ void BasicHttpSession<Stream>::fail(beast::error_code ec, std::string_view what)
   server_.log.error("connection error", {{"op", what}, {"error", ec.message()}, {"remote", remote_}});
 }
 
-template class BasicHttpSession<beast::ssl_stream<beast::tcp_stream>>;
+template class BasicHttpSession<TlsStream>;
 template class BasicHttpSession<beast::tcp_stream>;
 
 }  // namespace memguard::server

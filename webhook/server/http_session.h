@@ -17,7 +17,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -29,6 +28,7 @@
 #include "webhook/server/routes.h"
 #include "webhook/server/server_options.h"
 #include "webhook/server/structured_log.h"
+#include "webhook/server/tls_stream.h"
 
 namespace memguard::server {
 
@@ -70,8 +70,7 @@ class HttpSession {
   virtual void evict() = 0;
 };
 
-// One connection over `Stream`: boost::beast::ssl_stream<tcp_stream> (TlsSession) or
-// boost::beast::tcp_stream (PlainSession). Instantiated for those two in http_session.cpp.
+// One connection over `Stream`: TlsStream (TlsSession) or boost::beast::tcp_stream (PlainSession). Instantiated for those two in http_session.cpp.
 template <class Stream>
 class BasicHttpSession : public HttpSession, public std::enable_shared_from_this<BasicHttpSession<Stream>> {
  public:
@@ -139,8 +138,8 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   std::string out_;  // the answer being written: status line, header and body in one buffer
   // One timer for every deadline of the connection (handshake, idle wait, request, decision, write):
   // Beast's tcp_stream timeout started and cancelled a timer wait for every read and write it did,
-  // 3 timerfd_settime calls and several handler completions per review. The drain and the TLS close
-  // still use the stream's own timeout.
+  // 3 timerfd_settime calls and several handler completions per review. The drain and the TLS
+  // close use it too (TlsStream has no timeouts of its own).
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_{};
   std::chrono::steady_clock::time_point timer_at_{};  // when the pending wait ends
@@ -150,16 +149,17 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   bool keep_alive_ = false;                 // for the answer to the review being decided
   bool evicted_ = false;
   bool responding_ = false;                 // a response write is under way
-  std::array<char, 16 * 1024> drain_buffer_{};
+  // Allocated for a drain only: 16 KiB per connection that almost no connection uses.
+  std::unique_ptr<std::array<char, 16 * 1024>> drain_buffer_;
   std::size_t drained_ = 0;
   std::optional<std::chrono::steady_clock::time_point> drain_deadline_;
   Phase phase_ = Phase::kHandshake;
   bool in_flight_ = false;
 };
 
-using TlsSession = BasicHttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+using TlsSession = BasicHttpSession<TlsStream>;
 using PlainSession = BasicHttpSession<boost::beast::tcp_stream>;
-extern template class BasicHttpSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+extern template class BasicHttpSession<TlsStream>;
 extern template class BasicHttpSession<boost::beast::tcp_stream>;
 
 }  // namespace memguard::server
