@@ -62,7 +62,9 @@ admission::ReviewOutcome handle_review(admission::Mode mode, admission::ReviewBo
       case Decision::Outcome::kSkipped: break;
     }
     response.with_warnings(std::move(decision.warnings));
-    for (auto& [key, value] : decision.audit_annotations) response.with_audit_annotation(key, value);
+    for (auto& [key, value] : decision.audit_annotations) {
+      response.with_audit_annotation(std::move(key), std::move(value));
+    }
     out.body = response.complete(out.uid);
     out.decision = decision.outcome;
     out.finding_codes = std::move(decision.finding_codes);
