@@ -68,7 +68,9 @@ enum class Provenance { kConfigured, kDefault, kDerived };
 struct Component {
   MemorySize size;
   Provenance provenance = Provenance::kDerived;
-  std::string key;  // the Flink option that configures it ("" for sums)
+  // The Flink option that configures it ("" for sums): a view of an option's name, which the option
+  // tables (config_options.cpp) and the derivations hold as literals, so a derivation copies none.
+  std::string_view key;
 };
 
 // The common process layer (Flink's JvmMetaspaceAndOverhead).

@@ -2,9 +2,12 @@
 #include "memmodel/java_text.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <string_view>
@@ -176,9 +179,11 @@ Expected<double> parse_double(std::string_view text) { return parse_java_floatin
 Expected<int32_t> parse_int(std::string_view text) { return parse_java_integer<int32_t>(text, "integer"); }
 Expected<int64_t> parse_long(std::string_view text) { return parse_java_integer<int64_t>(text, "long integer"); }
 
-DecimalDigits shortest_digits(double value) {
+namespace {
+
+// The shortest digits of `value` (not zero), printed and read back: about 850 instructions.
+DecimalDigits print_shortest_digits(double value) {
   DecimalDigits result;
-  if (value == 0) return result;
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
   (void)ec;  // 64 chars always suffice for a double
@@ -197,6 +202,28 @@ DecimalDigits shortest_digits(double value) {
   // d.ddd x 10^exponent with `count` digits = significand x 10^(exponent - count + 1)
   result.exponent = exponent - count + 1;
   return result;
+}
+
+}  // namespace
+
+DecimalDigits shortest_digits(double value) {
+  if (value == 0) return DecimalDigits{};
+  // A derivation multiplies by the same few fractions (the managed, network and overhead fractions,
+  // their defaults) about seven times per role: the digits of the last fractions seen are kept, in a
+  // small table of each thread (bounded, and no lock), keyed by the double's exact bits.
+  struct Remembered {
+    std::uint64_t bits = 0;  // 0 is +0.0, which never gets here: an empty slot
+    DecimalDigits digits;
+  };
+  constexpr size_t kSlots = 16;
+  thread_local std::array<Remembered, kSlots> remembered{};
+  const auto bits = std::bit_cast<std::uint64_t>(value);
+  Remembered& slot = remembered[(bits * 0x9E3779B97F4A7C15ull) >> 60];
+  static_assert(kSlots == 16, "the slot is the hash's top four bits");
+  if (slot.bits == bits) return slot.digits;
+  const DecimalDigits digits = print_shortest_digits(value);
+  slot = Remembered{bits, digits};
+  return digits;
 }
 
 Decimal shortest_decimal(double value) {

@@ -23,7 +23,7 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
   const MemoryOption heap_option{{"jobmanager.heap.size"}, MemorySize::of_mebibytes(1024)};
   const IntOption heap_mb_option{{"jobmanager.heap.mb"}, 1024};
   MemorySize heap;
-  std::string key(heap_option.name.key);
+  std::string_view key = heap_option.name.key;
   if (reader.contains(heap_option) || !reader.contains(heap_mb_option)) {
     auto h = reader.read(heap_option);
     if (!h) return jobmanager_failure(h.error());
@@ -68,7 +68,8 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
     return jobmanager_failure(Error{ErrorCode::kIllegalConfiguration,
                       std::string(reader.lookup(min_option.name).key) + " = " + std::to_string(*min_cutoff) +
                           " MiB is larger than the JobManager container (" + std::to_string(container_mb) +
-                          " MiB from " + key + "); increase " + key + " or lower the cut-off minimum"});
+                          " MiB from " + std::string(key) + "); increase " + std::string(key) +
+                          " or lower the cut-off minimum"});
   }
   // long x float is evaluated in float arithmetic in Java. A NaN ratio passes the range check
   // above (every comparison with NaN is false, in Java too), and Java narrows NaN to 0 (JLS 5.1.3)
@@ -78,7 +79,7 @@ Expected<JobManagerMemory> derive_jobmanager_1_10(const FlinkConfig& config, con
   if (cutoff < *min_cutoff) cutoff = *min_cutoff;
   result.jvm_heap = Component{MemorySize::of_mebibytes(container_mb - cutoff), Provenance::kDerived, key};
   result.jvm.overhead = Component{MemorySize::of_mebibytes(cutoff), Provenance::kDerived,
-                                  std::string(reader.lookup(ratio_option.name).key)};
+                                  reader.lookup(ratio_option.name).key};
   return result;
 }
 
@@ -135,7 +136,7 @@ class JobManagerDerivation {
                         "; lower the heap or raise the total");
         }
         off_heap = Component{MemorySize::of_bytes(flink_total->bytes() - heap->size.bytes()), Provenance::kDerived,
-                             std::string(o_.off_heap.name.key)};
+                             o_.off_heap.name.key};
       }
     }
     return FlinkParts{std::move(*heap), std::move(*off_heap)};
@@ -157,7 +158,7 @@ class JobManagerDerivation {
                     std::string(o_.off_heap.name.key));
     }
     return FlinkParts{Component{MemorySize::of_bytes(flink_total.bytes() - off_heap->size.bytes()),
-                                Provenance::kDerived, std::string(o_.heap.name.key)},
+                                Provenance::kDerived, o_.heap.name.key},
                       std::move(*off_heap)};
   }
 

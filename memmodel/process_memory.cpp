@@ -122,8 +122,7 @@ Expected<Component> read_component(const ConfigReader& reader, const MemoryOptio
   const OptionLookup found = reader.lookup(option.name);
   auto size = reader.read(option);
   if (!size) return Unexpected{size.error()};
-  return Component{*size, found.value != nullptr ? Provenance::kConfigured : Provenance::kDefault,
-                   std::string(found.key)};
+  return Component{*size, found.value != nullptr ? Provenance::kConfigured : Provenance::kDefault, found.key};
 }
 
 Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, const ProcessMemoryOptions& o,
@@ -133,7 +132,7 @@ Expected<JvmMetaspaceAndOverhead> jvm_from_flink(const ConfigReader& reader, con
   if (!metaspace) return Unexpected{metaspace.error()};
   auto flink_and_metaspace = flink_total.add(metaspace->size);
   if (!flink_and_metaspace) return Unexpected{flink_and_metaspace.error()};
-  const std::string overhead_key(o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.')));
+  const std::string_view overhead_key = o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.'));
   if (reader.contains(o.process_size)) {
     auto process = reader.read(o.process_size);
     if (!process) return Unexpected{process.error()};
@@ -182,7 +181,7 @@ Expected<JvmMetaspaceAndOverhead> jvm_from_process(const ConfigReader& reader, c
   auto overhead = derive_with_fraction(process_total, *range);
   if (!overhead) return Unexpected{overhead.error()};
   if (auto raw = process_total.multiply(range->fraction())) note_capping(notes, "JVM Overhead", *raw, *overhead, *range);
-  const std::string overhead_key(o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.')));
+  const std::string_view overhead_key = o.overhead_fraction.name.key.substr(0, o.overhead_fraction.name.key.rfind('.'));
   auto jvm_total = metaspace->size.add(*overhead);
   if (!jvm_total || *jvm_total > process_total) {
     return illegal_configuration("the sum of " +

@@ -88,7 +88,7 @@ class TaskManagerDerivation {
     if (!range) return Unexpected{range.error()};
     auto size = derive_with_fraction(flink_total, *range);
     if (!size) return Unexpected{size.error()};
-    return Component{*size, Provenance::kDerived, std::string(o_.managed_fraction.name.key)};
+    return Component{*size, Provenance::kDerived, o_.managed_fraction.name.key};
   }
 
   // NETWORK-CHECK: a network size that is the remainder of Total Flink must fit the configuration.
@@ -133,7 +133,7 @@ class TaskManagerDerivation {
     if (legacy_network()) {
       auto size = legacy_network_size();
       if (!size) return Unexpected{size.error()};
-      return Component{*size, Provenance::kDerived, std::string(o_.network_buffers.name.key)};
+      return Component{*size, Provenance::kDerived, o_.network_buffers.name.key};
     }
     auto range = network_range();
     if (!range) return Unexpected{range.error()};
@@ -141,7 +141,7 @@ class TaskManagerDerivation {
     if (!size) return Unexpected{size.error()};
     volatile double f = range->fraction();
     if (auto raw = base.multiply(inverse ? f / (1.0 - f) : f)) note_capping(notes_, "Network Memory", *raw, *size, *range);
-    return Component{*size, Provenance::kDerived, std::string(r_.lookup(o_.network_fraction.name).key)};
+    return Component{*size, Provenance::kDerived, r_.lookup(o_.network_fraction.name).key};
   }
 
   // The configured parts whose remainder of Total Flink is Network Memory, as a sum.
@@ -205,7 +205,7 @@ class TaskManagerDerivation {
                       "(for example the managed or network fraction)");
       }
       p.task_heap = Component{MemorySize::of_bytes(flink_total.bytes() - without_heap->bytes()), Provenance::kDerived,
-                              std::string(o_.task_heap.name.key)};
+                              o_.task_heap.name.key};
     }
     return parts;
   }

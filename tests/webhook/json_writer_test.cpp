@@ -18,6 +18,27 @@ TEST_CASE("Nested empty containers are valid JSON", "[json][writer]") {
   CHECK(w.str() == "[{},[]]");
 }
 
+TEST_CASE("Commas stay right in containers nested deeper than 64 levels", "[json][writer]") {
+  // The first 64 levels keep their state in a word, deeper ones in a vector: cross the boundary.
+  Writer w;
+  std::string expected;
+  for (int depth = 0; depth < 70; ++depth) {
+    w.begin_array().integer(depth);
+    expected += "[" + std::to_string(depth) + ",";
+  }
+  expected.pop_back();
+  // Closing each array, its parent gets one more element after it: [0,[1,...[69],68],...,0]
+  for (int depth = 69; depth > 0; --depth) {
+    w.end_array().integer(depth - 1);
+    expected += "]," + std::to_string(depth - 1);
+  }
+  w.end_array();
+  expected += "]";
+  CHECK(w.str() == expected);
+  simdjson::dom::parser parser;
+  REQUIRE(parser.parse(w.str()).error() == simdjson::SUCCESS);
+}
+
 TEST_CASE("Strings are escaped and invalid UTF-8 is replaced, so output always parses", "[json][writer]") {
   Writer w;
   std::string nasty = "q\"b\\s\n\t\x01 \xC3\xA9 \xFF\xFE \xED\xA0\x80 \xF0\x9F\x98\x80";

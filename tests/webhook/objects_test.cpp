@@ -260,3 +260,14 @@ TEST_CASE("The change check of a workload covers its pod spec", "[admission][obj
   const std::string daemonset = R"({"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"d"},"spec":{}})";
   CHECK_FALSE(unchanged(daemonset, daemonset));
 }
+
+TEST_CASE("field_path names a field with dots, array indices in brackets and tokens unescaped", "[admission][pointer]") {
+  CHECK(field_path(Pointer{}) == "");
+  CHECK(field_path(Pointer{"spec", "taskManager", "resource", "memory"}) == "spec.taskManager.resource.memory");
+  CHECK(field_path(Pointer{"spec", "containers", "10", "resources"}) == "spec.containers[10].resources");
+  CHECK(field_path(Pointer{"0", "x"}) == "0.x");  // a leading index has nothing to index
+  CHECK(field_path(Pointer{"metadata", "annotations", "flink-memguard.io/skip"}) ==
+        "metadata.annotations.flink-memguard.io/skip");
+  CHECK(field_path(Pointer{"a~b", "~1", "12a"}) == "a~b.~1.12a");
+  CHECK(field_path(Pointer{"spec", "", "x"}) == "spec..x");
+}

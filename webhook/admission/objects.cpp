@@ -90,12 +90,12 @@ Expected<std::map<std::string, std::string, std::less<>>> string_map(object pare
   return out;
 }
 
-Expected<ObjectMeta> decode_metadata(object root) {
-  ObjectMeta meta;
+// Decodes metadata into `meta` (a default one), where the object holds it: no move of a whole ObjectMeta.
+Expected<void> decode_metadata(object root, ObjectMeta& meta) {
   Pointer at{"metadata"};
   auto metadata = optional_object(root, "metadata", {});
   if (!metadata) return Unexpected{metadata.error()};
-  if (!metadata->has_value()) return meta;
+  if (!metadata->has_value()) return {};
   object m = **metadata;
   auto name = optional_string(m, "name", at);
   if (!name) return Unexpected{name.error()};
@@ -112,6 +112,13 @@ Expected<ObjectMeta> decode_metadata(object root) {
   element value;
   meta.has_annotations = m["annotations"].get(value) == simdjson::SUCCESS && value.is_object();
   meta.being_deleted = m["deletionTimestamp"].get(value) == simdjson::SUCCESS && !value.is_null();
+  return {};
+}
+
+Expected<ObjectMeta> decode_metadata(object root) {
+  ObjectMeta meta;
+  auto decoded = decode_metadata(root, meta);
+  if (!decoded) return Unexpected{decoded.error()};
   return meta;
 }
 
@@ -268,12 +275,12 @@ Expected<void> operator_flink_version(const FieldText& version) {
   return {};
 }
 
-Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name) {
-  FlinkDeploymentSpecRole role;
-  Pointer at{"spec", std::string(name)};
+// Decodes spec.<name> into `role` (a default one), where the object holds it.
+Expected<void> decode_role(object spec, std::string_view name, FlinkDeploymentSpecRole& role) {
+  Pointer at{"spec", name};
   auto component = optional_object(spec, name, {"spec"});
   if (!component) return Unexpected{component.error()};
-  if (!component->has_value()) return role;
+  if (!component->has_value()) return {};
   role.present = true;
   object c = **component;
   if (auto typed = crd_typed(c, "replicas", at, CrdType::kInteger); !typed) return Unexpected{typed.error()};
@@ -315,7 +322,7 @@ Expected<FlinkDeploymentSpecRole> decode_role(object spec, std::string_view name
   auto pod_template = decode_pod_template(c, at);
   if (!pod_template) return Unexpected{pod_template.error()};
   role.pod_template = std::move(*pod_template);
-  return role;
+  return {};
 }
 
 
@@ -408,16 +415,13 @@ Expected<ContainerSpec> decode_container(object c, const Pointer& at) {
 
 }  // namespace
 
-Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
+Expected<void> decode_flinkdeployment(element root_element, FlinkDeploymentObject& out) {
   if (!root_element.is_object()) return type_error({"object"}, "an object", root_element);
   object root = root_element.get_object().value();
-  FlinkDeploymentObject out;
-  auto meta = decode_metadata(root);
-  if (!meta) return Unexpected{meta.error()};
-  out.metadata = std::move(*meta);
+  if (auto meta = decode_metadata(root, out.metadata); !meta) return meta;
   auto spec_member = optional_object(root, "spec", {});
   if (!spec_member) return Unexpected{spec_member.error()};
-  if (!spec_member->has_value()) return out;  // nothing memory-related to judge
+  if (!spec_member->has_value()) return {};  // nothing memory-related to judge
   object spec = **spec_member;
   auto version = optional_scalar(spec, "flinkVersion", {"spec"});
   if (!version) return Unexpected{version.error()};
@@ -434,15 +438,18 @@ Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
     auto flat = flatten(**config, "", {"spec", "flinkConfiguration"}, false, out.flink_configuration, budget);
     if (!flat) return Unexpected{flat.error()};
   }
-  auto jm = decode_role(spec, "jobManager");
-  if (!jm) return Unexpected{jm.error()};
-  out.job_manager = std::move(*jm);
-  auto tm = decode_role(spec, "taskManager");
-  if (!tm) return Unexpected{tm.error()};
-  out.task_manager = std::move(*tm);
+  if (auto jm = decode_role(spec, "jobManager", out.job_manager); !jm) return jm;
+  if (auto tm = decode_role(spec, "taskManager", out.task_manager); !tm) return tm;
   auto shared = decode_pod_template(spec, {"spec"});
   if (!shared) return Unexpected{shared.error()};
   out.pod_template = std::move(*shared);
+  return {};
+}
+
+Expected<FlinkDeploymentObject> decode_flinkdeployment(element root_element) {
+  FlinkDeploymentObject out;
+  auto decoded = decode_flinkdeployment(root_element, out);
+  if (!decoded) return Unexpected{decoded.error()};
   return out;
 }
 

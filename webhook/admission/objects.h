@@ -144,6 +144,9 @@ using KubeObject = std::variant<OtherObject, FlinkDeploymentObject, ConfigMapObj
 
 // Decoders. Errors name the field ("spec.flinkConfiguration: expected an object, got a string").
 [[nodiscard]] Expected<FlinkDeploymentObject> decode_flinkdeployment(simdjson::dom::element object);
+// The same into `out` (a default-constructed object), where its holder keeps it: an AdmissionReview's
+// object is decoded in place rather than moved through three wrappers. On an error `out` is partial.
+[[nodiscard]] Expected<void> decode_flinkdeployment(simdjson::dom::element object, FlinkDeploymentObject& out);
 [[nodiscard]] Expected<ConfigMapObject> decode_configmap(simdjson::dom::element object);
 // kind: "Deployment", "StatefulSet", "Job" (spec.template.spec) or "Pod" (spec).
 [[nodiscard]] Expected<WorkloadObject> decode_workload(simdjson::dom::element object, std::string_view kind);

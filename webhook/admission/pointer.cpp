@@ -20,6 +20,22 @@ void append_escaped(std::string& out, std::string_view token) {
   }
 }
 
+// Appends the escaped reference token `raw` unescaped ("~1" is '/', "~0" '~'), as for_each_token reads it.
+void append_unescaped(std::string& out, std::string_view raw) {
+  if (raw.find('~') == std::string_view::npos) {
+    out.append(raw);  // the usual case: nothing to unescape
+    return;
+  }
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '~' && i + 1 < raw.size()) {
+      out.push_back(raw[i + 1] == '1' ? '/' : '~');
+      ++i;
+    } else {
+      out.push_back(raw[i]);
+    }
+  }
+}
+
 // Calls visit(token) for each unescaped reference token of an encoded pointer.
 template <typename Visit>
 void for_each_token(std::string_view encoded, Visit&& visit) {
@@ -67,18 +83,29 @@ std::string Pointer::back() const {
 }
 
 std::string field_path(const Pointer& pointer) {
+  // One pass over the encoded pointer, appending each token as it is read (messages name several
+  // fields per review, and a token string per token made this cost more than the message).
+  const std::string_view encoded = pointer.encoded();
   std::string out;
-  for_each_token(pointer.encoded(), [&](const std::string& token) {
-    bool index = ascii::all_digits(token);
+  out.reserve(encoded.size() + 8);
+  size_t at = 0;
+  while (at < encoded.size()) {
+    size_t end = encoded.find('/', at + 1);
+    if (end == std::string_view::npos) end = encoded.size();
+    const std::string_view raw = encoded.substr(at + 1, end - at - 1);
     // Array indices read as [i]; in our objects numeric tokens only ever appear under arrays
-    // (containers), because map keys such as flinkConfiguration keys are never plain digits.
-    if (index && !out.empty()) {
-      out += "[" + token + "]";
+    // (containers), because map keys such as flinkConfiguration keys are never plain digits. A
+    // token of digits is the same escaped or not ('~' never is a digit).
+    if (ascii::all_digits(raw) && !out.empty()) {
+      out.push_back('[');
+      out.append(raw);
+      out.push_back(']');
     } else {
       if (!out.empty()) out.push_back('.');
-      out += token;
+      append_unescaped(out, raw);
     }
-  });
+    at = end;
+  }
   return out;
 }
 

@@ -35,6 +35,10 @@ AdmissionResponse AdmissionResponse::errored(int code, std::string message) {
 }
 
 AdmissionResponse& AdmissionResponse::with_warnings(std::vector<std::string> warnings) {
+  if (warnings_.empty()) {
+    warnings_ = std::move(warnings);  // the usual single call: take the vector as it is
+    return *this;
+  }
   for (auto& w : warnings) warnings_.push_back(std::move(w));
   return *this;
 }
@@ -44,57 +48,85 @@ AdmissionResponse& AdmissionResponse::with_audit_annotation(std::string key, std
   return *this;
 }
 
-std::string truncate_utf8(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return std::string(text);
-  if (limit < 3) return std::string(limit, '.');
+namespace {
+
+// The length truncate_utf8 keeps of `text` before its "..." (text.size(): all of it).
+size_t utf8_cut(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text.size();
   size_t cut = limit - 3;
   // Step back over continuation bytes so a multi-byte character is never split.
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "...";
+  return cut;
 }
 
-std::vector<std::string> limit_warnings(const std::vector<std::string>& warnings) {
-  std::vector<std::string> out;
+// Calls keep(text) for each warning the API server's limits let through, in order (see
+// limit_warnings), without copying those that need no cut.
+template <typename Keep>
+void for_each_limited_warning(const std::vector<std::string>& warnings, Keep&& keep) {
+  std::vector<std::string> cut;        // the warnings that were truncated, kept alive for `kept`
+  std::vector<std::string_view> kept;  // what was kept so far, for the duplicate check
+  kept.reserve(warnings.size());
   size_t total = 0;
   for (size_t i = 0; i < warnings.size(); ++i) {
     std::string_view w = warnings[i];
-    std::string truncated;
     if (w.size() > kMaxWarningLength) {
-      truncated = truncate_utf8(w, kMaxWarningLength);
-      w = truncated;
+      if (cut.empty()) cut.reserve(warnings.size());  // never reallocated: `kept` points into it
+      w = cut.emplace_back(truncate_utf8(w, kMaxWarningLength));
     }
     // The kept warnings fit in kMaxWarningsTotal, so this search stays short.
-    if (std::find(out.begin(), out.end(), w) != out.end()) continue;
+    if (std::find(kept.begin(), kept.end(), w) != kept.end()) continue;
     // Keep room for the closing "N more" notice so the user knows something was left out.
     constexpr size_t kNoticeRoom = 64;
     if (total + w.size() + kNoticeRoom > kMaxWarningsTotal) {
       size_t left = warnings.size() - i;
-      out.push_back(std::to_string(left) + " more warning(s) left out (API server warning budget)");
+      keep(std::string_view(std::to_string(left) + " more warning(s) left out (API server warning budget)"));
       break;
     }
     total += w.size();
-    out.emplace_back(w);
+    kept.push_back(w);
+    keep(w);
   }
+}
+
+}  // namespace
+
+std::string truncate_utf8(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  if (limit < 3) return std::string(limit, '.');
+  return std::string(text.substr(0, utf8_cut(text, limit))) + "...";
+}
+
+std::vector<std::string> limit_warnings(const std::vector<std::string>& warnings) {
+  std::vector<std::string> out;
+  for_each_limited_warning(warnings, [&](std::string_view w) { out.emplace_back(w); });
   return out;
 }
 
 std::string AdmissionResponse::complete(std::string_view uid) const {
-  json::Writer w;
+  // The answer's size before escaping, so that it is written without growing its buffer.
+  size_t size = 256 + uid.size() + message_.size();
+  for (const auto& text : warnings_) size += text.size() + 4;
+  for (const auto& [key, value] : audit_annotations_) size += key.size() + value.size() + 6;
+  json::Writer w(size);
   w.begin_object().member("apiVersion", "admission.k8s.io/v1").member("kind", "AdmissionReview");
   w.key("response").begin_object().member("uid", uid).member("allowed", allowed_);
   if (!allowed_) {
     w.key("status").begin_object().member("code", code_).member("reason", reason_);
-    w.member("message", truncate_utf8(message_, kMaxMessageLength)).end_object();
+    if (message_.size() <= kMaxMessageLength) {
+      w.member("message", message_);
+    } else {
+      w.member("message", truncate_utf8(message_, kMaxMessageLength));
+    }
+    w.end_object();
   }
   // patch and patchType go together or not at all (the API server rejects one without the other);
   // only patched() sets operations, so a denial never carries them.
   if (!patch_.empty()) {
     w.member("patchType", "JSONPatch").member("patch", base64_encode(encode_patch(patch_)));
   }
-  auto warnings = limit_warnings(warnings_);
-  if (!warnings.empty()) {
+  if (!warnings_.empty()) {
     w.key("warnings").begin_array();
-    for (const auto& text : warnings) w.string(text);
+    for_each_limited_warning(warnings_, [&](std::string_view text) { w.string(text); });
     w.end_array();
   }
   if (!audit_annotations_.empty()) {

@@ -29,25 +29,30 @@ Expected<std::optional<object>> object_member(object parent, std::string_view na
   return std::optional<object>{value.get_object().value()};
 }
 
-// Decodes an embedded object of the request's kind. Kinds we do not judge are not decoded at all.
-Expected<KubeObject> decode_embedded(element value, const GroupVersionKind& kind) {
+// Decodes an embedded object of the request's kind into `target` (left empty on an error). Kinds we
+// do not judge are not decoded at all. A FlinkDeployment is decoded where `target` holds it.
+Expected<void> decode_embedded(element value, const GroupVersionKind& kind, std::optional<KubeObject>& target) {
   if (kind.group == "flink.apache.org" && kind.kind == "FlinkDeployment") {
-    auto decoded = decode_flinkdeployment(value);
-    if (!decoded) return Unexpected{decoded.error()};
-    return KubeObject{std::move(*decoded)};
+    auto& object = std::get<FlinkDeploymentObject>(target.emplace(std::in_place_type<FlinkDeploymentObject>));
+    auto decoded = decode_flinkdeployment(value, object);
+    if (!decoded) target.reset();
+    return decoded;
   }
   if (kind.group.empty() && kind.version == "v1" && kind.kind == "ConfigMap") {
     auto decoded = decode_configmap(value);
     if (!decoded) return Unexpected{decoded.error()};
-    return KubeObject{std::move(*decoded)};
+    target.emplace(std::move(*decoded));
+    return {};
   }
   std::string api_version = kind.group.empty() ? kind.version : kind.group + "/" + kind.version;
   if (is_workload_kind(api_version, kind.kind)) {
     auto decoded = decode_workload(value, kind.kind);
     if (!decoded) return Unexpected{decoded.error()};
-    return KubeObject{std::move(*decoded)};
+    target.emplace(std::move(*decoded));
+    return {};
   }
-  return KubeObject{OtherObject{std::move(api_version), kind.kind}};
+  target.emplace(OtherObject{std::move(api_version), kind.kind});
+  return {};
 }
 
 static_assert(kBodyPadding >= simdjson::SIMDJSON_PADDING, "a padded body must be parseable in place");
@@ -66,13 +71,13 @@ const KubeObject* OldObject::get() const {
     if (parse_ != parses || thread_ != std::this_thread::get_id()) {
       throw std::logic_error("the review's oldObject was read after its document was replaced");
     }
-    if (auto decoded = decode_embedded(source_, kind_)) decoded_ = std::move(*decoded);
+    (void)decode_embedded(source_, kind_, decoded_);  // one that does not decode simply differs: nullptr
     read_ = true;
   }
   return decoded_ ? &*decoded_ : nullptr;
 }
 
-Expected<AdmissionRequest> decode_review(ReviewBody review_body) {
+Expected<void> decode_review(ReviewBody review_body, AdmissionRequest& out) {
   const std::string_view body = review_body.text;
   if (body.empty()) return bad_request("empty body: expected an AdmissionReview (admission.k8s.io/v1)");
   // One parser per thread: its buffers grow to the largest review seen and are then reused.
@@ -118,7 +123,6 @@ Expected<AdmissionRequest> decode_review(ReviewBody review_body) {
   if (!request_member->has_value()) return bad_request("AdmissionReview has no request");
   object request = **request_member;
 
-  AdmissionRequest out;
   auto uid = string_member(request, "uid", "request");
   if (!uid) return Unexpected{uid.error()};
   if (uid->empty()) return bad_request("AdmissionReview request has no uid");
@@ -165,12 +169,8 @@ Expected<AdmissionRequest> decode_review(ReviewBody review_body) {
 
   element object_value;
   if (request["object"].get(object_value) == simdjson::SUCCESS && !object_value.is_null()) {
-    auto decoded = decode_embedded(object_value, out.kind);
-    if (decoded) {
-      out.object = std::move(*decoded);
-    } else {
-      out.object_error = "request.object: " + decoded.error().message;
-    }
+    auto decoded = decode_embedded(object_value, out.kind, out.object);
+    if (!decoded) out.object_error = "request.object: " + decoded.error().message;
   }
   // The old object is first compared with the new one, in place; only when a memory input changed
   // is it kept for the update rule (a violation the old object already had is not denied), which
@@ -182,6 +182,13 @@ Expected<AdmissionRequest> decode_review(ReviewBody review_body) {
     // Only a changed object needs the old one judged (an unchanged one is never denied).
     if (!out.memory_inputs_unchanged) out.old_object = OldObject(old_value, out.kind);
   }
+  return {};
+}
+
+Expected<AdmissionRequest> decode_review(ReviewBody review_body) {
+  AdmissionRequest out;
+  auto decoded = decode_review(review_body, out);
+  if (!decoded) return Unexpected{decoded.error()};
   return out;
 }
 

@@ -76,5 +76,8 @@ struct AdmissionRequest {
 // AdmissionReview, another apiVersion than admission.k8s.io/v1, missing request or request.uid.
 // A request's old object is read from the parsed document: see OldObject.
 [[nodiscard]] Expected<AdmissionRequest> decode_review(ReviewBody body);
+// The same into `out` (a default-constructed request), which the caller then keeps where it is: the
+// handler's way, so the decoded object is never moved. On an error `out` is partial.
+[[nodiscard]] Expected<void> decode_review(ReviewBody body, AdmissionRequest& out);
 
 }  // namespace memguard::admission

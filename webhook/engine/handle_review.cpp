@@ -40,16 +40,16 @@ admission::ReviewOutcome handle_review(admission::Mode mode, admission::ReviewBo
                                        const Counterparts* counterparts) noexcept {
   admission::ReviewOutcome out;
   try {
-    auto request = admission::decode_review(body);
-    if (!request) return plain_error(400, request.error().message);
-    out.uid = request->uid;
-    out.kind = request->kind.kind;
-    out.namespace_ = request->namespace_;
-    out.name = request->name;
-    out.operation = request->operation;
-    out.dry_run = request->dry_run;
+    admission::AdmissionRequest request;
+    if (auto decoded = admission::decode_review(body, request); !decoded) return plain_error(400, decoded.error().message);
+    out.uid = request.uid;
+    out.kind = request.kind.kind;
+    out.namespace_ = request.namespace_;
+    out.name = request.name;
+    out.operation = request.operation;
+    out.dry_run = request.dry_run;
 
-    Decision decision = decide(*request, mode, policy, counterparts, Detail::kAnswer);
+    Decision decision = decide(request, mode, policy, counterparts, Detail::kAnswer);
     admission::AdmissionResponse response = admission::AdmissionResponse::allowed();
     switch (decision.outcome) {
       case Decision::Outcome::kDenied: response = admission::AdmissionResponse::denied(decision.message); break;
@@ -62,7 +62,9 @@ admission::ReviewOutcome handle_review(admission::Mode mode, admission::ReviewBo
       case Decision::Outcome::kSkipped: break;
     }
     response.with_warnings(std::move(decision.warnings));
-    for (auto& [key, value] : decision.audit_annotations) response.with_audit_annotation(key, value);
+    for (auto& [key, value] : decision.audit_annotations) {
+      response.with_audit_annotation(std::move(key), std::move(value));
+    }
     out.body = response.complete(out.uid);
     out.decision = decision.outcome;
     out.finding_codes = std::move(decision.finding_codes);

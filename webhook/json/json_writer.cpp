@@ -89,35 +89,55 @@ void Writer::before_value() {
     after_key_ = false;
     return;
   }
-  if (!has_element_.empty()) {
-    if (has_element_.back()) out_.push_back(',');
-    has_element_.back() = true;
+  if (depth_ == 0) return;
+  const size_t level = depth_ - 1;
+  if (level < 64) {
+    const uint64_t bit = uint64_t{1} << level;
+    if ((has_element_ & bit) != 0) out_.push_back(',');
+    has_element_ |= bit;
+  } else {
+    if (deeper_has_element_[level - 64]) out_.push_back(',');
+    deeper_has_element_[level - 64] = true;
   }
+}
+
+void Writer::open() {
+  if (depth_ < 64) {
+    has_element_ &= ~(uint64_t{1} << depth_);
+  } else {
+    deeper_has_element_.push_back(false);
+  }
+  ++depth_;
+}
+
+void Writer::close() {
+  --depth_;
+  if (depth_ >= 64) deeper_has_element_.pop_back();
 }
 
 Writer& Writer::begin_object() {
   before_value();
   out_.push_back('{');
-  has_element_.push_back(false);
+  open();
   return *this;
 }
 
 Writer& Writer::end_object() {
   out_.push_back('}');
-  has_element_.pop_back();
+  close();
   return *this;
 }
 
 Writer& Writer::begin_array() {
   before_value();
   out_.push_back('[');
-  has_element_.push_back(false);
+  open();
   return *this;
 }
 
 Writer& Writer::end_array() {
   out_.push_back(']');
-  has_element_.pop_back();
+  close();
   return *this;
 }
 

@@ -12,6 +12,10 @@ namespace memguard::json {
 
 class Writer {
  public:
+  Writer() = default;
+  // Room for `bytes` of output before the first reallocation (a caller that knows its size).
+  explicit Writer(size_t bytes) { out_.reserve(bytes); }
+
   Writer& begin_object();
   Writer& end_object();
   Writer& begin_array();
@@ -37,9 +41,14 @@ class Writer {
 
  private:
   void before_value();
+  void open();
+  void close();
   std::string out_;
-  // Per open container: true once it holds an element (so the next needs a comma).
-  std::vector<bool> has_element_;
+  // Per open container: true once it holds an element (so the next needs a comma). The first 64
+  // levels are bits of a word (no allocation for any document we write); deeper ones spill over.
+  size_t depth_ = 0;
+  uint64_t has_element_ = 0;
+  std::vector<bool> deeper_has_element_;
   bool after_key_ = false;
 };
 
