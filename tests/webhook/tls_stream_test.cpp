@@ -80,6 +80,22 @@ std::string pattern(std::size_t size) {
   return s;
 }
 
+// Writes `bytes` on one end and reads exactly as many on the other, both at once on the loop.
+template <class Writer, class Reader>
+void carry(Loopback& loop, Writer& writer, Reader& reader, const std::string& bytes) {
+  std::string received(bytes.size(), '\0');
+  std::optional<beast::error_code> write_ec, read_ec;
+  net::async_write(writer, net::buffer(bytes), [&](beast::error_code ec, std::size_t) { write_ec = ec; });
+  net::async_read(reader, net::buffer(received), net::transfer_exactly(received.size()),
+                  [&](beast::error_code ec, std::size_t) { read_ec = ec; });
+  REQUIRE(loop.run());
+  REQUIRE(write_ec);
+  REQUIRE(read_ec);
+  CHECK_FALSE(*write_ec);
+  CHECK_FALSE(*read_ec);
+  CHECK(received == bytes);
+}
+
 }  // namespace
 
 TEST_CASE("TlsStream carries bytes both ways across records larger than one read and writes that fill the socket") {
@@ -87,33 +103,10 @@ TEST_CASE("TlsStream carries bytes both ways across records larger than one read
   loop.handshake();
 
   // 40 KB from the client: three records at least, read by the server in small pieces.
-  const std::string request = pattern(40 * 1024 + 17);
-  std::string received(request.size(), '\0');
-  std::optional<beast::error_code> read_ec, sent_ec;
-  net::async_write(loop.client(), net::buffer(request), [&](beast::error_code ec, std::size_t) { sent_ec = ec; });
-  net::async_read(loop.server(), net::buffer(received), net::transfer_exactly(received.size()),
-                  [&](beast::error_code ec, std::size_t) { read_ec = ec; });
-  REQUIRE(loop.run());
-  REQUIRE(sent_ec);
-  REQUIRE(read_ec);
-  CHECK_FALSE(*sent_ec);
-  CHECK_FALSE(*read_ec);
-  CHECK(received == request);
-
+  carry(loop, loop.client(), loop.server(), pattern(40 * 1024 + 17));
   // 8 MB from the server: far more than the socket buffers, so OpenSSL's writes wait for the
   // socket to become writable while the client reads.
-  const std::string answer = pattern(8 * 1024 * 1024 + 5);
-  std::string got(answer.size(), '\0');
-  std::optional<beast::error_code> write_ec, got_ec;
-  net::async_write(loop.server(), net::buffer(answer), [&](beast::error_code ec, std::size_t) { write_ec = ec; });
-  net::async_read(loop.client(), net::buffer(got), net::transfer_exactly(got.size()),
-                  [&](beast::error_code ec, std::size_t) { got_ec = ec; });
-  REQUIRE(loop.run());
-  REQUIRE(write_ec);
-  REQUIRE(got_ec);
-  CHECK_FALSE(*write_ec);
-  CHECK_FALSE(*got_ec);
-  CHECK(got == answer);
+  carry(loop, loop.server(), loop.client(), pattern(8 * 1024 * 1024 + 5));
 }
 
 TEST_CASE("TlsStream never completes an operation inside the call that starts it") {
