@@ -60,8 +60,15 @@ def fdp_encode(version_index, entries):
     return bytes(front) + bytes(reversed(back))
 
 
+# The targets whose corpora this script writes (and first empties); fuzz_http_request's seeds are written by
+# hand and kept.
+GENERATED = ["fuzz_memory_size", "fuzz_quantity", "fuzz_flink_conf", "fuzz_config_yaml", "fuzz_derivation",
+             "fuzz_review", "fuzz_policy", "fuzz_manifests", "fuzz_tls_stream"]
+
+
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
+    for target in GENERATED:
+        shutil.rmtree(os.path.join(OUT, target), ignore_errors=True)
     sizes = [json.loads(l)["input"] for l in open(os.path.join(VECTORS, "memorysize-parse.jsonl"))]
     quantities = cpp_strings("tests/memmodel/quantity_test.cpp", r'^\s*\{("(?:[^"\\]|\\.)*"),')
     vectors = vector_sample()
@@ -138,6 +145,14 @@ def main():
                  "kind: T\na: \"\\u00e9\\x00\\t\"\nb: |\n  text\n", "just text\n", "- a\n", "kind: T\n[a]: 1\n",
                  "%YAML 1.1\n--- !!map\nkind: T\n...\n"]:
         write("fuzz_manifests", text)
+
+    # The TLS layer (fuzz_tls_stream.cpp: byte 0 bit 0 a real client, bit 1 corrupt after the records, bit 2
+    # close_notify; byte 1 the send size less one): a raw record header, a real client's HTTP requests closed
+    # cleanly, a binary payload cut without close_notify, records followed by a forged record header.
+    write("fuzz_tls_stream", b"\x00\x07" + b"\x16\x03\x01\x00\x05hello")
+    write("fuzz_tls_stream", b"\x05\x3f" + b"POST /validate HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}" * 4)
+    write("fuzz_tls_stream", b"\x01\xff" + bytes(range(256)) * 8)
+    write("fuzz_tls_stream", b"\x03\x0f" + b"\x17\x03\x03\x40\x00" + b"A" * 200)
 
 
 if __name__ == "__main__":
