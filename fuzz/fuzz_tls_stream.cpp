@@ -31,14 +31,11 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include <openssl/ec.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/fuzz_tls_material.h"
 #include "webhook/server/tls_context.h"
 #include "webhook/server/tls_stream.h"
 
@@ -49,42 +46,11 @@ namespace beast = boost::beast;
 using net::ip::tcp;
 using memguard::server::TlsStream;
 
-std::string pem_of(const std::function<int(BIO*)>& write) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  write(bio);
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  return pem;
-}
-
-// A self-signed P-256 certificate made in process: the fuzzer needs no files and no openssl binary.
-memguard::server::TlsMaterial make_material() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-  X509_set_issuer_name(cert, X509_get_subject_name(cert));
-  X509_set_pubkey(cert, key);
-  X509_sign(cert, key, EVP_sha256());
-  memguard::server::TlsMaterial material;
-  material.cert_pem = pem_of([&](BIO* b) { return PEM_write_bio_X509(b, cert); });
-  material.key_pem = pem_of([&](BIO* b) { return PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return material;
-}
-
 struct World {
   std::shared_ptr<net::ssl::context> server_context;
   SSL_CTX* client_context = SSL_CTX_new(TLS_client_method());
   World() {
-    auto loaded = memguard::server::make_tls_context(make_material());
+    auto loaded = memguard::server::make_tls_context(memguard::fuzz::self_signed_material());
     FUZZ_CHECK(static_cast<bool>(loaded), "the server's TLS context did not load");
     server_context = loaded->context;
     SSL_CTX_set_verify(client_context, SSL_VERIFY_NONE, nullptr);

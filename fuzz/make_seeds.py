@@ -63,7 +63,7 @@ def fdp_encode(version_index, entries):
 # The targets whose corpora this script writes (and first empties); fuzz_http_request's seeds are written by
 # hand and kept.
 GENERATED = ["fuzz_memory_size", "fuzz_quantity", "fuzz_flink_conf", "fuzz_config_yaml", "fuzz_derivation",
-             "fuzz_review", "fuzz_policy", "fuzz_manifests", "fuzz_tls_stream"]
+             "fuzz_review", "fuzz_policy", "fuzz_manifests", "fuzz_tls_stream", "fuzz_session"]
 
 
 def main():
@@ -153,6 +153,25 @@ def main():
     write("fuzz_tls_stream", b"\x05\x3f" + b"POST /validate HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}" * 4)
     write("fuzz_tls_stream", b"\x01\xff" + bytes(range(256)) * 8)
     write("fuzz_tls_stream", b"\x03\x0f" + b"\x17\x03\x03\x40\x00" + b"A" * 200)
+
+
+    # A whole connection (fuzz_session.cpp: byte 0 the send size less one, then what the client sends):
+    # each review fixture that fits the fuzzer's 12 KiB body limit posted to /validate or /mutate, two of
+    # them pipelined, one chunked and one behind Expect: 100-continue, and a probe.
+    def post(path, body, extra=b""):
+        return (b"POST " + path + b"?timeout=10s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra +
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    small = [open(os.path.join(reviews, n), "rb").read() for n in sorted(os.listdir(reviews))]
+    small = [b for b in small if len(b) < 12 * 1024]
+    for i, body in enumerate(small):
+        write("fuzz_session", bytes([255]) + post(b"/validate" if i % 2 == 0 else b"/mutate", body))
+    if len(small) >= 2:
+        write("fuzz_session", bytes([63]) + post(b"/validate", small[0]) + post(b"/mutate", small[1]))
+        chunked = b"".join(b"%x\r\n" % len(small[0][i:i + 500]) + small[0][i:i + 500] + b"\r\n"
+                           for i in range(0, len(small[0]), 500)) + b"0\r\n\r\n"
+        write("fuzz_session", bytes([200]) + b"POST /validate HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        write("fuzz_session", bytes([7]) + post(b"/validate", small[1], b"Expect: 100-continue\r\n"))
+    write("fuzz_session", bytes([0]) + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n")
 
 
 if __name__ == "__main__":

@@ -36,9 +36,11 @@ struct ServerOptions {
   // TLS handshake); only when every connection is busy with a request is the new one accepted and
   // closed at once, so clients fail fast (and kube-apiserver applies its failurePolicy) instead of
   // waiting in the kernel backlog.
-  // An idle TLS connection costs about 90 KB (asio's and OpenSSL's record buffers and BIO pair,
-  // bench/RESULTS.md, Hostile input): 512 of them are 46 MB of the chart's 128Mi. Eviction makes a
-  // lower cap harmless to the apiserver, which keeps a few keep-alive connections per replica.
+  // An idle TLS connection that has carried a 13.5 KB review costs about 27 KB (its read buffer and
+  // OpenSSL's connection state; OpenSSL frees its record buffers while idle; bench/idle_connections.sh):
+  // 512 of them are ~14 MB of the chart's 128Mi (110 KB and 56 MB while TLS went through Asio's BIO
+  // pair). Eviction makes a lower cap harmless to the apiserver, which keeps a few keep-alive
+  // connections per replica.
   std::size_t max_connections = 512;
   // Request-body bytes held across all connections (reserved from Content-Length, or chunk by
   // chunk), until the response is written. Beyond it a request gets 503 at once. 16 MiB is five
