@@ -34,7 +34,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "fuzz/fuzz_check.h"
-#include "fuzz/fuzz_tls_material.h"
+#include "tests/webhook/test_pki.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/server/server.h"
 
@@ -80,9 +80,10 @@ struct World {
     char pattern[] = "/tmp/memguard-fuzz-session.XXXXXX";
     FUZZ_CHECK(::mkdtemp(pattern) != nullptr, "mkdtemp");
     dir = pattern;
-    const auto material = fuzz::self_signed_material();
-    write_file(dir / "tls.crt", material.cert_pem);
-    write_file(dir / "tls.key", material.key_pem);
+    const auto ca = kubetest::make_certificate("memguard-fuzz-ca", nullptr);
+    const auto leaf = kubetest::make_certificate("memguard-fuzz-server", &ca);
+    write_file(dir / "tls.crt", leaf.cert_pem());
+    write_file(dir / "tls.key", leaf.key_pem());
     const auto& policy = engine::default_policy();
     auto created = server::Server::create(
         fuzz_options(dir),

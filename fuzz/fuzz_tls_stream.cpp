@@ -35,7 +35,7 @@
 #include <openssl/ssl.h>
 
 #include "fuzz/fuzz_check.h"
-#include "fuzz/fuzz_tls_material.h"
+#include "tests/webhook/test_pki.h"
 #include "webhook/server/tls_context.h"
 #include "webhook/server/tls_stream.h"
 
@@ -50,7 +50,12 @@ struct World {
   std::shared_ptr<net::ssl::context> server_context;
   SSL_CTX* client_context = SSL_CTX_new(TLS_client_method());
   World() {
-    auto loaded = memguard::server::make_tls_context(memguard::fuzz::self_signed_material());
+    const auto ca = memguard::kubetest::make_certificate("memguard-fuzz-ca", nullptr);
+    const auto leaf = memguard::kubetest::make_certificate("memguard-fuzz-server", &ca);
+    memguard::server::TlsMaterial material;
+    material.cert_pem = leaf.cert_pem();
+    material.key_pem = leaf.key_pem();
+    auto loaded = memguard::server::make_tls_context(material);
     FUZZ_CHECK(static_cast<bool>(loaded), "the server's TLS context did not load");
     server_context = loaded->context;
     SSL_CTX_set_verify(client_context, SSL_VERIFY_NONE, nullptr);
