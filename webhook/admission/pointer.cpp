@@ -20,7 +20,7 @@ void append_escaped(std::string& out, std::string_view token) {
   }
 }
 
-// Appends the escaped reference token `raw` unescaped ("~1" is '/', "~0" '~'), as for_each_token reads it.
+// Appends the escaped reference token `raw` unescaped ("~1" is '/', "~0" '~').
 void append_unescaped(std::string& out, std::string_view raw) {
   if (raw.find('~') == std::string_view::npos) {
     out.append(raw);  // the usual case: nothing to unescape
@@ -33,28 +33,6 @@ void append_unescaped(std::string& out, std::string_view raw) {
     } else {
       out.push_back(raw[i]);
     }
-  }
-}
-
-// Calls visit(token) for each unescaped reference token of an encoded pointer.
-template <typename Visit>
-void for_each_token(std::string_view encoded, Visit&& visit) {
-  std::string token;
-  size_t at = 0;
-  while (at < encoded.size()) {
-    size_t end = encoded.find('/', at + 1);
-    if (end == std::string_view::npos) end = encoded.size();
-    token.clear();
-    for (size_t i = at + 1; i < end; ++i) {
-      if (encoded[i] == '~' && i + 1 < end) {
-        token.push_back(encoded[i + 1] == '1' ? '/' : '~');
-        ++i;
-      } else {
-        token.push_back(encoded[i]);
-      }
-    }
-    visit(token);
-    at = end;
   }
 }
 
@@ -78,7 +56,7 @@ std::string Pointer::back() const {
   std::string last;
   size_t slash = encoded_.rfind('/');
   if (slash == std::string::npos) return last;
-  for_each_token(std::string_view(encoded_).substr(slash), [&](const std::string& token) { last = token; });
+  append_unescaped(last, std::string_view(encoded_).substr(slash + 1));
   return last;
 }
 
