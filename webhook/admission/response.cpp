@@ -48,16 +48,16 @@ AdmissionResponse& AdmissionResponse::with_audit_annotation(std::string key, std
   return *this;
 }
 
-namespace {
-
-// The length truncate_utf8 keeps of `text` before its "..." (text.size(): all of it).
-size_t utf8_cut(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return text.size();
+std::string truncate_utf8(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  if (limit < 3) return std::string(limit, '.');
   size_t cut = limit - 3;
   // Step back over continuation bytes so a multi-byte character is never split.
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return cut;
+  return std::string(text.substr(0, cut)) + "...";
 }
+
+namespace {
 
 // Calls keep(text) for each warning the API server's limits let through, in order (see
 // limit_warnings), without copying those that need no cut.
@@ -89,12 +89,6 @@ void for_each_limited_warning(const std::vector<std::string>& warnings, Keep&& k
 }
 
 }  // namespace
-
-std::string truncate_utf8(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return std::string(text);
-  if (limit < 3) return std::string(limit, '.');
-  return std::string(text.substr(0, utf8_cut(text, limit))) + "...";
-}
 
 std::vector<std::string> limit_warnings(const std::vector<std::string>& warnings) {
   std::vector<std::string> out;
