@@ -271,3 +271,12 @@ TEST_CASE("field_path names a field with dots, array indices in brackets and tok
   CHECK(field_path(Pointer{"a~b", "~1", "12a"}) == "a~b.~1.12a");
   CHECK(field_path(Pointer{"spec", "", "x"}) == "spec..x");
 }
+
+TEST_CASE("A pointer's last token is given back unescaped", "[admission][pointer]") {
+  CHECK(Pointer{}.back() == "");
+  CHECK(Pointer{"spec", "flinkConfiguration", "taskmanager.memory.process.size"}.back() ==
+        "taskmanager.memory.process.size");
+  CHECK(Pointer{"metadata", "annotations", "flink-memguard.io/skip~x"}.back() == "flink-memguard.io/skip~x");
+  CHECK(Pointer{"a", "~1"}.back() == "~1");
+  CHECK(Pointer{"a", ""}.back() == "");
+}
