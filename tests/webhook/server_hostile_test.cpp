@@ -310,6 +310,22 @@ TEST_CASE("Expect: 100-continue is answered before the body is sent", "[server][
   CHECK(r.status() == 200);
 }
 
+TEST_CASE("The 100 Continue is written whole: one TLS record carries it", "[server][e2e][hostile]") {
+  // A client whose read is interrupted between records, or that takes a record for a response,
+  // must not see part of a status line: Beast's serializer wrote "HTTP/1.1 100 ", "Continue" and
+  // the line ends as records of their own, and the fuzzed session's client failed between them.
+  Pki pki;
+  InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });
+  TlsClient client(srv.port(), pki.client());
+  REQUIRE_FALSE(client.connect());
+  REQUIRE_FALSE(client.write_raw(head("/validate", "Content-Length: 2\r\nExpect: 100-continue\r\n")));
+  CHECK(client.read_record() == "HTTP/1.1 100 Continue\r\n\r\n");
+  REQUIRE_FALSE(client.write_raw("{}"));
+  Reply r = client.read_reply();
+  REQUIRE_FALSE(r.ec);
+  CHECK(r.status() == 200);
+}
+
 TEST_CASE("An expectation other than 100-continue is answered 417 and the body never read", "[server][e2e][hostile]") {
   Pki pki;
   InProcessServer srv(test_options(pki.server), [](admission::Mode, std::string_view) { return allowed(); });

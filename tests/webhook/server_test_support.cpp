@@ -221,6 +221,19 @@ Reply TlsClient::read_reply() {
   return reply;
 }
 
+std::string TlsClient::read_record() {
+  std::string bytes(16 * 1024, '\0');
+  std::size_t got = 0;
+  const auto ec = run([&](auto handler) {
+    stream_->async_read_some(boost::asio::buffer(bytes), [&got, handler](boost::system::error_code e, std::size_t n) mutable {
+      got = n;
+      handler(e);
+    });
+  });
+  bytes.resize(ec ? 0 : got);
+  return bytes;
+}
+
 void TlsClient::close() {
   boost::system::error_code ec;
   beast::get_lowest_layer(*stream_).socket().close(ec);

@@ -81,6 +81,8 @@ class TlsClient {
   Reply send(boost::beast::http::request<boost::beast::http::string_body>& req);
   boost::system::error_code write_raw(const std::string& bytes);
   Reply read_reply();
+  // One read of the TLS stream: what the next record carries (OpenSSL gives one record a read).
+  std::string read_record();
   // Reads until the server ends the connection, then closes our side. True if the server ended
   // it (close_notify, EOF or reset), false if nothing happened within the step deadline.
   bool wait_for_close();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
@@ -25,6 +26,9 @@ constexpr std::chrono::seconds kCloseTimeout{5};
 // client has been quiet this long (nginx's lingering close), so that closing does not reset the
 // connection before the client has read the answer. The whole drain is bounded by read_timeout.
 constexpr std::chrono::seconds kLingerQuiet{1};
+
+// The interim answer to Expect: 100-continue, whole.
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // A response buffer up to this size is kept for the connection's next answer.
 constexpr std::size_t kKeptResponseBytes = 64 * 1024;
@@ -243,11 +247,10 @@ void BasicHttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
         // close does not reset the connection before it has read the answer.
         return send(*guard_.take_refusal(), false, true);
       case RequestGuard::AfterHeader::kSendContinue:
-        continue_ = {};
-        continue_.version(11);
-        continue_.result(http::status::continue_);
-        return http::async_write(stream_, continue_,
-                                 beast::bind_front_handler(&BasicHttpSession::on_continue_sent, self()));
+        // One buffer, so one write and one TLS record: Beast's serializer handed the stream the
+        // status line's pieces one by one, and each became a record of its own.
+        return net::async_write(stream_, net::buffer(kContinue),
+                                beast::bind_front_handler(&BasicHttpSession::on_continue_sent, self()));
       case RequestGuard::AfterHeader::kReadBody:
         return do_read_body();
     }

@@ -133,7 +133,6 @@ class BasicHttpSession : public HttpSession, public std::enable_shared_from_this
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   RequestGuard guard_;
-  boost::beast::http::response<boost::beast::http::empty_body> continue_;
   std::size_t last_request_bytes_ = 0;  // the size of the first read of the next request
   std::string out_;  // the answer being written: status line, header and body in one buffer
   // One timer for every deadline of the connection (handshake, idle wait, request, decision, write):
