@@ -4,8 +4,8 @@
 // loopback. A real TLS client sends the input's bytes as HTTP, in sends of every size, then closes
 // its side with close_notify and reads everything the server answers until the server closes.
 //
-// Invariants: the server closes the connection within 10 s (no hang; its own deadlines are far
-// shorter); what it sends is a sequence of complete HTTP/1.1 responses, each with a Content-Length
+// Invariants: the server never goes 10 s without sending or closing (no hang; its own deadlines are
+// far shorter); what it sends is a sequence of complete HTTP/1.1 responses, each with a Content-Length
 // its body matches (interim 100 Continue aside); every answer other than 200 is a JSON
 // {"error": ...}; a 200 to a review is an AdmissionReview; and the server keeps serving (a probe
 // on a new connection every 64 inputs). ASan and UBSan watch the rest.
@@ -35,6 +35,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/loopback_connect.h"
 #include "tests/webhook/test_pki.h"
 #include "webhook/engine/handle_review.h"
 #include "webhook/server/server.h"
@@ -108,43 +109,67 @@ struct World {
   }
 };
 
+// What a blocking OpenSSL call on the client's socket came to. A call interrupted by a signal
+// (libFuzzer's SIGALRM, every two seconds with -timeout=3) or stopped by the socket's 10 s timeout
+// comes back as WANT_READ or WANT_WRITE, or as a syscall error; errno tells which. Taking an
+// interruption for the end cut the client's reading between two records of one answer (Beast wrote
+// the 100 Continue as several), and failed a CI run.
+enum class Io { kDone, kInterrupted, kTimedOut, kEnded };
+
+Io classify(SSL* ssl, int result) {
+  if (result > 0) return Io::kDone;
+  const int saved = errno;
+  const int error = SSL_get_error(ssl, result);
+  if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE && error != SSL_ERROR_SYSCALL) return Io::kEnded;
+  if (saved == EINTR) return Io::kInterrupted;
+  if (saved == EAGAIN || saved == EWOULDBLOCK) return Io::kTimedOut;
+  return Io::kEnded;
+}
+
+// Runs `call` (an OpenSSL call returning > 0 on success) again while a signal interrupts it.
+template <class Call>
+Io retrying(SSL* ssl, Call call) {
+  for (;;) {
+    errno = 0;
+    const Io io = classify(ssl, call());
+    if (io != Io::kInterrupted) return io;
+  }
+}
+
 // One connection: sends `bytes` in sends of `send_size`, closes its side with close_notify and returns
-// everything the server sent until it closed; false when the server neither answered nor closed
-// within 10 s.
+// everything the server sent until it closed; false when the server went 10 s without sending a
+// byte or closing.
 bool exchange(const World& world, std::string_view bytes, std::size_t send_size, std::string& received) {
   net::io_context ioc;
   tcp::socket socket(ioc);
-  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), world.port));
+  fuzz::connect_loopback(socket, world.port);
   const int fd = socket.native_handle();
   timeval limit{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   SSL* ssl = SSL_new(world.client_context);
   SSL_set_fd(ssl, fd);
-  bool ended = true;
-  if (SSL_connect(ssl) == 1) {
-    while (!bytes.empty()) {
+  Io io = retrying(ssl, [ssl] { return SSL_connect(ssl); });
+  if (io == Io::kDone) {
+    while (!bytes.empty() && io == Io::kDone) {
       const int n = static_cast<int>(std::min(send_size, bytes.size()));
-      if (SSL_write(ssl, bytes.data(), n) != n) break;  // the server closed: it may still have answered
+      // A write that fails means the server closed: it may still have answered, so read on.
+      io = retrying(ssl, [&] { return SSL_write(ssl, bytes.data(), n); });
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
-    SSL_shutdown(ssl);
-    char buffer[16384];
-    for (;;) {
-      const int n = SSL_read(ssl, buffer, sizeof buffer);
-      if (n > 0) {
+    if (io != Io::kTimedOut) {
+      // 0 is "our close_notify is sent", all this client waits for.
+      retrying(ssl, [ssl] { return SSL_shutdown(ssl) < 0 ? -1 : 1; });
+      char buffer[16384];
+      int n = 0;
+      while ((io = retrying(ssl, [&] { return n = SSL_read(ssl, buffer, sizeof buffer); })) == Io::kDone) {
         received.append(buffer, static_cast<std::size_t>(n));
-        continue;
       }
-      const int error = SSL_get_error(ssl, n);
-      // A receive timeout shows as a syscall error with EAGAIN: the server kept the connection open.
-      if (error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) ended = false;
-      break;
     }
   }
   SSL_free(ssl);
   ERR_clear_error();
-  return ended;
+  return io != Io::kTimedOut;
 }
 
 std::string header_value(std::string_view head, std::string_view name) {
@@ -204,7 +229,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   std::string received;
-  FUZZ_CHECK(exchange(world, bytes, send_size, received), "the server neither answered nor closed within 10 s");
+  FUZZ_CHECK(exchange(world, bytes, send_size, received), "the server went 10 s without answering or closing");
   check_responses(received);
 
   if (++inputs % 64 == 0) {

@@ -36,6 +36,7 @@
 #include <openssl/ssl.h>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/loopback_connect.h"
 #include "tests/webhook/test_pki.h"
 #include "webhook/server/tls_context.h"
 #include "webhook/server/tls_stream.h"
@@ -118,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   net::io_context ioc;
   tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   tcp::socket client(ioc);
-  client.connect(acceptor.local_endpoint());
+  memguard::fuzz::connect_loopback(client, acceptor.local_endpoint().port());
   auto server = std::make_unique<TlsStream>(acceptor.accept(), *world.server_context);
 
   std::string written;  // what the real client wrote as records, before it stopped
