@@ -19,6 +19,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -385,12 +386,13 @@ std::vector<std::string> child_environment() {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
 #ifdef MEMGUARD_CHILD_LSAN_SUPPRESSIONS
+  constexpr std::string_view kName = "LSAN_OPTIONS=";
   const std::string suppressions = "suppressions=" MEMGUARD_CHILD_LSAN_SUPPRESSIONS;
-  auto lsan = std::find_if(env.begin(), env.end(), [](const std::string& v) { return v.rfind("LSAN_OPTIONS=", 0) == 0; });
+  auto lsan = std::find_if(env.begin(), env.end(), [&](const std::string& v) { return v.starts_with(kName); });
   if (lsan == env.end()) {
-    env.push_back("LSAN_OPTIONS=" + suppressions);
+    env.push_back(std::string(kName) + suppressions);
   } else if (lsan->find("suppressions=") == std::string::npos) {
-    *lsan += (lsan->size() > 13 ? ":" : "") + suppressions;
+    *lsan += (lsan->size() > kName.size() ? ":" : "") + suppressions;
   }
 #endif
   return env;
