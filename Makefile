@@ -5,6 +5,8 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 LISTEN ?= 127.0.0.1:8443
 # The load benchmark builds Release in its own tree, so it never changes the build type of build/.
 BENCH_BUILD_DIR ?= build-bench
+# The binary we ship: Release with profile-guided optimisation (scripts/build-release.sh).
+RELEASE_BUILD_DIR ?= build-release
 
 
 # Fuzzing and sanitizer builds (README: Fuzzing and sanitizers).
@@ -23,7 +25,7 @@ DEBUG_BUILD_DIR ?= build-debug
 VALGRIND ?= valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect -q \
   --num-callers=50 --suppressions=tests/valgrind-cpprest.supp --soname-synonyms=somalloc=libmimalloc.so.2
 
-.PHONY: all deps k8s-tools configure build test run bench image image-test deploy-manifests faults clean \
+.PHONY: all deps k8s-tools configure build test run release bench image image-test deploy-manifests faults clean \
         fuzz-build fuzz test-asan test-valgrind oracle-deps oracle control-plane cluster cluster-stop test-debug \
         mutate coverage
 
@@ -142,16 +144,21 @@ run: build
 	exec $(BUILD_DIR)/flink-memguard serve --listen $(LISTEN) \
 	  --tls-cert $(BUILD_DIR)/dev-certs/tls.crt --tls-key $(BUILD_DIR)/dev-certs/tls.key
 
+# The shipped binary, $(RELEASE_BUILD_DIR)/flink-memguard: two builds and a training run between them.
+release: deps
+	@JOBS=$(JOBS) bash scripts/build-release.sh $(RELEASE_BUILD_DIR)
+
 # Load benchmark of issue 6: flink-memguard beside nginx and a Go webhook; writes bench/RESULTS.md.
-bench:
+# It measures the binary we ship; its tools (loadgen) build in their own Release tree.
+bench: release
 	@bash scripts/install-bench-deps.sh
 	@cmake -S . -B $(BENCH_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target flink-memguard loadgen
-	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
-	MEMGUARD_BIN=$(BENCH_BUILD_DIR)/flink-memguard bash bench/hostile/run.sh
+	@cmake --build $(BENCH_BUILD_DIR) -j $(JOBS) --target loadgen
+	MEMGUARD_BIN=$(RELEASE_BUILD_DIR)/flink-memguard LOADGEN=$(BENCH_BUILD_DIR)/bench/loadgen bash bench/run.sh
+	MEMGUARD_BIN=$(RELEASE_BUILD_DIR)/flink-memguard bash bench/hostile/run.sh
 
 	# Issue 12, server side: RSS and probes under hostile clients (table for bench/RESULTS.md, Hostile input).
-	python3 bench/hostile/hostile.py --binary $(BENCH_BUILD_DIR)/flink-memguard --markdown
+	python3 bench/hostile/hostile.py --binary $(RELEASE_BUILD_DIR)/flink-memguard --markdown
 
 # Load and fault test of issue 6, full length: 10 minutes of mixed load across two instances with
 # certificate rotation, policy rewrites and SIGTERM restarts, then longer abuse; writes the figures
@@ -175,4 +182,4 @@ deploy-manifests: k8s-tools
 	@bash scripts/render-deploy.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR) $(DEBUG_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) $(RELEASE_BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR) $(DEBUG_BUILD_DIR)

@@ -9,6 +9,8 @@
 # table; failed requests (wrk's socket errors and non-2xx) are summed over the rounds.
 #
 # Usage: bash bench/steps.sh COMMIT...        (e.g. bash bench/steps.sh 2943b33 6cd6ef6 HEAD)
+# A COMMIT written SHA+pgo is built as we ship it (scripts/build-release.sh: profile-guided), else
+# plain Release.
 # Environment: ROUNDS (default 5), PEAK_SECONDS (5), CONNECTIONS (32), COUNT (300, reviews under
 # callgrind), STEPS_DIR (default /tmp/memguard-steps: the scratch worktree and the binaries),
 # SKIP_INSTRUCTIONS=1 to measure rates only.
@@ -31,15 +33,23 @@ tree="$STEPS_DIR/tree"
 [ -d "$tree" ] || git -C "$ROOT" worktree add -q --detach "$tree" HEAD
 labels=()
 for commit in "$@"; do
+  pgo=""
+  if [[ "$commit" == *+pgo ]]; then pgo=1; commit="${commit%+pgo}"; fi
   sha="$(git -C "$ROOT" rev-parse --short "$commit")"
-  if [ ! -x "$STEPS_DIR/bin/$sha" ]; then
-    echo "steps: building $sha" >&2
+  label="$sha${pgo:++pgo}"
+  if [ ! -x "$STEPS_DIR/bin/$label" ]; then
+    echo "steps: building $label" >&2
     git -C "$tree" checkout -q --detach "$sha"
-    cmake -S "$tree" -B "$tree/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$tree/build" -j "$(nproc)" --target flink-memguard >/dev/null
-    cp "$tree/build/flink-memguard" "$STEPS_DIR/bin/$sha"
+    if [ -n "$pgo" ]; then
+      bash "$tree/scripts/build-release.sh" "$tree/build-release" >/dev/null
+      cp "$tree/build-release/flink-memguard" "$STEPS_DIR/bin/$label"
+    else
+      cmake -S "$tree" -B "$tree/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+      cmake --build "$tree/build" -j "$(nproc)" --target flink-memguard >/dev/null
+      cp "$tree/build/flink-memguard" "$STEPS_DIR/bin/$label"
+    fi
   fi
-  labels+=("$sha")
+  labels+=("$label")
 done
 
 WORK="$(mktemp -d)"
