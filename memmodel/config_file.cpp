@@ -541,7 +541,9 @@ Expected<ParsedConfigFile> parse_config_file(std::string_view text, ConfigFileFo
   if (format == ConfigFileFormat::kFlinkConfYaml) return parse_legacy(text);
   auto config = StandardLoader{}.load(text);
   if (!config) return Unexpected{config.error()};
-  return ParsedConfigFile{std::move(*config), {}};
+  ParsedConfigFile parsed;  // the standard format skips no lines and has no byte order mark issue
+  parsed.config = std::move(*config);
+  return parsed;
 }
 
 ConfigFileFormat config_file_format_for(std::string_view file_name) {
