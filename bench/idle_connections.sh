@@ -2,10 +2,10 @@
 # What an idle TLS keep-alive connection costs flink-memguard in memory: starts `serve`, reads its
 # VmRSS, opens N connections that each carried one 13.5 KB review and now wait idle
 # (bench/idle_connections.py), reads VmRSS again and prints the difference per connection.
-# Usage: bash bench/idle_connections.sh [BINARY] [N]     (defaults: build-bench/flink-memguard, 400)
+# Usage: bash bench/idle_connections.sh [BINARY] [N]     (defaults: build-release/flink-memguard, 400)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="${1:-$ROOT/build-bench/flink-memguard}"
+BIN="${1:-$ROOT/build-release/flink-memguard}"
 N="${2:-400}"
 PORT="${PORT:-18653}"
 WORK="$(mktemp -d)"

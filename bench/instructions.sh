@@ -5,10 +5,10 @@
 # HTTP and, for flink-memguard, the decision). nginx answers a fixed response: the TLS ceiling.
 # Syscalls per review: the same with strace -c -f instead of callgrind.
 #
-# Usage: MEMGUARD_BIN=build-bench/flink-memguard bash bench/instructions.sh [BODY] [PATH]
+# Usage: MEMGUARD_BIN=build-release/flink-memguard bash bench/instructions.sh [BODY] [PATH]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MEMGUARD_BIN="${MEMGUARD_BIN:-$ROOT/build-bench/flink-memguard}"
+MEMGUARD_BIN="${MEMGUARD_BIN:-$ROOT/build-release/flink-memguard}"
 BODY="${1:-$ROOT/bench/fixtures/update-flinkdeployment-allowed.json}"
 ROUTE="${2:-/validate}"
 COUNT="${COUNT:-2000}"
