@@ -541,9 +541,8 @@ Expected<ParsedConfigFile> parse_config_file(std::string_view text, ConfigFileFo
   if (format == ConfigFileFormat::kFlinkConfYaml) return parse_legacy(text);
   auto config = StandardLoader{}.load(text);
   if (!config) return Unexpected{config.error()};
-  ParsedConfigFile parsed;  // the standard format skips no lines and has no byte order mark issue
-  parsed.config = std::move(*config);
-  return parsed;
+  // Every member named: the standard format skips no lines and keeps no byte order mark in a key.
+  return ParsedConfigFile{std::move(*config), {}, 0, std::nullopt};
 }
 
 ConfigFileFormat config_file_format_for(std::string_view file_name) {
