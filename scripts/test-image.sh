@@ -18,9 +18,16 @@ bah inspect --type image "$IMAGE" >/dev/null 2>&1 || { echo "test-image: no imag
 
 work="$(mktemp -d)"
 ctr=""; server_pid=""
+# `buildah run` does not pass a signal on to what it runs: the server inside (below
+# buildah-chroot-exec) is stopped first, then the processes that ran it.
+kill_tree() {  # PID
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
+    kill_tree "$server_pid"
     wait "$server_pid" 2>/dev/null || true
   fi
   [ -n "$ctr" ] && bah rm "$ctr" >/dev/null 2>&1 || true
