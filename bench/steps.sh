@@ -41,13 +41,14 @@ for commit in "$@"; do
     echo "steps: building $label" >&2
     git -C "$tree" checkout -q --detach "$sha"
     if [ -n "$pgo" ]; then
-      bash "$tree/scripts/build-release.sh" "$tree/build-release" >/dev/null
-      cp "$tree/build-release/flink-memguard" "$STEPS_DIR/bin/$label"
+      built="$tree/build-release"
+      bash "$tree/scripts/build-release.sh" "$built" >/dev/null
     else
-      cmake -S "$tree" -B "$tree/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-      cmake --build "$tree/build" -j "$(nproc)" --target flink-memguard >/dev/null
-      cp "$tree/build/flink-memguard" "$STEPS_DIR/bin/$label"
+      built="$tree/build"
+      cmake -S "$tree" -B "$built" -DCMAKE_BUILD_TYPE=Release >/dev/null
+      cmake --build "$built" -j "$(nproc)" --target flink-memguard >/dev/null
     fi
+    cp "$built/flink-memguard" "$STEPS_DIR/bin/$label"
   fi
   labels+=("$label")
 done

@@ -4,7 +4,7 @@
 #   1. configure with MEMGUARD_PGO=generate and build: every object counts what runs;
 #   2. scripts/pgo-train.sh runs that binary as the webhook on every review fixture;
 #   3. configure with MEMGUARD_PGO=use and build again: the compiler lays out and inlines for the
-#      paths the training took (about 10% less CPU per review under load, bench/RESULTS.md).
+#      paths the training took (~9% less server CPU per review under load, bench/RESULTS.md).
 # The Dockerfile, `make release` and `make bench` use it. Needs what `make run` needs plus curl and
 # openssl (both installed by scripts/install-deps.sh).
 #

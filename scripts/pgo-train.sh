@@ -32,7 +32,7 @@ fail() { echo "pgo-train: $*" >&2; exit 1; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
 
-# Port 0: the kernel picks a free one, and the server's "listening" line names it.
+# Port 0: the kernel picks a free one, and the server's "ready" log line names it.
 "$binary" serve --listen 127.0.0.1:0 --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" \
   >"$work/server.log" 2>&1 &
 server=$!
