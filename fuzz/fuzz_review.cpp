@@ -1,6 +1,7 @@
 // Fuzzes the whole admission path the server runs for every request: AdmissionReview decoding,
-// the decision engine and the response encoding. No crash, no internal error, an answer that is
-// JSON with the request's uid, and the same answer twice (no hidden state between reviews).
+// the decision engine and the response encoding. No crash, no internal error (as an HTTP 500 or in
+// band), an answer that is JSON with the request's uid, /mutate never denying, and the same answer
+// twice (no hidden state between reviews).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,7 +15,7 @@ namespace {
 
 using memguard::admission::Mode;
 
-void check_answer(const memguard::admission::ReviewOutcome& outcome, std::string_view body) {
+void check_answer(Mode mode, const memguard::admission::ReviewOutcome& outcome, std::string_view body) {
   // 500 is the engine catching its own exception: a bug, whatever the input.
   FUZZ_CHECK(outcome.http_status == 200 || outcome.http_status == 400, outcome.error);
   FUZZ_CHECK(!outcome.body.empty());
@@ -27,6 +28,10 @@ void check_answer(const memguard::admission::ReviewOutcome& outcome, std::string
   FUZZ_CHECK(answer["response"]["uid"].get(uid) == simdjson::SUCCESS, outcome.body);
   bool allowed = false;
   FUZZ_CHECK(answer["response"]["allowed"].get(allowed) == simdjson::SUCCESS, outcome.body);
+  int64_t code = 0;
+  if (answer["response"]["status"]["code"].get(code) == simdjson::SUCCESS) FUZZ_CHECK(code != 500, outcome.body);
+  // README: "A /mutate answer never denies in any case."
+  if (mode == Mode::kMutate) FUZZ_CHECK(allowed, outcome.body);
   // The uid is the request's: read it back from the body the engine was given.
   simdjson::dom::parser request_parser;
   std::string_view request_uid;
@@ -45,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   const auto& policy = memguard::engine::default_policy();
   const auto first = memguard::engine::handle_review(mode, body, policy);
-  check_answer(first, body);
+  check_answer(mode, first, body);
   const auto second = memguard::engine::handle_review(mode, body, policy);
   FUZZ_CHECK(second.http_status == first.http_status && second.body == first.body, first.body + "\n" + second.body);
   return 0;

@@ -110,6 +110,9 @@ def main():
         body = open(os.path.join(reviews, name), "rb").read()
         write("fuzz_review", b"\x00" + body)
         write("fuzz_review", b"\x01" + body)
+    # An object of the wrong shape: an in-band 400 on /validate, let through with a warning on /mutate.
+    valid = open(os.path.join(reviews, "fd-valid.json"), "rb").read()
+    write("fuzz_review", b"\x01" + valid.replace(b'"flinkConfiguration": {', b'"flinkConfiguration": "x", "y": {', 1))
 
     # Policy files: the embedded default, the README's annotated one and the tests' raw strings.
     policy_cpp = open(os.path.join(ROOT, "webhook", "engine", "policy.cpp")).read()

@@ -231,6 +231,21 @@ case_mutate_patches() { # /mutate patches are applied by the API server: 2048m i
   expect_status 0; expect_no_err "Warning: "
 }
 
+case_mutate_lets_unreadable_objects_through() { # /mutate never denies: a FlinkDeployment of the wrong shape reaches the API server's schema check, which refuses it in its own words, with /mutate's warning
+  local ns file name; ns="$(new_namespace unreadable)"
+  for file in "$data"/malformed/*.yaml; do
+    name="${file##*/}"
+    run k -n "$ns" apply --dry-run=server -f "$file"
+    expect_status 1
+    # Mutating webhooks run before the schema check: a denial from /mutate would come first.
+    expect_no_err 'mutate.flink-memguard.io" denied'
+    expect_no_err 'validate.flink-memguard.io" denied'
+    expect_err "Warning: "
+    expect_err "flink-memguard cannot read this object, so /mutate changes nothing"
+    expect_err "is invalid: "
+  done
+}
+
 case_match_conditions() { # status updates, metadata-only updates, deletions, HA ConfigMaps and excluded namespaces never reach the webhook
   local ns; ns="$(new_namespace match)"
   flinkdeployment quiet 2048Mi 4096Mi >"$work/quiet.yaml"

@@ -42,6 +42,32 @@ TEST_CASE("An object of the wrong shape is an in-band 400 that keeps the uid", "
   }
 }
 
+// README: "/mutate never denies". The API server runs its schema check between the mutating and
+// the validating webhooks, so an object of the wrong shape is usually refused there in its words;
+// one that gets past it is /validate's to deny.
+TEST_CASE("/mutate lets an object of the wrong shape through unchanged and says why", "[engine][handler]") {
+  std::string base = read_fixture("fd-valid.json");
+  std::string body = replace_once(base, "\"flinkConfiguration\": {", "\"flinkConfiguration\": \"x\", \"y\": {");
+  Answer a = review(Mode::kMutate, body);
+  CHECK(a.outcome.http_status == 200);
+  CHECK(a.uid == "uid-fd-valid");
+  CHECK(a.allowed);
+  CHECK(a.code == 0);
+  CHECK(a.patch.empty());
+  CHECK_FALSE(a.has_patch_type);
+  REQUIRE(a.warnings.size() == 1);
+  CHECK(a.warnings[0] == "request.object: spec.flinkConfiguration: expected an object, got a string (flink-memguard "
+                         "cannot read this object, so /mutate changes nothing)");
+  CHECK(a.audit["skipped"] == "object not readable: request.object: spec.flinkConfiguration: expected an object, got "
+                              "a string");
+  CHECK(a.outcome.decision == memguard::admission::ReviewDecision::kSkipped);
+  CHECK(a.outcome.error.empty());
+  // The same body on /validate is still the in-band 400.
+  Answer v = review(Mode::kValidate, body);
+  CHECK_FALSE(v.allowed);
+  CHECK(v.code == 400);
+}
+
 TEST_CASE("Huge numbers in a memory field are rejected by the model, not crashed on", "[engine][handler]") {
   // As a string: the CRD types resource.memory as a string (a JSON number is an in-band 400).
   std::string body = replace_once(read_fixture("fd-valid.json"), "\"memory\": \"4096Mi\"", "\"memory\": \"9223372036854775807\"");

@@ -109,15 +109,22 @@ std::string_view namespace_of(const admission::AdmissionRequest& request, const 
 
 // The gate: the answer for a request that is not judged (skipped, or an object we cannot read);
 // nullopt: judge it. Only writes of the main resource are judged: deletions, connects and
-// status/scale updates pass.
-std::optional<Decision> gate(const admission::AdmissionRequest& request, const Policy& policy) {
+// status/scale updates pass. An object we cannot read is /validate's to reject; /mutate, which
+// never denies, lets it through unchanged and says why (the API server's schema check, which runs
+// between the two, usually rejects it first with its own words).
+std::optional<Decision> gate(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy) {
   if (request.operation != "CREATE" && request.operation != "UPDATE") return skipped("");
   if (!request.sub_resource.empty()) return skipped("");
   if (request.object_error) {
+    if (mode == admission::Mode::kMutate) {
+      Decision d = skipped(unreadable_object_reason(*request.object_error));
+      d.warnings.push_back(unreadable_object_mutate_warning(*request.object_error));
+      return d;
+    }
     Decision d;
     d.outcome = Decision::Outcome::kErrored;
     d.error_code = 400;
-    d.message = *request.object_error + " (flink-memguard cannot read this object)";
+    d.message = unreadable_object_error(*request.object_error);
     return d;
   }
   if (!request.object || std::holds_alternative<admission::OtherObject>(*request.object)) return skipped("");
@@ -231,7 +238,7 @@ Decision decide(const admission::AdmissionRequest& request, admission::Mode mode
 
 Decision decide(const admission::AdmissionRequest& request, admission::Mode mode, const Policy& policy,
                 const Counterparts* counterparts, Detail detail) {
-  if (auto unjudged = gate(request, policy)) return std::move(*unjudged);
+  if (auto unjudged = gate(request, mode, policy)) return std::move(*unjudged);
   const admission::KubeObject& object = *request.object;
   std::string namespace_(namespace_of(request, *metadata_of(object)));
 

@@ -619,4 +619,16 @@ FindingParts text(const facts::RocksdbFixedMemoryUnbudgeted& f) {
   return p;
 }
 
+std::string unreadable_object_error(std::string_view error) {
+  return std::string(error) + " (flink-memguard cannot read this object)";
+}
+
+std::string unreadable_object_mutate_warning(std::string_view error) {
+  return std::string(error) + " (flink-memguard cannot read this object, so /mutate changes nothing)";
+}
+
+std::string unreadable_object_reason(std::string_view error) {
+  return "object not readable: " + std::string(error);
+}
+
 }  // namespace memguard::engine

@@ -321,4 +321,10 @@ Finding make_finding(const Facts& facts) {
 // 128 MiB), as admission warnings: "TaskManager: <note>".
 std::vector<std::string> derivation_notes(const memmodel::DerivedMemory& derived);
 
+// An object the decoders cannot read (`error` names the field and the type it has): /validate's
+// in-band 400, /mutate's warning (it lets the object through unchanged) and the audit reason.
+std::string unreadable_object_error(std::string_view error);
+std::string unreadable_object_mutate_warning(std::string_view error);
+std::string unreadable_object_reason(std::string_view error);
+
 }  // namespace memguard::engine
