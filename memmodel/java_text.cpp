@@ -234,18 +234,14 @@ Decimal shortest_decimal(double value) {
   return result;
 }
 
-std::string double_to_string(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  std::string out;
-  if (std::signbit(value)) {
-    out.push_back('-');
-    value = -value;
-  }
-  if (value == 0) return out + "0.0";
-  Decimal d = shortest_decimal(value);
+namespace {
+
+// Double.toString's layout of a shortest decimal, which Float.toString shares: plain from 10^-3 up to
+// 10^7, "d.dddE<n>" outside it.
+std::string java_layout(std::string sign, double magnitude, const Decimal& d) {
+  std::string out = std::move(sign);
   const int n = static_cast<int>(d.digits.size());
-  if (value >= 1e-3 && value < 1e7) {
+  if (magnitude >= 1e-3 && magnitude < 1e7) {
     if (d.point <= 0) {
       out += "0." + std::string(static_cast<size_t>(-d.point), '0') + d.digits;
     } else if (d.point >= n) {
@@ -259,6 +255,47 @@ std::string double_to_string(double value) {
   out += n > 1 ? d.digits.substr(1) : "0";
   out += "E" + std::to_string(d.point - 1);
   return out;
+}
+
+}  // namespace
+
+std::string double_to_string(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  std::string sign = std::signbit(value) ? "-" : "";
+  value = std::fabs(value);
+  if (value == 0) return sign + "0.0";
+  return java_layout(std::move(sign), value, shortest_decimal(value));
+}
+
+std::string float_to_string(float value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  std::string sign = std::signbit(value) ? "-" : "";
+  value = std::fabs(value);
+  if (value == 0) return sign + "0.0";
+  // The shortest digits that read back as this float: "1.5e-01" -> digits 15, point 0.
+  char text[32];
+  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific);
+  const std::string_view scientific(text, static_cast<size_t>(written.ptr - text));
+  const size_t e = scientific.find('e');
+  Decimal d;
+  for (char c : scientific.substr(0, e)) {
+    if (c != '.') d.digits.push_back(c);
+  }
+  while (d.digits.size() > 1 && d.digits.back() == '0') d.digits.pop_back();
+  d.point = std::atoi(std::string(scientific.substr(e + 1)).c_str()) + 1;
+  // "d.dE<n>" has a second digit even where one is enough; Java writes the nearest one there, which is
+  // not always 0 where a float is far apart from its neighbours (Float.MIN_VALUE: 1.4E-45, not 1.0E-45).
+  const bool plain = value >= 1e-3f && value < 1e7f;
+  if (!plain && d.digits.size() == 1) {
+    const auto two = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific, 1);
+    const std::string_view rounded(text, static_cast<size_t>(two.ptr - text));  // "1.4e-45"
+    d.digits = {rounded[0], rounded[2]};
+    if (d.digits[1] == '0') d.digits.pop_back();
+    d.point = std::atoi(std::string(rounded.substr(rounded.find('e') + 1)).c_str()) + 1;
+  }
+  return java_layout(std::move(sign), static_cast<double>(value), d);
 }
 
 int32_t string_hash(std::string_view text) {

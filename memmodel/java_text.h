@@ -42,6 +42,11 @@ DecimalDigits shortest_digits(double value);
 
 // Double.toString(double): "1.0", "0.5", "1234567.0", "1.0E7", "1.0E-4", "NaN", "Infinity".
 std::string double_to_string(double value);
+// Float.toString(float) as Java 19 and later print it: the shortest digits that read back as the
+// float, in Double.toString's layout. "0.1" for 0.1f, where double_to_string of the widened value
+// gives "0.10000000149011612". (Java 17 agrees on fractions such as 0.1, 0.15 or 0.4, and prints
+// a longer form for some floats: 3.0000001E10 for 3.0E10f.)
+std::string float_to_string(float value);
 
 // String.hashCode() over the UTF-16 code units of a UTF-8 string.
 int32_t string_hash(std::string_view text);

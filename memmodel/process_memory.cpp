@@ -18,7 +18,7 @@ Expected<RangeFraction> RangeFraction::create(MemorySize min, MemorySize max, do
   }
   if (!(fraction >= 0 && fraction < 1)) {
     return illegal_configuration("inconsistently configured " + std::string(what) + ": the fraction " +
-                  java::double_to_string(fraction) + " must be at least 0 and less than 1; use for example 0.1");
+                  java::float_to_string(static_cast<float>(fraction)) + " must be at least 0 and less than 1; use for example 0.1");
   }
   return RangeFraction(min, max, fraction);
 }
@@ -47,8 +47,9 @@ Expected<MemorySize> derive_with_inverse_fraction(MemorySize base, const RangeFr
 void note_capping(std::vector<std::string>& notes, std::string_view what, MemorySize raw, MemorySize capped,
                   const RangeFraction& range) {
   if (raw == capped) return;
-  notes.push_back(std::string(what) + " from its fraction " + java::double_to_string(range.fraction()) + " would be " +
-                  raw.to_human() + " (" + std::to_string(raw.bytes()) + " bytes); Flink uses the " +
+  // Fraction options are Floats in Flink: printed as written ("0.1"), not as the widened double.
+  notes.push_back(std::string(what) + " from its fraction " + java::float_to_string(static_cast<float>(range.fraction())) +
+                  " would be " + raw.to_human() + " (" + std::to_string(raw.bytes()) + " bytes); Flink uses the " +
                   (capped == range.max() ? "maximum " : "minimum ") + capped.to_human() + " (" +
                   std::to_string(capped.bytes()) + " bytes) instead");
 }

@@ -121,7 +121,7 @@ class TaskManagerDerivation {
     if (r_.contains(o_.network_fraction)) {
       if (auto expected = flink_total.multiply(range->fraction()); expected && *expected != network) {
         notes_.push_back("Network Memory is the remainder " + network.to_human() + ", not the configured fraction " +
-                         java::double_to_string(range->fraction()) + " of Total Flink Memory (" +
+                         java::float_to_string(static_cast<float>(range->fraction())) + " of Total Flink Memory (" +
                          expected->to_human() + "); Flink only logs this");
       }
     }

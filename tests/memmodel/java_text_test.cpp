@@ -59,6 +59,40 @@ TEST_CASE("Double.toString forms match Java", "[memmodel][java]") {
   CHECK(java::double_to_string(static_cast<double>(0.1f)) == "0.10000000149011612");
 }
 
+TEST_CASE("A float prints as the shortest decimal that reads back as it, in Java's layout", "[memmodel][java]") {
+  // What Java 17's Float.toString prints for these too (a java program printing each, 2026-12-07).
+  CHECK(java::float_to_string(0.1f) == "0.1");
+  CHECK(java::float_to_string(0.4f) == "0.4");
+  CHECK(java::float_to_string(0.15f) == "0.15");
+  CHECK(java::float_to_string(0.3f) == "0.3");
+  CHECK(java::float_to_string(0.33333334f) == "0.33333334");
+  CHECK(java::float_to_string(0.9999999f) == "0.9999999");
+  CHECK(java::float_to_string(1.0f) == "1.0");
+  CHECK(java::float_to_string(1.1f) == "1.1");
+  CHECK(java::float_to_string(0.0f) == "0.0");
+  CHECK(java::float_to_string(-0.5f) == "-0.5");
+  CHECK(java::float_to_string(1e-4f) == "1.0E-4");
+  CHECK(java::float_to_string(0.001f) == "0.001");
+  CHECK(java::float_to_string(1e7f) == "1.0E7");
+  CHECK(java::float_to_string(1234567.0f) == "1234567.0");
+  CHECK(java::float_to_string(1.4E-45f) == "1.4E-45");
+  CHECK(java::float_to_string(3.4028235E38f) == "3.4028235E38");
+  CHECK(java::float_to_string(std::numeric_limits<float>::infinity()) == "Infinity");
+  CHECK(java::float_to_string(0.100000024f) == "0.100000024");
+  CHECK(java::float_to_string(2.8E-45f) == "2.8E-45");
+  CHECK(java::float_to_string(1.0E-40f) == "1.0E-40");
+  // The shortest form, as Java 19 and later print it; Java 17 prints 3.0000001E10.
+  CHECK(java::float_to_string(3.0E10f) == "3.0E10");
+  // Every fraction a user can write reads back as the same float.
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> fractions(0.0f, 1.0f);
+  for (int i = 0; i < 10000; ++i) {
+    const float f = fractions(random);
+    CAPTURE(f);
+    CHECK(std::strtof(java::float_to_string(f).c_str(), nullptr) == f);
+  }
+}
+
 TEST_CASE("String.hashCode matches Java for ASCII and non-ASCII text", "[memmodel][java]") {
   CHECK(java::string_hash("") == 0);
   CHECK(java::string_hash("a") == 97);

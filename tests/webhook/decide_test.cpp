@@ -492,7 +492,7 @@ TEST_CASE("What Flink only logs about a derivation reaches the admission warning
   CHECK(b.allowed);
   CAPTURE(b.warnings);
   CHECK(b.outcome.finding_codes.empty());
-  CHECK(any_contains(b.warnings, "TaskManager: JVM Overhead from its fraction 0.1"));
+  CHECK(any_contains(b.warnings, "TaskManager: JVM Overhead from its fraction 0.1 would be"));
   CHECK(any_contains(b.warnings, "Flink uses the maximum 1 GiB (1073741824 bytes) instead"));
 }
 
