@@ -257,24 +257,9 @@ std::string java_layout(std::string sign, double magnitude, const Decimal& d) {
   return out;
 }
 
-}  // namespace
-
-std::string double_to_string(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  std::string sign = std::signbit(value) ? "-" : "";
-  value = std::fabs(value);
-  if (value == 0) return sign + "0.0";
-  return java_layout(std::move(sign), value, shortest_decimal(value));
-}
-
-std::string float_to_string(float value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  std::string sign = std::signbit(value) ? "-" : "";
-  value = std::fabs(value);
-  if (value == 0) return sign + "0.0";
-  // The shortest digits that read back as this float: "1.5e-01" -> digits 15, point 0.
+// The shortest digits that read back as this float ("1.5e-01" -> digits 15, point 0); in E-notation
+// at least two, the second the nearest one, as Java writes it.
+Decimal shortest_float_decimal(float value) {
   char text[32];
   const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific);
   const std::string_view scientific(text, static_cast<size_t>(written.ptr - text));
@@ -295,8 +280,26 @@ std::string float_to_string(float value) {
     if (d.digits[1] == '0') d.digits.pop_back();
     d.point = std::atoi(std::string(rounded.substr(rounded.find('e') + 1)).c_str()) + 1;
   }
-  return java_layout(std::move(sign), static_cast<double>(value), d);
+  return d;
 }
+
+// Double.toString and Float.toString: NaN, the infinities, a signed zero, else the sign and the
+// layout of `shortest` (the type's own shortest decimal) of the magnitude.
+template <class Real>
+std::string java_real_to_string(Real value, Decimal (*shortest)(Real)) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  std::string sign = std::signbit(value) ? "-" : "";
+  value = std::fabs(value);
+  if (value == 0) return sign + "0.0";
+  return java_layout(std::move(sign), static_cast<double>(value), shortest(value));
+}
+
+}  // namespace
+
+std::string double_to_string(double value) { return java_real_to_string(value, &shortest_decimal); }
+
+std::string float_to_string(float value) { return java_real_to_string(value, &shortest_float_decimal); }
 
 int32_t string_hash(std::string_view text) {
   uint32_t h = 0;

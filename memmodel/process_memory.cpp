@@ -18,7 +18,8 @@ Expected<RangeFraction> RangeFraction::create(MemorySize min, MemorySize max, do
   }
   if (!(fraction >= 0 && fraction < 1)) {
     return illegal_configuration("inconsistently configured " + std::string(what) + ": the fraction " +
-                  java::float_to_string(static_cast<float>(fraction)) + " must be at least 0 and less than 1; use for example 0.1");
+                  java::float_to_string(static_cast<float>(fraction)) +
+                  " must be at least 0 and less than 1; use for example 0.1");
   }
   return RangeFraction(min, max, fraction);
 }
